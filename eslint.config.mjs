@@ -1,0 +1,83 @@
+// Type-aware lint for every TypeScript file, plus the import boundaries of STYLE.md.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const frameworks = ['@nestjs/*', '@angular/*', '@mikro-orm/*', '@aws-sdk/*', 'fastify', '@fastify/*'];
+const restrict = (patterns, why) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message: why }] }],
+});
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.angular/**',
+      '**/coverage/**',
+      '.data/**',
+      'bench/results/**',
+      'apps/api/src/database/migrations/**',
+    ],
+  },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+      '@typescript-eslint/no-extraneous-class': 'off',
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        Buffer: 'readonly',
+        AbortController: 'readonly',
+      },
+    },
+  },
+  // Import boundaries: a rule, not a hope.
+  {
+    files: ['libs/shared/**/*.ts', 'libs/anomaly-engine/src/**/*.ts'],
+    rules: restrict(frameworks, 'Shared libraries and framework-free cores import no framework.'),
+  },
+  {
+    files: ['apps/console/**/*.ts'],
+    rules: restrict(
+      ['@nestjs/*', '@mikro-orm/*', '@aws-sdk/*', 'fastify', '@fastify/*', 'pg', 'argon2'],
+      'The console is browser code: it imports no server framework, ORM or AWS SDK.',
+    ),
+  },
+  {
+    files: ['apps/api/**/*.ts'],
+    rules: restrict(['@angular/*'], 'The API never imports Angular.'),
+  },
+);

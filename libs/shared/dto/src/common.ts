@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/** Every error the API returns has this one shape (STYLE.md "Errors -> HTTP"). */
+export const ErrorCodeSchema = z.enum([
+  'VALIDATION_FAILED',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+  'INVALID_CREDENTIALS',
+  'REFRESH_TOKEN_INVALID',
+  'REFRESH_TOKEN_REUSED',
+  'USER_NOT_FOUND',
+  'LAST_OWNER',
+  'INTERNAL',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const FieldIssueSchema = z
+  .object({
+    field: z.string().meta({ description: 'Dotted path of the offending field', example: 'email' }),
+    message: z.string().meta({ example: 'Invalid email address' }),
+  })
+  .meta({ id: 'FieldIssue' });
+
+export const ErrorBodySchema = z
+  .object({
+    code: z.string().meta({ description: 'Stable machine-readable error code', example: 'VALIDATION_FAILED' }),
+    message: z.string().meta({ example: 'Request body is invalid: email, password' }),
+    details: z
+      .unknown()
+      .optional()
+      .meta({ description: 'Per-field issues for validation errors, the failing step and hints for AWS errors' }),
+    correlation_id: z
+      .string()
+      .meta({ description: 'Also in the X-Correlation-Id header and in the server logs', example: '0f8e6c1e-3c1a-4a43-9b1e-2f4f0d5b7c11' }),
+  })
+  .meta({ id: 'ErrorBody' });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export const UuidSchema = z.uuid();
+
+export const PageQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1).meta({ description: '1-based page number', example: 1 }),
+  page_size: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'At most 100', example: 20 }),
+});
+
+export function pageOf<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({
+      items: z.array(item),
+      total: z.number().int().meta({ description: 'Number of items across all pages', example: 42 }),
+      page: z.number().int().meta({ example: 1 }),
+      page_size: z.number().int().meta({ example: 20 }),
+    })
+    .meta({ id });
+}
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']).meta({ example: 'ok' }),
+    database: z.enum(['ok', 'down']).meta({ example: 'ok' }),
+    version: z.string().meta({ example: '0.1.0' }),
+    uptime_s: z.number().meta({ example: 12.5 }),
+  })
+  .meta({ id: 'Health' });
+export type Health = z.infer<typeof HealthSchema>;

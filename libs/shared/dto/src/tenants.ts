@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { RoleSchema } from './auth';
+import { PageQuerySchema, pageOf } from './common';
+
+export const TenantSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string().meta({ example: 'Analytical Engines Ltd' }),
+    created_at: z.iso.datetime().meta({ example: '2026-11-24T10:00:00.000Z' }),
+  })
+  .meta({ id: 'Tenant' });
+export type Tenant = z.infer<typeof TenantSchema>;
+
+export const UpdateTenantRequestSchema = z
+  .object({ name: z.string().trim().min(1).max(120).meta({ example: 'Analytical Engines Ltd' }) })
+  .meta({ id: 'UpdateTenantRequest' });
+export type UpdateTenantRequest = z.infer<typeof UpdateTenantRequestSchema>;
+
+export const MemberSchema = z
+  .object({
+    user_id: z.uuid(),
+    email: z.string().meta({ example: 'grace@example.com' }),
+    name: z.string().nullable().meta({ example: 'Grace Hopper' }),
+    role: RoleSchema,
+    joined_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Member' });
+export type Member = z.infer<typeof MemberSchema>;
+
+export const MemberListSchema = z.object({ items: z.array(MemberSchema) }).meta({ id: 'MemberList' });
+export type MemberList = z.infer<typeof MemberListSchema>;
+
+export const AddMemberRequestSchema = z
+  .object({
+    email: z
+      .email({ message: 'Must be a valid email address' })
+      .transform((e) => e.trim().toLowerCase())
+      .meta({ description: 'The person must already have an account (they sign up first)', example: 'grace@example.com' }),
+    role: RoleSchema,
+  })
+  .meta({ id: 'AddMemberRequest' });
+export type AddMemberRequest = z.infer<typeof AddMemberRequestSchema>;
+
+export const UpdateMemberRequestSchema = z.object({ role: RoleSchema }).meta({ id: 'UpdateMemberRequest' });
+export type UpdateMemberRequest = z.infer<typeof UpdateMemberRequestSchema>;
+
+export const AdminTenantSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string().meta({ example: 'Analytical Engines Ltd' }),
+    created_at: z.iso.datetime(),
+    member_count: z.number().int().meta({ example: 3 }),
+    owner_emails: z.array(z.string()).meta({ example: ['ada@example.com'] }),
+  })
+  .meta({ id: 'AdminTenant' });
+export type AdminTenant = z.infer<typeof AdminTenantSchema>;
+
+export const AdminTenantListQuerySchema = PageQuerySchema.extend({
+  q: z
+    .string()
+    .trim()
+    .max(120)
+    .optional()
+    .meta({ description: 'Case-insensitive search in tenant names and member emails', example: 'engines' }),
+});
+export type AdminTenantListQuery = z.infer<typeof AdminTenantListQuerySchema>;
+
+export const AdminTenantPageSchema = pageOf(AdminTenantSchema, 'AdminTenantPage');
+export type AdminTenantPage = z.infer<typeof AdminTenantPageSchema>;
+
+export const AdminTenantDetailSchema = AdminTenantSchema.extend({
+  members: z.array(MemberSchema),
+}).meta({ id: 'AdminTenantDetail' });
+export type AdminTenantDetail = z.infer<typeof AdminTenantDetailSchema>;
