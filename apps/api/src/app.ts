@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from './config/config';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/http-exception.filter';
+import { JsonLogger } from './common/json-logger';
+import { setupSwagger } from './openapi/openapi';
+
+const CORRELATION_HEADER = 'x-correlation-id';
+
+export function consoleDir(config: AppConfig): string {
+  return config.consoleDir ? resolve(config.consoleDir) : resolve(__dirname, '../../console/dist/browser');
+}
+
+/** Builds the whole application (API, Swagger UI, console) without listening. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    requestIdLogLabel: 'correlation_id',
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers[CORRELATION_HEADER];
+      return typeof given === 'string' && /^[\w.:-]{8,100}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.env === 'production',
+  });
+  const dir = consoleDir(config);
+  const indexFile = join(dir, 'index.html');
+  const indexHtml = existsSync(indexFile) ? readFileSync(indexFile, 'utf8') : null;
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new JsonLogger(config.logLevel),
+  });
+  app.setGlobalPrefix('api');
+  app.useGlobalFilters(new AllExceptionsFilter(indexHtml));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (req, reply) => {
+    void reply.header(CORRELATION_HEADER, req.id);
+  });
+  setupSwagger(app);
+  if (indexHtml) {
+    await app.register(await import('@fastify/static').then((m) => m.default), {
+      root: dir,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      maxAge: '1h',
+    });
+  }
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,205 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { LoginRequest, MeResponse, Role, SignupRequest, TokenResponse } from '@cost-optimizer/dto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import type { AuthUser } from '../common/auth-user';
+import { AppError } from '../common/errors';
+import { MembershipSchema, TenantSchema, UserSchema, type User } from '../tenants/tenant.entity';
+import { RefreshTokenSchema } from './refresh-token.entity';
+import { dummyHash, hashPassword, verifyPassword } from './password';
+import { RateLimitService } from './rate-limit.service';
+
+export interface AccessClaims {
+  sub: string;
+  tid: string;
+  typ: 'access';
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly jwt: JwtService,
+    private readonly limits: RateLimitService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async signup(body: SignupRequest, ip: string): Promise<TokenResponse> {
+    await this.limits.hit(
+      { key: `signup-ip:${ip}`, max: this.config.rateLimits.signupsPerIp, windowSeconds: 3600 },
+      'sign-ups from this address',
+    );
+    const passwordHash = await hashPassword(body.password);
+    const em = this.em.fork();
+    const { user, tenantId } = await em.transactional(async (tx) => {
+      if (await tx.count(UserSchema, { email: body.email })) {
+        throw new AppError(409, 'CONFLICT', 'An account with this email already exists: log in instead', [
+          { field: 'email', message: 'Already registered' },
+        ]);
+      }
+      const tenant = tx.create(TenantSchema, { name: body.tenant_name ?? defaultTenantName(body.email) });
+      const user = tx.create(UserSchema, {
+        email: body.email,
+        name: body.name ?? null,
+        password_hash: passwordHash,
+        is_global_owner: false,
+      });
+      tx.create(MembershipSchema, { tenant, user, role: 'owner' });
+      await tx.flush();
+      return { user, tenantId: tenant.id };
+    });
+    this.logger.log({ msg: 'signup', user_id: user.id, tenant_id: tenantId });
+    return this.issueTokens(em, user.id, tenantId, randomUUID());
+  }
+
+  async login(body: LoginRequest, ip: string): Promise<TokenResponse> {
+    const window = this.config.rateLimits.windowSeconds;
+    await this.limits.hit(
+      { key: `login-ip:${ip}`, max: this.config.rateLimits.loginAttemptsPerIp, windowSeconds: window },
+      'login attempts from this address',
+    );
+    const accountLimit = { key: `login-fail:${body.email}`, max: this.config.rateLimits.loginFailuresPerAccount, windowSeconds: window };
+    await this.limits.check(accountLimit, 'failed logins for this account');
+    const em = this.em.fork();
+    const user = await em.findOne(UserSchema, { email: body.email });
+    let ok = false;
+    if (user && !user.disabled_at) ok = await verifyPassword(user.password_hash, body.password);
+    else await verifyPassword(await dummyHash(), body.password); // same cost whether or not the account exists
+    if (!user || !ok) {
+      await this.limits.hit(accountLimit, 'failed logins for this account');
+      throw new AppError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
+    }
+    const membership = await this.pickMembership(em, user.id, body.tenant_id);
+    if (!membership) {
+      throw new AppError(401, 'INVALID_CREDENTIALS', body.tenant_id ? 'You are not a member of that tenant' : 'Your account belongs to no tenant');
+    }
+    return this.issueTokens(em, user.id, membership.tenantId, randomUUID());
+  }
+
+  async refresh(token: string): Promise<TokenResponse> {
+    const em = this.em.fork();
+    const row = await this.findRefresh(em, token);
+    if (!row) throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
+    // Claim the token atomically: a concurrent or later second use finds it used.
+    const claimed: unknown[] = await em
+      .getConnection()
+      .execute('update refresh_token set used_at = now() where id = ? and used_at is null and revoked_at is null returning id', [row.id]);
+    if (claimed.length === 0) {
+      await this.revokeFamily(em, row.family_id);
+      this.logger.warn({ msg: 'refresh token reuse: family revoked', user_id: row.user.id, family_id: row.family_id });
+      throw new AppError(401, 'REFRESH_TOKEN_REUSED', 'This refresh token was already used: the session is revoked, log in again');
+    }
+    if (row.expires_at.getTime() < Date.now()) {
+      throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
+    }
+    const who = await this.resolveUser(row.user.id, row.tenant.id);
+    if (!who) {
+      await this.revokeFamily(em, row.family_id);
+      throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Your access to this tenant has ended: log in again');
+    }
+    return this.issueTokens(em, row.user.id, row.tenant.id, row.family_id);
+  }
+
+  async logout(token: string): Promise<void> {
+    const em = this.em.fork();
+    const row = await this.findRefresh(em, token);
+    if (row) await this.revokeFamily(em, row.family_id);
+  }
+
+  /** The caller behind an access token, or null when the user or membership is gone. */
+  async resolveUser(userId: string, tenantId: string): Promise<AuthUser | null> {
+    const em = this.em.fork();
+    const m = await em.findOne(MembershipSchema, { user: userId, tenant: tenantId }, { populate: ['user'] });
+    if (!m || m.user.disabled_at) return null;
+    return { userId, email: m.user.email, tenantId, role: m.role, isGlobalOwner: m.user.is_global_owner };
+  }
+
+  async me(who: AuthUser): Promise<MeResponse> {
+    const em = this.em.fork();
+    const memberships = await em.find(
+      MembershipSchema,
+      { user: who.userId },
+      { populate: ['tenant', 'user'], orderBy: { created_at: 'asc' } },
+    );
+    const current = memberships.find((m) => m.tenant.id === who.tenantId);
+    if (!current) throw new AppError(401, 'UNAUTHORIZED', 'Your access to this tenant has ended: log in again');
+    return {
+      user: { id: current.user.id, email: current.user.email, name: current.user.name ?? null },
+      tenant: { id: current.tenant.id, name: current.tenant.name },
+      role: current.role,
+      is_global_owner: current.user.is_global_owner,
+      memberships: memberships.map((m) => ({ tenant_id: m.tenant.id, tenant_name: m.tenant.name, role: m.role })),
+    };
+  }
+
+  /** Creates or updates the platform administrator from ADMIN_EMAIL / ADMIN_PASSWORD (idempotent). */
+  async ensureGlobalOwner(email: string, password: string): Promise<{ created: boolean }> {
+    const em = this.em.fork();
+    const normalized = email.trim().toLowerCase();
+    return em.transactional(async (tx) => {
+      let user: User | null = await tx.findOne(UserSchema, { email: normalized });
+      const created = !user;
+      if (!user) {
+        user = tx.create(UserSchema, { email: normalized, name: 'Platform admin', password_hash: await hashPassword(password), is_global_owner: true });
+        const tenant = tx.create(TenantSchema, { name: 'Platform administration' });
+        tx.create(MembershipSchema, { tenant, user, role: 'owner' });
+      } else {
+        user.is_global_owner = true;
+        if (!(await verifyPassword(user.password_hash, password))) user.password_hash = await hashPassword(password);
+      }
+      await tx.flush();
+      return { created };
+    });
+  }
+
+  private async pickMembership(em: EntityManager, userId: string, tenantId?: string): Promise<{ tenantId: string; role: Role } | null> {
+    const m = await em.findOne(
+      MembershipSchema,
+      tenantId ? { user: userId, tenant: tenantId } : { user: userId },
+      { orderBy: { created_at: 'asc' } },
+    );
+    return m ? { tenantId: m.tenant.id, role: m.role } : null;
+  }
+
+  private async issueTokens(em: EntityManager, userId: string, tenantId: string, familyId: string): Promise<TokenResponse> {
+    const claims: AccessClaims = { sub: userId, tid: tenantId, typ: 'access' };
+    const access = await this.jwt.signAsync(claims, { expiresIn: this.config.jwt.accessTtlSeconds, algorithm: 'HS256' });
+    const id = randomUUID();
+    const secret = randomBytes(32).toString('base64url');
+    em.create(RefreshTokenSchema, {
+      id,
+      tenant: tenantId,
+      user: userId,
+      family_id: familyId,
+      token_hash: sha256(secret),
+      expires_at: new Date(Date.now() + this.config.jwt.refreshTtlDays * 86_400_000),
+    });
+    await em.flush();
+    return { access_token: access, refresh_token: `${id}.${secret}`, token_type: 'Bearer', expires_in: this.config.jwt.accessTtlSeconds };
+  }
+
+  private async findRefresh(em: EntityManager, token: string) {
+    const [id, secret] = token.split('.');
+    if (!id || !secret || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    const row = await em.findOne(RefreshTokenSchema, { id });
+    if (!row) return null;
+    const a = Buffer.from(row.token_hash);
+    const b = Buffer.from(sha256(secret));
+    return a.length === b.length && timingSafeEqual(a, b) ? row : null;
+  }
+
+  private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
+    await em.getConnection().execute('update refresh_token set revoked_at = now() where family_id = ? and revoked_at is null', [familyId]);
+  }
+}
+
+function defaultTenantName(email: string): string {
+  const domain = email.split('@')[1] ?? 'My company';
+  return domain.length > 120 ? domain.slice(0, 120) : domain;
+}

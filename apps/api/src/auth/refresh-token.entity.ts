@@ -1,0 +1,23 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { TenantSchema, UserSchema } from '../tenants/tenant.entity';
+
+/**
+ * One row per issued refresh token. The token string is `<id>.<secret>`; only sha256(secret) is stored.
+ * Tokens of one login form a family: reusing a used token revokes the whole family.
+ */
+export const RefreshTokenSchema = defineEntity({
+  name: 'RefreshToken',
+  tableName: 'refresh_token',
+  properties: {
+    id: p.uuid().primary(),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
+    user: () => p.manyToOne(UserSchema).deleteRule('cascade').index(),
+    family_id: p.uuid().index(),
+    token_hash: p.string().length(64),
+    expires_at: p.datetime(),
+    used_at: p.datetime().nullable(),
+    revoked_at: p.datetime().nullable(),
+    created_at: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type RefreshToken = InferEntity<typeof RefreshTokenSchema>;

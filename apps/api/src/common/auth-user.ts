@@ -1,0 +1,29 @@
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Role } from '@cost-optimizer/dto';
+import { unauthorized } from './errors';
+
+/** Who is calling: resolved from the access token and the database on every request. */
+export interface AuthUser {
+  userId: string;
+  email: string;
+  tenantId: string;
+  role: Role;
+  isGlobalOwner: boolean;
+}
+
+export const IS_PUBLIC = 'costopt:public';
+export const ROLES = 'costopt:roles';
+export const GLOBAL_OWNER = 'costopt:global-owner';
+
+/** No access token needed. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+/** Only these tenant roles (viewers read, owners/admins change). */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
+/** Only platform administrators. */
+export const GlobalOwnerOnly = () => SetMetadata(GLOBAL_OWNER, true);
+
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
+  const user = ctx.switchToHttp().getRequest<{ user?: AuthUser }>().user;
+  if (!user) throw unauthorized();
+  return user;
+});

@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from './config';
+
+const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+
+describe('loadConfig', () => {
+  it('applies defaults for a minimal development environment', () => {
+    const c = loadConfig(base);
+    expect(c.port).toBe(9000);
+    expect(c.jwt.accessTtlSeconds).toBe(900);
+    expect(c.admin).toBeNull();
+    expect(c.publicUrl).toBe('http://localhost:9000');
+  });
+
+  it('names every bad variable in one message', () => {
+    let err: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', PORT: 'abc', JWT_ACCESS_TTL_SECONDS: '3600' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as ConfigError).message;
+    expect(msg).toContain('DATABASE_URL: must be a postgres:// URL');
+    expect(msg).toContain("PORT: must be an integer between 0 and 65535 (got 'abc')");
+    expect(msg).toContain('JWT_ACCESS_TTL_SECONDS: must be an integer between 60 and 900');
+  });
+
+  it('requires DATABASE_URL', () => {
+    expect(() => loadConfig({})).toThrow(/DATABASE_URL: is required/);
+  });
+
+  it('refuses production defaults and says which', () => {
+    expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET: must be set[\s\S]*ENCRYPTION_KEY: must be set/,
+    );
+    const ok = loadConfig({
+      ...base,
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      ENCRYPTION_KEY: 'y'.repeat(40),
+    });
+    expect(ok.env).toBe('production');
+  });
+
+  it('hides secret values in messages', () => {
+    expect(() => loadConfig({ ...base, JWT_SECRET: 'short-secret' })).toThrow(/JWT_SECRET: .*\(got '\*\*\*'\)/);
+  });
+
+  it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(() => loadConfig({ ...base, ADMIN_EMAIL: 'root@example.com' })).toThrow(/set both or neither/);
+  });
+});

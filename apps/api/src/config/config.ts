@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the API reads, validated once at start.
+ * `.env.example` documents each one; a test keeps the two in step.
+ */
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-do-not-use-in-production-0000';
+const DEV_ENCRYPTION_KEY = 'dev-only-encryption-key-do-not-use-in-production';
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be an integer between ${min} and ${max}` })
+    .int({ message: `must be an integer between ${min} and ${max}` })
+    .min(min, { message: `must be an integer between ${min} and ${max}` })
+    .max(max, { message: `must be an integer between ${min} and ${max}` });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(9000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://costs.example.com' }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z
+    .string({ message: 'is required (postgres://user:password@host:5432/database)' })
+    .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' }),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+  JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_JWT_SECRET),
+  JWT_ACCESS_TTL_SECONDS: int(60, 900).default(900),
+  REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(30),
+  ENCRYPTION_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_ENCRYPTION_KEY),
+  ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  ADMIN_PASSWORD: z.string().min(10, { message: 'must be at least 10 characters' }).optional(),
+  CONSOLE_DIR: z.string().optional(),
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 10000).default(10),
+  LOGIN_MAX_ATTEMPTS_PER_IP: int(1, 100000).default(20),
+  SIGNUP_MAX_PER_IP: int(1, 100000).default(20),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
+  BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string;
+  logLevel: Env['LOG_LEVEL'];
+  databaseUrl: string;
+  databasePoolMax: number;
+  jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number };
+  encryptionKey: string;
+  admin: { email: string; password: string } | null;
+  consoleDir: string | null;
+  rateLimits: { loginFailuresPerAccount: number; loginAttemptsPerIp: number; signupsPerIp: number; windowSeconds: number };
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Names of every variable `loadConfig` reads (for the .env.example test). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings count as unset, as in most .env tooling.
+  const raw = Object.fromEntries(
+    CONFIG_VARIABLES.map((k) => [k, source[k] === '' ? undefined : source[k]]).filter(([, v]) => v !== undefined),
+  );
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '?');
+        const got = raw[key] === undefined ? 'not set' : `got '${key.includes('SECRET') || key.includes('PASSWORD') || key.includes('KEY') ? '***' : raw[key]}'`;
+        return `${key}: ${i.message} (${got})`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if ((e.ADMIN_EMAIL === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
+  }
+  if (e.NODE_ENV === 'production') {
+    if (e.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET: must be set to your own random value in production');
+    if (e.ENCRYPTION_KEY === DEV_ENCRYPTION_KEY)
+      problems.push('ENCRYPTION_KEY: must be set to your own random value in production');
+    if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12)
+      problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    jwt: { secret: e.JWT_SECRET, accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS, refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS },
+    encryptionKey: e.ENCRYPTION_KEY,
+    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD } : null,
+    consoleDir: e.CONSOLE_DIR ?? null,
+    rateLimits: {
+      loginFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
+      signupsPerIp: e.SIGNUP_MAX_PER_IP,
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+    },
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,4 @@
+import { Migration20261124000000Init } from './Migration20261124000000_init';
+
+/** Applied in order at start; never edit one that has shipped — add a new one. */
+export const MIGRATIONS = [{ name: 'Migration20261124000000_init', class: Migration20261124000000Init }];

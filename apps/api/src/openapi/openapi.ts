@@ -1,0 +1,49 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { z } from 'zod';
+import '@cost-optimizer/dto';
+import { VERSION } from '../version';
+
+const DESCRIPTION = `Cost Optimizer shows where your AWS money goes and catches cost anomalies before the invoice does.
+
+**Authentication**: \`POST /api/auth/signup\` or \`POST /api/auth/login\` return an \`access_token\` (a JWT valid for at
+most 15 minutes) and a single-use \`refresh_token\`. Send \`Authorization: Bearer <access_token>\`; click *Authorize* above.
+
+**Errors** always have the shape \`{ code, message, details?, correlation_id }\` (see \`ErrorBody\`). Validation errors
+are 400 \`VALIDATION_FAILED\` with one entry per field in \`details\`; another tenant's object is 404, never 403.
+
+All JSON field names are snake_case.`;
+
+/** The OpenAPI document: routes from the controllers, schemas from the shared zod contract. */
+export function buildOpenApi(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Cost Optimizer API')
+    .setDescription(DESCRIPTION)
+    .setVersion(VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  const { schemas } = z.toJSONSchema(z.globalRegistry, {
+    target: 'openapi-3.0',
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  const components: Record<string, unknown> = {};
+  for (const id of Object.keys(schemas).sort()) {
+    const { $id: _id, ...rest } = schemas[id] as Record<string, unknown>;
+    components[id] = rest;
+  }
+  document.components = { ...document.components, schemas: { ...(document.components?.schemas ?? {}), ...(components as object) } };
+  return document;
+}
+
+export function setupSwagger(app: INestApplication): OpenAPIObject {
+  const document = buildOpenApi(app);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+    customSiteTitle: 'Cost Optimizer API',
+    swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
+  });
+  return document;
+}

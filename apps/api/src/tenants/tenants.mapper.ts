@@ -1,0 +1,20 @@
+import type { AdminTenant, Member, Tenant as TenantDto } from '@cost-optimizer/dto';
+import type { Membership, Tenant } from './tenant.entity';
+
+type TenantRow = Pick<Tenant, 'id' | 'name' | 'created_at'>;
+
+export const toTenantDto = (t: TenantRow): TenantDto => ({ id: t.id, name: t.name, created_at: t.created_at.toISOString() });
+
+export const toMemberDto = (m: Membership): Member => ({
+  user_id: m.user.id,
+  email: m.user.email,
+  name: m.user.name ?? null,
+  role: m.role,
+  joined_at: m.created_at.toISOString(),
+});
+
+export const toAdminTenantDto = (t: TenantRow, memberCount: number, ownerEmails: string[]): AdminTenant => ({
+  ...toTenantDto(t),
+  member_count: memberCount,
+  owner_emails: ownerEmails,
+});
