@@ -1,0 +1,61 @@
+import { DatePipe } from '@angular/common';
+import { httpResource } from '@angular/common/http';
+import { Component, input } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCardModule } from '@angular/material/card';
+import { MatIconModule } from '@angular/material/icon';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { RouterLink } from '@angular/router';
+import { AdminTenantDetail as TenantDetail } from '@cost-optimizer/dto';
+import { MemberTable } from '../settings/member-table';
+
+/** Admin: one tenant and its members (read-only). */
+@Component({
+  selector: 'app-admin-tenant-detail',
+  imports: [DatePipe, MatButtonModule, MatCardModule, MatIconModule, MatProgressBarModule, MemberTable, RouterLink],
+  template: `
+    <section class="page">
+      <a mat-button routerLink="/admin" class="back" data-testid="admin-back">
+        <mat-icon>arrow_back</mat-icon>
+        All tenants
+      </a>
+      @if (tenant.isLoading()) {
+        <mat-progress-bar mode="indeterminate" aria-label="Loading tenant" />
+      } @else if (tenant.hasValue()) {
+        @let t = tenant.value();
+        <h1 class="page-title" data-testid="admin-tenant-name">{{ t.name }}</h1>
+        <dl class="facts">
+          <dt>Id</dt>
+          <dd>{{ t.id }}</dd>
+          <dt>Created</dt>
+          <dd>{{ t.created_at | date: 'medium' }}</dd>
+          <dt>Owners</dt>
+          <dd>{{ t.owner_emails.join(', ') || 'none' }}</dd>
+          <dt>Members</dt>
+          <dd>{{ t.member_count }}</dd>
+        </dl>
+        <mat-card appearance="outlined">
+          <mat-card-header><mat-card-title>Members</mat-card-title></mat-card-header>
+          <mat-card-content>
+            @if (t.members.length === 0) {
+              <p class="empty-state">This tenant has no members.</p>
+            } @else {
+              <app-member-table [members]="t.members" />
+            }
+          </mat-card-content>
+        </mat-card>
+      } @else if (tenant.error()) {
+        <p class="error" role="alert">This tenant could not be loaded.</p>
+      }
+    </section>
+  `,
+  styleUrl: './admin.scss',
+})
+export class AdminTenantDetail {
+  /** The route's :id (router input binding). */
+  readonly id = input.required<string>();
+
+  protected readonly tenant = httpResource<TenantDetail>(
+    () => `/api/admin/tenants/${encodeURIComponent(this.id())}`,
+  );
+}

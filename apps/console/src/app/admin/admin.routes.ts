@@ -1,0 +1,14 @@
+import { Routes } from '@angular/router';
+
+export const adminRoutes: Routes = [
+  {
+    path: '',
+    title: 'Admin · Cost Optimizer',
+    loadComponent: () => import('./admin-tenants').then((m) => m.AdminTenants),
+  },
+  {
+    path: 'tenants/:id',
+    title: 'Tenant · Admin · Cost Optimizer',
+    loadComponent: () => import('./admin-tenant-detail').then((m) => m.AdminTenantDetail),
+  },
+];

@@ -1,0 +1,51 @@
+import { Routes } from '@angular/router';
+import { authGuard, globalOwnerGuard, guestGuard } from './core/auth/guards';
+
+export const routes: Routes = [
+  {
+    path: 'login',
+    title: 'Log in · Cost Optimizer',
+    canActivate: [guestGuard],
+    loadComponent: () => import('./auth/login').then((m) => m.Login),
+  },
+  {
+    path: 'signup',
+    title: 'Sign up · Cost Optimizer',
+    canActivate: [guestGuard],
+    loadComponent: () => import('./auth/signup').then((m) => m.Signup),
+  },
+  {
+    path: '',
+    canActivate: [authGuard],
+    loadComponent: () => import('./core/shell/shell').then((m) => m.Shell),
+    children: [
+      { path: '', pathMatch: 'full', redirectTo: 'dashboard' },
+      {
+        path: 'dashboard',
+        title: 'Dashboard · Cost Optimizer',
+        loadComponent: () => import('./dashboard/dashboard').then((m) => m.Dashboard),
+      },
+      {
+        path: 'anomalies',
+        title: 'Anomalies · Cost Optimizer',
+        loadComponent: () => import('./anomalies/anomalies').then((m) => m.Anomalies),
+      },
+      {
+        path: 'connect-aws',
+        title: 'Connect AWS · Cost Optimizer',
+        loadComponent: () => import('./connect-aws/connect-aws').then((m) => m.ConnectAws),
+      },
+      {
+        path: 'settings',
+        title: 'Settings · Cost Optimizer',
+        loadComponent: () => import('./settings/settings').then((m) => m.Settings),
+      },
+      {
+        path: 'admin',
+        canActivate: [globalOwnerGuard],
+        loadChildren: () => import('./admin/admin.routes').then((m) => m.adminRoutes),
+      },
+    ],
+  },
+  { path: '**', redirectTo: 'dashboard' },
+];

@@ -1,0 +1,66 @@
+import { Component, inject, signal } from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { MatButtonModule } from '@angular/material/button';
+import { MatCardModule } from '@angular/material/card';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { Router, RouterLink } from '@angular/router';
+import { SignupRequest, SignupRequestSchema } from '@cost-optimizer/dto';
+import { Auth } from '../core/auth/auth';
+import { errorCode, fieldIssues } from '../core/http/api-error';
+import { applyFieldIssues, firstError, zodValidator } from '../shared/form-errors';
+
+const fields = SignupRequestSchema.shape;
+
+@Component({
+  selector: 'app-signup',
+  imports: [
+    MatButtonModule,
+    MatCardModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatProgressBarModule,
+    ReactiveFormsModule,
+    RouterLink,
+  ],
+  templateUrl: './signup.html',
+  styleUrl: './auth-page.scss',
+})
+export class Signup {
+  private readonly auth = inject(Auth);
+  private readonly router = inject(Router);
+
+  protected readonly busy = signal(false);
+  protected readonly form = inject(NonNullableFormBuilder).group({
+    email: ['', [Validators.required, zodValidator(fields.email)]],
+    password: ['', [Validators.required, zodValidator(fields.password)]],
+    name: ['', zodValidator(fields.name)],
+    tenant_name: ['', zodValidator(fields.tenant_name)],
+  });
+  protected readonly firstError = firstError;
+
+  protected submit(): void {
+    if (this.form.invalid || this.busy()) {
+      this.form.markAllAsTouched();
+      return;
+    }
+    this.busy.set(true);
+    const { email, password, name, tenant_name } = this.form.getRawValue();
+    const body: SignupRequest = { email: email.trim().toLowerCase(), password };
+    if (name.trim()) body.name = name.trim();
+    if (tenant_name.trim()) body.tenant_name = tenant_name.trim();
+    this.auth.signup(body).subscribe({
+      next: () => void this.router.navigateByUrl('/dashboard'),
+      error: (err: unknown) => {
+        if (errorCode(err) === 'CONFLICT') {
+          const email = this.form.controls.email;
+          email.setErrors({ server: 'An account with this email already exists: log in instead' });
+          email.markAsTouched();
+        }
+        applyFieldIssues(this.form, fieldIssues(err));
+        this.busy.set(false);
+      },
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { HttpClient, HttpContext } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import { Router } from '@angular/router';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { LoginRequest, SignupRequest, TokenResponse } from '@cost-optimizer/dto';
+import { EMPTY, Observable, catchError, finalize, map, of, shareReplay, tap, throwError } from 'rxjs';
+import { SILENT_ERRORS } from '../http/api-error';
+import { Session } from './session';
+import { TokenStore } from './token-store';
+
+/** Sign up, log in, refresh and log out; the only writer of the tokens. */
+@Injectable({ providedIn: 'root' })
+export class Auth {
+  private readonly http = inject(HttpClient);
+  private readonly tokens = inject(TokenStore);
+  private readonly session = inject(Session);
+  private readonly router = inject(Router);
+  private readonly snackBar = inject(MatSnackBar);
+  private refreshing: Observable<string> | null = null;
+
+  readonly signedIn = this.tokens.signedIn;
+
+  login(body: LoginRequest): Observable<TokenResponse> {
+    return this.http.post<TokenResponse>('/api/auth/login', body).pipe(tap((t) => this.start(t)));
+  }
+
+  signup(body: SignupRequest): Observable<TokenResponse> {
+    return this.http.post<TokenResponse>('/api/auth/signup', body).pipe(tap((t) => this.start(t)));
+  }
+
+  /**
+   * A fresh access token after a 401. Concurrent callers share one refresh; a caller whose request
+   * went out with a token that has since been replaced just gets the current one.
+   */
+  refreshAccessToken(staleToken: string | null): Observable<string> {
+    const current = this.tokens.accessToken();
+    if (current !== null && current !== staleToken) return of(current);
+    if (this.refreshing) return this.refreshing;
+    const refreshToken = this.tokens.refreshToken();
+    if (refreshToken === null) return throwError(() => new Error('No refresh token'));
+    this.refreshing = this.http
+      .post<TokenResponse>(
+        '/api/auth/refresh',
+        { refresh_token: refreshToken },
+        { context: new HttpContext().set(SILENT_ERRORS, true) },
+      )
+      .pipe(
+        tap((t) => this.tokens.save(t)),
+        map((t) => t.access_token),
+        finalize(() => (this.refreshing = null)),
+        shareReplay({ bufferSize: 1, refCount: false }),
+      );
+    return this.refreshing;
+  }
+
+  /** Revokes the refresh token on the server (best effort) and leaves for the login page. */
+  logout(): void {
+    const refreshToken = this.tokens.refreshToken();
+    this.endLocally();
+    void this.router.navigateByUrl('/login');
+    if (refreshToken === null) return;
+    this.http
+      .post<void>(
+        '/api/auth/logout',
+        { refresh_token: refreshToken },
+        { context: new HttpContext().set(SILENT_ERRORS, true) },
+      )
+      .pipe(catchError(() => EMPTY))
+      .subscribe();
+  }
+
+  /** The session cannot be renewed: forget it and ask the user to log in again. */
+  expire(): void {
+    if (!this.tokens.signedIn()) return;
+    this.endLocally();
+    this.snackBar.open('Your session has ended. Please log in again.', 'Dismiss', { duration: 6000 });
+    void this.router.navigateByUrl('/login');
+  }
+
+  private start(tokens: TokenResponse): void {
+    this.session.clear();
+    this.tokens.save(tokens);
+  }
+
+  private endLocally(): void {
+    this.tokens.clear();
+    this.session.clear();
+  }
+}

@@ -1,0 +1,128 @@
+import { HttpClient, httpResource } from '@angular/common/http';
+import { Component, computed, inject, signal } from '@angular/core';
+import { MatCardModule } from '@angular/material/card';
+import { MatDialog } from '@angular/material/dialog';
+import { MatIconModule } from '@angular/material/icon';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatSnackBar } from '@angular/material/snack-bar';
+import { AddMemberRequest, Member, MemberList, Tenant } from '@cost-optimizer/dto';
+import { filter, switchMap } from 'rxjs';
+import { Session } from '../core/auth/session';
+import { describeError, errorCode } from '../core/http/api-error';
+import { ConfirmDialog, ConfirmDialogData } from '../shared/confirm-dialog';
+import { AddMemberForm } from './add-member-form';
+import { MemberTable, RoleChange } from './member-table';
+import { TenantNameForm } from './tenant-name-form';
+
+/** What a member-management error means for the person looking at the page. */
+export function explainMemberError(err: unknown): string {
+  switch (errorCode(err)) {
+    case 'USER_NOT_FOUND':
+      return 'No account uses this email yet. Ask them to sign up first, then add them here.';
+    case 'CONFLICT':
+      return 'This person is already a member.';
+    case 'LAST_OWNER':
+      return 'Every company needs at least one owner: make someone else an owner first.';
+    case 'FORBIDDEN':
+      return 'Only owners and admins can manage members.';
+    default:
+      return describeError(err);
+  }
+}
+
+/** Settings page container: loads the tenant and its members and performs every change. */
+@Component({
+  selector: 'app-settings',
+  imports: [AddMemberForm, MatCardModule, MatIconModule, MatProgressBarModule, MemberTable, TenantNameForm],
+  templateUrl: './settings.html',
+  styleUrl: './settings.scss',
+})
+export class Settings {
+  private readonly http = inject(HttpClient);
+  private readonly session = inject(Session);
+  private readonly dialog = inject(MatDialog);
+  private readonly snackBar = inject(MatSnackBar);
+
+  protected readonly tenant = httpResource<Tenant>(() => '/api/tenants/current');
+  protected readonly members = httpResource<MemberList>(() => '/api/tenants/current/members');
+  protected readonly memberItems = computed(() => (this.members.hasValue() ? this.members.value().items : []));
+
+  protected readonly canManage = this.session.canManage;
+  protected readonly currentUserId = computed(() => this.session.me()?.user.id);
+  protected readonly savingName = signal(false);
+  protected readonly memberBusy = signal(false);
+  protected readonly memberError = signal<string | null>(null);
+  protected readonly added = signal(0);
+
+  protected rename(name: string): void {
+    this.savingName.set(true);
+    this.http.patch<Tenant>('/api/tenants/current', { name }).subscribe({
+      next: (tenant) => {
+        this.tenant.set(tenant);
+        this.session.renameTenant(tenant.name);
+        this.savingName.set(false);
+        this.snackBar.open('Company name saved', undefined, { duration: 3000 });
+      },
+      error: () => this.savingName.set(false),
+    });
+  }
+
+  protected addMember(request: AddMemberRequest): void {
+    this.startMemberChange();
+    this.http.post<Member>('/api/tenants/current/members', request).subscribe({
+      next: (member) => {
+        this.added.update((n) => n + 1);
+        this.finishMemberChange(`${member.email} added as ${member.role}`);
+      },
+      error: (err: unknown) => this.failMemberChange(err),
+    });
+  }
+
+  protected changeRole({ member, role }: RoleChange): void {
+    this.startMemberChange();
+    this.http.patch<Member>(`/api/tenants/current/members/${member.user_id}`, { role }).subscribe({
+      next: (updated) => this.finishMemberChange(`${updated.email} is now ${updated.role}`),
+      error: (err: unknown) => this.failMemberChange(err),
+    });
+  }
+
+  protected confirmRemove(member: Member): void {
+    const data: ConfirmDialogData = {
+      title: 'Remove member?',
+      message: `${member.name ?? member.email} will lose access to this company's costs and anomalies.`,
+      confirm: 'Remove',
+    };
+    this.dialog
+      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
+      .afterClosed()
+      .pipe(
+        filter((confirmed) => confirmed === true),
+        switchMap(() => {
+          this.startMemberChange();
+          return this.http.delete<void>(`/api/tenants/current/members/${member.user_id}`);
+        }),
+      )
+      .subscribe({
+        next: () => this.finishMemberChange(`${member.email} removed`),
+        error: (err: unknown) => this.failMemberChange(err),
+      });
+  }
+
+  private startMemberChange(): void {
+    this.memberBusy.set(true);
+    this.memberError.set(null);
+  }
+
+  private finishMemberChange(message: string): void {
+    this.memberBusy.set(false);
+    this.members.reload();
+    this.snackBar.open(message, undefined, { duration: 3000 });
+  }
+
+  private failMemberChange(err: unknown): void {
+    this.memberBusy.set(false);
+    this.memberError.set(explainMemberError(err));
+    // Show the server's truth again (e.g. a role select the server refused to change).
+    this.members.reload();
+  }
+}
