@@ -1,0 +1,386 @@
+import { clamp, madOf, MAD_TO_SIGMA, medianOf, quantileOf, scoreOfZ, zOfScore } from './stats';
+import { dayNumberToIso, dayOfMonth, toDayNumber, weekdayOf } from './time';
+import type { CostDayResult, CostDetectorOptions, CostPoint, CostRule, Direction } from './types';
+
+export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
+  direction: 'up',
+  threshold: 0.999,
+  minImpactAbs: 1,
+  minImpactPct: 0.1,
+  newSeriesFloor: 1,
+  detectDrift: false,
+  driftAllowance: 0.5,
+  driftLimit: 6,
+  shiftAcceptDays: 5,
+  levelWindowDays: 14,
+  seasonWeeks: 8,
+  residualWindowDays: 28,
+  minHistoryDays: 3,
+  minRelativeSigma: 0.03,
+  noiseFloorAbs: 0.25,
+  monthStart: true,
+  cleanZ: 3,
+};
+
+/** Longest run of missing days inserted for a gap between two points. */
+const MAX_GAP_SLOTS = 370;
+/** The reference |z| quantile (90 %) of a standard normal, used by the per-series tail calibration. */
+const Z90 = 1.6449;
+
+// Scratch buffers shared by all detectors (single-threaded; never held across calls).
+const scratch = new Float64Array(512);
+const scratch2 = new Float64Array(64);
+
+function directionalScore(direction: Direction, z: number): number {
+  if (direction === 'up') return z > 0 ? scoreOfZ(z) : 0;
+  if (direction === 'down') return z < 0 ? scoreOfZ(z) : 0;
+  return scoreOfZ(z);
+}
+
+/**
+ * Causal daily cost detector for one series. Push days in order; each result depends only on the days
+ * pushed so far, so appending days never changes earlier results.
+ *
+ * Model (all estimates robust, recomputed from the days before the current one):
+ *  expected = (median of the last `levelWindowDays` deseasonalised clean days + damped trend)
+ *             x weekday factor x month-start factor
+ *  sigma    = max(1.4826 x MAD of recent relative residuals, minRelativeSigma + 0.5/n) x (expected + noiseFloorAbs)
+ *  z        = (actual - expected) / (sigma x calibration);  score = 1 - P(|Z| >= |z|)
+ * Outlier days (|z| >= cleanZ) are replaced by their expected value in the baseline, so one anomaly does
+ * not poison later days; after `shiftAcceptDays` consecutive same-sign outliers the new level is accepted.
+ */
+export class CostSeriesDetector {
+  readonly options: CostDetectorOptions;
+  private readonly thresholdZ: number;
+  private readonly observedSinceDay: number;
+  // Per-slot history (a slot is one day; gaps are filled with NaN).
+  private readonly day: number[] = [];
+  private readonly raw: number[] = [];
+  private readonly clean: number[] = []; // value used by the baseline (NaN: missing / excluded)
+  private readonly nres: number[] = []; // relative residual (actual - expected) / (expected + floor)
+  private readonly zHist: number[] = []; // uncalibrated z = residual / sigma
+  private readonly monthStartRatios: number[] = [];
+  private observedDays = 0;
+  private maxAbsSeen = 0;
+  private levelStart = 0;
+  private runSign = 0;
+  private runLen = 0;
+  private cusumUp = 0;
+  private cusumDown = 0;
+  private factorsAt = -1;
+  private readonly weekdayFactors = [1, 1, 1, 1, 1, 1, 1];
+  private calibration = 1;
+
+  constructor(options: Partial<CostDetectorOptions> = {}) {
+    this.options = { ...DEFAULT_COST_OPTIONS, ...options };
+    this.thresholdZ = zOfScore(this.options.threshold);
+    this.observedSinceDay =
+      this.options.observedSince === undefined ? NaN : toDayNumber(this.options.observedSince);
+  }
+
+  /** Scores the next day. Throws on an invalid date. */
+  push(point: CostPoint): CostDayResult {
+    const d = toDayNumber(point.date);
+    if (!Number.isFinite(d)) throw new Error(`invalid date: ${String(point.date)}`);
+    const raw = point.value;
+    const x = raw === null || !Number.isFinite(raw) ? NaN : raw;
+    const n = this.day.length;
+    if (n > 0) {
+      const last = this.day[n - 1]!;
+      const gap = Math.min(d - last - 1, MAX_GAP_SLOTS);
+      for (let g = 1; g <= gap; g++) this.appendSlot(last + g, NaN, NaN, NaN, NaN);
+    } else if (Number.isFinite(this.observedSinceDay) && d > this.observedSinceDay) {
+      // The data source had days before this series appeared: those days count as observed zeros.
+      this.observedDays = Math.min(d - this.observedSinceDay, 1000);
+    }
+    return this.score(d, x);
+  }
+
+  private appendSlot(d: number, raw: number, clean: number, nres: number, z: number): void {
+    this.day.push(d);
+    this.raw.push(raw);
+    this.clean.push(clean);
+    this.nres.push(nres);
+    this.zHist.push(z);
+  }
+
+  private score(d: number, x: number): CostDayResult {
+    const o = this.options;
+    const t = this.day.length; // index of the slot being scored
+    const date = dayNumberToIso(d);
+    const isMonthStart = o.monthStart && dayOfMonth(d) === 1;
+    const base = {
+      date,
+      actual: Number.isNaN(x) ? null : x,
+      trend: 0,
+      weekdayFactor: 1,
+      monthStartFactor: 1,
+      sigma: 0,
+      calibration: this.calibration,
+    };
+    if (Number.isNaN(x)) {
+      this.appendSlot(d, NaN, NaN, NaN, NaN);
+      return this.result(base, null, null, null, null, 0, 0, 'missing', false, 0);
+    }
+
+    // New series: absent or zero on every observed day, now above the floor.
+    if (this.observedDays > 0 && this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor) {
+      this.levelStart = t;
+      this.runLen = 0;
+      this.observe(d, x, x, NaN, NaN);
+      return this.result(base, 0, 0, 0, 0, Infinity, 1, 'new_series', true, x);
+    }
+
+    // Weekday factors: re-learned weekly from blocks of 7 clean days.
+    if (this.factorsAt < 0 || t - this.factorsAt >= 7) this.learnSeasonality(t);
+    const wf = this.weekdayFactors[weekdayOf(d)]!;
+
+    // Robust level from the deseasonalised clean days since the last accepted shift.
+    const from = Math.max(this.levelStart, t - o.levelWindowDays);
+    let m = 0;
+    for (let i = from; i < t; i++) {
+      const c = this.clean[i]!;
+      if (!Number.isNaN(c)) scratch[m++] = c / this.weekdayFactors[weekdayOf(this.day[i]!)]!;
+    }
+    if (m < o.minHistoryDays) {
+      const level = m > 0 ? medianOf(scratch, m) : null;
+      this.observe(d, x, x, NaN, NaN);
+      const e = level === null ? null : level * wf;
+      return this.result(base, e, null, null, level, 0, 0, 'warmup', false, e === null ? 0 : x - e);
+    }
+    const level = medianOf(scratch, m);
+    const trend = this.trend(t, level);
+    let expected = Math.max(0, level + trend) * wf;
+
+    // Month start: a learned day-1 factor, or a hold until the series' own day 1 has been seen.
+    let msFactor = 1;
+    let hold = false;
+    if (isMonthStart) {
+      const k = this.monthStartRatios.length;
+      if (k === 0) hold = true;
+      else {
+        for (let i = 0; i < k; i++) scratch2[i] = this.monthStartRatios[i]!;
+        msFactor = clamp(medianOf(scratch2, k), 0.2, 50);
+      }
+      expected *= msFactor;
+    }
+
+    // Residual scale (relative), floored; wider on month starts and short histories.
+    let r = 0;
+    const rFrom = Math.max(0, t - o.residualWindowDays);
+    for (let i = rFrom; i < t; i++) {
+      const v = this.nres[i]!;
+      if (!Number.isNaN(v)) scratch[r++] = v;
+    }
+    let sigmaRel = 0;
+    if (r >= 5) {
+      for (let i = 0; i < r; i++) scratch2[i] = scratch[i]!;
+      const med = medianOf(scratch2, r);
+      sigmaRel = MAD_TO_SIGMA * madOf(scratch, r, med);
+    }
+    sigmaRel = Math.max(sigmaRel, o.minRelativeSigma + 0.5 / m, r < 5 ? 0.2 : 0);
+    if (isMonthStart) sigmaRel *= hold ? 4 : 2;
+    const norm = expected + o.noiseFloorAbs;
+    const sigma = sigmaRel * norm;
+    const z = (x - expected) / (sigma * this.calibration);
+    let score = directionalScore(o.direction, z);
+    const impact = x - expected;
+    const impactPct = expected > 0 ? impact / expected : null;
+    const floorsPass =
+      Math.abs(impact) >= o.minImpactAbs && (impactPct === null || Math.abs(impactPct) >= o.minImpactPct);
+
+    let rule: CostRule = 'normal';
+    let isAnomaly = false;
+    if (hold) rule = 'month_start_hold';
+    else if (score >= o.threshold) {
+      isAnomaly = floorsPass;
+      rule = floorsPass ? 'deviation' : 'below_impact_floor';
+    }
+
+    // Drift: one-sided CUSUMs of the calibrated residual (clipped so one spike cannot trip them).
+    const zc = clamp(z, -4, 4);
+    if (!isMonthStart) {
+      this.cusumUp = Math.max(0, this.cusumUp + zc - o.driftAllowance);
+      this.cusumDown = Math.max(0, this.cusumDown - zc - o.driftAllowance);
+    }
+    if (o.detectDrift && !isAnomaly && !hold && floorsPass) {
+      const up = this.cusumUp > o.driftLimit && o.direction !== 'down' && impact > 0;
+      const down = this.cusumDown > o.driftLimit && o.direction !== 'up' && impact < 0;
+      if (up || down) {
+        isAnomaly = true;
+        rule = 'drift';
+        score = Math.max(score, o.threshold);
+        if (up) this.cusumUp = 0;
+        else this.cusumDown = 0;
+      }
+    }
+
+    // Baseline maintenance: outliers are kept out of the level; persistent shifts are accepted.
+    const outlier = Math.abs(z) >= o.cleanZ && !isMonthStart;
+    const baseValue = expected / msFactor;
+    if (isMonthStart) {
+      const pre = expected / msFactor;
+      if (pre > 0) this.monthStartRatios.push(x / pre);
+      if (this.monthStartRatios.length > 12) this.monthStartRatios.shift();
+      this.observe(d, NaN, x, NaN, NaN);
+    } else {
+      this.observe(d, outlier ? baseValue : x, x, (x - expected) / norm, z * this.calibration);
+      if (outlier) {
+        const s = Math.sign(z);
+        this.runLen = s === this.runSign ? this.runLen + 1 : 1;
+        this.runSign = s;
+        if (this.runLen >= o.shiftAcceptDays) this.acceptShift(t);
+      } else this.runLen = 0;
+    }
+
+    const band = this.thresholdZ * sigma * this.calibration;
+    return this.result(
+      { ...base, trend, weekdayFactor: wf, monthStartFactor: msFactor, sigma },
+      expected,
+      Math.max(0, expected - band),
+      expected + band,
+      level,
+      z,
+      score,
+      rule,
+      isAnomaly,
+      impact,
+    );
+  }
+
+  /** Appends the slot of the day just scored. */
+  private observe(d: number, clean: number, x: number, nres: number, z: number): void {
+    this.appendSlot(d, x, clean, nres, z);
+    this.observedDays++;
+    this.maxAbsSeen = Math.max(this.maxAbsSeen, Math.abs(x));
+  }
+
+  /** The last `runLen` days were a level shift, not anomalies: restore them and restart the level there. */
+  private acceptShift(t: number): void {
+    let restored = 0;
+    let i = t;
+    // Walk back over the run's observed (non-month-start) slots and put the raw values back.
+    while (i >= 0 && restored < this.runLen) {
+      if (!Number.isNaN(this.nres[i]!)) {
+        this.clean[i] = this.raw[i]!;
+        restored++;
+      }
+      i--;
+    }
+    this.levelStart = i + 1;
+    this.runLen = 0;
+    this.runSign = 0;
+    this.cusumUp = 0;
+    this.cusumDown = 0;
+  }
+
+  /** Damped trend over the level window: slope between the medians of two halves, half-applied, capped. */
+  private trend(t: number, level: number): number {
+    const o = this.options;
+    const w = o.levelWindowDays;
+    if (t - this.levelStart < 2 * w) return 0;
+    const half = Math.floor(w / 2);
+    const a = this.windowMedian(t - half, t);
+    const b = this.windowMedian(t - w - half, t - w);
+    if (Number.isNaN(a) || Number.isNaN(b)) return 0;
+    const slope = (a - b) / w;
+    return clamp(slope * (w / 2 + 0.5) * 0.5, -0.2 * Math.abs(level), 0.2 * Math.abs(level));
+  }
+
+  private windowMedian(from: number, to: number): number {
+    let m = 0;
+    for (let i = Math.max(0, from); i < to; i++) {
+      const c = this.clean[i]!;
+      if (!Number.isNaN(c)) scratch2[m++] = c / this.weekdayFactors[weekdayOf(this.day[i]!)]!;
+    }
+    return m >= 3 ? medianOf(scratch2, m) : NaN;
+  }
+
+  /** Weekday factors from the last `seasonWeeks` blocks of 7 days, and the per-series tail calibration. */
+  private learnSeasonality(t: number): void {
+    this.factorsAt = t;
+    const o = this.options;
+    const weeks = o.seasonWeeks;
+    // ratios[dow * weeks + k]
+    const ratios = scratch;
+    const counts = [0, 0, 0, 0, 0, 0, 0];
+    let blocks = 0;
+    for (let k = 0; k < weeks; k++) {
+      const end = t - 7 * k;
+      const start = end - 7;
+      if (start < 0) break;
+      let m = 0;
+      for (let i = start; i < end; i++) {
+        const c = this.clean[i]!;
+        if (!Number.isNaN(c)) scratch2[m++] = c;
+      }
+      if (m < 5) continue;
+      const med = medianOf(scratch2, m);
+      if (!(med > 0)) continue;
+      blocks++;
+      for (let i = start; i < end; i++) {
+        const c = this.clean[i]!;
+        if (Number.isNaN(c)) continue;
+        const dow = weekdayOf(this.day[i]!);
+        ratios[dow * weeks + counts[dow]!] = c / med;
+        counts[dow]!++;
+      }
+    }
+    if (blocks >= 2) {
+      let sum = 0;
+      let have = 0;
+      const f = [1, 1, 1, 1, 1, 1, 1];
+      for (let dow = 0; dow < 7; dow++) {
+        const c = counts[dow]!;
+        if (c < 2) continue;
+        for (let i = 0; i < c; i++) scratch2[i] = ratios[dow * weeks + i]!;
+        f[dow] = clamp(medianOf(scratch2, c), 0.02, 5);
+        sum += f[dow]!;
+        have++;
+      }
+      // Days without enough ratios keep factor 1; normalise the others to mean 1.
+      const mean = have > 0 ? (sum + (7 - have)) / 7 : 1;
+      for (let dow = 0; dow < 7; dow++) this.weekdayFactors[dow] = f[dow]! / mean;
+    }
+    // Tail calibration: the series' own 90th percentile of |z| over the last 8 weeks vs a normal's.
+    let m = 0;
+    for (let i = Math.max(0, t - 56); i < t; i++) {
+      const z = this.zHist[i]!;
+      if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
+    }
+    if (m >= 21) this.calibration = clamp(quantileOf(scratch, m, 0.9) / Z90, 1, 4);
+  }
+
+  private result(
+    base: Omit<CostDayResult, 'expected' | 'lower' | 'upper' | 'level' | 'z' | 'anomalyScore' | 'rule' | 'isAnomaly' | 'impact' | 'impactPct'>,
+    expected: number | null,
+    lower: number | null,
+    upper: number | null,
+    level: number | null,
+    z: number,
+    score: number,
+    rule: CostRule,
+    isAnomaly: boolean,
+    impact: number,
+  ): CostDayResult {
+    return {
+      ...base,
+      expected,
+      lower,
+      upper,
+      level,
+      z,
+      anomalyScore: score,
+      rule,
+      isAnomaly,
+      impact,
+      impactPct: expected !== null && expected > 0 ? impact / expected : null,
+    };
+  }
+}
+
+/** Scores a whole daily series (points in date order). Causal: result i depends only on points 0..i. */
+export function scoreCostSeries(points: readonly CostPoint[], options: Partial<CostDetectorOptions> = {}): CostDayResult[] {
+  const detector = new CostSeriesDetector(options);
+  return points.map((p) => detector.push(p));
+}

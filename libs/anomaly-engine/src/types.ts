@@ -1,0 +1,111 @@
+/** Which deviations count as anomalies. Scores are computed for the same direction(s). */
+export type Direction = 'up' | 'down' | 'both';
+
+/** A day of a cost series. `date` is an ISO date (YYYY-MM-DD), an ISO date-time, a Date or epoch ms (UTC). */
+export interface CostPoint {
+  readonly date: string | Date | number;
+  /** Cost of the day in currency units; null/NaN = no data for that day (not the same as 0). */
+  readonly value: number | null;
+}
+
+/**
+ * The rule that decided a day, so every decision can be explained from stored numbers:
+ * - `warmup`: fewer than `minHistoryDays` observed days; no judgement yet.
+ * - `missing`: no value for the day.
+ * - `new_series`: the series was absent/zero on every observed day and now reaches `newSeriesFloor`.
+ * - `deviation`: score >= threshold and the impact passes the $ and % floors.
+ * - `drift`: (option) the CUSUM of calibrated residuals crossed its limit: slow drift.
+ * - `below_impact_floor`: the score passed the threshold but the impact is below the $ or % floor.
+ * - `month_start_hold`: day 1 of a month while the series' own day-1 behaviour has not been seen yet.
+ * - `normal`: nothing fired.
+ */
+export type CostRule =
+  | 'warmup'
+  | 'missing'
+  | 'new_series'
+  | 'deviation'
+  | 'drift'
+  | 'below_impact_floor'
+  | 'month_start_hold'
+  | 'normal';
+
+/** Everything the daily detector knows about one day; store it and the decision can be replayed/explained. */
+export interface CostDayResult {
+  /** UTC day, YYYY-MM-DD. */
+  readonly date: string;
+  readonly actual: number | null;
+  /** Expected cost of the day (level + damped trend) x weekday factor x month-start factor. */
+  readonly expected: number | null;
+  /** Band at the decision threshold: actual outside [lower, upper] <=> score >= threshold. */
+  readonly lower: number | null;
+  readonly upper: number | null;
+  /** Robust level (deseasonalised median of recent clean days) and the damped trend added to it. */
+  readonly level: number | null;
+  readonly trend: number;
+  /** Multiplicative day-of-week factor in use (1 until >= 2 full weeks exist). */
+  readonly weekdayFactor: number;
+  /** Multiplicative day-1-of-month factor learned from the series' own previous month starts (1 otherwise). */
+  readonly monthStartFactor: number;
+  /** Residual scale in currency units (robust sigma of recent residuals, floored). */
+  readonly sigma: number;
+  /** Tail calibration of this series: its 90th percentile |z| / 1.645 (>= 1). */
+  readonly calibration: number;
+  /** (actual - expected) / (sigma x calibration). */
+  readonly z: number;
+  /** 1 - two-sided tail probability of |z| under the series' calibrated residual law, for the configured direction. */
+  readonly anomalyScore: number;
+  readonly isAnomaly: boolean;
+  readonly rule: CostRule;
+  /** actual - expected, in currency units, and as a fraction of expected (null when expected <= 0). */
+  readonly impact: number;
+  readonly impactPct: number | null;
+}
+
+export interface CostDetectorOptions {
+  /** Directions reported (default 'up': cost increases, like AWS Cost Anomaly Detection). */
+  readonly direction: Direction;
+  /** Score threshold of the decision (default 0.999: a deviation seen about once in 1000 normal days). */
+  readonly threshold: number;
+  /** Minimum |impact| in currency units for a decision (default 1). */
+  readonly minImpactAbs: number;
+  /** Minimum |impact| as a fraction of expected (default 0.1 = 10 %). */
+  readonly minImpactPct: number;
+  /** A series absent/zero on all observed days that reaches this cost is reported on day one (default 1). */
+  readonly newSeriesFloor: number;
+  /** First day the data source could have contained this series; earlier series start => it is new. */
+  readonly observedSince?: string | Date | number;
+  /** Enable the slow-drift CUSUM rule (default false). */
+  readonly detectDrift: boolean;
+  /** CUSUM allowance k and decision limit h on calibrated z (defaults 0.5 and 6). */
+  readonly driftAllowance: number;
+  readonly driftLimit: number;
+  /** Consecutive same-sign outlier days after which a level shift is accepted as the new normal (default 5). */
+  readonly shiftAcceptDays: number;
+  /** Days in the robust level window (default 14). */
+  readonly levelWindowDays: number;
+  /** Weeks used to learn weekday factors (default 8). */
+  readonly seasonWeeks: number;
+  /** Days of residuals used for the scale (default 28). */
+  readonly residualWindowDays: number;
+  /** Observed days required before judging (default 3). */
+  readonly minHistoryDays: number;
+  /** Residual sigma is at least this fraction of expected (default 0.03), so flat series don't alert on cents. */
+  readonly minRelativeSigma: number;
+  /** Currency units added to expected when normalising residuals (default 0.25). */
+  readonly noiseFloorAbs: number;
+  /** Treat day 1 of the month specially (default true). */
+  readonly monthStart: boolean;
+  /** |calibrated z| above which a day is kept out of the baseline (default 3). */
+  readonly cleanZ: number;
+}
+
+/** Kinds of the CLI / file scorer. */
+export type SeriesKind = 'cost' | 'metric';
+
+/** One output row of the stable file contract. */
+export interface ScoredRow {
+  readonly timestamp: string;
+  readonly value: string;
+  readonly anomalyScore: number;
+  readonly isAnomaly: boolean;
+}
