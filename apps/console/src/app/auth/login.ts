@@ -1,5 +1,5 @@
 import { Component, inject, input, signal } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -9,7 +9,7 @@ import { Router, RouterLink } from '@angular/router';
 import { LoginRequestSchema } from '@cost-optimizer/dto';
 import { Auth } from '../core/auth/auth';
 import { fieldIssues } from '../core/http/api-error';
-import { applyFieldIssues, firstError, zodValidator } from '../shared/form-errors';
+import { applyFieldIssues, firstError, required, zodValidator } from '../shared/form-errors';
 
 /** Internal paths only, so a crafted link cannot send the user elsewhere after login. */
 export function safeReturnUrl(url: string | undefined): string {
@@ -39,8 +39,8 @@ export class Login {
 
   protected readonly busy = signal(false);
   protected readonly form = inject(NonNullableFormBuilder).group({
-    email: ['', [Validators.required, zodValidator(LoginRequestSchema.shape.email)]],
-    password: ['', Validators.required],
+    email: ['', [required, zodValidator(LoginRequestSchema.shape.email)]],
+    password: ['', required],
   });
   protected readonly firstError = firstError;
 

@@ -1,5 +1,5 @@
 import { Component, inject, signal } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -9,7 +9,7 @@ import { Router, RouterLink } from '@angular/router';
 import { SignupRequest, SignupRequestSchema } from '@cost-optimizer/dto';
 import { Auth } from '../core/auth/auth';
 import { errorCode, fieldIssues } from '../core/http/api-error';
-import { applyFieldIssues, firstError, zodValidator } from '../shared/form-errors';
+import { applyFieldIssues, firstError, required, zodValidator } from '../shared/form-errors';
 
 const fields = SignupRequestSchema.shape;
 
@@ -33,8 +33,8 @@ export class Signup {
 
   protected readonly busy = signal(false);
   protected readonly form = inject(NonNullableFormBuilder).group({
-    email: ['', [Validators.required, zodValidator(fields.email)]],
-    password: ['', [Validators.required, zodValidator(fields.password)]],
+    email: ['', [required, zodValidator(fields.email)]],
+    password: ['', [required, zodValidator(fields.password)]],
     name: ['', zodValidator(fields.name)],
     tenant_name: ['', zodValidator(fields.tenant_name)],
   });

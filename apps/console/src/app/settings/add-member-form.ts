@@ -1,11 +1,11 @@
 import { Component, effect, inject, input, output } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
+import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { AddMemberRequest, AddMemberRequestSchema, Role } from '@cost-optimizer/dto';
-import { firstError, zodValidator } from '../shared/form-errors';
+import { firstError, required, zodValidator } from '../shared/form-errors';
 import { ROLES, ROLE_LABELS } from './roles';
 
 /** Adds an existing account to the tenant by email, with a role. */
@@ -60,8 +60,8 @@ export class AddMemberForm {
   protected readonly labels = ROLE_LABELS;
   protected readonly firstError = firstError;
   protected readonly form = inject(NonNullableFormBuilder).group({
-    email: ['', [Validators.required, zodValidator(AddMemberRequestSchema.shape.email)]],
-    role: ['viewer' as Role, Validators.required],
+    email: ['', [required, zodValidator(AddMemberRequestSchema.shape.email)]],
+    role: ['viewer' as Role, required],
   });
 
   constructor() {

@@ -16,7 +16,7 @@ import { TenantNameForm } from './tenant-name-form';
 
 /** What a member-management error means for the person looking at the page. */
 export function explainMemberError(err: unknown): string {
-  switch (errorCode(err)) {
+  switch (errorCode(err) ?? '') {
     case 'USER_NOT_FOUND':
       return 'No account uses this email yet. Ask them to sign up first, then add them here.';
     case 'CONFLICT':

@@ -1,10 +1,10 @@
 import { Component, effect, input, output } from '@angular/core';
-import { FormControl, ReactiveFormsModule, Validators } from '@angular/forms';
+import { FormControl, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { UpdateTenantRequestSchema } from '@cost-optimizer/dto';
-import { firstError, zodValidator } from '../shared/form-errors';
+import { firstError, required, zodValidator } from '../shared/form-errors';
 
 /** The tenant's name: editable for owners and admins, read-only for viewers. */
 @Component({
@@ -55,7 +55,7 @@ export class TenantNameForm {
 
   protected readonly control = new FormControl('', {
     nonNullable: true,
-    validators: [Validators.required, zodValidator(UpdateTenantRequestSchema.shape.name)],
+    validators: [required, zodValidator(UpdateTenantRequestSchema.shape.name)],
   });
   protected readonly firstError = firstError;
 

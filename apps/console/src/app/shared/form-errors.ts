@@ -1,4 +1,4 @@
-import { AbstractControl, FormGroup, ValidationErrors, ValidatorFn } from '@angular/forms';
+import { AbstractControl, FormGroup, ValidationErrors, ValidatorFn, Validators } from '@angular/forms';
 import { z } from 'zod';
 import { FieldIssue } from '../core/http/api-error';
 
@@ -37,3 +37,6 @@ export function firstError(control: AbstractControl, label: string): string {
   if (errors['maxlength']) return `${label} is too long`;
   return `${label} is invalid`;
 }
+
+/** `Validators.required` as a plain function (the static method trips `unbound-method`). */
+export const required: ValidatorFn = (control) => Validators.required(control);
