@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LogController } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from './config/config';
@@ -21,7 +22,7 @@ export function consoleDir(config: AppConfig): string {
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    requestIdLogLabel: 'correlation_id',
+    logController: new LogController({ requestIdLogLabel: 'correlation_id' }),
     genReqId: (req: IncomingMessage) => {
       const given = req.headers[CORRELATION_HEADER];
       return typeof given === 'string' && /^[\w.:-]{8,100}$/.test(given) ? given : randomUUID();

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from './config/config';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { migrate } from './database/migrate';
+import { ormConfig } from './database/mikro-orm.config';
 import { AuthService } from './auth/auth.service';
 import { createApp } from './app';
 import { buildOpenApi } from './openapi/openapi';
@@ -10,6 +12,7 @@ const USAGE = `Usage: node apps/api/dist/cli.js <command>
   migrate                               apply pending database migrations
   create-admin --email E --password P   create or promote a global owner (platform admin)
   openapi [FILE]                        write the OpenAPI document (default: stdout)
+  schema-diff                           print SQL the entities need beyond the migrations (empty = no drift)
 Reads DATABASE_URL and the other variables of .env.example.`;
 
 function arg(name: string): string | undefined {
@@ -45,6 +48,13 @@ async function run(): Promise<void> {
       await app.close();
       if (process.argv[3]) writeFileSync(process.argv[3], json);
       else process.stdout.write(json);
+      return;
+    }
+    case 'schema-diff': {
+      const orm = await MikroORM.init(ormConfig(config.databaseUrl, 2));
+      const sql = await orm.schema.getUpdateSchemaSQL({ wrap: false });
+      await orm.close(true);
+      process.stdout.write(sql.trim() ? `${sql.trim()}\n` : '');
       return;
     }
     default:

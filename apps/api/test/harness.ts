@@ -1,0 +1,170 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
+
+export interface Res<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface Session {
+  email: string;
+  password: string;
+  access_token: string;
+  refresh_token: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function adminQuery(sql: string): Promise<void> {
+  const client = new Client({ connectionString: process.env.CO_TEST_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database cloned from the migrated template. */
+export async function cloneDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
+  const name = `co_t_${randomBytes(6).toString('hex')}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adminQuery(`create database "${name}" template "${process.env.CO_TEST_TEMPLATE_DB}"`);
+      break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
+  const url = new URL(process.env.CO_TEST_ADMIN_URL!);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => adminQuery(`drop database if exists "${name}" with (force)`) };
+}
+
+export class ApiProcess {
+  private output = '';
+  constructor(
+    readonly url: string,
+    readonly databaseUrl: string,
+    private readonly proc: ChildProcess,
+  ) {
+    proc.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+  }
+
+  logs(): string {
+    return this.output;
+  }
+
+  async request<T = any>(method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}): Promise<Res<T>> {
+    const res = await fetch(this.url + path, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  get = <T = any>(path: string, token?: string) => this.request<T>('GET', path, undefined, token);
+  post = <T = any>(path: string, body?: unknown, token?: string) => this.request<T>('POST', path, body ?? {}, token);
+  patch = <T = any>(path: string, body: unknown, token?: string) => this.request<T>('PATCH', path, body, token);
+  del = <T = any>(path: string, token?: string) => this.request<T>('DELETE', path, undefined, token);
+
+  /** Signs up a new user (and tenant) and returns its tokens. */
+  async signup(opts: { email?: string; password?: string; name?: string; tenant_name?: string } = {}): Promise<Session> {
+    const email = opts.email ?? `user-${randomBytes(5).toString('hex')}@example.com`;
+    const password = opts.password ?? 'correct-horse-battery';
+    const res = await this.post('/api/auth/signup', { email, password, name: opts.name, tenant_name: opts.tenant_name });
+    if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { email, password, ...(res.body as { access_token: string; refresh_token: string }) };
+  }
+
+  async login(email: string, password: string): Promise<Session> {
+    const res = await this.post('/api/auth/login', { email, password });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { email, password, ...(res.body as { access_token: string; refresh_token: string }) };
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+  SIGNUP_MAX_PER_IP: '100000',
+  LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
+};
+
+/** Starts the built API (`apps/api/dist/main.js`) as its own process on a database URL. */
+export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...TEST_ENV, ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const api = new ApiProcess(`http://127.0.0.1:${port}`, databaseUrl, proc);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}:\n${api.logs()}`);
+    try {
+      const res = await fetch(`${api.url}/api/health`);
+      if (res.status === 200) return api;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await api.stop();
+      throw new Error(`API did not become healthy in 30 s:\n${api.logs()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A fresh database plus an API process on it; `close()` stops both. */
+export async function testApp(env: Record<string, string> = {}) {
+  const db = await cloneDatabase();
+  const api = await spawnApi(db.url, env);
+  return Object.assign(api, {
+    db,
+    close: async () => {
+      await api.stop();
+      await db.drop();
+    },
+  });
+}
+export type TestApp = Awaited<ReturnType<typeof testApp>>;
