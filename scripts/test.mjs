@@ -34,7 +34,11 @@ let ok =
 if (ok) {
   const env = { ...process.env };
   if (!env.DATABASE_URL) {
-    pg = await startEmbeddedPostgres({ dir: join(root, '.data/test-pg'), port: 54339, database: 'postgres_tests' });
+    pg = await startEmbeddedPostgres({
+      dir: join(root, '.data/test-pg'),
+      port: 54339,
+      database: 'postgres_tests',
+    });
     env.DATABASE_URL = pg.url;
     process.stdout.write(`(no DATABASE_URL: using the embedded PostgreSQL at ${pg.url})\n`);
   }

@@ -16,7 +16,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        MikroOrmModule.forRoot({ ...ormConfig(config.databaseUrl, config.databasePoolMax), registerRequestContext: false }),
+        MikroOrmModule.forRoot({
+          ...ormConfig(config.databaseUrl, config.databasePoolMax),
+          registerRequestContext: false,
+        }),
         AuthModule,
         TenantsModule,
       ],

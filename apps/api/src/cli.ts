@@ -32,7 +32,8 @@ async function run(): Promise<void> {
     case 'create-admin': {
       const email = arg('email');
       const password = arg('password');
-      if (!email || !password || password.length < 10) throw new Error('create-admin needs --email and --password (10+ characters)');
+      if (!email || !password || password.length < 10)
+        throw new Error('create-admin needs --email and --password (10+ characters)');
       await migrate(config.databaseUrl);
       const app = await createApp({ ...config, logLevel: 'error' });
       await app.init();

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const logger = new Logger('Main');
   if (applied.length > 0) logger.log({ msg: 'migrations applied', migrations: applied });
   if (config.admin) {
-    const { created } = await app.get(AuthService).ensureGlobalOwner(config.admin.email, config.admin.password);
+    const { created } = await app
+      .get(AuthService)
+      .ensureGlobalOwner(config.admin.email, config.admin.password);
     logger.log({ msg: created ? 'global owner created' : 'global owner ensured', email: config.admin.email });
   }
   await app.listen({ port: config.port, host: config.host });
@@ -25,7 +27,9 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
   } else {
-    process.stderr.write(`Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `Failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -33,7 +33,11 @@ describe('auth', () => {
   it('answers 401 in the error shape without a token or with a bad one', async () => {
     const none = await api.get('/api/auth/me');
     expect(none.status).toBe(401);
-    expect(none.body).toEqual({ code: 'UNAUTHORIZED', message: expect.any(String), correlation_id: expect.any(String) });
+    expect(none.body).toEqual({
+      code: 'UNAUTHORIZED',
+      message: expect.any(String),
+      correlation_id: expect.any(String),
+    });
     expect(none.headers.get('x-correlation-id')).toBe(none.body.correlation_id);
 
     const s = await api.signup();
@@ -44,7 +48,9 @@ describe('auth', () => {
     expect((await api.get('/api/auth/me', algNone)).status).toBe(401);
     const expiredPayload = { ...JSON.parse(Buffer.from(p!, 'base64url').toString()), iat: 1, exp: 2 };
     const unsigned = `${h}.${b64url(expiredPayload)}`;
-    const sig = createHmac('sha256', 'test-secret-that-is-long-enough-0123456789').update(unsigned).digest('base64url');
+    const sig = createHmac('sha256', 'test-secret-that-is-long-enough-0123456789')
+      .update(unsigned)
+      .digest('base64url');
     expect((await api.get('/api/auth/me', `${unsigned}.${sig}`)).status).toBe(401);
   });
 
@@ -64,7 +70,10 @@ describe('auth', () => {
 
   it('refuses a second account with the same email (409)', async () => {
     const s = await api.signup();
-    const res = await api.post('/api/auth/signup', { email: s.email.toUpperCase(), password: 'another-password-1' });
+    const res = await api.post('/api/auth/signup', {
+      email: s.email.toUpperCase(),
+      password: 'another-password-1',
+    });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('CONFLICT');
   });
@@ -72,7 +81,10 @@ describe('auth', () => {
   it('answers unknown user and wrong password the same way', async () => {
     const s = await api.signup();
     const wrong = await api.post('/api/auth/login', { email: s.email, password: 'wrong-password' });
-    const unknown = await api.post('/api/auth/login', { email: 'nobody@example.com', password: 'wrong-password' });
+    const unknown = await api.post('/api/auth/login', {
+      email: 'nobody@example.com',
+      password: 'wrong-password',
+    });
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     const strip = (b: Record<string, unknown>) => ({ ...b, correlation_id: undefined });
@@ -126,7 +138,9 @@ describe('login rate limits', () => {
     const s = await api.signup();
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) {
-      statuses.push((await api.post('/api/auth/login', { email: s.email, password: `wrong-${i}-password` })).status);
+      statuses.push(
+        (await api.post('/api/auth/login', { email: s.email, password: `wrong-${i}-password` })).status,
+      );
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses.slice(10)).toEqual([429, 429]);
@@ -138,7 +152,9 @@ describe('login rate limits', () => {
     // Other accounts from the same address: the per-address limit (20 attempts) ends them too.
     let last = 0;
     for (let i = 0; i < 10; i++) {
-      last = (await api.post('/api/auth/login', { email: `someone-${i}@example.com`, password: 'wrong-password' })).status;
+      last = (
+        await api.post('/api/auth/login', { email: `someone-${i}@example.com`, password: 'wrong-password' })
+      ).status;
     }
     expect(last).toBe(429);
   });

@@ -9,10 +9,15 @@ const root = join(__dirname, '..', '..', '..');
 
 module.exports = async function globalSetup() {
   const main = join(root, 'apps/api/dist/main.js');
-  if (!existsSync(main)) throw new Error('apps/api/dist/main.js is missing: run `npm run build` first (npm test does)');
+  if (!existsSync(main))
+    throw new Error('apps/api/dist/main.js is missing: run `npm run build` first (npm test does)');
   if (!process.env.DATABASE_URL) {
     const { startEmbeddedPostgres } = await import(join(root, 'scripts/lib/embedded-pg.mjs'));
-    const pg = await startEmbeddedPostgres({ dir: join(root, '.data/test-pg'), port: 54339, database: 'postgres_tests' });
+    const pg = await startEmbeddedPostgres({
+      dir: join(root, '.data/test-pg'),
+      port: 54339,
+      database: 'postgres_tests',
+    });
     globalThis.__EMBEDDED_PG__ = pg;
     process.env.DATABASE_URL = pg.url;
   }

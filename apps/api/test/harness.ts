@@ -55,7 +55,11 @@ export async function cloneDatabase(): Promise<{ name: string; url: string; drop
   }
   const url = new URL(process.env.CO_TEST_ADMIN_URL!);
   url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => adminQuery(`drop database if exists "${name}" with (force)`) };
+  return {
+    name,
+    url: url.toString(),
+    drop: () => adminQuery(`drop database if exists "${name}" with (force)`),
+  };
 }
 
 export class ApiProcess {
@@ -73,7 +77,13 @@ export class ApiProcess {
     return this.output;
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, token?: string, headers: Record<string, string> = {}): Promise<Res<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+    headers: Record<string, string> = {},
+  ): Promise<Res<T>> {
     const res = await fetch(this.url + path, {
       method,
       headers: {
@@ -94,15 +104,24 @@ export class ApiProcess {
   }
 
   get = <T = any>(path: string, token?: string) => this.request<T>('GET', path, undefined, token);
-  post = <T = any>(path: string, body?: unknown, token?: string) => this.request<T>('POST', path, body ?? {}, token);
-  patch = <T = any>(path: string, body: unknown, token?: string) => this.request<T>('PATCH', path, body, token);
+  post = <T = any>(path: string, body?: unknown, token?: string) =>
+    this.request<T>('POST', path, body ?? {}, token);
+  patch = <T = any>(path: string, body: unknown, token?: string) =>
+    this.request<T>('PATCH', path, body, token);
   del = <T = any>(path: string, token?: string) => this.request<T>('DELETE', path, undefined, token);
 
   /** Signs up a new user (and tenant) and returns its tokens. */
-  async signup(opts: { email?: string; password?: string; name?: string; tenant_name?: string } = {}): Promise<Session> {
+  async signup(
+    opts: { email?: string; password?: string; name?: string; tenant_name?: string } = {},
+  ): Promise<Session> {
     const email = opts.email ?? `user-${randomBytes(5).toString('hex')}@example.com`;
     const password = opts.password ?? 'correct-horse-battery';
-    const res = await this.post('/api/auth/signup', { email, password, name: opts.name, tenant_name: opts.tenant_name });
+    const res = await this.post('/api/auth/signup', {
+      email,
+      password,
+      name: opts.name,
+      tenant_name: opts.tenant_name,
+    });
     if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
     return { email, password, ...(res.body as { access_token: string; refresh_token: string }) };
   }
@@ -134,7 +153,14 @@ export const TEST_ENV: Record<string, string> = {
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const proc = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...TEST_ENV, ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      ...TEST_ENV,
+      ...env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const api = new ApiProcess(`http://127.0.0.1:${port}`, databaseUrl, proc);

@@ -20,7 +20,9 @@ describe('platform', () => {
   });
 
   it('keeps a correlation id given by the caller', async () => {
-    const res = await api.request('GET', '/api/auth/me', undefined, undefined, { 'x-correlation-id': 'trace-abc-12345' });
+    const res = await api.request('GET', '/api/auth/me', undefined, undefined, {
+      'x-correlation-id': 'trace-abc-12345',
+    });
     expect(res.headers.get('x-correlation-id')).toBe('trace-abc-12345');
     expect(res.body.correlation_id).toBe('trace-abc-12345');
   });

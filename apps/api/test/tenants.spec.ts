@@ -14,9 +14,17 @@ describe('tenants and members', () => {
   /** A second person, added to Acme with a role, logged into Acme. */
   async function member(role: 'admin' | 'viewer' | 'owner'): Promise<Session & { userId: string }> {
     const s = await api.signup();
-    const added = await api.post('/api/tenants/current/members', { email: s.email, role }, owner.access_token);
+    const added = await api.post(
+      '/api/tenants/current/members',
+      { email: s.email, role },
+      owner.access_token,
+    );
     expect(added.status).toBe(201);
-    const login = await api.post('/api/auth/login', { email: s.email, password: s.password, tenant_id: ownerTenantId });
+    const login = await api.post('/api/auth/login', {
+      email: s.email,
+      password: s.password,
+      tenant_id: ownerTenantId,
+    });
     expect(login.status).toBe(200);
     return { ...s, ...login.body, userId: added.body.user_id };
   }
@@ -38,27 +46,51 @@ describe('tenants and members', () => {
     const rename = await api.patch('/api/tenants/current', { name: 'Hacked' }, viewer.access_token);
     expect(rename.status).toBe(403);
     expect(rename.body.code).toBe('FORBIDDEN');
-    expect((await api.post('/api/tenants/current/members', { email: owner.email, role: 'viewer' }, viewer.access_token)).status).toBe(403);
-    expect((await api.del(`/api/tenants/current/members/${viewer.userId}`, viewer.access_token)).status).toBe(403);
+    expect(
+      (
+        await api.post(
+          '/api/tenants/current/members',
+          { email: owner.email, role: 'viewer' },
+          viewer.access_token,
+        )
+      ).status,
+    ).toBe(403);
+    expect((await api.del(`/api/tenants/current/members/${viewer.userId}`, viewer.access_token)).status).toBe(
+      403,
+    );
     expect((await api.get('/api/tenants/current', owner.access_token)).body.name).not.toBe('Hacked');
   });
 
   it('adds, re-roles and removes members with clear errors', async () => {
-    const unknown = await api.post('/api/tenants/current/members', { email: 'ghost@example.com', role: 'viewer' }, owner.access_token);
+    const unknown = await api.post(
+      '/api/tenants/current/members',
+      { email: 'ghost@example.com', role: 'viewer' },
+      owner.access_token,
+    );
     expect(unknown.status).toBe(422);
     expect(unknown.body.code).toBe('USER_NOT_FOUND');
 
     const admin = await member('admin');
-    const again = await api.post('/api/tenants/current/members', { email: admin.email, role: 'viewer' }, owner.access_token);
+    const again = await api.post(
+      '/api/tenants/current/members',
+      { email: admin.email, role: 'viewer' },
+      owner.access_token,
+    );
     expect(again.status).toBe(409);
 
-    const changed = await api.patch(`/api/tenants/current/members/${admin.userId}`, { role: 'viewer' }, owner.access_token);
+    const changed = await api.patch(
+      `/api/tenants/current/members/${admin.userId}`,
+      { role: 'viewer' },
+      owner.access_token,
+    );
     expect(changed.status).toBe(200);
     expect(changed.body.role).toBe('viewer');
     // The role applies at once, to tokens already issued.
     expect((await api.patch('/api/tenants/current', { name: 'X' }, admin.access_token)).status).toBe(403);
 
-    expect((await api.del(`/api/tenants/current/members/${admin.userId}`, owner.access_token)).status).toBe(204);
+    expect((await api.del(`/api/tenants/current/members/${admin.userId}`, owner.access_token)).status).toBe(
+      204,
+    );
     expect((await api.get('/api/tenants/current', admin.access_token)).status).toBe(401);
     const list = await api.get('/api/tenants/current/members', owner.access_token);
     expect(list.body.items.map((m: { email: string }) => m.email)).not.toContain(admin.email);
@@ -66,30 +98,56 @@ describe('tenants and members', () => {
 
   it('never removes or demotes the last owner', async () => {
     const me = (await api.get('/api/auth/me', owner.access_token)).body.user.id;
-    const demote = await api.patch(`/api/tenants/current/members/${me}`, { role: 'admin' }, owner.access_token);
+    const demote = await api.patch(
+      `/api/tenants/current/members/${me}`,
+      { role: 'admin' },
+      owner.access_token,
+    );
     expect(demote.status).toBe(422);
     expect(demote.body.code).toBe('LAST_OWNER');
     const remove = await api.del(`/api/tenants/current/members/${me}`, owner.access_token);
     expect(remove.status).toBe(422);
     const second = await member('owner');
-    expect((await api.patch(`/api/tenants/current/members/${second.userId}`, { role: 'admin' }, owner.access_token)).status).toBe(200);
+    expect(
+      (
+        await api.patch(
+          `/api/tenants/current/members/${second.userId}`,
+          { role: 'admin' },
+          owner.access_token,
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('an admin cannot grant ownership', async () => {
     const admin = await member('admin');
     const s = await api.signup();
-    const res = await api.post('/api/tenants/current/members', { email: s.email, role: 'owner' }, admin.access_token);
+    const res = await api.post(
+      '/api/tenants/current/members',
+      { email: s.email, role: 'owner' },
+      admin.access_token,
+    );
     expect(res.status).toBe(403);
   });
 
   it("answers 404 for another tenant's objects, exactly as for a missing id", async () => {
     const other = await api.signup({ tenant_name: 'Other' });
     const otherUserId = (await api.get('/api/auth/me', other.access_token)).body.user.id;
-    const cross = await api.patch(`/api/tenants/current/members/${otherUserId}`, { role: 'viewer' }, owner.access_token);
-    const missing = await api.patch('/api/tenants/current/members/00000000-0000-4000-8000-000000000000', { role: 'viewer' }, owner.access_token);
+    const cross = await api.patch(
+      `/api/tenants/current/members/${otherUserId}`,
+      { role: 'viewer' },
+      owner.access_token,
+    );
+    const missing = await api.patch(
+      '/api/tenants/current/members/00000000-0000-4000-8000-000000000000',
+      { role: 'viewer' },
+      owner.access_token,
+    );
     expect(cross.status).toBe(404);
     expect({ ...cross.body, correlation_id: 0 }).toEqual({ ...missing.body, correlation_id: 0 });
-    expect((await api.del(`/api/tenants/current/members/${otherUserId}`, owner.access_token)).status).toBe(404);
+    expect((await api.del(`/api/tenants/current/members/${otherUserId}`, owner.access_token)).status).toBe(
+      404,
+    );
     // Nothing changed in the other tenant.
     expect((await api.get('/api/auth/me', other.access_token)).body.role).toBe('owner');
     // And a normal user cannot reach the admin routes at all.
@@ -107,12 +165,17 @@ describe('tenants and members', () => {
     expect(page1.body.items).toHaveLength(2);
     const page2 = await api.get('/api/admin/tenants?page=2&page_size=2&q=searchable', root.access_token);
     expect(page2.body.items).toHaveLength(1);
-    const byEmail = await api.get(`/api/admin/tenants?q=${encodeURIComponent(owner.email)}`, root.access_token);
+    const byEmail = await api.get(
+      `/api/admin/tenants?q=${encodeURIComponent(owner.email)}`,
+      root.access_token,
+    );
     expect(byEmail.body.items.map((t: { id: string }) => t.id)).toContain(ownerTenantId);
     const detail = await api.get(`/api/admin/tenants/${ownerTenantId}`, root.access_token);
     expect(detail.status).toBe(200);
     expect(detail.body.owner_emails).toContain(owner.email);
-    expect((await api.get('/api/admin/tenants/00000000-0000-4000-8000-000000000000', root.access_token)).status).toBe(404);
+    expect(
+      (await api.get('/api/admin/tenants/00000000-0000-4000-8000-000000000000', root.access_token)).status,
+    ).toBe(404);
     const bad = await api.get('/api/admin/tenants?page_size=1000', root.access_token);
     expect(bad.status).toBe(400);
     expect(bad.body.details[0].field).toBe('page_size');

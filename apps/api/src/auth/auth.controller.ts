@@ -28,7 +28,11 @@ export class AuthController {
     body: SignupRequestSchema,
     response: TokenResponseSchema,
     status: 201,
-    errors: { 400: 'VALIDATION_FAILED', 409: 'CONFLICT: the email is already registered', 429: 'RATE_LIMITED' },
+    errors: {
+      400: 'VALIDATION_FAILED',
+      409: 'CONFLICT: the email is already registered',
+      429: 'RATE_LIMITED',
+    },
     public: true,
   })
   signup(@Body(new ZodPipe(SignupRequestSchema)) body: SignupRequest, @Req() req: FastifyRequest) {
@@ -40,10 +44,15 @@ export class AuthController {
   @HttpCode(200)
   @ApiContract({
     summary: 'Log in with email and password',
-    description: 'Unknown email and wrong password give the same answer. Limited per address and per account.',
+    description:
+      'Unknown email and wrong password give the same answer. Limited per address and per account.',
     body: LoginRequestSchema,
     response: TokenResponseSchema,
-    errors: { 400: 'VALIDATION_FAILED', 401: 'INVALID_CREDENTIALS', 429: 'RATE_LIMITED (Retry-After header)' },
+    errors: {
+      400: 'VALIDATION_FAILED',
+      401: 'INVALID_CREDENTIALS',
+      429: 'RATE_LIMITED (Retry-After header)',
+    },
     public: true,
   })
   login(@Body(new ZodPipe(LoginRequestSchema)) body: LoginRequest, @Req() req: FastifyRequest) {
@@ -80,7 +89,10 @@ export class AuthController {
   }
 
   @Get('me')
-  @ApiContract({ summary: 'Who am I: user, current tenant, role and memberships', response: MeResponseSchema })
+  @ApiContract({
+    summary: 'Who am I: user, current tenant, role and memberships',
+    response: MeResponseSchema,
+  })
   me(@CurrentUser() user: AuthUser) {
     return this.auth.me(user);
   }

@@ -64,7 +64,11 @@ export class AuthService {
       { key: `login-ip:${ip}`, max: this.config.rateLimits.loginAttemptsPerIp, windowSeconds: window },
       'login attempts from this address',
     );
-    const accountLimit = { key: `login-fail:${body.email}`, max: this.config.rateLimits.loginFailuresPerAccount, windowSeconds: window };
+    const accountLimit = {
+      key: `login-fail:${body.email}`,
+      max: this.config.rateLimits.loginFailuresPerAccount,
+      windowSeconds: window,
+    };
     await this.limits.check(accountLimit, 'failed logins for this account');
     const em = this.em.fork();
     const user = await em.findOne(UserSchema, { email: body.email });
@@ -77,7 +81,11 @@ export class AuthService {
     }
     const membership = await this.pickMembership(em, user.id, body.tenant_id);
     if (!membership) {
-      throw new AppError(401, 'INVALID_CREDENTIALS', body.tenant_id ? 'You are not a member of that tenant' : 'Your account belongs to no tenant');
+      throw new AppError(
+        401,
+        'INVALID_CREDENTIALS',
+        body.tenant_id ? 'You are not a member of that tenant' : 'Your account belongs to no tenant',
+      );
     }
     return this.issueTokens(em, user.id, membership.tenantId, randomUUID());
   }
@@ -85,15 +93,27 @@ export class AuthService {
   async refresh(token: string): Promise<TokenResponse> {
     const em = this.em.fork();
     const row = await this.findRefresh(em, token);
-    if (!row) throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
+    if (!row)
+      throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
     // Claim the token atomically: a concurrent or later second use finds it used.
     const claimed: unknown[] = await em
       .getConnection()
-      .execute('update refresh_token set used_at = now() where id = ? and used_at is null and revoked_at is null returning id', [row.id]);
+      .execute(
+        'update refresh_token set used_at = now() where id = ? and used_at is null and revoked_at is null returning id',
+        [row.id],
+      );
     if (claimed.length === 0) {
       await this.revokeFamily(em, row.family_id);
-      this.logger.warn({ msg: 'refresh token reuse: family revoked', user_id: row.user.id, family_id: row.family_id });
-      throw new AppError(401, 'REFRESH_TOKEN_REUSED', 'This refresh token was already used: the session is revoked, log in again');
+      this.logger.warn({
+        msg: 'refresh token reuse: family revoked',
+        user_id: row.user.id,
+        family_id: row.family_id,
+      });
+      throw new AppError(
+        401,
+        'REFRESH_TOKEN_REUSED',
+        'This refresh token was already used: the session is revoked, log in again',
+      );
     }
     if (row.expires_at.getTime() < Date.now()) {
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
@@ -128,13 +148,18 @@ export class AuthService {
       { populate: ['tenant', 'user'], orderBy: { created_at: 'asc' } },
     );
     const current = memberships.find((m) => m.tenant.id === who.tenantId);
-    if (!current) throw new AppError(401, 'UNAUTHORIZED', 'Your access to this tenant has ended: log in again');
+    if (!current)
+      throw new AppError(401, 'UNAUTHORIZED', 'Your access to this tenant has ended: log in again');
     return {
       user: { id: current.user.id, email: current.user.email, name: current.user.name ?? null },
       tenant: { id: current.tenant.id, name: current.tenant.name },
       role: current.role,
       is_global_owner: current.user.is_global_owner,
-      memberships: memberships.map((m) => ({ tenant_id: m.tenant.id, tenant_name: m.tenant.name, role: m.role })),
+      memberships: memberships.map((m) => ({
+        tenant_id: m.tenant.id,
+        tenant_name: m.tenant.name,
+        role: m.role,
+      })),
     };
   }
 
@@ -146,19 +171,29 @@ export class AuthService {
       let user: User | null = await tx.findOne(UserSchema, { email: normalized });
       const created = !user;
       if (!user) {
-        user = tx.create(UserSchema, { email: normalized, name: 'Platform admin', password_hash: await hashPassword(password), is_global_owner: true });
+        user = tx.create(UserSchema, {
+          email: normalized,
+          name: 'Platform admin',
+          password_hash: await hashPassword(password),
+          is_global_owner: true,
+        });
         const tenant = tx.create(TenantSchema, { name: 'Platform administration' });
         tx.create(MembershipSchema, { tenant, user, role: 'owner' });
       } else {
         user.is_global_owner = true;
-        if (!(await verifyPassword(user.password_hash, password))) user.password_hash = await hashPassword(password);
+        if (!(await verifyPassword(user.password_hash, password)))
+          user.password_hash = await hashPassword(password);
       }
       await tx.flush();
       return { created };
     });
   }
 
-  private async pickMembership(em: EntityManager, userId: string, tenantId?: string): Promise<{ tenantId: string; role: Role } | null> {
+  private async pickMembership(
+    em: EntityManager,
+    userId: string,
+    tenantId?: string,
+  ): Promise<{ tenantId: string; role: Role } | null> {
     const m = await em.findOne(
       MembershipSchema,
       tenantId ? { user: userId, tenant: tenantId } : { user: userId },
@@ -167,9 +202,17 @@ export class AuthService {
     return m ? { tenantId: m.tenant.id, role: m.role } : null;
   }
 
-  private async issueTokens(em: EntityManager, userId: string, tenantId: string, familyId: string): Promise<TokenResponse> {
+  private async issueTokens(
+    em: EntityManager,
+    userId: string,
+    tenantId: string,
+    familyId: string,
+  ): Promise<TokenResponse> {
     const claims: AccessClaims = { sub: userId, tid: tenantId, typ: 'access' };
-    const access = await this.jwt.signAsync(claims, { expiresIn: this.config.jwt.accessTtlSeconds, algorithm: 'HS256' });
+    const access = await this.jwt.signAsync(claims, {
+      expiresIn: this.config.jwt.accessTtlSeconds,
+      algorithm: 'HS256',
+    });
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
     em.create(RefreshTokenSchema, {
@@ -181,7 +224,12 @@ export class AuthService {
       expires_at: new Date(Date.now() + this.config.jwt.refreshTtlDays * 86_400_000),
     });
     await em.flush();
-    return { access_token: access, refresh_token: `${id}.${secret}`, token_type: 'Bearer', expires_in: this.config.jwt.accessTtlSeconds };
+    return {
+      access_token: access,
+      refresh_token: `${id}.${secret}`,
+      token_type: 'Bearer',
+      expires_in: this.config.jwt.accessTtlSeconds,
+    };
   }
 
   private async findRefresh(em: EntityManager, token: string) {
@@ -195,7 +243,11 @@ export class AuthService {
   }
 
   private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
-    await em.getConnection().execute('update refresh_token set revoked_at = now() where family_id = ? and revoked_at is null', [familyId]);
+    await em
+      .getConnection()
+      .execute('update refresh_token set revoked_at = now() where family_id = ? and revoked_at is null', [
+        familyId,
+      ]);
   }
 }
 

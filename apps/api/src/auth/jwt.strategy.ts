@@ -21,7 +21,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: AccessClaims): Promise<AuthUser | false> {
-    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.tid !== 'string') return false;
+    if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.tid !== 'string')
+      return false;
     return (await this.auth.resolveUser(claims.sub, claims.tid)) ?? false;
   }
 }

@@ -40,7 +40,10 @@ export class RateLimitService {
   private bucket(limit: Limit) {
     const windowMs = limit.windowSeconds * 1000;
     const index = Math.floor(Date.now() / windowMs);
-    return { bucket: `${limit.key}:${limit.windowSeconds}:${index}`, expiresAt: new Date((index + 1) * windowMs) };
+    return {
+      bucket: `${limit.key}:${limit.windowSeconds}:${index}`,
+      expiresAt: new Date((index + 1) * windowMs),
+    };
   }
 
   private tooMany(expiresAt: Date, what: string) {

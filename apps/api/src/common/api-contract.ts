@@ -58,7 +58,11 @@ export function ApiContract(o: ContractOptions) {
   decorators.push(
     status === 204
       ? ApiResponse({ status, description: 'Done (no content)' })
-      : ApiResponse({ status, description: 'Success', schema: o.response ? schemaRef(o.response) : undefined }),
+      : ApiResponse({
+          status,
+          description: 'Success',
+          schema: o.response ? schemaRef(o.response) : undefined,
+        }),
   );
   const errors: Partial<Record<number, string>> = Array.isArray(o.errors)
     ? Object.fromEntries(o.errors.map((s) => [s, ERROR_TEXT[s] ?? 'Error']))

@@ -15,6 +15,8 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`);
-export const forbidden = (message = 'Your role does not allow this action') => new AppError(403, 'FORBIDDEN', message);
-export const unauthorized = (message = 'Authentication required: send Authorization: Bearer <access_token>') =>
-  new AppError(401, 'UNAUTHORIZED', message);
+export const forbidden = (message = 'Your role does not allow this action') =>
+  new AppError(403, 'FORBIDDEN', message);
+export const unauthorized = (
+  message = 'Authentication required: send Authorization: Bearer <access_token>',
+) => new AppError(401, 'UNAUTHORIZED', message);

@@ -13,14 +13,20 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (isPublic) return true;
     return super.canActivate(context);
   }
 
   override handleRequest<T>(err: unknown, user: T | false): T {
     if (err instanceof Error && 'status' in err) throw err;
-    if (err || !user) throw unauthorized('Missing, invalid or expired access token: send Authorization: Bearer <access_token>');
+    if (err || !user)
+      throw unauthorized(
+        'Missing, invalid or expired access token: send Authorization: Bearer <access_token>',
+      );
     return user;
   }
 }
@@ -37,7 +43,8 @@ export class RolesGuard implements CanActivate {
     if (!roles && !globalOnly) return true;
     const user = context.switchToHttp().getRequest<{ user?: AuthUser }>().user;
     if (!user) throw unauthorized();
-    if (globalOnly && !user.isGlobalOwner) throw forbidden('Only platform administrators (global owners) may do this');
+    if (globalOnly && !user.isGlobalOwner)
+      throw forbidden('Only platform administrators (global owners) may do this');
     if (roles && !roles.includes(user.role)) {
       throw forbidden(`Your role (${user.role}) cannot do this; it needs ${roles.join(' or ')}`);
     }

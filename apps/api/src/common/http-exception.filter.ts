@@ -42,7 +42,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       !request.url.startsWith('/api/') &&
       request.url !== '/api'
     ) {
-      void reply.status(200).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(this.spaIndex);
+      void reply
+        .status(200)
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(this.spaIndex);
       return;
     }
     const { status, body, headers } = this.toBody(exception, correlationId);
@@ -52,24 +56,39 @@ export class AllExceptionsFilter implements ExceptionFilter {
         correlation_id: correlationId,
         method: request.method,
         url: request.url.split('?')[0],
-        error: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception),
+        error:
+          exception instanceof Error
+            ? { name: exception.name, message: exception.message, stack: exception.stack }
+            : String(exception),
       });
     }
     void reply.status(status).headers(headers).send(body);
   }
 
-  private toBody(exception: unknown, correlationId: string): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  private toBody(
+    exception: unknown,
+    correlationId: string,
+  ): { status: number; body: ErrorBody; headers: Record<string, string> } {
     if (exception instanceof AppError) {
       return {
         status: exception.status,
         headers: exception.headers ?? {},
-        body: { code: exception.code, message: exception.message, details: exception.details, correlation_id: correlationId },
+        body: {
+          code: exception.code,
+          message: exception.message,
+          details: exception.details,
+          correlation_id: correlationId,
+        },
       };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const message = status === 404 ? 'Route not found' : exception.message;
-      return { status, headers: {}, body: { code: STATUS_CODES[status] ?? 'INTERNAL', message, correlation_id: correlationId } };
+      return {
+        status,
+        headers: {},
+        body: { code: STATUS_CODES[status] ?? 'INTERNAL', message, correlation_id: correlationId },
+      };
     }
     const fe = exception as FastifyLikeError;
     if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -83,24 +102,41 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return {
         status: fe.statusCode,
         headers: {},
-        body: { code: STATUS_CODES[fe.statusCode] ?? 'VALIDATION_FAILED', message, details: fe.code ? { fastify_code: fe.code } : undefined, correlation_id: correlationId },
+        body: {
+          code: STATUS_CODES[fe.statusCode] ?? 'VALIDATION_FAILED',
+          message,
+          details: fe.code ? { fastify_code: fe.code } : undefined,
+          correlation_id: correlationId,
+        },
       };
     }
     const unique = uniqueViolation(exception);
     if (unique) {
-      return { status: 409, headers: {}, body: { code: 'CONFLICT', message: unique, correlation_id: correlationId } };
+      return {
+        status: 409,
+        headers: {},
+        body: { code: 'CONFLICT', message: unique, correlation_id: correlationId },
+      };
     }
     return {
       status: 500,
       headers: {},
-      body: { code: 'INTERNAL', message: 'Internal server error; quote the correlation id when reporting it', correlation_id: correlationId },
+      body: {
+        code: 'INTERNAL',
+        message: 'Internal server error; quote the correlation id when reporting it',
+        correlation_id: correlationId,
+      },
     };
   }
 }
 
 function uniqueViolation(e: unknown): string | null {
   const err = e as { code?: string; name?: string; constraint?: string; cause?: { code?: string } };
-  if (err?.name === 'UniqueConstraintViolationException' || err?.code === '23505' || err?.cause?.code === '23505') {
+  if (
+    err?.name === 'UniqueConstraintViolationException' ||
+    err?.code === '23505' ||
+    err?.cause?.code === '23505'
+  ) {
     return 'Already exists';
   }
   return null;

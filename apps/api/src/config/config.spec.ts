@@ -43,7 +43,9 @@ describe('loadConfig', () => {
   });
 
   it('hides secret values in messages', () => {
-    expect(() => loadConfig({ ...base, JWT_SECRET: 'short-secret' })).toThrow(/JWT_SECRET: .*\(got '\*\*\*'\)/);
+    expect(() => loadConfig({ ...base, JWT_SECRET: 'short-secret' })).toThrow(
+      /JWT_SECRET: .*\(got '\*\*\*'\)/,
+    );
   });
 
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {

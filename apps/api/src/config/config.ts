@@ -27,7 +27,10 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_JWT_SECRET),
   JWT_ACCESS_TTL_SECONDS: int(60, 900).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(30),
-  ENCRYPTION_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_ENCRYPTION_KEY),
+  ENCRYPTION_KEY: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters' })
+    .default(DEV_ENCRYPTION_KEY),
   ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
   ADMIN_PASSWORD: z.string().min(10, { message: 'must be at least 10 characters' }).optional(),
   CONSOLE_DIR: z.string().optional(),
@@ -52,7 +55,12 @@ export interface AppConfig {
   encryptionKey: string;
   admin: { email: string; password: string } | null;
   consoleDir: string | null;
-  rateLimits: { loginFailuresPerAccount: number; loginAttemptsPerIp: number; signupsPerIp: number; windowSeconds: number };
+  rateLimits: {
+    loginFailuresPerAccount: number;
+    loginAttemptsPerIp: number;
+    signupsPerIp: number;
+    windowSeconds: number;
+  };
   bodyLimitBytes: number;
 }
 
@@ -68,15 +76,20 @@ export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
   // Empty strings count as unset, as in most .env tooling.
-  const raw = Object.fromEntries(
-    CONFIG_VARIABLES.map((k) => [k, source[k] === '' ? undefined : source[k]]).filter(([, v]) => v !== undefined),
-  );
+  const raw: Record<string, string> = {};
+  for (const k of CONFIG_VARIABLES) {
+    const v = source[k];
+    if (v !== undefined && v !== '') raw[k] = v;
+  }
   const parsed = EnvSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const key = String(i.path[0] ?? '?');
-        const got = raw[key] === undefined ? 'not set' : `got '${key.includes('SECRET') || key.includes('PASSWORD') || key.includes('KEY') ? '***' : raw[key]}'`;
+        const got =
+          raw[key] === undefined
+            ? 'not set'
+            : `got '${key.includes('SECRET') || key.includes('PASSWORD') || key.includes('KEY') ? '***' : raw[key]}'`;
         return `${key}: ${i.message} (${got})`;
       }),
     );
@@ -87,7 +100,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   }
   if (e.NODE_ENV === 'production') {
-    if (e.JWT_SECRET === DEV_JWT_SECRET) problems.push('JWT_SECRET: must be set to your own random value in production');
+    if (e.JWT_SECRET === DEV_JWT_SECRET)
+      problems.push('JWT_SECRET: must be set to your own random value in production');
     if (e.ENCRYPTION_KEY === DEV_ENCRYPTION_KEY)
       problems.push('ENCRYPTION_KEY: must be set to your own random value in production');
     if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12)
@@ -102,9 +116,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    jwt: { secret: e.JWT_SECRET, accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS, refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS },
+    jwt: {
+      secret: e.JWT_SECRET,
+      accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
+      refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    },
     encryptionKey: e.ENCRYPTION_KEY,
-    admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD } : null,
+    admin:
+      e.ADMIN_EMAIL && e.ADMIN_PASSWORD
+        ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD }
+        : null,
     consoleDir: e.CONSOLE_DIR ?? null,
     rateLimits: {
       loginFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,

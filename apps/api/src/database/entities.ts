@@ -3,4 +3,10 @@ import { RefreshTokenSchema } from '../auth/refresh-token.entity';
 import { MembershipSchema, TenantSchema, UserSchema } from '../tenants/tenant.entity';
 
 /** Every entity the ORM knows; migrations must match these (a test checks for drift). */
-export const ENTITIES = [TenantSchema, UserSchema, MembershipSchema, RefreshTokenSchema, RateLimitBucketSchema];
+export const ENTITIES = [
+  TenantSchema,
+  UserSchema,
+  MembershipSchema,
+  RefreshTokenSchema,
+  RateLimitBucketSchema,
+];

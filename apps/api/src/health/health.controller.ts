@@ -28,6 +28,11 @@ export class HealthController {
       database = 'down';
       void reply.status(503);
     }
-    return { status: database === 'ok' ? 'ok' : 'degraded', database, version: VERSION, uptime_s: Math.round(process.uptime() * 10) / 10 };
+    return {
+      status: database === 'ok' ? 'ok' : 'degraded',
+      database,
+      version: VERSION,
+      uptime_s: Math.round(process.uptime() * 10) / 10,
+    };
   }
 }

@@ -34,7 +34,10 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     const { $id: _id, ...rest } = schemas[id] as Record<string, unknown>;
     components[id] = rest;
   }
-  document.components = { ...document.components, schemas: { ...(document.components?.schemas ?? {}), ...(components as object) } };
+  document.components = {
+    ...document.components,
+    schemas: { ...(document.components?.schemas ?? {}), ...(components as object) },
+  };
   return document;
 }
 

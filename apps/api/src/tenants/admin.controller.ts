@@ -31,7 +31,11 @@ export class AdminTenantsController {
 
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiContract({ summary: 'One tenant with its members (global owners only)', response: AdminTenantDetailSchema, errors: [403, 404] })
+  @ApiContract({
+    summary: 'One tenant with its members (global owners only)',
+    response: AdminTenantDetailSchema,
+    errors: [403, 404],
+  })
   detail(@Param('id', new ZodPipe(UuidSchema, 'path')) id: string) {
     return this.tenants.adminDetail(id);
   }

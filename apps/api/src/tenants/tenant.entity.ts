@@ -5,7 +5,10 @@ export const TenantSchema = defineEntity({
   name: 'Tenant',
   tableName: 'tenant',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     name: p.string().length(120),
     created_at: p.datetime().onCreate(() => new Date()),
   },
@@ -17,7 +20,10 @@ export const MembershipSchema = defineEntity({
   tableName: 'membership',
   uniques: [{ properties: ['tenant', 'user'] }],
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
     user: () => p.manyToOne(UserSchema).deleteRule('cascade').index(),
     role: p.enum(['owner', 'admin', 'viewer'] as const),
@@ -31,7 +37,10 @@ export const UserSchema = defineEntity({
   name: 'User',
   tableName: 'app_user',
   properties: {
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     email: p.string().length(254).unique(),
     name: p.string().length(120).nullable(),
     password_hash: p.string().length(255),

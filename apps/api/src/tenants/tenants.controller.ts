@@ -32,8 +32,16 @@ export class TenantsController {
 
   @Patch()
   @Roles('owner', 'admin')
-  @ApiContract({ summary: 'Rename the tenant (owner/admin)', body: UpdateTenantRequestSchema, response: TenantSchema, errors: [400, 403] })
-  rename(@CurrentUser() u: AuthUser, @Body(new ZodPipe(UpdateTenantRequestSchema)) body: UpdateTenantRequest) {
+  @ApiContract({
+    summary: 'Rename the tenant (owner/admin)',
+    body: UpdateTenantRequestSchema,
+    response: TenantSchema,
+    errors: [400, 403],
+  })
+  rename(
+    @CurrentUser() u: AuthUser,
+    @Body(new ZodPipe(UpdateTenantRequestSchema)) body: UpdateTenantRequest,
+  ) {
     return this.tenants.rename(u.tenantId, body.name);
   }
 
@@ -50,7 +58,12 @@ export class TenantsController {
     body: AddMemberRequestSchema,
     response: MemberSchema,
     status: 201,
-    errors: { 400: 'VALIDATION_FAILED', 403: 'FORBIDDEN', 409: 'CONFLICT: already a member', 422: 'USER_NOT_FOUND: they sign up first' },
+    errors: {
+      400: 'VALIDATION_FAILED',
+      403: 'FORBIDDEN',
+      409: 'CONFLICT: already a member',
+      422: 'USER_NOT_FOUND: they sign up first',
+    },
   })
   add(@CurrentUser() u: AuthUser, @Body(new ZodPipe(AddMemberRequestSchema)) body: AddMemberRequest) {
     return this.tenants.addMember(u, body);
@@ -77,7 +90,11 @@ export class TenantsController {
   @Roles('owner', 'admin')
   @HttpCode(204)
   @ApiParam({ name: 'userId', format: 'uuid' })
-  @ApiContract({ summary: 'Remove a member (never the last owner)', status: 204, errors: { 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'LAST_OWNER' } })
+  @ApiContract({
+    summary: 'Remove a member (never the last owner)',
+    status: 204,
+    errors: { 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'LAST_OWNER' },
+  })
   async remove(@CurrentUser() u: AuthUser, @Param('userId', UserIdPipe) userId: string): Promise<void> {
     await this.tenants.removeMember(u, userId);
   }

@@ -3,7 +3,11 @@ import type { Membership, Tenant } from './tenant.entity';
 
 type TenantRow = Pick<Tenant, 'id' | 'name' | 'created_at'>;
 
-export const toTenantDto = (t: TenantRow): TenantDto => ({ id: t.id, name: t.name, created_at: t.created_at.toISOString() });
+export const toTenantDto = (t: TenantRow): TenantDto => ({
+  id: t.id,
+  name: t.name,
+  created_at: t.created_at.toISOString(),
+});
 
 export const toMemberDto = (m: Membership): Member => ({
   user_id: m.user.id,

@@ -10,7 +10,11 @@ export class TenantsRepository {
   }
 
   members(em: EntityManager, tenantId: string): Promise<Membership[]> {
-    return em.find(MembershipSchema, { tenant: tenantId }, { populate: ['user'], orderBy: { created_at: 'asc' } });
+    return em.find(
+      MembershipSchema,
+      { tenant: tenantId },
+      { populate: ['user'], orderBy: { created_at: 'asc' } },
+    );
   }
 
   member(em: EntityManager, tenantId: string, userId: string): Promise<Membership | null> {
@@ -29,18 +33,27 @@ export class TenantsRepository {
       : '';
     const params = like ? [like, like] : [];
     const conn = em.getConnection();
-    const [{ total }] = (await conn.execute(`select count(*)::int as total from tenant t ${where}`, params)) as [{ total: number }];
-    const rows: { id: string; name: string; created_at: Date; member_count: number; owner_emails: string[] | null }[] =
-      await conn.execute(
-        `select t.id, t.name, t.created_at,
+    const counted = await conn.execute<{ total: number }[]>(
+      `select count(*)::int as total from tenant t ${where}`,
+      params,
+    );
+    const total = counted[0]?.total ?? 0;
+    const rows: {
+      id: string;
+      name: string;
+      created_at: Date;
+      member_count: number;
+      owner_emails: string[] | null;
+    }[] = await conn.execute(
+      `select t.id, t.name, t.created_at,
                 (select count(*)::int from membership m where m.tenant_id = t.id) as member_count,
                 (select array_agg(u.email order by u.email) from membership m join app_user u on u.id = m.user_id
                   where m.tenant_id = t.id and m.role = 'owner') as owner_emails
            from tenant t ${where}
           order by t.created_at desc, t.id
           limit ? offset ?`,
-        [...params, limit, offset],
-      );
+      [...params, limit, offset],
+    );
     return { total, rows };
   }
 }

@@ -43,17 +43,23 @@ export class TenantsService {
   }
 
   async addMember(actor: AuthUser, body: AddMemberRequest): Promise<Member> {
-    if (body.role === 'owner' && actor.role !== 'owner') throw forbidden('Only owners can make someone an owner');
+    if (body.role === 'owner' && actor.role !== 'owner')
+      throw forbidden('Only owners can make someone an owner');
     const em = this.em.fork();
     return em.transactional(async (tx) => {
       const user = await tx.findOne(UserSchema, { email: body.email });
       if (!user) {
-        throw new AppError(422, 'USER_NOT_FOUND', `No account uses ${body.email}: ask them to sign up first, then add them`, [
-          { field: 'email', message: 'No account with this email' },
-        ]);
+        throw new AppError(
+          422,
+          'USER_NOT_FOUND',
+          `No account uses ${body.email}: ask them to sign up first, then add them`,
+          [{ field: 'email', message: 'No account with this email' }],
+        );
       }
       if (await this.repo.member(tx, actor.tenantId, user.id)) {
-        throw new AppError(409, 'CONFLICT', `${body.email} is already a member`, [{ field: 'email', message: 'Already a member' }]);
+        throw new AppError(409, 'CONFLICT', `${body.email} is already a member`, [
+          { field: 'email', message: 'Already a member' },
+        ]);
       }
       const m = tx.create(MembershipSchema, { tenant: actor.tenantId, user, role: body.role });
       await tx.flush();
@@ -66,7 +72,8 @@ export class TenantsService {
     return em.transactional(async (tx) => {
       const m = await this.repo.member(tx, actor.tenantId, userId);
       if (!m) throw notFound('Member');
-      if ((role === 'owner' || m.role === 'owner') && actor.role !== 'owner') throw forbidden('Only owners can grant or take the owner role');
+      if ((role === 'owner' || m.role === 'owner') && actor.role !== 'owner')
+        throw forbidden('Only owners can grant or take the owner role');
       if (m.role === 'owner' && role !== 'owner') await this.keepAnOwner(tx, actor.tenantId);
       m.role = role;
       await tx.flush();
@@ -87,10 +94,19 @@ export class TenantsService {
   }
 
   async adminList(q: AdminTenantListQuery): Promise<AdminTenantPage> {
-    const { total, rows } = await this.repo.search(this.em.fork(), q.q || undefined, (q.page - 1) * q.page_size, q.page_size);
+    const { total, rows } = await this.repo.search(
+      this.em.fork(),
+      q.q || undefined,
+      (q.page - 1) * q.page_size,
+      q.page_size,
+    );
     return {
       items: rows.map((r) =>
-        toAdminTenantDto({ id: r.id, name: r.name, created_at: new Date(r.created_at) }, r.member_count, r.owner_emails ?? []),
+        toAdminTenantDto(
+          { id: r.id, name: r.name, created_at: new Date(r.created_at) },
+          r.member_count,
+          r.owner_emails ?? [],
+        ),
       ),
       total,
       page: q.page,
@@ -104,7 +120,14 @@ export class TenantsService {
     if (!t) throw notFound('Tenant');
     const members = await this.repo.members(em, tenantId);
     return {
-      ...toAdminTenantDto(t, members.length, members.filter((m) => m.role === 'owner').map((m) => m.user.email).sort()),
+      ...toAdminTenantDto(
+        t,
+        members.length,
+        members
+          .filter((m) => m.role === 'owner')
+          .map((m) => m.user.email)
+          .sort(),
+      ),
       members: members.map(toMemberDto),
     };
   }
@@ -113,9 +136,18 @@ export class TenantsService {
   private async keepAnOwner(tx: EntityManager, tenantId: string): Promise<void> {
     const owners: unknown[] = await tx
       .getConnection()
-      .execute(`select id from membership where tenant_id = ? and role = 'owner' for update`, [tenantId], 'all', tx.getTransactionContext());
+      .execute(
+        `select id from membership where tenant_id = ? and role = 'owner' for update`,
+        [tenantId],
+        'all',
+        tx.getTransactionContext(),
+      );
     if (owners.length <= 1) {
-      throw new AppError(422, 'LAST_OWNER', 'A tenant needs at least one owner: make someone else owner first');
+      throw new AppError(
+        422,
+        'LAST_OWNER',
+        'A tenant needs at least one owner: make someone else owner first',
+      );
     }
   }
 }

@@ -21,13 +21,10 @@ export const SignupRequestSchema = z
     email,
     password,
     name: z.string().trim().min(1).max(120).optional().meta({ example: 'Ada Lovelace' }),
-    tenant_name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(120)
-      .optional()
-      .meta({ description: "The company's name; defaults to the email's domain", example: 'Analytical Engines Ltd' }),
+    tenant_name: z.string().trim().min(1).max(120).optional().meta({
+      description: "The company's name; defaults to the email's domain",
+      example: 'Analytical Engines Ltd',
+    }),
   })
   .meta({ id: 'SignupRequest' });
 export type SignupRequest = z.infer<typeof SignupRequestSchema>;
@@ -53,12 +50,17 @@ export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
 
 export const TokenResponseSchema = z
   .object({
-    access_token: z.string().meta({ description: 'JWT, send as Authorization: Bearer <token>', example: 'eyJhbGciOi...' }),
-    refresh_token: z
+    access_token: z
       .string()
-      .meta({ description: 'Single use: each refresh returns a new one; reusing an old one revokes the session' }),
+      .meta({ description: 'JWT, send as Authorization: Bearer <token>', example: 'eyJhbGciOi...' }),
+    refresh_token: z.string().meta({
+      description: 'Single use: each refresh returns a new one; reusing an old one revokes the session',
+    }),
     token_type: z.literal('Bearer'),
-    expires_in: z.number().int().meta({ description: 'Seconds until the access token expires', example: 900 }),
+    expires_in: z
+      .number()
+      .int()
+      .meta({ description: 'Seconds until the access token expires', example: 900 }),
   })
   .meta({ id: 'TokenResponse' });
 export type TokenResponse = z.infer<typeof TokenResponseSchema>;

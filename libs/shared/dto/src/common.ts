@@ -27,15 +27,17 @@ export const FieldIssueSchema = z
 
 export const ErrorBodySchema = z
   .object({
-    code: z.string().meta({ description: 'Stable machine-readable error code', example: 'VALIDATION_FAILED' }),
-    message: z.string().meta({ example: 'Request body is invalid: email, password' }),
-    details: z
-      .unknown()
-      .optional()
-      .meta({ description: 'Per-field issues for validation errors, the failing step and hints for AWS errors' }),
-    correlation_id: z
+    code: z
       .string()
-      .meta({ description: 'Also in the X-Correlation-Id header and in the server logs', example: '0f8e6c1e-3c1a-4a43-9b1e-2f4f0d5b7c11' }),
+      .meta({ description: 'Stable machine-readable error code', example: 'VALIDATION_FAILED' }),
+    message: z.string().meta({ example: 'Request body is invalid: email, password' }),
+    details: z.unknown().optional().meta({
+      description: 'Per-field issues for validation errors, the failing step and hints for AWS errors',
+    }),
+    correlation_id: z.string().meta({
+      description: 'Also in the X-Correlation-Id header and in the server logs',
+      example: '0f8e6c1e-3c1a-4a43-9b1e-2f4f0d5b7c11',
+    }),
   })
   .meta({ id: 'ErrorBody' });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
@@ -44,7 +46,13 @@ export const UuidSchema = z.uuid();
 
 export const PageQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1).meta({ description: '1-based page number', example: 1 }),
-  page_size: z.coerce.number().int().min(1).max(100).default(20).meta({ description: 'At most 100', example: 20 }),
+  page_size: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .meta({ description: 'At most 100', example: 20 }),
 });
 
 export function pageOf<T extends z.ZodType>(item: T, id: string) {

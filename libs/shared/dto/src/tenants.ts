@@ -35,7 +35,10 @@ export const AddMemberRequestSchema = z
     email: z
       .email({ message: 'Must be a valid email address' })
       .transform((e) => e.trim().toLowerCase())
-      .meta({ description: 'The person must already have an account (they sign up first)', example: 'grace@example.com' }),
+      .meta({
+        description: 'The person must already have an account (they sign up first)',
+        example: 'grace@example.com',
+      }),
     role: RoleSchema,
   })
   .meta({ id: 'AddMemberRequest' });
