@@ -2,7 +2,7 @@ import { DatePipe } from '@angular/common';
 import { Component, input, output } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatIconModule } from '@angular/material/icon';
-import { MatSelectModule } from '@angular/material/select';
+import { MatSelectChange, MatSelectModule } from '@angular/material/select';
 import { MatTableModule } from '@angular/material/table';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { Member, Role } from '@cost-optimizer/dto';
@@ -47,7 +47,10 @@ export class MemberTable {
     return ROLE_LABELS[role];
   }
 
-  protected changeRole(member: Member, role: Role): void {
+  /** The select shows the server's truth: it goes back to the current role until the change is saved. */
+  protected changeRole(member: Member, change: MatSelectChange<Role>): void {
+    const role = change.value;
+    change.source.value = member.role;
     if (role !== member.role) this.roleChange.emit({ member, role });
   }
 }

@@ -1,5 +1,5 @@
 import { Component, effect, input, output } from '@angular/core';
-import { FormControl, ReactiveFormsModule } from '@angular/forms';
+import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -11,10 +11,10 @@ import { firstError, required, zodValidator } from '../shared/form-errors';
   selector: 'app-tenant-name-form',
   imports: [MatButtonModule, MatFormFieldModule, MatInputModule, ReactiveFormsModule],
   template: `
-    <form class="row" (ngSubmit)="submit()" novalidate>
+    <form class="row" [formGroup]="form" (ngSubmit)="submit()" novalidate>
       <mat-form-field appearance="outline" class="field">
         <mat-label>Company name</mat-label>
-        <input matInput [formControl]="control" [readonly]="!canEdit()" data-testid="settings-tenant-name" />
+        <input matInput formControlName="name" [readonly]="!canEdit()" data-testid="settings-tenant-name" />
         @if (!canEdit()) {
           <mat-hint>Only owners and admins can rename the company</mat-hint>
         }
@@ -57,6 +57,7 @@ export class TenantNameForm {
     nonNullable: true,
     validators: [required, zodValidator(UpdateTenantRequestSchema.shape.name)],
   });
+  protected readonly form = new FormGroup({ name: this.control });
   protected readonly firstError = firstError;
 
   constructor() {

@@ -1,0 +1,192 @@
+import { TestBed } from '@angular/core/testing';
+import { HarnessLoader } from '@angular/cdk/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { ComponentFixture } from '@angular/core/testing';
+import { MatButtonHarness } from '@angular/material/button/testing';
+import { MatDialogHarness } from '@angular/material/dialog/testing';
+import { MatInputHarness } from '@angular/material/input/testing';
+import { MatProgressBarHarness } from '@angular/material/progress-bar/testing';
+import { MatSelectHarness } from '@angular/material/select/testing';
+import { MatTableHarness } from '@angular/material/table/testing';
+import { Member, Role, Tenant } from '@cost-optimizer/dto';
+import { IDS, errorBody, http, provideTestApp, withSession } from '../../testing/test-providers';
+import { Session } from '../core/auth/session';
+import { Settings } from './settings';
+
+const tenant: Tenant = { id: IDS.tenant, name: 'Analytical Engines Ltd', created_at: '2026-11-01T10:00:00.000Z' };
+const ada: Member = {
+  user_id: IDS.user,
+  email: 'ada@example.com',
+  name: 'Ada Lovelace',
+  role: 'owner',
+  joined_at: '2026-11-01T10:00:00.000Z',
+};
+const grace: Member = {
+  user_id: IDS.other,
+  email: 'grace@example.com',
+  name: null,
+  role: 'viewer',
+  joined_at: '2026-11-02T10:00:00.000Z',
+};
+
+describe('Settings', () => {
+  let fixture: ComponentFixture<Settings>;
+  let loader: HarnessLoader;
+  let root: HarnessLoader;
+
+  async function open(role: Role, members: Member[] = [ada, grace]) {
+    localStorage.clear();
+    TestBed.configureTestingModule({ providers: provideTestApp() });
+    withSession({ role });
+    fixture = TestBed.createComponent(Settings);
+    loader = TestbedHarnessEnvironment.loader(fixture);
+    root = TestbedHarnessEnvironment.documentRootLoader(fixture);
+    TestBed.tick();
+    // Loading states (harnesses would wait for the pending requests, so look at the DOM directly).
+    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(2);
+    http().expectOne('/api/tenants/current').flush(tenant);
+    http().expectOne('/api/tenants/current/members').flush({ items: members });
+    await fixture.whenStable();
+  }
+
+  afterEach(() => http().verify());
+
+  const tenantName = () => loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-tenant-name]' }));
+  const button = (testId: string) => loader.getHarness(MatButtonHarness.with({ selector: `[data-testid=${testId}]` }));
+  const memberError = () => (fixture.nativeElement as HTMLElement).querySelector('[data-testid=member-error]')?.textContent?.trim();
+
+  async function memberRows(): Promise<string[][]> {
+    const table = await loader.getHarness(MatTableHarness);
+    const rows = await table.getRows();
+    return Promise.all(rows.map(async (row) => (await row.getCellTextByIndex()).map((t) => t.trim())));
+  }
+
+  /** After a change the container reloads the members (a pending request keeps the fixture unstable). */
+  async function expectMembersReload(items: Member[]) {
+    TestBed.tick();
+    http().expectOne('/api/tenants/current/members').flush({ items });
+    await fixture.whenStable();
+  }
+
+  it('shows the company and its members once loaded', async () => {
+    await open('owner');
+    expect(await (await tenantName()).getValue()).toBe('Analytical Engines Ltd');
+    expect(await loader.getAllHarnesses(MatProgressBarHarness)).toHaveLength(0);
+    const rows = await memberRows();
+    expect(rows.map((r) => r[0])).toEqual(['Ada Lovelaceada@example.com', 'grace@example.com']);
+  });
+
+  it('lets an owner rename the company and updates the toolbar', async () => {
+    await open('owner');
+    await (await tenantName()).setValue('Difference Engines plc');
+    await (await button('settings-tenant-save')).click();
+
+    const req = http().expectOne('/api/tenants/current');
+    expect(req.request.method).toBe('PATCH');
+    expect(req.request.body).toEqual({ name: 'Difference Engines plc' });
+    req.flush({ ...tenant, name: 'Difference Engines plc' });
+    await fixture.whenStable();
+
+    expect(TestBed.inject(Session).me()?.tenant.name).toBe('Difference Engines plc');
+    expect(await (await button('settings-tenant-save')).isDisabled()).toBe(true);
+  });
+
+  it('is read-only for a viewer', async () => {
+    await open('viewer');
+    expect(await (await tenantName()).isReadonly()).toBe(true);
+    expect(await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=settings-tenant-save]' }))).toHaveLength(0);
+    expect(await loader.getAllHarnesses(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }))).toHaveLength(0);
+    expect(await loader.getAllHarnesses(MatSelectHarness)).toHaveLength(0);
+    expect(await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' }))).toHaveLength(0);
+    expect((await memberRows()).map((r) => r[1])).toEqual(['Owner', 'Viewer']);
+  });
+
+  it('adds a member by email and role', async () => {
+    await open('admin', [ada]);
+    const email = await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }));
+    await email.setValue('Grace@Example.com');
+    await (await loader.getHarness(MatSelectHarness.with({ selector: '[data-testid=settings-member-role]' }))).clickOptions({
+      text: 'Admin',
+    });
+    await (await button('settings-member-add')).click();
+
+    const req = http().expectOne('/api/tenants/current/members');
+    expect(req.request.method).toBe('POST');
+    expect(req.request.body).toEqual({ email: 'grace@example.com', role: 'admin' });
+    req.flush({ ...grace, role: 'admin' }, { status: 201, statusText: 'Created' });
+    await expectMembersReload([ada, { ...grace, role: 'admin' }]);
+
+    expect((await memberRows()).map((r) => r[0])).toEqual(['Ada Lovelaceada@example.com', 'grace@example.com']);
+    expect(await email.getValue()).toBe('');
+  });
+
+  it('explains that an unknown email must sign up first', async () => {
+    await open('owner', [ada]);
+    await (await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }))).setValue(
+      'nobody@example.com',
+    );
+    await (await button('settings-member-add')).click();
+    http()
+      .expectOne('/api/tenants/current/members')
+      .flush(errorBody('USER_NOT_FOUND', 'No user with this email'), { status: 422, statusText: 'Unprocessable' });
+    await expectMembersReload([ada]);
+
+    expect(memberError()).toContain('Ask them to sign up first');
+  });
+
+  it('changes a role, and shows LAST_OWNER when the last owner would be demoted', async () => {
+    await open('owner');
+    const selects = await loader.getAllHarnesses(MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }));
+    await selects[1]!.clickOptions({ text: 'Admin' });
+    const ok = http().expectOne(`/api/tenants/current/members/${IDS.other}`);
+    expect(ok.request.method).toBe('PATCH');
+    expect(ok.request.body).toEqual({ role: 'admin' });
+    ok.flush({ ...grace, role: 'admin' });
+    await expectMembersReload([ada, { ...grace, role: 'admin' }]);
+
+    const again = await loader.getAllHarnesses(MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }));
+    await again[0]!.clickOptions({ text: 'Viewer' });
+    http()
+      .expectOne(`/api/tenants/current/members/${IDS.user}`)
+      .flush(errorBody('LAST_OWNER', 'A tenant needs an owner'), { status: 422, statusText: 'Unprocessable' });
+    await expectMembersReload([ada, { ...grace, role: 'admin' }]);
+
+    expect(memberError()).toContain('at least one owner');
+    const reverted = await loader.getAllHarnesses(MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }));
+    expect(await reverted[0]!.getValueText()).toBe('Owner');
+  });
+
+  it('removes a member only after confirmation', async () => {
+    await open('owner');
+    const removeButtons = await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' }));
+
+    await removeButtons[1]!.click();
+    let dialog = await root.getHarness(MatDialogHarness);
+    expect(await dialog.getTitleText()).toBe('Remove member?');
+    await (await dialog.getHarness(MatButtonHarness.with({ text: 'Cancel' }))).click();
+    await fixture.whenStable();
+    http().expectNone(`/api/tenants/current/members/${IDS.other}`);
+
+    await removeButtons[1]!.click();
+    dialog = await root.getHarness(MatDialogHarness);
+    await (await dialog.getHarness(MatButtonHarness.with({ text: 'Remove' }))).click();
+    await fixture.whenStable();
+    const req = http().expectOne(`/api/tenants/current/members/${IDS.other}`);
+    expect(req.request.method).toBe('DELETE');
+    req.flush(null, { status: 204, statusText: 'No Content' });
+    await expectMembersReload([ada]);
+    expect(await memberRows()).toHaveLength(1);
+  });
+
+  it('shows LAST_OWNER when removing the last owner', async () => {
+    await open('owner');
+    await (await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' })))[0]!.click();
+    await (await (await root.getHarness(MatDialogHarness)).getHarness(MatButtonHarness.with({ text: 'Remove' }))).click();
+    await fixture.whenStable();
+    http()
+      .expectOne(`/api/tenants/current/members/${IDS.user}`)
+      .flush(errorBody('LAST_OWNER', 'A tenant needs an owner'), { status: 422, statusText: 'Unprocessable' });
+    await expectMembersReload([ada, grace]);
+    expect(memberError()).toContain('at least one owner');
+  });
+});
