@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// `npm start`: the whole product on one port with embedded defaults.
+//   - no DATABASE_URL: an embedded PostgreSQL under .data/pg (kept between runs)
+//   - builds the libraries, the API and the console, then starts the API (which migrates and serves the console)
+//   - prints the URL and how to log in; Ctrl-C stops everything.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from './lib/embedded-pg.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = join(root, '.data');
+const args = new Set(process.argv.slice(2));
+const say = (msg) => process.stdout.write(`[start] ${msg}\n`);
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `Cost Optimizer needs Node 24 (this is ${process.version}). See README.md, "Requirements".\n`,
+  );
+  process.exit(1);
+}
+mkdirSync(dataDir, { recursive: true });
+
+const cleanups = [];
+let stopping = false;
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping...');
+  for (const fn of cleanups.reverse()) {
+    try {
+      await fn();
+    } catch (e) {
+      process.stderr.write(`[start] cleanup failed: ${e instanceof Error ? e.message : e}\n`);
+    }
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+const env = { ...process.env };
+if (!env.DATABASE_URL) {
+  say('no DATABASE_URL: starting the embedded PostgreSQL (data in .data/pg)');
+  const pg = await startEmbeddedPostgres({ dir: join(dataDir, 'pg') });
+  cleanups.push(() => pg.stop());
+  env.DATABASE_URL = pg.url;
+}
+
+if (!args.has('--no-build')) {
+  say('building libraries, API and console (npm run build)...');
+  const t0 = Date.now();
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', env });
+  if (r.status !== 0) {
+    process.stderr.write('[start] build failed: see above\n');
+    await shutdown(1);
+  }
+  say(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+// The first platform administrator: generated once for the local demo, kept in .data/.
+if (!env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {
+  const file = join(dataDir, 'admin.json');
+  if (!existsSync(file)) {
+    writeFileSync(
+      file,
+      JSON.stringify({ email: 'admin@example.com', password: randomBytes(12).toString('base64url') }),
+      { mode: 0o600 },
+    );
+  }
+  const admin = JSON.parse(readFileSync(file, 'utf8'));
+  env.ADMIN_EMAIL = admin.email;
+  env.ADMIN_PASSWORD = admin.password;
+}
+
+const port = Number(env.PORT ?? 9000);
+const api = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
+cleanups.push(
+  () =>
+    new Promise((resolve) => {
+      if (api.exitCode !== null) return resolve();
+      api.once('exit', () => resolve());
+      api.kill('SIGTERM');
+    }),
+);
+api.on('exit', (code) => {
+  if (!stopping) {
+    process.stderr.write(`[start] the API exited (${code}); see its log above\n`);
+    void shutdown(code ?? 1);
+  }
+});
+
+const url = `http://localhost:${port}`;
+const deadline = Date.now() + 120_000;
+for (;;) {
+  try {
+    const res = await fetch(`${url}/api/health`);
+    if (res.ok) break;
+  } catch {
+    /* not up yet */
+  }
+  if (Date.now() > deadline || stopping) {
+    if (!stopping) process.stderr.write('[start] the API did not become healthy within 2 minutes\n');
+    await shutdown(1);
+  }
+  await new Promise((r) => setTimeout(r, 250));
+}
+
+process.stdout.write(`
+  Cost Optimizer is running at ${url}
+
+    Console:      ${url}/            (sign up to create your company, or log in below)
+    API docs:     ${url}/api/docs
+    Health:       ${url}/api/health
+    Admin login:  ${env.ADMIN_EMAIL} / ${process.env.ADMIN_PASSWORD ? '(your ADMIN_PASSWORD)' : env.ADMIN_PASSWORD}   (platform administrator)
+
+  Press Ctrl-C to stop.
+`);
