@@ -4,7 +4,7 @@ import type { CostDayResult, CostDetectorOptions, CostPoint, CostRule, Direction
 
 export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
   direction: 'up',
-  threshold: 0.999,
+  threshold: 0.995,
   minImpactAbs: 1,
   minImpactPct: 0.1,
   newSeriesFloor: 1,
@@ -15,7 +15,7 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
   levelWindowDays: 14,
   seasonWeeks: 8,
   residualWindowDays: 28,
-  minHistoryDays: 3,
+  minHistoryDays: 7,
   minRelativeSigma: 0.03,
   noiseFloorAbs: 0.25,
   monthStart: true,
@@ -43,11 +43,12 @@ function directionalScore(direction: Direction, z: number): number {
  *
  * Model (all estimates robust, recomputed from the days before the current one):
  *  expected = (median of the last `levelWindowDays` deseasonalised clean days + damped trend)
- *             x weekday factor x month-start factor
+ *             x weekday factor (+ month-start excess on day 1)
  *  sigma    = max(1.4826 x MAD of recent relative residuals, minRelativeSigma + 0.5/n) x (expected + noiseFloorAbs)
  *  z        = (actual - expected) / (sigma x calibration);  score = 1 - P(|Z| >= |z|)
- * Outlier days (|z| >= cleanZ) are replaced by their expected value in the baseline, so one anomaly does
- * not poison later days; after `shiftAcceptDays` consecutive same-sign outliers the new level is accepted.
+ * Outlier days (|z| >= cleanZ) are replaced by their expected value in the level, so one anomaly does
+ * not poison later days; `shiftAcceptDays` same-sign outliers within `shiftAcceptDays + 2` days are
+ * accepted as a new level, and a return to the level before a recent shift is recognised as normal.
  */
 export class CostSeriesDetector {
   readonly options: CostDetectorOptions;
@@ -56,20 +57,23 @@ export class CostSeriesDetector {
   // Per-slot history (a slot is one day; gaps are filled with NaN).
   private readonly day: number[] = [];
   private readonly raw: number[] = [];
-  private readonly clean: number[] = []; // value used by the baseline (NaN: missing / excluded)
+  private readonly clean: number[] = []; // value used by the level (NaN: missing / excluded)
   private readonly nres: number[] = []; // relative residual (actual - expected) / (expected + floor)
   private readonly zHist: number[] = []; // uncalibrated z = residual / sigma
-  private readonly monthStartRatios: number[] = [];
+  private readonly outlierSign: number[] = []; // -1 / 0 / +1, NaN when not judged
+  private readonly monthStartExcess: number[] = [];
   private observedDays = 0;
   private maxAbsSeen = 0;
+  private seriesStart = 0;
   private levelStart = 0;
-  private runSign = 0;
-  private runLen = 0;
   private cusumUp = 0;
   private cusumDown = 0;
   private factorsAt = -1;
   private readonly weekdayFactors = [1, 1, 1, 1, 1, 1, 1];
   private calibration = 1;
+  /** The level before the last accepted shift, to recognise a return to it. */
+  private previous: { levelStart: number; shiftStart: number; level: number; sigmaRel: number; until: number } | null =
+    null;
 
   constructor(options: Partial<CostDetectorOptions> = {}) {
     this.options = { ...DEFAULT_COST_OPTIONS, ...options };
@@ -88,7 +92,7 @@ export class CostSeriesDetector {
     if (n > 0) {
       const last = this.day[n - 1]!;
       const gap = Math.min(d - last - 1, MAX_GAP_SLOTS);
-      for (let g = 1; g <= gap; g++) this.appendSlot(last + g, NaN, NaN, NaN, NaN);
+      for (let g = 1; g <= gap; g++) this.appendSlot(last + g, NaN, NaN, NaN, NaN, NaN);
     } else if (Number.isFinite(this.observedSinceDay) && d > this.observedSinceDay) {
       // The data source had days before this series appeared: those days count as observed zeros.
       this.observedDays = Math.min(d - this.observedSinceDay, 1000);
@@ -96,12 +100,42 @@ export class CostSeriesDetector {
     return this.score(d, x);
   }
 
-  private appendSlot(d: number, raw: number, clean: number, nres: number, z: number): void {
+  private appendSlot(d: number, raw: number, clean: number, nres: number, z: number, sign: number): void {
     this.day.push(d);
     this.raw.push(raw);
     this.clean.push(clean);
     this.nres.push(nres);
     this.zHist.push(z);
+    this.outlierSign.push(sign);
+  }
+
+  /** Median of the last `levelWindowDays` deseasonalised clean values since the level start (NaN if too few). */
+  private levelAt(t: number): { level: number; count: number } {
+    const o = this.options;
+    const stop = Math.max(this.levelStart, t - 4 * o.levelWindowDays);
+    let m = 0;
+    for (let i = t - 1; i >= stop && m < o.levelWindowDays; i--) {
+      const c = this.clean[i]!;
+      if (!Number.isNaN(c)) scratch[m++] = c / this.weekdayFactors[weekdayOf(this.day[i]!)]!;
+    }
+    return { level: m > 0 ? medianOf(scratch, m) : NaN, count: m };
+  }
+
+  /** Robust relative residual sigma over the residual window, floored. */
+  private sigmaRelAt(t: number, count: number): number {
+    const o = this.options;
+    let r = 0;
+    for (let i = Math.max(this.seriesStart, t - o.residualWindowDays); i < t; i++) {
+      const v = this.nres[i]!;
+      if (!Number.isNaN(v)) scratch[r++] = v;
+    }
+    let sigmaRel = 0;
+    if (r >= 5) {
+      for (let i = 0; i < r; i++) scratch2[i] = scratch[i]!;
+      const med = medianOf(scratch2, r);
+      sigmaRel = MAD_TO_SIGMA * madOf(scratch, r, med);
+    }
+    return Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
   }
 
   private score(d: number, x: number): CostDayResult {
@@ -114,72 +148,75 @@ export class CostSeriesDetector {
       actual: Number.isNaN(x) ? null : x,
       trend: 0,
       weekdayFactor: 1,
-      monthStartFactor: 1,
+      monthStartExcess: 0,
       sigma: 0,
       calibration: this.calibration,
     };
     if (Number.isNaN(x)) {
-      this.appendSlot(d, NaN, NaN, NaN, NaN);
+      this.appendSlot(d, NaN, NaN, NaN, NaN, NaN);
       return this.result(base, null, null, null, null, 0, 0, 'missing', false, 0);
     }
 
     // New series: absent or zero on every observed day, now above the floor.
     if (this.observedDays > 0 && this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor) {
       this.levelStart = t;
-      this.runLen = 0;
-      this.observe(d, x, x, NaN, NaN);
+      this.seriesStart = t;
+      this.factorsAt = -1;
+      this.monthStartExcess.length = 0;
+      this.observe(d, x, x, NaN, NaN, 0);
       return this.result(base, 0, 0, 0, 0, Infinity, 1, 'new_series', true, x);
     }
 
-    // Weekday factors: re-learned weekly from blocks of 7 clean days.
+    // Weekday factors: re-learned weekly from blocks of 7 days.
     if (this.factorsAt < 0 || t - this.factorsAt >= 7) this.learnSeasonality(t);
     const wf = this.weekdayFactors[weekdayOf(d)]!;
 
-    // Robust level from the deseasonalised clean days since the last accepted shift.
-    const from = Math.max(this.levelStart, t - o.levelWindowDays);
-    let m = 0;
-    for (let i = from; i < t; i++) {
-      const c = this.clean[i]!;
-      if (!Number.isNaN(c)) scratch[m++] = c / this.weekdayFactors[weekdayOf(this.day[i]!)]!;
+    let { level, count } = this.levelAt(t);
+    if (count < o.minHistoryDays) {
+      this.observe(d, isMonthStart ? NaN : x, x, NaN, NaN, NaN);
+      const e = count > 0 ? level * wf : null;
+      return this.result(base, e, null, null, count > 0 ? level : null, 0, 0, 'warmup', false, e === null ? 0 : x - e);
     }
-    if (m < o.minHistoryDays) {
-      const level = m > 0 ? medianOf(scratch, m) : null;
-      this.observe(d, x, x, NaN, NaN);
-      const e = level === null ? null : level * wf;
-      return this.result(base, e, null, null, level, 0, 0, 'warmup', false, e === null ? 0 : x - e);
+    let sigmaRel = this.sigmaRelAt(t, count);
+    let rule: CostRule = 'normal';
+
+    // Back to the level before a recent shift (e.g. a service that was off for a week): normal again.
+    const prev = this.previous;
+    if (prev !== null) {
+      if (t > prev.until) this.previous = null;
+      else if (!isMonthStart) {
+        const y = x / wf;
+        const nearPrev = Math.abs(y - prev.level) <= o.cleanZ * prev.sigmaRel * (prev.level + o.noiseFloorAbs);
+        const farNow = Math.abs(y - level) > o.cleanZ * sigmaRel * (level + o.noiseFloorAbs);
+        if (nearPrev && farNow) {
+          for (let i = prev.shiftStart; i < t; i++) this.clean[i] = NaN;
+          this.levelStart = prev.levelStart;
+          this.previous = null;
+          rule = 'return_to_previous_level';
+          const again = this.levelAt(t);
+          if (again.count > 0) ({ level, count } = again);
+          sigmaRel = Math.max(sigmaRel, prev.sigmaRel);
+        }
+      }
     }
-    const level = medianOf(scratch, m);
+
     const trend = this.trend(t, level);
     let expected = Math.max(0, level + trend) * wf;
 
-    // Month start: a learned day-1 factor, or a hold until the series' own day 1 has been seen.
-    let msFactor = 1;
+    // Month start: the series' own day-1 excess, or a hold until a day 1 has been seen.
+    let msExcess = 0;
     let hold = false;
     if (isMonthStart) {
-      const k = this.monthStartRatios.length;
+      const k = this.monthStartExcess.length;
       if (k === 0) hold = true;
       else {
-        for (let i = 0; i < k; i++) scratch2[i] = this.monthStartRatios[i]!;
-        msFactor = clamp(medianOf(scratch2, k), 0.2, 50);
+        for (let i = 0; i < k; i++) scratch2[i] = this.monthStartExcess[i]!;
+        msExcess = Math.max(0, medianOf(scratch2, k));
       }
-      expected *= msFactor;
+      expected += msExcess;
+      sigmaRel *= hold ? 4 : k === 1 ? 3 : 2;
     }
 
-    // Residual scale (relative), floored; wider on month starts and short histories.
-    let r = 0;
-    const rFrom = Math.max(0, t - o.residualWindowDays);
-    for (let i = rFrom; i < t; i++) {
-      const v = this.nres[i]!;
-      if (!Number.isNaN(v)) scratch[r++] = v;
-    }
-    let sigmaRel = 0;
-    if (r >= 5) {
-      for (let i = 0; i < r; i++) scratch2[i] = scratch[i]!;
-      const med = medianOf(scratch2, r);
-      sigmaRel = MAD_TO_SIGMA * madOf(scratch, r, med);
-    }
-    sigmaRel = Math.max(sigmaRel, o.minRelativeSigma + 0.5 / m, r < 5 ? 0.2 : 0);
-    if (isMonthStart) sigmaRel *= hold ? 4 : 2;
     const norm = expected + o.noiseFloorAbs;
     const sigma = sigmaRel * norm;
     const z = (x - expected) / (sigma * this.calibration);
@@ -189,10 +226,9 @@ export class CostSeriesDetector {
     const floorsPass =
       Math.abs(impact) >= o.minImpactAbs && (impactPct === null || Math.abs(impactPct) >= o.minImpactPct);
 
-    let rule: CostRule = 'normal';
     let isAnomaly = false;
     if (hold) rule = 'month_start_hold';
-    else if (score >= o.threshold) {
+    else if (score >= o.threshold && rule === 'normal') {
       isAnomaly = floorsPass;
       rule = floorsPass ? 'deviation' : 'below_impact_floor';
     }
@@ -203,7 +239,7 @@ export class CostSeriesDetector {
       this.cusumUp = Math.max(0, this.cusumUp + zc - o.driftAllowance);
       this.cusumDown = Math.max(0, this.cusumDown - zc - o.driftAllowance);
     }
-    if (o.detectDrift && !isAnomaly && !hold && floorsPass) {
+    if (o.detectDrift && !isAnomaly && !hold && floorsPass && rule === 'normal') {
       const up = this.cusumUp > o.driftLimit && o.direction !== 'down' && impact > 0;
       const down = this.cusumDown > o.driftLimit && o.direction !== 'up' && impact < 0;
       if (up || down) {
@@ -216,26 +252,20 @@ export class CostSeriesDetector {
     }
 
     // Baseline maintenance: outliers are kept out of the level; persistent shifts are accepted.
-    const outlier = Math.abs(z) >= o.cleanZ && !isMonthStart;
-    const baseValue = expected / msFactor;
     if (isMonthStart) {
-      const pre = expected / msFactor;
-      if (pre > 0) this.monthStartRatios.push(x / pre);
-      if (this.monthStartRatios.length > 12) this.monthStartRatios.shift();
-      this.observe(d, NaN, x, NaN, NaN);
+      this.monthStartExcess.push(x - (expected - msExcess));
+      if (this.monthStartExcess.length > 12) this.monthStartExcess.shift();
+      this.observe(d, NaN, x, NaN, NaN, NaN);
     } else {
-      this.observe(d, outlier ? baseValue : x, x, (x - expected) / norm, z * this.calibration);
-      if (outlier) {
-        const s = Math.sign(z);
-        this.runLen = s === this.runSign ? this.runLen + 1 : 1;
-        this.runSign = s;
-        if (this.runLen >= o.shiftAcceptDays) this.acceptShift(t);
-      } else this.runLen = 0;
+      const outlier = Math.abs(z) >= o.cleanZ && rule !== 'return_to_previous_level';
+      const sign = outlier ? Math.sign(z) : 0;
+      this.observe(d, outlier ? expected : x, x, (x - expected) / norm, z * this.calibration, sign);
+      if (outlier) this.maybeAcceptShift(t, sign, level, sigmaRel);
     }
 
     const band = this.thresholdZ * sigma * this.calibration;
     return this.result(
-      { ...base, trend, weekdayFactor: wf, monthStartFactor: msFactor, sigma },
+      { ...base, trend, weekdayFactor: wf, monthStartExcess: msExcess, sigma },
       expected,
       Math.max(0, expected - band),
       expected + band,
@@ -249,27 +279,39 @@ export class CostSeriesDetector {
   }
 
   /** Appends the slot of the day just scored. */
-  private observe(d: number, clean: number, x: number, nres: number, z: number): void {
-    this.appendSlot(d, x, clean, nres, z);
+  private observe(d: number, clean: number, x: number, nres: number, z: number, sign: number): void {
+    this.appendSlot(d, x, clean, nres, z, sign);
     this.observedDays++;
     this.maxAbsSeen = Math.max(this.maxAbsSeen, Math.abs(x));
   }
 
-  /** The last `runLen` days were a level shift, not anomalies: restore them and restart the level there. */
-  private acceptShift(t: number): void {
-    let restored = 0;
-    let i = t;
-    // Walk back over the run's observed (non-month-start) slots and put the raw values back.
-    while (i >= 0 && restored < this.runLen) {
-      if (!Number.isNaN(this.nres[i]!)) {
-        this.clean[i] = this.raw[i]!;
-        restored++;
+  /**
+   * When `shiftAcceptDays` of the last `shiftAcceptDays + 2` judged days are outliers of the same sign, they
+   * were a level shift, not anomalies: put their raw values back and restart the level at the first one.
+   */
+  private maybeAcceptShift(t: number, sign: number, level: number, sigmaRel: number): void {
+    const k = this.options.shiftAcceptDays;
+    let judged = 0;
+    let same = 0;
+    let first = t;
+    for (let i = t; i >= this.levelStart && judged < k + 2; i--) {
+      const s = this.outlierSign[i]!;
+      if (Number.isNaN(s)) continue;
+      judged++;
+      if (s === sign) {
+        same++;
+        first = i;
       }
-      i--;
     }
-    this.levelStart = i + 1;
-    this.runLen = 0;
-    this.runSign = 0;
+    if (same < k) return;
+    this.previous = { levelStart: this.levelStart, shiftStart: first, level, sigmaRel, until: t + 42 };
+    for (let i = first; i <= t; i++) {
+      if (this.outlierSign[i] === sign) {
+        this.clean[i] = this.raw[i]!;
+        this.outlierSign[i] = 0;
+      }
+    }
+    this.levelStart = first;
     this.cusumUp = 0;
     this.cusumDown = 0;
   }
@@ -296,40 +338,42 @@ export class CostSeriesDetector {
     return m >= 3 ? medianOf(scratch2, m) : NaN;
   }
 
-  /** Weekday factors from the last `seasonWeeks` blocks of 7 days, and the per-series tail calibration. */
+  /**
+   * Weekday factors from the last `seasonWeeks` blocks of 7 raw days (ratio to the block median, median over
+   * blocks: robust to an anomaly without depending on earlier decisions), and the per-series tail calibration.
+   */
   private learnSeasonality(t: number): void {
     this.factorsAt = t;
     const o = this.options;
     const weeks = o.seasonWeeks;
-    // ratios[dow * weeks + k]
-    const ratios = scratch;
+    const ratios = scratch; // ratios[dow * weeks + k]
     const counts = [0, 0, 0, 0, 0, 0, 0];
     let blocks = 0;
     for (let k = 0; k < weeks; k++) {
       const end = t - 7 * k;
       const start = end - 7;
-      if (start < 0) break;
+      if (start < this.seriesStart) break;
       let m = 0;
       for (let i = start; i < end; i++) {
-        const c = this.clean[i]!;
-        if (!Number.isNaN(c)) scratch2[m++] = c;
+        const c = this.raw[i]!;
+        if (!Number.isNaN(c) && dayOfMonth(this.day[i]!) !== 1) scratch2[m++] = c;
       }
       if (m < 5) continue;
       const med = medianOf(scratch2, m);
       if (!(med > 0)) continue;
       blocks++;
       for (let i = start; i < end; i++) {
-        const c = this.clean[i]!;
-        if (Number.isNaN(c)) continue;
+        const c = this.raw[i]!;
+        if (Number.isNaN(c) || dayOfMonth(this.day[i]!) === 1) continue;
         const dow = weekdayOf(this.day[i]!);
         ratios[dow * weeks + counts[dow]!] = c / med;
         counts[dow]!++;
       }
     }
+    const f = [1, 1, 1, 1, 1, 1, 1];
     if (blocks >= 2) {
       let sum = 0;
       let have = 0;
-      const f = [1, 1, 1, 1, 1, 1, 1];
       for (let dow = 0; dow < 7; dow++) {
         const c = counts[dow]!;
         if (c < 2) continue;
@@ -340,11 +384,12 @@ export class CostSeriesDetector {
       }
       // Days without enough ratios keep factor 1; normalise the others to mean 1.
       const mean = have > 0 ? (sum + (7 - have)) / 7 : 1;
-      for (let dow = 0; dow < 7; dow++) this.weekdayFactors[dow] = f[dow]! / mean;
+      for (let dow = 0; dow < 7; dow++) f[dow] = f[dow]! / mean;
     }
+    for (let dow = 0; dow < 7; dow++) this.weekdayFactors[dow] = f[dow]!;
     // Tail calibration: the series' own 90th percentile of |z| over the last 8 weeks vs a normal's.
     let m = 0;
-    for (let i = Math.max(0, t - 56); i < t; i++) {
+    for (let i = Math.max(this.seriesStart, t - 56); i < t; i++) {
       const z = this.zHist[i]!;
       if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
     }

@@ -52,14 +52,23 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
+/** Scale from a normal-consistent robust z to the unit Student-t(4) variable with the same central spread. */
+export const Z_TO_T4 = 1.1;
+
 /**
- * The score of a calibrated deviation: 1 - p, where p is the two-sided probability that a standard normal
- * residual is at least |z| in magnitude. 0.99 means "a deviation this large happens about 1 time in 100".
+ * The score of a calibrated deviation z (residual / robust sigma / calibration): 1 - p, where p is the
+ * two-sided probability that the reference law produces a deviation at least |z| in magnitude. The
+ * reference is a Student-t with 4 degrees of freedom matched to a normal's central spread: real cost and
+ * metric residuals have heavier tails than a normal, and sigma itself is estimated from few days.
+ * 0.99 means "a deviation this large happens about once in 100 points of this series".
+ * Closed form for 4 dof: 2F(t) - 1 = (3/4) u (1 - u^2 / 12), u = t / sqrt(1 + t^2 / 4).
  */
 export function scoreOfZ(z: number): number {
-  if (!Number.isFinite(z)) return Number.isNaN(z) ? 0 : 1;
-  const p = 2 * (1 - normalCdf(Math.abs(z)));
-  return Math.min(1, Math.max(0, 1 - p));
+  if (Number.isNaN(z)) return 0;
+  if (!Number.isFinite(z)) return 1;
+  const t = Math.abs(z) * Z_TO_T4;
+  const u = t / Math.sqrt(1 + (t * t) / 4);
+  return clamp(0.75 * u * (1 - (u * u) / 12), 0, 1);
 }
 
 /** Inverse of {@link scoreOfZ} for a threshold: the |z| at which the score reaches `score`. */

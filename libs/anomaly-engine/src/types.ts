@@ -17,6 +17,7 @@ export interface CostPoint {
  * - `drift`: (option) the CUSUM of calibrated residuals crossed its limit: slow drift.
  * - `below_impact_floor`: the score passed the threshold but the impact is below the $ or % floor.
  * - `month_start_hold`: day 1 of a month while the series' own day-1 behaviour has not been seen yet.
+ * - `return_to_previous_level`: the series went back to the level it had before a recently accepted shift.
  * - `normal`: nothing fired.
  */
 export type CostRule =
@@ -27,6 +28,7 @@ export type CostRule =
   | 'drift'
   | 'below_impact_floor'
   | 'month_start_hold'
+  | 'return_to_previous_level'
   | 'normal';
 
 /** Everything the daily detector knows about one day; store it and the decision can be replayed/explained. */
@@ -34,7 +36,7 @@ export interface CostDayResult {
   /** UTC day, YYYY-MM-DD. */
   readonly date: string;
   readonly actual: number | null;
-  /** Expected cost of the day (level + damped trend) x weekday factor x month-start factor. */
+  /** Expected cost of the day: (level + damped trend) x weekday factor + month-start excess. */
   readonly expected: number | null;
   /** Band at the decision threshold: actual outside [lower, upper] <=> score >= threshold. */
   readonly lower: number | null;
@@ -44,8 +46,8 @@ export interface CostDayResult {
   readonly trend: number;
   /** Multiplicative day-of-week factor in use (1 until >= 2 full weeks exist). */
   readonly weekdayFactor: number;
-  /** Multiplicative day-1-of-month factor learned from the series' own previous month starts (1 otherwise). */
-  readonly monthStartFactor: number;
+  /** Day 1 of a month: the extra cost the series' own previous month starts showed (median, currency; 0 otherwise). */
+  readonly monthStartExcess: number;
   /** Residual scale in currency units (robust sigma of recent residuals, floored). */
   readonly sigma: number;
   /** Tail calibration of this series: its 90th percentile |z| / 1.645 (>= 1). */
@@ -64,7 +66,7 @@ export interface CostDayResult {
 export interface CostDetectorOptions {
   /** Directions reported (default 'up': cost increases, like AWS Cost Anomaly Detection). */
   readonly direction: Direction;
-  /** Score threshold of the decision (default 0.999: a deviation seen about once in 1000 normal days). */
+  /** Score threshold of the decision (default 0.995: a deviation seen about once in 200 normal days). */
   readonly threshold: number;
   /** Minimum |impact| in currency units for a decision (default 1). */
   readonly minImpactAbs: number;
@@ -87,7 +89,7 @@ export interface CostDetectorOptions {
   readonly seasonWeeks: number;
   /** Days of residuals used for the scale (default 28). */
   readonly residualWindowDays: number;
-  /** Observed days required before judging (default 3). */
+  /** Observed days required before judging (default 7: one of each weekday). */
   readonly minHistoryDays: number;
   /** Residual sigma is at least this fraction of expected (default 0.03), so flat series don't alert on cents. */
   readonly minRelativeSigma: number;
