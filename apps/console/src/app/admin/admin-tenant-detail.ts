@@ -12,7 +12,15 @@ import { MemberTable } from '../settings/member-table';
 /** Admin: one tenant and its members (read-only). */
 @Component({
   selector: 'app-admin-tenant-detail',
-  imports: [DatePipe, MatButtonModule, MatCardModule, MatIconModule, MatProgressBarModule, MemberTable, RouterLink],
+  imports: [
+    DatePipe,
+    MatButtonModule,
+    MatCardModule,
+    MatIconModule,
+    MatProgressBarModule,
+    MemberTable,
+    RouterLink,
+  ],
   template: `
     <section class="page">
       <a mat-button routerLink="/admin" class="back" data-testid="admin-back">

@@ -39,7 +39,9 @@ describe('Login', () => {
   }
 
   async function fill(email: string, password: string) {
-    await (await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=login-email]' }))).setValue(email);
+    await (
+      await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=login-email]' }))
+    ).setValue(email);
     await (
       await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=login-password]' }))
     ).setValue(password);
@@ -105,7 +107,9 @@ describe('Login', () => {
     expect(TestBed.inject(TokenStore).signedIn()).toBe(false);
     expect(TestBed.inject(Router).url).toBe('/login');
     expect(
-      await (await loader.getHarness(MatButtonHarness.with({ selector: '[data-testid=login-submit]' }))).isDisabled(),
+      await (
+        await loader.getHarness(MatButtonHarness.with({ selector: '[data-testid=login-submit]' }))
+      ).isDisabled(),
     ).toBe(false);
   });
 });

@@ -13,7 +13,10 @@ import { ComingSoon } from '../shared/coming-soon';
         summary="Here you will give Cost Optimizer read-only access to your Cost and Usage Report, through an IAM role you create in your account."
         [points]="points"
       >
-        <p class="next">Until then there is nothing to analyse: the dashboard and anomalies fill up once an account is connected.</p>
+        <p class="next">
+          Until then there is nothing to analyse: the dashboard and anomalies fill up once an account is
+          connected.
+        </p>
       </app-coming-soon>
     </section>
   `,

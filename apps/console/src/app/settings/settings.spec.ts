@@ -13,7 +13,11 @@ import { IDS, errorBody, http, provideTestApp, withSession } from '../../testing
 import { Session } from '../core/auth/session';
 import { Settings } from './settings';
 
-const tenant: Tenant = { id: IDS.tenant, name: 'Analytical Engines Ltd', created_at: '2026-11-01T10:00:00.000Z' };
+const tenant: Tenant = {
+  id: IDS.tenant,
+  name: 'Analytical Engines Ltd',
+  created_at: '2026-11-01T10:00:00.000Z',
+};
 const ada: Member = {
   user_id: IDS.user,
   email: 'ada@example.com',
@@ -51,9 +55,12 @@ describe('Settings', () => {
 
   afterEach(() => http().verify());
 
-  const tenantName = () => loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-tenant-name]' }));
-  const button = (testId: string) => loader.getHarness(MatButtonHarness.with({ selector: `[data-testid=${testId}]` }));
-  const memberError = () => (fixture.nativeElement as HTMLElement).querySelector('[data-testid=member-error]')?.textContent?.trim();
+  const tenantName = () =>
+    loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-tenant-name]' }));
+  const button = (testId: string) =>
+    loader.getHarness(MatButtonHarness.with({ selector: `[data-testid=${testId}]` }));
+  const memberError = () =>
+    (fixture.nativeElement as HTMLElement).querySelector('[data-testid=member-error]')?.textContent?.trim();
 
   async function memberRows(): Promise<string[][]> {
     const table = await loader.getHarness(MatTableHarness);
@@ -94,18 +101,28 @@ describe('Settings', () => {
   it('is read-only for a viewer', async () => {
     await open('viewer');
     expect(await (await tenantName()).isReadonly()).toBe(true);
-    expect(await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=settings-tenant-save]' }))).toHaveLength(0);
-    expect(await loader.getAllHarnesses(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }))).toHaveLength(0);
+    expect(
+      await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=settings-tenant-save]' })),
+    ).toHaveLength(0);
+    expect(
+      await loader.getAllHarnesses(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' })),
+    ).toHaveLength(0);
     expect(await loader.getAllHarnesses(MatSelectHarness)).toHaveLength(0);
-    expect(await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' }))).toHaveLength(0);
+    expect(
+      await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' })),
+    ).toHaveLength(0);
     expect((await memberRows()).map((r) => r[1])).toEqual(['Owner', 'Viewer']);
   });
 
   it('adds a member by email and role', async () => {
     await open('admin', [ada]);
-    const email = await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }));
+    const email = await loader.getHarness(
+      MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }),
+    );
     await email.setValue('Grace@Example.com');
-    await (await loader.getHarness(MatSelectHarness.with({ selector: '[data-testid=settings-member-role]' }))).clickOptions({
+    await (
+      await loader.getHarness(MatSelectHarness.with({ selector: '[data-testid=settings-member-role]' }))
+    ).clickOptions({
       text: 'Admin',
     });
     await (await button('settings-member-add')).click();
@@ -116,19 +133,25 @@ describe('Settings', () => {
     req.flush({ ...grace, role: 'admin' }, { status: 201, statusText: 'Created' });
     await expectMembersReload([ada, { ...grace, role: 'admin' }]);
 
-    expect((await memberRows()).map((r) => r[0])).toEqual(['Ada Lovelaceada@example.com', 'grace@example.com']);
+    expect((await memberRows()).map((r) => r[0])).toEqual([
+      'Ada Lovelaceada@example.com',
+      'grace@example.com',
+    ]);
     expect(await email.getValue()).toBe('');
   });
 
   it('explains that an unknown email must sign up first', async () => {
     await open('owner', [ada]);
-    await (await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }))).setValue(
-      'nobody@example.com',
-    );
+    await (
+      await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }))
+    ).setValue('nobody@example.com');
     await (await button('settings-member-add')).click();
     http()
       .expectOne('/api/tenants/current/members')
-      .flush(errorBody('USER_NOT_FOUND', 'No user with this email'), { status: 422, statusText: 'Unprocessable' });
+      .flush(errorBody('USER_NOT_FOUND', 'No user with this email'), {
+        status: 422,
+        statusText: 'Unprocessable',
+      });
     await expectMembersReload([ada]);
 
     expect(memberError()).toContain('Ask them to sign up first');
@@ -136,7 +159,9 @@ describe('Settings', () => {
 
   it('changes a role, and shows LAST_OWNER when the last owner would be demoted', async () => {
     await open('owner');
-    const selects = await loader.getAllHarnesses(MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }));
+    const selects = await loader.getAllHarnesses(
+      MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }),
+    );
     await selects[1]!.clickOptions({ text: 'Admin' });
     const ok = http().expectOne(`/api/tenants/current/members/${IDS.other}`);
     expect(ok.request.method).toBe('PATCH');
@@ -144,21 +169,30 @@ describe('Settings', () => {
     ok.flush({ ...grace, role: 'admin' });
     await expectMembersReload([ada, { ...grace, role: 'admin' }]);
 
-    const again = await loader.getAllHarnesses(MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }));
+    const again = await loader.getAllHarnesses(
+      MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }),
+    );
     await again[0]!.clickOptions({ text: 'Viewer' });
     http()
       .expectOne(`/api/tenants/current/members/${IDS.user}`)
-      .flush(errorBody('LAST_OWNER', 'A tenant needs an owner'), { status: 422, statusText: 'Unprocessable' });
+      .flush(errorBody('LAST_OWNER', 'A tenant needs an owner'), {
+        status: 422,
+        statusText: 'Unprocessable',
+      });
     await expectMembersReload([ada, { ...grace, role: 'admin' }]);
 
     expect(memberError()).toContain('at least one owner');
-    const reverted = await loader.getAllHarnesses(MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }));
+    const reverted = await loader.getAllHarnesses(
+      MatSelectHarness.with({ selector: '[data-testid=member-role-select]' }),
+    );
     expect(await reverted[0]!.getValueText()).toBe('Owner');
   });
 
   it('removes a member only after confirmation', async () => {
     await open('owner');
-    const removeButtons = await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' }));
+    const removeButtons = await loader.getAllHarnesses(
+      MatButtonHarness.with({ selector: '[data-testid=member-remove]' }),
+    );
 
     await removeButtons[1]!.click();
     let dialog = await root.getHarness(MatDialogHarness);
@@ -180,12 +214,19 @@ describe('Settings', () => {
 
   it('shows LAST_OWNER when removing the last owner', async () => {
     await open('owner');
-    await (await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' })))[0]!.click();
-    await (await (await root.getHarness(MatDialogHarness)).getHarness(MatButtonHarness.with({ text: 'Remove' }))).click();
+    await (
+      await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' }))
+    )[0]!.click();
+    await (
+      await (await root.getHarness(MatDialogHarness)).getHarness(MatButtonHarness.with({ text: 'Remove' }))
+    ).click();
     await fixture.whenStable();
     http()
       .expectOne(`/api/tenants/current/members/${IDS.user}`)
-      .flush(errorBody('LAST_OWNER', 'A tenant needs an owner'), { status: 422, statusText: 'Unprocessable' });
+      .flush(errorBody('LAST_OWNER', 'A tenant needs an owner'), {
+        status: 422,
+        statusText: 'Unprocessable',
+      });
     await expectMembersReload([ada, grace]);
     expect(memberError()).toContain('at least one owner');
   });

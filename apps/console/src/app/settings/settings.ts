@@ -45,7 +45,9 @@ export class Settings {
 
   protected readonly tenant = httpResource<Tenant>(() => '/api/tenants/current');
   protected readonly members = httpResource<MemberList>(() => '/api/tenants/current/members');
-  protected readonly memberItems = computed(() => (this.members.hasValue() ? this.members.value().items : []));
+  protected readonly memberItems = computed(() =>
+    this.members.hasValue() ? this.members.value().items : [],
+  );
 
   protected readonly canManage = this.session.canManage;
   protected readonly currentUserId = computed(() => this.session.me()?.user.id);

@@ -11,7 +11,8 @@ export interface FieldIssue {
 
 // Checked by hand rather than with the contract's zod schemas: this file is in the initial bundle,
 // and the schemas would pull all of zod into it.
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
 const isFieldIssue = (value: unknown): value is FieldIssue =>
   isRecord(value) && typeof value['field'] === 'string' && typeof value['message'] === 'string';

@@ -32,7 +32,9 @@ describe('apiInterceptor', () => {
 
   const get = (url: string) => firstValueFrom(TestBed.inject(HttpClient).get(url));
   const snackBarMessage = async () =>
-    (await TestbedHarnessEnvironment.documentRootLoader(harness.fixture).getHarness(MatSnackBarHarness)).getMessage();
+    (
+      await TestbedHarnessEnvironment.documentRootLoader(harness.fixture).getHarness(MatSnackBarHarness)
+    ).getMessage();
 
   it('sends the access token as a bearer token to the API only', async () => {
     signIn('access-1');
@@ -54,7 +56,9 @@ describe('apiInterceptor', () => {
     const first = get('/api/tenants/current');
     const second = get('/api/tenants/current/members');
     http().expectOne('/api/tenants/current').flush(errorBody('UNAUTHORIZED', 'Expired'), unauthorized);
-    http().expectOne('/api/tenants/current/members').flush(errorBody('UNAUTHORIZED', 'Expired'), unauthorized);
+    http()
+      .expectOne('/api/tenants/current/members')
+      .flush(errorBody('UNAUTHORIZED', 'Expired'), unauthorized);
 
     const refresh = http().expectOne('/api/auth/refresh');
     expect(refresh.request.body).toEqual({ refresh_token: 'refresh-token-000000000001' });

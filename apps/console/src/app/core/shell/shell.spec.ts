@@ -82,7 +82,9 @@ describe('Shell and routes', () => {
     expect(url()).toBe('/login');
     expect(TestBed.inject(TokenStore).signedIn()).toBe(false);
     expect(localStorage.getItem('refresh_token')).toBeNull();
-    expect(await loader.getHarness(MatButtonHarness.with({ selector: '[data-testid=login-submit]' }))).toBeTruthy();
+    expect(
+      await loader.getHarness(MatButtonHarness.with({ selector: '[data-testid=login-submit]' })),
+    ).toBeTruthy();
   });
 
   it('sends a signed-in user away from /login', async () => {
