@@ -47,7 +47,9 @@ describe('Shell and routes', () => {
   it('opens the dashboard by default and shows the tenant name and the plain navigation', async () => {
     await openSignedIn('/');
     expect(url()).toBe('/dashboard');
-    expect(text('tenant-name')).toBe('Analytical Engines Ltd');
+    expect(harness.routeNativeElement?.querySelector('[data-testid=tenant-name]')?.textContent).toBe(
+      'Analytical Engines Ltd',
+    );
     expect(await navLabels()).toEqual(['Dashboard', 'Anomalies', 'Connect AWS', 'Settings']);
     expect(text('coming-soon')).toContain('Your AWS spend at a glance');
   });
