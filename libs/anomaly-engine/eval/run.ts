@@ -20,6 +20,8 @@ function arg(name: string, fallback: number): number {
 const DAYS_PER_MONTH = 30.44;
 const costThreshold = arg('cost-threshold', 0);
 const metricThreshold = arg('metric-threshold', 0);
+const metricOptionsAt = process.argv.indexOf('--metric-options');
+const metricOptions = (metricOptionsAt >= 0 ? JSON.parse(process.argv[metricOptionsAt + 1] ?? '{}') : {}) as Record<string, number>;
 
 const pct = (x: number): string => (x * 100).toFixed(1).padStart(5) + '%';
 const num = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
@@ -125,8 +127,8 @@ function main(): void {
   const all = (): boolean => true;
   const engine = emptyCounts();
   for (const s of metric) {
-    const d = new MetricDetector(metricThreshold ? { threshold: metricThreshold } : {});
-    const flags = s.values.map((v, i) => d.update(s.times[i]!, v).isAnomaly);
+    const d = new MetricDetector({ ...metricOptions, ...(metricThreshold ? { threshold: metricThreshold } : {}) });
+    const flags = s.values.map((v, i) => d.update(s.times[i]!, v, false).isAnomaly);
     scoreSeries(flags, s.events, all, 3, engine);
   }
   // false alerts per series-month: metric months measured in wall time

@@ -4,56 +4,85 @@ import type { Direction } from './types';
 export interface MetricDetectorOptions {
   /** Directions reported (default 'both'). */
   readonly direction: Direction;
-  /** Score threshold of the decision (default 0.9999). */
+  /** Score threshold of the decision (default 0.99999: p <= 1e-5, about one false alert per 100,000 points). */
   readonly threshold: number;
   /** Points before any decision (default 30); scores are still produced. */
   readonly warmupPoints: number;
-  /** Level smoothing per typical interval (default 0.05, i.e. ~20 points of memory). */
+  /** Level smoothing per typical interval (default 0.15). */
   readonly levelAlpha: number;
+  /** Trend smoothing (Holt) and per-interval damping of the trend (defaults 0.1 and 0.9; beta 0 = no trend). */
+  readonly trendBeta: number;
+  readonly trendDamping: number;
   /** Scale smoothing per typical interval (default 0.02). */
   readonly scaleAlpha: number;
   /** Huber clip: residuals beyond this many sigmas are clipped before updating level and scale (default 3). */
   readonly huberK: number;
-  /** |calibrated z| above which a point is an outlier and kept out of the level (default 4). */
+  /** |z| above which a point is an outlier and kept out of the level (default 5). */
   readonly outlierZ: number;
   /** Consecutive same-sign outliers after which the new level is accepted (default 5). */
   readonly shiftAcceptPoints: number;
-  /** Sigma floor as a fraction of |level| (default 0.001) plus an absolute floor (default 1e-9). */
+  /** Sigma floor as a fraction of |forecast| (default 0.001) plus an absolute floor (default 1e-9). */
   readonly relativeSigmaFloor: number;
   readonly absoluteSigmaFloor: number;
-  /** Learning rate of the per-series 90 % |z| quantile used for calibration (default 0.002). */
-  readonly calibrationRate: number;
+  /** Memory (in points) of the series' own |z| history used for the empirical tail (default 5000). */
+  readonly tailMemory: number;
+  /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 100). */
+  readonly tailPrior: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   direction: 'both',
-  threshold: 0.9999,
+  threshold: 0.99999,
   warmupPoints: 30,
-  levelAlpha: 0.05,
+  levelAlpha: 0.15,
+  trendBeta: 0.1,
+  trendDamping: 0.9,
   scaleAlpha: 0.02,
   huberK: 3,
-  outlierZ: 4,
+  outlierZ: 5,
   shiftAcceptPoints: 5,
   relativeSigmaFloor: 0.001,
   absoluteSigmaFloor: 1e-9,
-  calibrationRate: 0.002,
+  tailMemory: 5000,
+  tailPrior: 100,
 };
+
+/** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
+const BINS = 40;
+const Z0 = 0.5;
+const LOG_R = Math.log(1.25);
+const ABS_DEV_TO_SIGMA = 1.2533;
 
 /** The whole per-series state: a fixed number of numbers, JSON-serialisable, to persist between ticks. */
 export interface MetricDetectorState {
-  readonly version: 1;
+  readonly version: 2;
   n: number;
   lastTime: number;
   /** Typical sampling interval (ms), learned; gaps are measured in units of it. */
   interval: number;
   level: number;
+  /** Damped trend per typical interval. */
+  trend: number;
+  /** Smallest non-zero change seen between consecutive values (data resolution, 0 = none yet; sigma >= half of it). */
+  resolution: number;
+  lastValue: number;
   /** Huber-clipped exponentially weighted mean absolute deviation. */
   meanAbsDev: number;
-  /** Running 90th percentile of |z| (for the tail calibration). */
-  q90: number;
   runSign: number;
   runLength: number;
   runSum: number;
+  /** Exponentially decayed histogram of past |z| (BINS numbers), its total weight and the current increment. */
+  tailBins: number[];
+  tailTotal: number;
+  tailIncrement: number;
+  /** Tail model refreshed every 32 points: |z| threshold u (q98), share above it, GPD shape and scale. */
+  tailU: number;
+  tailShareAboveU: number;
+  tailXi: number;
+  tailBeta: number;
+  /** Log of the joint tail probability of the current run of same-sign unusual points (p <= 0.01). */
+  runLogP: number;
+  runPSign: number;
 }
 
 export type MetricRule = 'warmup' | 'missing' | 'deviation' | 'level_shift_accepted' | 'normal';
@@ -62,80 +91,193 @@ export type MetricRule = 'warmup' | 'missing' | 'deviation' | 'level_shift_accep
 export interface MetricPointResult {
   readonly time: number;
   readonly actual: number | null;
+  /** Damped-trend forecast made before seeing the point. */
   readonly expected: number | null;
+  /** Band at the decision threshold: actual outside [lower, upper] <=> score >= threshold. */
   readonly lower: number | null;
   readonly upper: number | null;
   readonly sigma: number;
-  readonly calibration: number;
+  /** (actual - expected) / sigma. */
   readonly z: number;
+  /**
+   * Probability of a deviation at least |z| under the series' own history (empirical + fitted tail) mixed
+   * with the t(4) reference; for a run of consecutive unusual same-sign points, their joint probability.
+   */
+  readonly tailProbability: number;
   readonly anomalyScore: number;
   readonly isAnomaly: boolean;
   readonly rule: MetricRule;
 }
 
-const Z90 = 1.6449;
-const ABS_DEV_TO_SIGMA = 1.2533;
-
 export function initialMetricState(): MetricDetectorState {
   return {
-    version: 1,
+    version: 2,
     n: 0,
-    lastTime: NaN,
+    lastTime: 0,
     interval: 0,
     level: 0,
+    trend: 0,
+    resolution: 0,
+    lastValue: 0,
     meanAbsDev: 0,
-    q90: Z90,
     runSign: 0,
     runLength: 0,
     runSum: 0,
+    tailBins: new Array<number>(BINS).fill(0),
+    tailTotal: 0,
+    tailIncrement: 1,
+    tailU: 0,
+    tailShareAboveU: 0,
+    tailXi: 0,
+    tailBeta: 1,
+    runLogP: 0,
+    runPSign: 0,
   };
 }
 
+function binOf(absZ: number): number {
+  return absZ < Z0 ? -1 : Math.min(BINS - 1, Math.floor(Math.log(absZ / Z0) / LOG_R));
+}
+
 /**
- * Online, causal detector for one metric stream: O(1) time and memory per point.
- * level: Huber-clipped EWMA; scale: clipped EW mean absolute deviation; both decay per elapsed
- * typical interval, so irregular gaps count as the time they span. z = (x - level) / sigma is divided by
- * the series' own tail calibration (running 90 % quantile of |z| / 1.645, >= 1) and mapped to
- * score = 1 - P(|Z| >= |z|). Outliers do not move the level, except that `shiftAcceptPoints`
- * consecutive same-sign outliers are accepted as a new level (no endless alerts after a level change).
+ * Online, causal detector for one metric stream: O(1) time and memory per point (a fixed 40-bin histogram).
+ * Forecast: Huber-robust damped-trend exponential smoothing; scale: clipped EW mean absolute deviation; both
+ * decay per elapsed typical interval, so irregular gaps count as the time they span. Score: 1 - p where p
+ * is the share of the series' own past points (exponentially weighted, memory `tailMemory`) with a |z| at
+ * least as large, mixed with `tailPrior` pseudo-points of a Student-t(4) reference law, so a series whose
+ * history is full of big swings needs a bigger swing to score high. Outliers do not move the level;
+ * `shiftAcceptPoints` consecutive same-sign outliers are accepted as a new level (no endless alerts).
  */
 export class MetricDetector {
   readonly options: MetricDetectorOptions;
-  private s: MetricDetectorState;
-  private readonly zThreshold: number;
+  private readonly s: MetricDetectorState;
+  private readonly decay: number;
 
   constructor(options: Partial<MetricDetectorOptions> = {}, state?: MetricDetectorState) {
     this.options = { ...DEFAULT_METRIC_OPTIONS, ...options };
-    this.s = state ? { ...state } : initialMetricState();
-    // z at which the score reaches the threshold (for the band).
+    if (state !== undefined && (state.version !== 2 || state.tailBins.length !== BINS)) {
+      throw new Error('unsupported metric detector state');
+    }
+    this.s = state ? { ...state, tailBins: [...state.tailBins] } : initialMetricState();
+    this.decay = 1 - 1 / this.options.tailMemory;
+  }
+
+  /** A copy of the state: plain finite numbers, safe to JSON.stringify and to pass back to the constructor. */
+  getState(): MetricDetectorState {
+    return { ...this.s, tailBins: [...this.s.tailBins] };
+  }
+
+  /**
+   * Tail probability of |z| >= a: the series' own share of past points at least that extreme (histogram)
+   * up to its 98 % quantile u, a generalised Pareto tail fitted to its exceedances above u (extreme value
+   * theory, as in SPOT), mixed with `tailPrior` pseudo-points of the t(4) reference law.
+   */
+  private tail(a: number): number {
+    const s = this.s;
+    const w = s.tailTotal / s.tailIncrement;
+    let own = 0;
+    if (w > 0) {
+      if (s.tailU > 0 && a > s.tailU) {
+        const y = (a - s.tailU) / s.tailBeta;
+        const surv = s.tailXi > 1e-6 ? Math.pow(1 + (s.tailXi * y), -1 / s.tailXi) : Math.exp(-y);
+        own = s.tailShareAboveU * surv;
+      } else {
+        let count = 0;
+        const b = binOf(a);
+        if (b < 0) count = s.tailTotal;
+        else {
+          for (let j = b + 1; j < BINS; j++) count += s.tailBins[j]!;
+          const lo = Z0 * Math.exp(b * LOG_R);
+          count += s.tailBins[b]! * clamp((lo * 1.25 - a) / (lo * 0.25), 0, 1);
+        }
+        own = count / s.tailTotal;
+      }
+    }
+    const k = this.options.tailPrior;
+    return (w * own + k * (1 - scoreOfZ(a))) / (w + k);
+  }
+
+  /** Refits the tail model from the histogram (method of moments for the GPD on bin midpoints). */
+  private refitTail(): void {
+    const s = this.s;
+    if (s.tailTotal <= 0) return;
+    let above = 0;
+    let j = BINS - 1;
+    const target = 0.02 * s.tailTotal;
+    while (j > 0 && above + s.tailBins[j]! < target) above += s.tailBins[j--]!;
+    // u = lower edge of the bin where the top 2 % begins (interpolated inside it).
+    const lo = Z0 * Math.exp(j * LOG_R);
+    const inBin = s.tailBins[j]!;
+    const need = target - above;
+    const u = inBin > 0 ? lo * 1.25 - (need / inBin) * lo * 0.25 : lo;
+    let m1 = 0;
+    let m2 = 0;
+    let wsum = 0;
+    for (let i = j; i < BINS; i++) {
+      const c = i === j ? need : s.tailBins[i]!;
+      if (c <= 0) continue;
+      const loI = Z0 * Math.exp(i * LOG_R);
+      const mid = i === j ? (u + loI * 1.25) / 2 : loI * 1.118;
+      const e = Math.max(mid - u, 0);
+      m1 += c * e;
+      m2 += c * e * e;
+      wsum += c;
+    }
+    if (wsum <= 0 || m1 <= 0) return;
+    m1 /= wsum;
+    const variance = Math.max(m2 / wsum - m1 * m1, 1e-12);
+    const xi = clamp(0.5 * (1 - (m1 * m1) / variance), 0, 0.5);
+    s.tailU = u;
+    s.tailShareAboveU = Math.min(1, (above + need) / s.tailTotal);
+    s.tailXi = xi;
+    s.tailBeta = Math.max(m1 * (1 - xi), 1e-6);
+  }
+
+  /** The |z| at which 1 - tail reaches the threshold (for the band). */
+  private thresholdZ(): number {
+    const target = 1 - this.options.threshold;
     let lo = 0;
-    let hi = 40;
-    for (let i = 0; i < 80; i++) {
-      const mid = (lo + hi) / 2;
-      if (scoreOfZ(mid) < this.options.threshold) lo = mid;
+    let hi = 64;
+    if (this.tail(hi) > target) return Infinity;
+    // tail() is monotone: a short bisection on a log scale is enough for a display band.
+    for (let i = 0; i < 14; i++) {
+      const mid = Math.sqrt(Math.max(lo, 0.01) * hi);
+      if (this.tail(mid) > target) lo = mid;
       else hi = mid;
     }
-    this.zThreshold = hi;
+    return hi;
   }
 
-  /** A copy of the state, safe to JSON.stringify and pass back to the constructor later. */
-  getState(): MetricDetectorState {
-    return { ...this.s };
+  private record(absZ: number): void {
+    const s = this.s;
+    s.tailIncrement /= this.decay;
+    if (s.tailIncrement > 1e200) {
+      for (let j = 0; j < BINS; j++) s.tailBins[j] = s.tailBins[j]! / s.tailIncrement;
+      s.tailTotal /= s.tailIncrement;
+      s.tailIncrement = 1;
+    }
+    const b = binOf(absZ);
+    if (b >= 0) s.tailBins[b] = s.tailBins[b]! + s.tailIncrement;
+    s.tailTotal += s.tailIncrement;
   }
 
-  /** Scores one point (time in epoch ms). Points must arrive in time order; equal times are accepted. */
-  update(time: number, value: number | null): MetricPointResult {
+  /**
+   * Scores one point (time in epoch ms). Points must arrive in time order; equal times are accepted.
+   * `explain` adds the decision band (costs a short search); scores and decisions do not depend on it.
+   */
+  update(time: number, value: number | null, explain = true): MetricPointResult {
     const s = this.s;
     const o = this.options;
     if (value === null || !Number.isFinite(value)) {
-      return this.out(time, null, s.n > 0 ? s.level : null, 0, 1, 0, 0, false, 'missing');
+      return this.out(time, null, s.n > 0 ? s.level : null, 0, 0, 1, 0, false, 'missing', NaN);
     }
     const x = value;
     if (s.n === 0) {
       s.n = 1;
       s.lastTime = time;
       s.level = x;
-      return this.out(time, x, null, 0, 1, 0, 0, false, 'warmup');
+      s.lastValue = x;
+      return this.out(time, x, null, 0, 0, 1, 0, false, 'warmup', NaN);
     }
     // Elapsed time in typical intervals (the first gaps define the interval).
     const dt = time - s.lastTime;
@@ -145,25 +287,47 @@ export class MetricDetector {
     }
     const steps = s.interval > 0 && dt > 0 ? clamp(dt / s.interval, 0.1, 1e4) : 1;
     s.lastTime = Math.max(s.lastTime, time);
+    const diff = Math.abs(x - s.lastValue);
+    if (diff > 0 && (s.resolution === 0 || diff < s.resolution)) s.resolution = diff;
+    s.lastValue = x;
 
     const warm = s.n < o.warmupPoints;
     const a = warm ? Math.max(o.levelAlpha, 1 / (s.n + 1)) : 1 - Math.pow(1 - o.levelAlpha, steps);
     const b = warm ? Math.max(o.scaleAlpha, 1 / (s.n + 1)) : 1 - Math.pow(1 - o.scaleAlpha, steps);
-    const floor = o.relativeSigmaFloor * Math.abs(s.level) + o.absoluteSigmaFloor;
+    // Damped-trend forecast for the elapsed time.
+    const phi = o.trendDamping;
+    const phiSteps = Math.pow(phi, steps);
+    const trendSteps = phi < 1 ? (phi * (1 - phiSteps)) / (1 - phi) : steps;
+    const forecast = s.level + s.trend * trendSteps;
+    const floor = Math.max(
+      o.relativeSigmaFloor * Math.abs(forecast) + o.absoluteSigmaFloor,
+      s.resolution / 2,
+    );
     const sigma = Math.max(ABS_DEV_TO_SIGMA * s.meanAbsDev, floor);
-    const calibration = clamp(s.q90 / Z90, 1, 5);
-    const r = x - s.level;
-    const zRaw = r / sigma;
-    const z = zRaw / calibration;
-    const score =
-      o.direction === 'both' ? scoreOfZ(z) : (o.direction === 'up' ? z > 0 : z < 0) ? scoreOfZ(z) : 0;
-    const expected = s.level;
+    const r = x - forecast;
+    const z = r / sigma;
+    const absZ = Math.abs(z);
+    const inDirection = o.direction === 'both' || (o.direction === 'up' ? z > 0 : z < 0);
+    const p1 = this.tail(absZ);
+    // A run of consecutive unusual points in one direction is jointly less likely than any one of them.
+    const sign = Math.sign(z);
+    const runLogP = p1 <= 0.01 && sign === s.runPSign ? s.runLogP + Math.log(p1) : Math.log(p1);
+    const p = Math.min(p1, Math.exp(runLogP));
+    if (!warm) {
+      s.runLogP = p1 <= 0.01 ? runLogP : 0;
+      s.runPSign = p1 <= 0.01 ? sign : 0;
+    }
+    const score = inDirection ? clamp(1 - p, 0, 1) : 0;
     const isAnomaly = !warm && score >= o.threshold;
+    const bandZ = explain ? this.thresholdZ() : NaN;
     let rule: MetricRule = warm ? 'warmup' : isAnomaly ? 'deviation' : 'normal';
 
     // State update.
-    const outlier = !warm && Math.abs(z) >= o.outlierZ;
+    const outlier = !warm && absZ >= o.outlierZ;
     if (outlier) {
+      // The outlier does not move the level, but time moves on along the trend.
+      s.level = forecast;
+      s.trend *= phiSteps;
       const sign = Math.sign(r);
       if (sign === s.runSign) {
         s.runLength++;
@@ -177,10 +341,11 @@ export class MetricDetector {
         const newLevel = s.runSum / s.runLength;
         s.meanAbsDev = Math.max(s.meanAbsDev, Math.abs(x - newLevel));
         s.level = newLevel;
+        s.trend = 0;
         s.runLength = 0;
         s.runSign = 0;
         s.runSum = 0;
-        rule = isAnomaly ? 'level_shift_accepted' : rule;
+        if (isAnomaly) rule = 'level_shift_accepted';
       }
     } else {
       s.runLength = 0;
@@ -188,16 +353,14 @@ export class MetricDetector {
       s.runSum = 0;
       const k = warm && s.n < 5 ? Infinity : o.huberK * sigma;
       const clipped = clamp(r, -k, k);
-      s.level += a * clipped;
+      s.level = forecast + a * clipped;
+      s.trend = s.trend * phiSteps + (o.trendBeta * a * clipped) / Math.max(1, steps);
       s.meanAbsDev += b * (Math.min(Math.abs(r), k) - s.meanAbsDev);
     }
-    // Running 90 % quantile of |zRaw|, on a log scale (equilibrium: P(|z| > q90) = 0.1).
-    if (s.n >= 5) {
-      const eta = warm ? 0.05 : o.calibrationRate;
-      s.q90 = Math.abs(zRaw) > s.q90 ? s.q90 * (1 + 9 * eta) : s.q90 * (1 - eta);
-    }
+    if (!warm) this.record(absZ);
     s.n++;
-    return this.out(time, x, expected, sigma, calibration, z, score, isAnomaly, rule);
+    if (s.n % 32 === 0) this.refitTail();
+    return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ);
   }
 
   private out(
@@ -205,22 +368,23 @@ export class MetricDetector {
     actual: number | null,
     expected: number | null,
     sigma: number,
-    calibration: number,
     z: number,
+    tailProbability: number,
     score: number,
     isAnomaly: boolean,
     rule: MetricRule,
+    bandZ: number,
   ): MetricPointResult {
-    const band = this.zThreshold * sigma * calibration;
+    const band = bandZ * sigma;
     return {
       time,
       actual,
       expected,
-      lower: expected === null ? null : expected - band,
-      upper: expected === null ? null : expected + band,
+      lower: Number.isFinite(band) && expected !== null ? expected - band : null,
+      upper: Number.isFinite(band) && expected !== null ? expected + band : null,
       sigma,
-      calibration,
       z,
+      tailProbability,
       anomalyScore: score,
       isAnomaly,
       rule,

@@ -23,7 +23,7 @@ export function scoreRows(kind: SeriesKind, rows: readonly InputRow[], options: 
   }
   const detector = new MetricDetector(options.metric);
   return rows.map((row) => {
-    const r = detector.update(row.time, row.value);
+    const r = detector.update(row.time, row.value, false);
     return { timestamp: row.timestamp, value: row.valueText, anomalyScore: r.anomalyScore, isAnomaly: r.isAnomaly };
   });
 }
