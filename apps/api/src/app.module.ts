@@ -7,6 +7,7 @@ import { ormConfig } from './database/mikro-orm.config';
 import { JwtAuthGuard, RolesGuard } from './common/guards';
 import { AuthModule } from './auth/auth.module';
 import { TenantsModule } from './tenants/tenants.module';
+import { AwsConnectionModule } from './aws-connection/aws-connection.module';
 import { HealthController } from './health/health.controller';
 
 @Module({})
@@ -22,6 +23,7 @@ export class AppModule {
         }),
         AuthModule,
         TenantsModule,
+        AwsConnectionModule,
       ],
       controllers: [HealthController],
       providers: [

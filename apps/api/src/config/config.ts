@@ -39,6 +39,24 @@ const EnvSchema = z.object({
   SIGNUP_MAX_PER_IP: int(1, 100000).default(20),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
+  PLATFORM_PRINCIPAL_ARN: z
+    .string()
+    .regex(/^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[\w+=,.@/:-]+$/, {
+      message: 'must be an IAM principal ARN',
+    })
+    .default('arn:aws:iam::000000000000:role/CostOptimizerPlatform'),
+  CFN_TEMPLATE_URL: z
+    .url({ message: 'must be an https URL of the template (an S3 URL for quick-create)' })
+    .optional(),
+  CFN_STACK_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { message: 'must be a region code' })
+    .default('us-east-1'),
+  AWS_MAX_ATTEMPTS: int(1, 20).default(5),
+  AWS_S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
+    .default('false'),
+  ATHENA_QUERY_TIMEOUT_SECONDS: int(5, 3600).default(300),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -62,6 +80,14 @@ export interface AppConfig {
     windowSeconds: number;
   };
   bodyLimitBytes: number;
+  aws: {
+    platformPrincipalArn: string;
+    templateUrl: string;
+    stackRegion: string;
+    maxAttempts: number;
+    s3ForcePathStyle: boolean;
+    athenaQueryTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -134,6 +160,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    aws: {
+      platformPrincipalArn: e.PLATFORM_PRINCIPAL_ARN,
+      templateUrl:
+        e.CFN_TEMPLATE_URL ??
+        `${e.PUBLIC_URL ?? `http://localhost:${e.PORT}`}/api/aws/cloudformation-template.yml`,
+      stackRegion: e.CFN_STACK_REGION,
+      maxAttempts: e.AWS_MAX_ATTEMPTS,
+      s3ForcePathStyle: e.AWS_S3_FORCE_PATH_STYLE === 'true',
+      athenaQueryTimeoutMs: e.ATHENA_QUERY_TIMEOUT_SECONDS * 1000,
+    },
   };
 }
 

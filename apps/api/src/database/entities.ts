@@ -1,3 +1,4 @@
+import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
 import { RefreshTokenSchema } from '../auth/refresh-token.entity';
 import { MembershipSchema, TenantSchema, UserSchema } from '../tenants/tenant.entity';
@@ -9,4 +10,5 @@ export const ENTITIES = [
   MembershipSchema,
   RefreshTokenSchema,
   RateLimitBucketSchema,
+  AwsConnectionSchema,
 ];

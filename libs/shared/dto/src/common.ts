@@ -14,6 +14,16 @@ export const ErrorCodeSchema = z.enum([
   'REFRESH_TOKEN_REUSED',
   'USER_NOT_FOUND',
   'LAST_OWNER',
+  'ASSUME_ROLE_FAILED',
+  'INSECURE_TRUST_POLICY',
+  'ATHENA_WORKGROUP_NOT_FOUND',
+  'ATHENA_RESULTS_LOCATION_MISSING',
+  'ATHENA_TABLE_NOT_FOUND',
+  'UNSUPPORTED_TABLE',
+  'NO_CUR_DATA',
+  'ATHENA_QUERY_FAILED',
+  'AWS_ERROR',
+  'NOT_CONNECTED',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

@@ -1,4 +1,8 @@
+import { Migration20261124220417AwsConnection } from './Migration20261124220417_aws_connection';
 import { Migration20261124000000Init } from './Migration20261124000000_init';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
-export const MIGRATIONS = [{ name: 'Migration20261124000000_init', class: Migration20261124000000Init }];
+export const MIGRATIONS = [
+  { name: 'Migration20261124000000_init', class: Migration20261124000000Init },
+  { name: 'Migration20261124220417_aws_connection', class: Migration20261124220417AwsConnection },
+];
