@@ -55,10 +55,10 @@ export function tokenize(sql: string): Token[] {
 const RENAMES: Record<string, string> = {
   element_at: 'athena_element_at',
   date_add: 'athena_date_add',
-  date_format: 'athena_date_format',
-  format_datetime: 'athena_format_datetime',
-  date_parse: 'athena_date_parse',
-  parse_datetime: 'athena_parse_datetime',
+  date_format: 'strftime',
+  format_datetime: 'strftime',
+  date_parse: 'strptime',
+  parse_datetime: 'strptime',
   from_iso8601_timestamp: 'athena_from_iso8601_timestamp',
   from_iso8601_date: 'athena_from_iso8601_date',
   from_unixtime: 'athena_from_unixtime',
@@ -80,17 +80,30 @@ const RENAMES: Record<string, string> = {
   typeof: 'typeof',
 };
 
+/** MySQL-style (date_format/date_parse) and Joda (format_datetime/parse_datetime) patterns -> strftime. */
+export function mysqlFormat(f: string): string {
+  const map: Record<string, string> = { i: 'M', M: 'B', s: 'S', h: 'I', W: 'A', c: 'm', e: 'd', k: 'H', l: 'I', f: 'f', T: 'H:%M:%S', r: 'I:%M:%S %p' };
+  return f.replace(/%(.)/g, (_, c: string) => `%${map[c] ?? c}`);
+}
+
+export function jodaFormat(f: string): string {
+  return f.replace(/yyyy|YYYY|yy|MMMM|MMM|MM|dd|HH|hh|mm|ss|SSS|EEEE|EEE|a/g, (t) =>
+    ({ yyyy: '%Y', YYYY: '%Y', yy: '%y', MMMM: '%B', MMM: '%b', MM: '%m', dd: '%d', HH: '%H', hh: '%I', mm: '%M', ss: '%S', SSS: '%g', EEEE: '%A', EEE: '%a', a: '%p' })[t] ?? t,
+  );
+}
+
+const FORMAT_ARG: Record<string, (f: string) => string> = {
+  date_format: mysqlFormat,
+  date_parse: mysqlFormat,
+  format_datetime: jodaFormat,
+  parse_datetime: jodaFormat,
+};
+
 /** Macros created in every query engine (schema `main` of the `awsdatacatalog` catalog). */
 export const MACROS = [
   `CREATE OR REPLACE MACRO athena_element_at(c, k) AS c[k]`,
   `CREATE OR REPLACE MACRO athena_cardinality(c) AS len(c)`,
   `CREATE OR REPLACE MACRO athena_date(x) AS CAST(x AS DATE)`,
-  `CREATE OR REPLACE MACRO athena_mysql_fmt(f) AS replace(replace(replace(replace(replace(replace(f, '%i', '%%MIN%%'), '%M', '%B'), '%%MIN%%', '%M'), '%s', '%S'), '%h', '%I'), '%W', '%A')`,
-  `CREATE OR REPLACE MACRO athena_joda_fmt(f) AS replace(replace(replace(replace(replace(replace(replace(f, 'yyyy', '%Y'), 'MM', '%m'), 'dd', '%d'), 'HH', '%H'), 'mm', '%M'), 'ss', '%S'), 'SSS', '%g')`,
-  `CREATE OR REPLACE MACRO athena_date_format(ts, f) AS strftime(CAST(ts AS TIMESTAMP), athena_mysql_fmt(f))`,
-  `CREATE OR REPLACE MACRO athena_format_datetime(ts, f) AS strftime(CAST(ts AS TIMESTAMP), athena_joda_fmt(f))`,
-  `CREATE OR REPLACE MACRO athena_date_parse(s, f) AS strptime(s, athena_mysql_fmt(f))`,
-  `CREATE OR REPLACE MACRO athena_parse_datetime(s, f) AS strptime(s, athena_joda_fmt(f))`,
   `CREATE OR REPLACE MACRO athena_from_iso8601_timestamp(s) AS CAST(CAST(s AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)`,
   `CREATE OR REPLACE MACRO athena_from_iso8601_date(s) AS CAST(s AS DATE)`,
   `CREATE OR REPLACE MACRO athena_from_unixtime(x) AS make_timestamp(CAST(x * 1000000 AS BIGINT))`,
@@ -113,7 +126,7 @@ export interface Translated {
 }
 
 export function translate(athenaSql: string): Translated {
-  const tokens = tokenize(athenaSql.trim().replace(/;\s*$/, ''));
+  const tokens = tokenize(athenaSql.trim().replace(/;\s*$/, '').trim());
   const meaningful = tokens.filter((t) => t.kind !== 'space' && t.kind !== 'comment');
   let firstWord = '';
   for (const t of meaningful) {
@@ -134,6 +147,23 @@ export function translate(athenaSql: string): Translated {
       const rename = RENAMES[lower];
       if (isCall && rename) {
         out.push(rename);
+        const fmt = FORMAT_ARG[lower];
+        if (fmt) {
+          // strftime/strptime need a constant format: translate the literal in place.
+          let depth = 0;
+          for (let k = j; k < tokens.length; k++) {
+            const x = tokens[k]!;
+            if (x.text === '(') depth++;
+            else if (x.text === ')' && --depth === 0) break;
+            else if (x.text === ',' && depth === 1) {
+              let n = k + 1;
+              while (tokens[n]?.kind === 'space') n++;
+              const lit = tokens[n];
+              if (lit?.kind === 'string') tokens[n] = { ...lit, text: `'${fmt(lit.text.slice(1, -1))}'` };
+              break;
+            }
+          }
+        }
         continue;
       }
     }
@@ -142,16 +172,28 @@ export function translate(athenaSql: string): Translated {
   return { sql: out.join(''), statement, firstWord };
 }
 
-/** 1-based line:column of the first occurrence of `word` outside strings and comments (Athena style). */
-export function positionOf(sql: string, word: string | undefined, segment: 'first' | 'last' = 'last'): string {
+/**
+ * 1-based line:column of the first occurrence of `word` (its last dotted part) outside strings and
+ * comments, Athena style; `qualifiedStart` points at the start of a qualified name (`db.table`).
+ */
+export function positionOf(sql: string, word: string | undefined, qualifiedStart = false): string {
   if (word) {
     const parts = word.toLowerCase().split('.').map((p) => p.replace(/^"|"$/g, ''));
-    const last = (segment === 'first' ? parts[0] : parts[parts.length - 1]) ?? '';
-    for (const t of tokenize(sql)) {
-      if ((t.kind === 'word' || t.kind === 'quoted') && t.text.toLowerCase().replace(/^"|"$/g, '') === last) {
-        const before = sql.slice(0, t.pos);
+    const last = parts[parts.length - 1] ?? '';
+    const tokens = tokenize(sql);
+    const unquote = (t: Token) => t.text.toLowerCase().replace(/^"|"$/g, '');
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if ((t.kind === 'word' || t.kind === 'quoted') && unquote(t) === last) {
+        let pos = t.pos;
+        let k = i;
+        while (qualifiedStart && tokens[k - 1]?.text === '.' && ['word', 'quoted'].includes(tokens[k - 2]?.kind ?? '')) {
+          k -= 2;
+          pos = tokens[k]!.pos;
+        }
+        const before = sql.slice(0, pos);
         const line = before.split('\n').length;
-        const col = t.pos - before.lastIndexOf('\n');
+        const col = pos - before.lastIndexOf('\n');
         return `line ${line}:${col}`;
       }
     }

@@ -46,7 +46,8 @@ export class AccountEngine {
     const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     const c = await instance.connect();
     await c.run(`ATTACH ':memory:' AS awsdatacatalog`);
-    for (const m of MACROS) await c.run(m.replace('MACRO ', 'MACRO awsdatacatalog.main.'));
+    await c.run(`USE awsdatacatalog.main`);
+    for (const m of MACROS) await c.run(m);
     c.closeSync();
     return instance;
   }
@@ -106,7 +107,10 @@ export class AccountEngine {
   }
 
   close() {
-    void this.instance?.then((i) => i.closeSync());
+    this.instance?.then(
+      (i) => i.closeSync(),
+      () => undefined,
+    );
   }
 }
 
@@ -114,14 +118,14 @@ export class AccountEngine {
 export function mapError(message: string, sql: string, database: string): AthenaQueryError {
   const first = message.split('\n')[0] ?? message;
   let m = /Table with name "?([^"\s]+?)"? does not exist because schema "?([^"\s]+?)"? does not exist/.exec(first);
-  if (m) return new AthenaQueryError(`SCHEMA_NOT_FOUND: ${positionOf(sql, m[1], 'first')}: Schema '${m[2]}' does not exist`, 2, 1301);
+  if (m) return new AthenaQueryError(`SCHEMA_NOT_FOUND: ${positionOf(sql, m[1], true)}: Schema '${m[2]}' does not exist`, 2, 1301);
   m = /Table with name "?([^"\s!]+?)"? does not exist/.exec(first);
   if (m) {
     const name = (m[1] ?? '').toLowerCase();
     const parts = name.split('.');
     const full =
       parts.length === 1 ? `awsdatacatalog.${database}.${name}` : parts.length === 2 ? `awsdatacatalog.${name}` : name;
-    return new AthenaQueryError(`TABLE_NOT_FOUND: ${positionOf(sql, m[1], 'first')}: Table '${full}' does not exist`, 2, 1301);
+    return new AthenaQueryError(`TABLE_NOT_FOUND: ${positionOf(sql, m[1], true)}: Table '${full}' does not exist`, 2, 1301);
   }
   m = /Referenced column "?([^"\s]+?)"? not found/.exec(first) ?? /Values list "?([^"\s]+?)"? does not have a column named "?([^"\s]+)"?/.exec(first);
   if (m) {

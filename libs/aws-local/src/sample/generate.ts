@@ -622,7 +622,7 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
           const shape = hours === 24 ? hourShape[h]! * (0.97 + rng.next() * 0.06) : 1;
           const amount = r10(s.usage.amount * s.base * dayFactor * shape * mult * (hours === 24 ? 1 : 1));
           const od = r10(amount * s.rate);
-          if (an) an.label.extra_unblended += od - od / mult;
+          if (an) an.label.extra_unblended += an.onlyDuring ? od : od - od / mult;
           reset();
           row.usage = amount;
           row.odRate = s.rate;
@@ -665,8 +665,8 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
           m.cost += dayCost;
           mu.set(key, m);
           monthUsage.set(month, (monthUsage.get(month) ?? 0) + dayCost);
-          if (s.account === payer && s.service === dataTransfer) dataTransferToday += dayCost;
-          if (s.account === payer && s.service === lambda) lambdaToday += dayCost;
+          if (s.service === dataTransfer) dataTransferToday += dayCost;
+          if (s.service === lambda) lambdaToday += dayCost;
         }
       }
       // The EDP discount is its own line item; the usage rows carry the net columns.

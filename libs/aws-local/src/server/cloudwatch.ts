@@ -162,7 +162,7 @@ export class CloudWatchService {
     const queries = arr(input, 'MetricDataQueries').filter(isJson);
     if (queries.length === 0) throw new AwsError('ValidationError', 'The parameter MetricDataQueries is required.');
     if (queries.length > 500)
-      throw new AwsError('ValidationError', 'The collection MetricDataQueries must not have a size greater than 500.');
+      throw new AwsError('InvalidParameterValue', 'The collection MetricDataQueries must not have a size greater than 500.');
     const start = toEpoch(input['StartTime']);
     const end = toEpoch(input['EndTime']);
     if (start === undefined || end === undefined) throw new AwsError('ValidationError', 'The parameters StartTime and EndTime are required.');
