@@ -227,7 +227,10 @@ export class CostSeriesDetector {
       Math.abs(impact) >= o.minImpactAbs && (impactPct === null || Math.abs(impactPct) >= o.minImpactPct);
 
     let isAnomaly = false;
+    // Before two full weeks the weekly pattern is unknown: a weekend dip would look like a drop.
+    const weeklyUnknown = t - this.seriesStart < 14 && z < 0;
     if (hold) rule = 'month_start_hold';
+    else if (weeklyUnknown) rule = 'warmup';
     else if (score >= o.threshold && rule === 'normal') {
       isAnomaly = floorsPass;
       rule = floorsPass ? 'deviation' : 'below_impact_floor';
@@ -265,7 +268,7 @@ export class CostSeriesDetector {
 
     const band = this.thresholdZ * sigma * this.calibration;
     return this.result(
-      { ...base, trend, weekdayFactor: wf, monthStartExcess: msExcess, sigma },
+      { ...base, trend, weekdayFactor: wf, monthStartExcess: msExcess, sigma, calibration: this.calibration },
       expected,
       Math.max(0, expected - band),
       expected + band,

@@ -11,7 +11,14 @@ export {
   type MetricRule,
 } from './metric-detector';
 export { buildEpisodes, type Episode, type EpisodeOptions } from './episodes';
-export { rankRootCauses, type ChildObservation, type RootCause, type RootCauseOptions } from './root-cause';
+export {
+  rankChildSeries,
+  rankRootCauses,
+  type ChildObservation,
+  type ChildSeries,
+  type RootCause,
+  type RootCauseOptions,
+} from './root-cause';
 export { CsvInputError, formatScoredCsv, parseSeriesCsv, type InputRow } from './csv';
 export { scoreRows, type ScoreRowsOptions } from './score-rows';
 export { scoreOfZ, zOfScore } from './stats';

@@ -1,3 +1,7 @@
+import { CostSeriesDetector } from './cost-detector';
+import { toDayNumber } from './time';
+import type { CostDetectorOptions, CostPoint } from './types';
+
 /** A child series (by account, region, usage type, ...) over the anomalous period. */
 export interface ChildObservation {
   /** The dimension value, e.g. '111122223333' or 'us-east-1' or 'BoxUsage:m5.large'. */
@@ -51,4 +55,40 @@ export function rankRootCauses(children: readonly ChildObservation[], options: R
     })
     .sort((a, b) => sign * (b.deviation - a.deviation) || a.key.localeCompare(b.key));
   return options.limit === undefined ? ranked : ranked.slice(0, options.limit);
+}
+
+/** A child series given as its own daily points (the engine computes its expected value). */
+export interface ChildSeries {
+  readonly key: string;
+  readonly dimension?: string;
+  readonly points: readonly CostPoint[];
+}
+
+/**
+ * Root cause of a daily anomaly from the children's own histories: each child is scored causally with
+ * the daily detector up to `date` (inclusive, YYYY-MM-DD); its expected value that day comes from its own
+ * baseline, so a child that grew ranks first even when the parent's mix changed. Children with no point on
+ * `date` count as actual 0 with the expected value their history implies (a child that vanished).
+ */
+export function rankChildSeries(
+  children: readonly ChildSeries[],
+  date: string,
+  options: RootCauseOptions & { readonly detector?: Partial<CostDetectorOptions> } = {},
+): RootCause[] {
+  const day = toDayNumber(date);
+  const observations: ChildObservation[] = children.map((child) => {
+    const detector = new CostSeriesDetector(options.detector);
+    let today: CostPoint = { date: day * 86_400_000, value: 0 };
+    for (const p of child.points) {
+      const d = toDayNumber(p.date);
+      if (d < day) detector.push(p);
+      else if (d === day) today = p;
+    }
+    const r = detector.push(today);
+    const actual = r.actual ?? 0;
+    const expected = r.expected ?? 0;
+    return { key: child.key, ...(child.dimension === undefined ? {} : { dimension: child.dimension }), actual, expected };
+  });
+  const { detector: _detector, ...rest } = options;
+  return rankRootCauses(observations, rest);
 }

@@ -1,0 +1,191 @@
+import { CostSeriesDetector, scoreCostSeries } from './cost-detector';
+import { dailySeries, flaggedDays } from './series.fixture';
+import { zOfScore } from './stats';
+
+const DEFAULT_THRESHOLD = 0.995;
+
+describe('scoreCostSeries (daily cost detector)', () => {
+  it('flags a one-day spike with its expected value, band, impact in $ and %, and nothing else', () => {
+    const points = dailySeries({ multiply: (i) => (i === 70 ? 2.5 : 1) });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([70]);
+    const day = res[70]!;
+    expect(day.rule).toBe('deviation');
+    expect(day.expected).toBeGreaterThan(180);
+    expect(day.expected).toBeLessThan(220);
+    expect(day.actual).toBeGreaterThan(day.upper!);
+    expect(day.impact).toBeCloseTo(day.actual! - day.expected!, 6);
+    expect(day.impactPct).toBeGreaterThan(1);
+    expect(day.anomalyScore).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD);
+    expect(day.anomalyScore).toBeLessThanOrEqual(1);
+  });
+
+  it('is not poisoned by a past anomaly: the baseline after a 3-day spike stays at the normal level', () => {
+    const points = dailySeries({ multiply: (i) => (i >= 60 && i < 63 ? 3 : i === 80 ? 1.8 : 1) });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([60, 61, 62, 80]);
+    // Days right after the spike expect the normal level (weekday 200 or weekend 120), not the spike.
+    for (let i = 63; i < 75; i++) {
+      const r = res[i]!;
+      expect(Math.abs(r.expected! - r.actual!) / r.actual!).toBeLessThan(0.2);
+    }
+  });
+
+  it('learns the weekly pattern and flags a weekend that did not scale down', () => {
+    // 2025-01-06 is a Monday: days 75 and 76 are a Saturday and a Sunday.
+    const points = dailySeries({ weekend: 0.4, multiply: (i) => (i === 75 || i === 76 ? 2.5 : 1) });
+    expect(new Date(`${String(points[75]!.date)}T00:00:00Z`).getUTCDay()).toBe(6);
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([75, 76]);
+    expect(res[75]!.weekdayFactor).toBeLessThan(0.6);
+    // Ordinary weekends are expected low, so they are never flagged as drops either.
+    const both = scoreCostSeries(points, { direction: 'both' });
+    expect(flaggedDays(both)).toEqual([75, 76]);
+  });
+
+  it('never alerts on month-start fees and learns the day-1 excess from the series itself', () => {
+    const points = dailySeries({ days: 150, extra: (_i, date) => (date.endsWith('-01') ? 900 : 0) });
+    const res = scoreCostSeries(points);
+    const monthStarts = res.filter((r) => r.date.endsWith('-01'));
+    expect(monthStarts.length).toBe(5);
+    expect(monthStarts.every((r) => !r.isAnomaly)).toBe(true);
+    expect(monthStarts[0]!.rule).toBe('month_start_hold');
+    expect(monthStarts[4]!.monthStartExcess).toBeGreaterThan(700);
+    expect(monthStarts[4]!.expected).toBeGreaterThan(900);
+    expect(flaggedDays(res)).toEqual([]);
+  });
+
+  it('still flags a day 1 far above the learned month-start excess', () => {
+    const points = dailySeries({
+      days: 150,
+      extra: (_i, date) => (date === '2025-05-01' ? 5000 : date.endsWith('-01') ? 900 : 0),
+    });
+    const res = scoreCostSeries(points);
+    expect(res.filter((r) => r.isAnomaly).map((r) => r.date)).toEqual(['2025-05-01']);
+  });
+
+  it('reports a new series on its first day above the floor, then treats it as normal', () => {
+    const points = dailySeries({ multiply: (i) => (i < 40 ? 0 : 1) });
+    const res = scoreCostSeries(points, { newSeriesFloor: 10 });
+    expect(flaggedDays(res)).toEqual([40]);
+    expect(res[40]!.rule).toBe('new_series');
+    expect(res[40]!.anomalyScore).toBe(1);
+  });
+
+  it('does not treat the first row of a series as new unless the source saw days before it', () => {
+    const points = dailySeries({ days: 30 });
+    expect(scoreCostSeries(points)[0]!.isAnomaly).toBe(false);
+    const withHistory = scoreCostSeries(points, { observedSince: '2024-12-01' });
+    expect(withHistory[0]!.rule).toBe('new_series');
+    expect(flaggedDays(withHistory)).toEqual([0]);
+  });
+
+  it('ignores a new series that stays below the $ floor', () => {
+    const points = dailySeries({ level: 0.5, multiply: (i) => (i < 40 ? 0 : 1) });
+    expect(flaggedDays(scoreCostSeries(points, { newSeriesFloor: 5 }))).toEqual([]);
+  });
+
+  it('accepts a persistent level shift as the new normal after a short episode', () => {
+    const points = dailySeries({ multiply: (i) => (i >= 60 ? 2 : 1) });
+    const res = scoreCostSeries(points);
+    const flagged = flaggedDays(res);
+    expect(flagged[0]).toBe(60);
+    expect(flagged.length).toBeLessThanOrEqual(7);
+    expect(flagged.every((i) => i < 70)).toBe(true);
+    expect(res[100]!.expected! / res[100]!.actual!).toBeGreaterThan(0.8);
+  });
+
+  it('reports drops only as an option, and a return to the previous level is not a rise', () => {
+    const points = dailySeries({ multiply: (i) => (i >= 50 && i < 60 ? 0 : 1) });
+    const up = scoreCostSeries(points);
+    expect(flaggedDays(up)).toEqual([]);
+    expect(up.slice(60).some((r) => r.rule === 'return_to_previous_level')).toBe(true);
+    const both = scoreCostSeries(points, { direction: 'both' });
+    const flagged = flaggedDays(both);
+    expect(flagged[0]).toBe(50);
+    expect(flagged.every((i) => i >= 50 && i < 60)).toBe(true);
+  });
+
+  it('catches slow drift with the CUSUM option that the day-by-day check misses', () => {
+    // +1.5 % a day for 30 days on top of 2 % noise: each day is close to yesterday.
+    const drift = (i: number): number => (i >= 60 && i < 90 ? 1 + 0.015 * (i - 59) : i >= 90 ? 1.45 : 1);
+    const points = dailySeries({ noise: 0.02, weekend: 1, multiply: drift });
+    const daily = scoreCostSeries(points);
+    const withDrift = scoreCostSeries(points, { detectDrift: true });
+    expect(flaggedDays(daily).filter((i) => i < 60)).toEqual([]);
+    const driftDays = flaggedDays(withDrift).filter((i) => withDrift[i]!.rule === 'drift');
+    expect(driftDays.length).toBeGreaterThan(0);
+    expect(driftDays.every((i) => i >= 60)).toBe(true);
+    expect(Math.min(...flaggedDays(withDrift))).toBeLessThan(Math.min(...flaggedDays(daily), 999));
+  });
+
+  it('does not alert on cents: a near-constant series moving by a few cents', () => {
+    const points = dailySeries({ level: 3, noise: 0.001, weekend: 1, extra: (i) => (i === 70 ? 0.2 : 0) });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([]);
+    expect(res[70]!.sigma).toBeGreaterThan(0.05);
+  });
+
+  it('applies the $ and % impact floors and says so', () => {
+    const points = dailySeries({ level: 2, noise: 0.01, weekend: 1, multiply: (i) => (i === 70 ? 1.4 : 1) });
+    const res = scoreCostSeries(points, { minImpactAbs: 5 });
+    expect(res[70]!.isAnomaly).toBe(false);
+    expect(res[70]!.rule).toBe('below_impact_floor');
+    expect(scoreCostSeries(points, { minImpactAbs: 0.5 })[70]!.isAnomaly).toBe(true);
+  });
+
+  it('handles missing days and gaps in dates without alerting', () => {
+    const points = dailySeries().filter((_p, i) => i % 11 !== 5);
+    const withBlanks = points.map((p, i) => (i % 17 === 3 ? { date: p.date, value: null } : p));
+    const res = scoreCostSeries(withBlanks);
+    expect(flaggedDays(res)).toEqual([]);
+    expect(res[3]!.rule).toBe('missing');
+    expect(res[3]!.anomalyScore).toBe(0);
+  });
+
+  it('is causal: appending days never changes earlier results', () => {
+    const points = dailySeries({
+      days: 110,
+      seed: 9,
+      multiply: (i) => (i === 40 ? 3 : i >= 70 && i < 75 ? 0 : i >= 90 ? 1.7 : 1),
+      extra: (_i, d) => (d.endsWith('-01') ? 300 : 0),
+    });
+    const full = scoreCostSeries(points, { direction: 'both', detectDrift: true });
+    for (const cut of [10, 41, 55, 72, 91, 109]) {
+      expect(scoreCostSeries(points.slice(0, cut), { direction: 'both', detectDrift: true })).toEqual(full.slice(0, cut));
+    }
+    const incremental = new CostSeriesDetector({ direction: 'both', detectDrift: true });
+    expect(points.map((p) => incremental.push(p))).toEqual(full);
+  });
+
+  it('explains decisions from stored numbers: score >= threshold exactly when actual leaves the band', () => {
+    const points = dailySeries({ seed: 3, multiply: (i) => (i % 23 === 22 ? 1.6 : 1) });
+    const res = scoreCostSeries(points);
+    const zt = zOfScore(DEFAULT_THRESHOLD);
+    for (const r of res) {
+      if (r.rule === 'warmup' || r.rule === 'new_series' || r.rule === 'missing') continue;
+      const z = (r.actual! - r.expected!) / (r.sigma * r.calibration);
+      expect(z).toBeCloseTo(r.z, 9);
+      if (r.actual! > r.upper! + 1e-9) expect(r.anomalyScore).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD - 1e-9);
+      if (r.anomalyScore >= DEFAULT_THRESHOLD) expect(r.z).toBeGreaterThanOrEqual(zt - 1e-6);
+      if (r.isAnomaly) expect(['deviation', 'drift']).toContain(r.rule);
+    }
+    expect(flaggedDays(res).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('keeps the false-alert rate low on normal series of very different scales (scores mean the same)', () => {
+    let flagged = 0;
+    let days = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const level = 10 ** (seed % 5); // $1 .. $10,000 a day
+      const res = scoreCostSeries(dailySeries({ seed, level, noise: 0.03 + (seed % 4) * 0.03 }));
+      flagged += flaggedDays(res).length;
+      days += res.length;
+    }
+    expect(flagged / days).toBeLessThan(0.005);
+  });
+
+  it('rejects invalid dates with a clear error', () => {
+    expect(() => new CostSeriesDetector().push({ date: '2025-13-45', value: 1 })).toThrow('invalid date: 2025-13-45');
+  });
+});
