@@ -17,7 +17,9 @@ async function main() {
     return;
   }
   const handle = await startAwsLocal({ root: values.root, port: Number(values.port), host: values.host });
-  console.log(`aws-local listening on ${handle.url} (root ${handle.root}); set AWS_ENDPOINT_URL=${handle.url}`);
+  console.log(
+    `aws-local listening on ${handle.url} (root ${handle.root}); set AWS_ENDPOINT_URL=${handle.url}`,
+  );
   const stop = () => {
     void handle.close().then(() => process.exit(0));
   };

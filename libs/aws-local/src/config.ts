@@ -10,7 +10,9 @@ const s3Url = z
   .string()
   .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an s3://bucket/prefix/ URL');
 const name = z.string().regex(/^[A-Za-z0-9_.@+=,-]{1,128}$/, 'must be 1-128 of [A-Za-z0-9_.@+=,-]');
-const glueName = z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _ (Glue lower-cases names)');
+const glueName = z
+  .string()
+  .regex(/^[a-z0-9_]{1,255}$/, 'must be lower-case letters, digits and _ (Glue lower-cases names)');
 
 const roleSchema = z
   .object({
@@ -79,14 +81,19 @@ const accountSchema = z
     roles: z.array(roleSchema).default([]),
     workgroups: z.array(workgroupSchema).default([]),
     databases: z.array(databaseSchema).default([]),
-    buckets: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')).default([]),
+    buckets: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'))
+      .default([]),
     metrics: z.array(metricSchema).default([]),
   })
   .strict();
 
 export const configSchema = z
   .object({
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').default('us-east-1'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1')
+      .default('us-east-1'),
     platform_account_id: accountId.default('999999999999'),
     platform_access_key_ids: z.array(z.string().min(16)).nullable().default(null),
     credential_ttl_seconds: z.number().int().positive().nullable().default(null),
@@ -128,7 +135,8 @@ export function parseConfig(raw: unknown, source = 'aws-local.json'): AwsLocalCo
   if (!result.success) {
     const problems = result.error.issues.map((i) => {
       const at = describe(i.path) || '(root)';
-      if (i.code === 'unrecognized_keys') return `${at}: unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (i.code === 'unrecognized_keys')
+        return `${at}: unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${at}: ${i.message}`;
     });
     throw new ConfigError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`);
@@ -137,12 +145,14 @@ export function parseConfig(raw: unknown, source = 'aws-local.json'): AwsLocalCo
   const problems: string[] = [];
   const seen = new Set<string>();
   config.accounts.forEach((a, ai) => {
-    if (seen.has(a.account_id)) problems.push(`accounts[${ai}].account_id: duplicate account ${a.account_id}`);
+    if (seen.has(a.account_id))
+      problems.push(`accounts[${ai}].account_id: duplicate account ${a.account_id}`);
     seen.add(a.account_id);
     const dup = (list: { name: string }[], what: string) => {
       const names = new Set<string>();
       list.forEach((x, i) => {
-        if (names.has(x.name)) problems.push(`accounts[${ai}].${what}[${i}].name: duplicate name "${x.name}"`);
+        if (names.has(x.name))
+          problems.push(`accounts[${ai}].${what}[${i}].name: duplicate name "${x.name}"`);
         names.add(x.name);
       });
     };
@@ -152,7 +162,9 @@ export function parseConfig(raw: unknown, source = 'aws-local.json'): AwsLocalCo
     a.databases.forEach((d, di) => dup(d.tables, `databases[${di}].tables`));
     a.workgroups.forEach((w, wi) => {
       if (w.managed_results && w.output_location)
-        problems.push(`accounts[${ai}].workgroups[${wi}]: a managed_results workgroup has no output_location`);
+        problems.push(
+          `accounts[${ai}].workgroups[${wi}]: a managed_results workgroup has no output_location`,
+        );
     });
     a.metrics.forEach((m, mi) => {
       if (m.synthetic === undefined && m.datapoints.length === 0)

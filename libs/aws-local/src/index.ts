@@ -1,4 +1,9 @@
-export { startAwsLocal, type AwsLocalHandle, type FaultController, type StartAwsLocalOptions } from './server';
+export {
+  startAwsLocal,
+  type AwsLocalHandle,
+  type FaultController,
+  type StartAwsLocalOptions,
+} from './server';
 export {
   generateCurSample,
   amortizedOf,

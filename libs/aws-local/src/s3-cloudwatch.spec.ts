@@ -1,5 +1,11 @@
 import { GetMetricDataCommand, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { assume, clients, setup, type Env } from './test/fixture';
 
@@ -15,10 +21,14 @@ afterEach(() => env.aws.clearFaults());
 describe('S3', () => {
   it('HeadBucket, ListObjectsV2 (prefix, delimiter, paging), HeadObject, GetObject with ranges', async () => {
     await expect(c.s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }))).resolves.toBeDefined();
-    await expect(c.s3.send(new HeadBucketCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(c.s3.send(new HeadBucketCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
     const key = relative(`${env.dir}/s3/cur-data`, env.sample.files[0]!).split('\\').join('/');
     const prefix = 'cur/cost-optimizer/cost-optimizer/';
-    const top = await c.s3.send(new ListObjectsV2Command({ Bucket: 'cur-data', Prefix: prefix, Delimiter: '/' }));
+    const top = await c.s3.send(
+      new ListObjectsV2Command({ Bucket: 'cur-data', Prefix: prefix, Delimiter: '/' }),
+    );
     expect(top.CommonPrefixes!.map((p) => p.Prefix)).toEqual([`${prefix}year=2026/`]);
     const all = await c.s3.send(new ListObjectsV2Command({ Bucket: 'cur-data', Prefix: prefix }));
     expect(all.Contents!.map((o) => o.Key)).toContain(key);
@@ -32,22 +42,35 @@ describe('S3', () => {
     expect(tail.ContentRange).toBe(`bytes ${size - 4}-${size - 1}/${size}`);
     const whole = await c.s3.send(new GetObjectCommand({ Bucket: 'cur-data', Key: key }));
     expect((await whole.Body!.transformToByteArray()).length).toBe(size);
-    await expect(c.s3.send(new GetObjectCommand({ Bucket: 'cur-data', Key: 'missing.parquet' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(
+      c.s3.send(new GetObjectCommand({ Bucket: 'cur-data', Key: 'missing.parquet' })),
+    ).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 
   it('PutObject then GetObject round-trips (string and stream bodies)', async () => {
-    await c.s3.send(new PutObjectCommand({ Bucket: 'cur-results', Key: 'uploads/a b.txt', Body: 'hello, s3' }));
+    await c.s3.send(
+      new PutObjectCommand({ Bucket: 'cur-results', Key: 'uploads/a b.txt', Body: 'hello, s3' }),
+    );
     const r = await c.s3.send(new GetObjectCommand({ Bucket: 'cur-results', Key: 'uploads/a b.txt' }));
     expect(await r.Body!.transformToString()).toBe('hello, s3');
     const { Readable } = await import('node:stream');
-    await c.s3.send(new PutObjectCommand({ Bucket: 'cur-results', Key: 'uploads/stream.bin', Body: Readable.from([Buffer.from('abc'), Buffer.from('def')]), ContentLength: 6 }));
+    await c.s3.send(
+      new PutObjectCommand({
+        Bucket: 'cur-results',
+        Key: 'uploads/stream.bin',
+        Body: Readable.from([Buffer.from('abc'), Buffer.from('def')]),
+        ContentLength: 6,
+      }),
+    );
     const s = await c.s3.send(new GetObjectCommand({ Bucket: 'cur-results', Key: 'uploads/stream.bin' }));
     expect(await s.Body!.transformToString()).toBe('abcdef');
   });
 
   it('throttles with SlowDown when a fault is set', async () => {
     env.aws.addFault({ service: 's3', operation: 'HeadBucket', kind: 'throttle', count: 1 });
-    await expect(c.s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
+    await expect(c.s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 503 },
+    });
   });
 });
 
@@ -63,10 +86,24 @@ describe('CloudWatch', () => {
     }));
     await c.cloudwatch.send(new PutMetricDataCommand({ Namespace: 'CostOptimizer/Test', MetricData: data }));
     const listed = await c.cloudwatch.send(new ListMetricsCommand({ Namespace: 'CostOptimizer/Test' }));
-    expect(listed.Metrics).toEqual([{ Namespace: 'CostOptimizer/Test', MetricName: 'Requests', Dimensions: [{ Name: 'Service', Value: 'api' }] }]);
+    expect(listed.Metrics).toEqual([
+      {
+        Namespace: 'CostOptimizer/Test',
+        MetricName: 'Requests',
+        Dimensions: [{ Name: 'Service', Value: 'api' }],
+      },
+    ]);
     const queries = (['Sum', 'Maximum', 'SampleCount'] as const).map((stat, i) => ({
       Id: `q${i}`,
-      MetricStat: { Metric: { Namespace: 'CostOptimizer/Test', MetricName: 'Requests', Dimensions: [{ Name: 'Service', Value: 'api' }] }, Period: 300, Stat: stat },
+      MetricStat: {
+        Metric: {
+          Namespace: 'CostOptimizer/Test',
+          MetricName: 'Requests',
+          Dimensions: [{ Name: 'Service', Value: 'api' }],
+        },
+        Period: 300,
+        Stat: stat,
+      },
     }));
     const results: Record<string, { t: number[]; v: number[] }> = {};
     let token: string | undefined;
@@ -99,7 +136,9 @@ describe('CloudWatch', () => {
   });
 
   it('serves the synthetic metrics of the config and refuses more than 500 queries', async () => {
-    const listed = await c.cloudwatch.send(new ListMetricsCommand({ Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' }));
+    const listed = await c.cloudwatch.send(
+      new ListMetricsCommand({ Namespace: 'AWS/EC2', MetricName: 'CPUUtilization' }),
+    );
     expect(listed.Metrics!.length).toBeGreaterThan(0);
     const m = listed.Metrics![0]!;
     const end = new Date();
@@ -111,9 +150,18 @@ describe('CloudWatch', () => {
       }),
     );
     expect(r.MetricDataResults![0]!.Values!.length).toBeGreaterThanOrEqual(23);
-    const many = Array.from({ length: 501 }, (_, i) => ({ Id: `m${i}`, MetricStat: { Metric: m, Period: 60, Stat: 'Average' } }));
+    const many = Array.from({ length: 501 }, (_, i) => ({
+      Id: `m${i}`,
+      MetricStat: { Metric: m, Period: 60, Stat: 'Average' },
+    }));
     await expect(
-      c.cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: many, StartTime: new Date(end.getTime() - 3600_000), EndTime: end })),
+      c.cloudwatch.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: many,
+          StartTime: new Date(end.getTime() - 3600_000),
+          EndTime: end,
+        }),
+      ),
     ).rejects.toThrow('The collection MetricDataQueries must not have a size greater than 500.');
   });
 

@@ -55,7 +55,9 @@ async function rows(athena: AthenaClient, sql: string): Promise<Record<string, s
   const out: string[][] = [];
   let token: string | undefined;
   do {
-    const r = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, ...(token ? { NextToken: token } : {}) }));
+    const r = await athena.send(
+      new GetQueryResultsCommand({ QueryExecutionId: id, ...(token ? { NextToken: token } : {}) }),
+    );
     out.push(...r.ResultSet!.Rows!.map((x) => x.Data!.map((d) => d.VarCharValue ?? '')));
     token = r.NextToken;
   } while (token);
@@ -81,7 +83,10 @@ describe.each(['legacy', 'cur2', 'focus'] as CurFormat[])('aggregate SQL over %s
       const e = expected[r['day']!]!;
       for (const m of measures) {
         const diff = Math.abs(Number(r[m]) - (e as unknown as Record<string, number>)[m]!);
-        if (diff >= 0.005) throw new Error(`${format} ${r['day']} ${m}: got ${r[m]}, expected ${(e as unknown as Record<string, number>)[m]}`);
+        if (diff >= 0.005)
+          throw new Error(
+            `${format} ${r['day']} ${m}: got ${r[m]}, expected ${(e as unknown as Record<string, number>)[m]}`,
+          );
       }
     }
     expect(Math.max(...got.map((r) => Number(r['services'])))).toBeGreaterThanOrEqual(15);

@@ -14,7 +14,13 @@ const denied = (arn: string) =>
 
 async function assumeError(roleArn: string, externalId?: string) {
   try {
-    await sts(env.aws.url).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's1', ...(externalId ? { ExternalId: externalId } : {}) }));
+    await sts(env.aws.url).send(
+      new AssumeRoleCommand({
+        RoleArn: roleArn,
+        RoleSessionName: 's1',
+        ...(externalId ? { ExternalId: externalId } : {}),
+      }),
+    );
   } catch (e) {
     return e as Error & { $metadata: { httpStatusCode: number } };
   }
@@ -47,13 +53,19 @@ describe('STS trust policy', () => {
   it('lets a role without an External ID condition be assumed without one (insecure trust is detectable)', async () => {
     env.aws.setRole('123456789012', 'InsecureAccess', { external_id: null });
     const r = await sts(env.aws.url).send(
-      new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::123456789012:role/InsecureAccess', RoleSessionName: 'probe' }),
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::123456789012:role/InsecureAccess',
+        RoleSessionName: 'probe',
+      }),
     );
     expect(r.Credentials?.AccessKeyId).toMatch(/^ASIA/);
   });
 
   it('denies callers the trust policy does not name', async () => {
-    env.aws.setRole('123456789012', 'OtherTrust', { external_id: 'abc-123', trusted: ['arn:aws:iam::111111111111:root'] });
+    env.aws.setRole('123456789012', 'OtherTrust', {
+      external_id: 'abc-123',
+      trusted: ['arn:aws:iam::111111111111:root'],
+    });
     const arn = 'arn:aws:iam::123456789012:role/OtherTrust';
     const e = await assumeError(arn, 'abc-123');
     expect(e.message).toBe(denied(arn));
@@ -61,10 +73,24 @@ describe('STS trust policy', () => {
 
   it('rejects DurationSeconds outside 900..MaxSessionDuration', async () => {
     await expect(
-      sts(env.aws.url).send(new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName: 'duration', ExternalId: env.sample.externalId!, DurationSeconds: 100 })),
+      sts(env.aws.url).send(
+        new AssumeRoleCommand({
+          RoleArn: ROLE,
+          RoleSessionName: 'duration',
+          ExternalId: env.sample.externalId!,
+          DurationSeconds: 100,
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'ValidationError' });
     await expect(
-      sts(env.aws.url).send(new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName: 'duration', ExternalId: env.sample.externalId!, DurationSeconds: 7200 })),
+      sts(env.aws.url).send(
+        new AssumeRoleCommand({
+          RoleArn: ROLE,
+          RoleSessionName: 'duration',
+          ExternalId: env.sample.externalId!,
+          DurationSeconds: 7200,
+        }),
+      ),
     ).rejects.toThrow('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   });
 });
@@ -80,9 +106,13 @@ describe('credentials', () => {
         name: 'ExpiredTokenException',
         message: 'The security token included in the request is expired',
       });
-      await expect(sts(env.aws.url, creds).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'ExpiredToken' });
+      await expect(sts(env.aws.url, creds).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+        name: 'ExpiredToken',
+      });
       const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
-      await expect(s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 400 } });
+      await expect(s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }))).rejects.toMatchObject({
+        $metadata: { httpStatusCode: 400 },
+      });
     } finally {
       env.aws.advanceClock(-3601);
     }
@@ -90,7 +120,12 @@ describe('credentials', () => {
 
   it('honours a shorter DurationSeconds', async () => {
     const r = await sts(env.aws.url).send(
-      new AssumeRoleCommand({ RoleArn: ROLE, RoleSessionName: 'short', ExternalId: env.sample.externalId!, DurationSeconds: 900 }),
+      new AssumeRoleCommand({
+        RoleArn: ROLE,
+        RoleSessionName: 'short',
+        ExternalId: env.sample.externalId!,
+        DurationSeconds: 900,
+      }),
     );
     const exp = r.Credentials!.Expiration!.getTime();
     expect(exp - Date.now()).toBeGreaterThan(890_000);
@@ -103,7 +138,9 @@ describe('credentials', () => {
       name: 'InvalidClientTokenId',
       message: 'The security token included in the request is invalid.',
     });
-    await expect(clients(env.aws.url, fake).athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }))).rejects.toMatchObject({
+    await expect(
+      clients(env.aws.url, fake).athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' })),
+    ).rejects.toMatchObject({
       name: 'UnrecognizedClientException',
     });
   });
@@ -111,22 +148,36 @@ describe('credentials', () => {
   it('only reach their own account: another account sees nothing of this one', async () => {
     env.aws.setRole('222222222222', 'CostOptimizerAccess', { external_id: 'tenant-b-id' });
     const r = await sts(env.aws.url).send(
-      new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::222222222222:role/CostOptimizerAccess', RoleSessionName: 'tenant-b', ExternalId: 'tenant-b-id' }),
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::222222222222:role/CostOptimizerAccess',
+        RoleSessionName: 'tenant-b',
+        ExternalId: 'tenant-b-id',
+      }),
     );
     const c = r.Credentials!;
-    const other = clients(env.aws.url, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! });
+    const other = clients(env.aws.url, {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    });
     await expect(other.athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }))).rejects.toMatchObject({
       name: 'InvalidRequestException',
       message: 'WorkGroup primary is not found.',
     });
     const { GetObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-    await expect(other.s3.send(new ListObjectsV2Command({ Bucket: 'cur-data' }))).rejects.toMatchObject({ name: 'AccessDenied' });
-    await expect(other.s3.send(new GetObjectCommand({ Bucket: 'cur-data', Key: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(other.s3.send(new ListObjectsV2Command({ Bucket: 'cur-data' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
+    await expect(other.s3.send(new GetObjectCommand({ Bucket: 'cur-data', Key: 'x' }))).rejects.toMatchObject(
+      { name: 'AccessDenied' },
+    );
   });
 
   it('the platform credentials themselves reach no customer account', async () => {
     const { PLATFORM } = await import('./test/fixture');
-    await expect(clients(env.aws.url, PLATFORM).athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }))).rejects.toMatchObject({
+    await expect(
+      clients(env.aws.url, PLATFORM).athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' })),
+    ).rejects.toMatchObject({
       name: 'AccessDeniedException',
     });
   });
@@ -134,13 +185,21 @@ describe('credentials', () => {
   it('a revoked role denies AssumeRole and its live sessions', async () => {
     env.aws.setRole('123456789012', 'ToRevoke', { external_id: 'revoke-me' });
     const arn = 'arn:aws:iam::123456789012:role/ToRevoke';
-    const r = await sts(env.aws.url).send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'revoke', ExternalId: 'revoke-me' }));
+    const r = await sts(env.aws.url).send(
+      new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: 'revoke', ExternalId: 'revoke-me' }),
+    );
     const c = r.Credentials!;
-    const athena = clients(env.aws.url, { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! }).athena;
+    const athena = clients(env.aws.url, {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    }).athena;
     await athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }));
     const res = await fetch(`${env.aws.url}/_aws-local/roles/123456789012/ToRevoke`, { method: 'DELETE' });
     expect(res.status).toBe(200);
-    await expect(athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
     expect((await assumeError(arn, 'revoke-me')).message).toBe(denied(arn));
   });
 });

@@ -82,13 +82,44 @@ const RENAMES: Record<string, string> = {
 
 /** MySQL-style (date_format/date_parse) and Joda (format_datetime/parse_datetime) patterns -> strftime. */
 export function mysqlFormat(f: string): string {
-  const map: Record<string, string> = { i: 'M', M: 'B', s: 'S', h: 'I', W: 'A', c: 'm', e: 'd', k: 'H', l: 'I', f: 'f', T: 'H:%M:%S', r: 'I:%M:%S %p' };
+  const map: Record<string, string> = {
+    i: 'M',
+    M: 'B',
+    s: 'S',
+    h: 'I',
+    W: 'A',
+    c: 'm',
+    e: 'd',
+    k: 'H',
+    l: 'I',
+    f: 'f',
+    T: 'H:%M:%S',
+    r: 'I:%M:%S %p',
+  };
   return f.replace(/%(.)/g, (_, c: string) => `%${map[c] ?? c}`);
 }
 
 export function jodaFormat(f: string): string {
-  return f.replace(/yyyy|YYYY|yy|MMMM|MMM|MM|dd|HH|hh|mm|ss|SSS|EEEE|EEE|a/g, (t) =>
-    ({ yyyy: '%Y', YYYY: '%Y', yy: '%y', MMMM: '%B', MMM: '%b', MM: '%m', dd: '%d', HH: '%H', hh: '%I', mm: '%M', ss: '%S', SSS: '%g', EEEE: '%A', EEE: '%a', a: '%p' })[t] ?? t,
+  return f.replace(
+    /yyyy|YYYY|yy|MMMM|MMM|MM|dd|HH|hh|mm|ss|SSS|EEEE|EEE|a/g,
+    (t) =>
+      ({
+        yyyy: '%Y',
+        YYYY: '%Y',
+        yy: '%y',
+        MMMM: '%B',
+        MMM: '%b',
+        MM: '%m',
+        dd: '%d',
+        HH: '%H',
+        hh: '%I',
+        mm: '%M',
+        ss: '%S',
+        SSS: '%g',
+        EEEE: '%A',
+        EEE: '%a',
+        a: '%p',
+      })[t] ?? t,
   );
 }
 
@@ -178,7 +209,10 @@ export function translate(athenaSql: string): Translated {
  */
 export function positionOf(sql: string, word: string | undefined, qualifiedStart = false): string {
   if (word) {
-    const parts = word.toLowerCase().split('.').map((p) => p.replace(/^"|"$/g, ''));
+    const parts = word
+      .toLowerCase()
+      .split('.')
+      .map((p) => p.replace(/^"|"$/g, ''));
     const last = parts[parts.length - 1] ?? '';
     const tokens = tokenize(sql);
     const unquote = (t: Token) => t.text.toLowerCase().replace(/^"|"$/g, '');
@@ -187,7 +221,11 @@ export function positionOf(sql: string, word: string | undefined, qualifiedStart
       if ((t.kind === 'word' || t.kind === 'quoted') && unquote(t) === last) {
         let pos = t.pos;
         let k = i;
-        while (qualifiedStart && tokens[k - 1]?.text === '.' && ['word', 'quoted'].includes(tokens[k - 2]?.kind ?? '')) {
+        while (
+          qualifiedStart &&
+          tokens[k - 1]?.text === '.' &&
+          ['word', 'quoted'].includes(tokens[k - 2]?.kind ?? '')
+        ) {
           k -= 2;
           pos = tokens[k]!.pos;
         }

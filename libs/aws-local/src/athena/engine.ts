@@ -3,7 +3,13 @@
  * has one schema per Glue database and one view per table over `read_parquet(<dir>/**\/*.parquet)`
  * with hive partitions kept as VARCHAR (as Athena's partition keys are strings).
  */
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  DuckDBTypeId,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import type { AccountConfig } from '../config';
 import type { Catalog } from '../server/catalog';
 import { sqlString } from '../server/catalog';
@@ -117,17 +123,34 @@ export class AccountEngine {
 /** DuckDB error text -> Athena's error text (AWS.md §2: show the real error). */
 export function mapError(message: string, sql: string, database: string): AthenaQueryError {
   const first = message.split('\n')[0] ?? message;
-  let m = /Table with name "?([^"\s]+?)"? does not exist because schema "?([^"\s]+?)"? does not exist/.exec(first);
-  if (m) return new AthenaQueryError(`SCHEMA_NOT_FOUND: ${positionOf(sql, m[1], true)}: Schema '${m[2]}' does not exist`, 2, 1301);
+  let m = /Table with name "?([^"\s]+?)"? does not exist because schema "?([^"\s]+?)"? does not exist/.exec(
+    first,
+  );
+  if (m)
+    return new AthenaQueryError(
+      `SCHEMA_NOT_FOUND: ${positionOf(sql, m[1], true)}: Schema '${m[2]}' does not exist`,
+      2,
+      1301,
+    );
   m = /Table with name "?([^"\s!]+?)"? does not exist/.exec(first);
   if (m) {
     const name = (m[1] ?? '').toLowerCase();
     const parts = name.split('.');
     const full =
-      parts.length === 1 ? `awsdatacatalog.${database}.${name}` : parts.length === 2 ? `awsdatacatalog.${name}` : name;
-    return new AthenaQueryError(`TABLE_NOT_FOUND: ${positionOf(sql, m[1], true)}: Table '${full}' does not exist`, 2, 1301);
+      parts.length === 1
+        ? `awsdatacatalog.${database}.${name}`
+        : parts.length === 2
+          ? `awsdatacatalog.${name}`
+          : name;
+    return new AthenaQueryError(
+      `TABLE_NOT_FOUND: ${positionOf(sql, m[1], true)}: Table '${full}' does not exist`,
+      2,
+      1301,
+    );
   }
-  m = /Referenced column "?([^"\s]+?)"? not found/.exec(first) ?? /Values list "?([^"\s]+?)"? does not have a column named "?([^"\s]+)"?/.exec(first);
+  m =
+    /Referenced column "?([^"\s]+?)"? not found/.exec(first) ??
+    /Values list "?([^"\s]+?)"? does not have a column named "?([^"\s]+)"?/.exec(first);
   if (m) {
     const col = m[2] ?? m[1];
     return new AthenaQueryError(
@@ -137,17 +160,38 @@ export function mapError(message: string, sql: string, database: string): Athena
     );
   }
   m = /Referenced table "?([^"\s]+?)"? not found/.exec(first);
-  if (m) return new AthenaQueryError(`COLUMN_NOT_FOUND: ${positionOf(sql, m[1])}: Column '${m[1]}' cannot be resolved`, 2, 1301);
+  if (m)
+    return new AthenaQueryError(
+      `COLUMN_NOT_FOUND: ${positionOf(sql, m[1])}: Column '${m[1]}' cannot be resolved`,
+      2,
+      1301,
+    );
   m = /(?:Scalar|Aggregate|Table) Function with name "?(\w+)"? does not exist/.exec(first);
-  if (m) return new AthenaQueryError(`FUNCTION_NOT_FOUND: ${positionOf(sql, m[1])}: Function '${m[1]}' not registered`, 2, 1301);
+  if (m)
+    return new AthenaQueryError(
+      `FUNCTION_NOT_FOUND: ${positionOf(sql, m[1])}: Function '${m[1]}' not registered`,
+      2,
+      1301,
+    );
   m = /syntax error at or near "([^"]*)"/.exec(first);
-  if (m) return new AthenaQueryError(`SYNTAX_ERROR: ${positionOf(sql, m[1])}: mismatched input '${m[1]}'`, 2, 1301);
+  if (m)
+    return new AthenaQueryError(
+      `SYNTAX_ERROR: ${positionOf(sql, m[1])}: mismatched input '${m[1]}'`,
+      2,
+      1301,
+    );
   if (/syntax error at end of input/.test(first))
     return new AthenaQueryError(`SYNTAX_ERROR: line 1:${sql.length + 1}: mismatched input '<EOF>'`, 2, 1301);
-  if (/^Conversion Error/.test(first)) return new AthenaQueryError(`INVALID_CAST_ARGUMENT: ${first.replace(/^Conversion Error: /, '')}`, 2, 1301);
+  if (/^Conversion Error/.test(first))
+    return new AthenaQueryError(
+      `INVALID_CAST_ARGUMENT: ${first.replace(/^Conversion Error: /, '')}`,
+      2,
+      1301,
+    );
   if (/No function matches|Cannot compare|Cannot mix/.test(first))
     return new AthenaQueryError(`TYPE_MISMATCH: line 1:1: ${first.replace(/^\w+ Error: /, '')}`, 2, 1301);
-  if (/Binder Error|Parser Error/.test(first)) return new AthenaQueryError(`SYNTAX_ERROR: line 1:1: ${first.replace(/^\w+ Error: /, '')}`, 2, 1301);
+  if (/Binder Error|Parser Error/.test(first))
+    return new AthenaQueryError(`SYNTAX_ERROR: line 1:1: ${first.replace(/^\w+ Error: /, '')}`, 2, 1301);
   return new AthenaQueryError(`GENERIC_INTERNAL_ERROR: ${first}`, 1, 401);
 }
 
@@ -225,7 +269,7 @@ export function athenaString(v: DuckDBValue, type: DuckDBType): string | null {
     case DuckDBTypeId.TIMESTAMP_NS:
     case DuckDBTypeId.TIMESTAMP_S:
     case DuckDBTypeId.TIMESTAMP_TZ: {
-      const s = String(v as object);
+      const s = (v as { toString(): string }).toString();
       const m = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(\.\d+)?/.exec(s);
       if (!m) return s;
       const frac = ((m[2] ?? '.') + '000').slice(0, 4);
@@ -250,5 +294,5 @@ function plain(v: DuckDBValue): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : javaDouble(v);
   if (typeof v === 'string') return v;
   if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  return String(v as object);
+  return (v as { toString(): string }).toString();
 }

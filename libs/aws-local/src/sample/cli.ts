@@ -26,7 +26,8 @@ async function main() {
     return;
   }
   const format = values.format as CurFormat;
-  if (!['legacy', 'cur2', 'focus'].includes(format)) throw new Error(`--format must be legacy, cur2 or focus`);
+  if (!['legacy', 'cur2', 'focus'].includes(format))
+    throw new Error(`--format must be legacy, cur2 or focus`);
   const t0 = Date.now();
   const r = await generateCurSample({
     out: resolve(values.out),

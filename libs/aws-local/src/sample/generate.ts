@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { AwsLocalConfigInput } from '../config';
 import { Rng } from './rng';
-import { NEW_SERVICE, REGIONS, SERVICES, SUPPORT, type RegionSpec, type ServiceSpec, type UsageSpec } from './services';
+import {
+  NEW_SERVICE,
+  REGIONS,
+  SERVICES,
+  SUPPORT,
+  type RegionSpec,
+  type ServiceSpec,
+  type UsageSpec,
+} from './services';
 import { formatSelect, type CurFormat } from './formats';
 
 export type { CurFormat } from './formats';
@@ -273,7 +281,10 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
   const accounts: Account[] = [];
   for (let i = 0; i < accountCount; i++) {
     const [name, env] = ACCOUNT_NAMES[i] ?? ['account', 'dev'];
-    const id = i === 0 ? SAMPLE_ACCOUNT_ID : `${rng.int(1, 9)}${rng.hex(11).replace(/[a-f]/g, (c) => String(c.charCodeAt(0) % 10))}`;
+    const id =
+      i === 0
+        ? SAMPLE_ACCOUNT_ID
+        : `${rng.int(1, 9)}${rng.hex(11).replace(/[a-f]/g, (c) => String(c.charCodeAt(0) % 10))}`;
     accounts.push({ id, name, env });
   }
   const payer = accounts[0]!;
@@ -359,7 +370,10 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
       coverage === 'ri' ? 'DiscountedUsage' : coverage === 'sp' ? 'SavingsPlanCoveredUsage' : 'Usage';
     const common = {
       ...baseProfile(account, service, region),
-      az: usage.hourly && region && usage.resource === 'instance' ? `${region.id}${rng.pick(['a', 'b', 'c'])}` : '',
+      az:
+        usage.hourly && region && usage.resource === 'instance'
+          ? `${region.id}${rng.pick(['a', 'b', 'c'])}`
+          : '',
       usageType: `${prefix}${usage.usageType}`,
       operation: usage.operation,
       resourceId: resourceId(usage, region, account),
@@ -372,13 +386,30 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
     let ri: Reservation | undefined;
     if (coverage === 'ri') {
       const arn = `arn:aws:${service.code === 'AmazonRDS' ? 'rds' : service.code === 'AmazonElastiCache' ? 'elasticache' : 'ec2'}:${region?.id ?? 'us-east-1'}:${payer.id}:ri:${rng.hex(8)}-${rng.hex(4)}`;
-      const feeBase = { ...baseProfile(payer, service, region), usageType: `${prefix}HeavyUsage:${usage.instanceType ?? 'x'}`, operation: usage.operation, unit: 'Hrs', resArn: arn, pricingTerm: 'Reserved', family: usage.family, instanceType: usage.instanceType ?? '' };
+      const feeBase = {
+        ...baseProfile(payer, service, region),
+        usageType: `${prefix}HeavyUsage:${usage.instanceType ?? 'x'}`,
+        operation: usage.operation,
+        unit: 'Hrs',
+        resArn: arn,
+        pricingTerm: 'Reserved',
+        family: usage.family,
+        instanceType: usage.instanceType ?? '',
+      };
       ri = {
         arn,
         upfrontHourly: r10(rate * RI_EFFECTIVE * 0.5 * base),
         recurringHourly: r10(rate * RI_EFFECTIVE * 0.5 * base),
-        fee: profile({ ...feeBase, type: 'RIFee', description: `USD ${(rate * RI_EFFECTIVE * 0.5).toFixed(4)} hourly fee per ${usage.instanceType ?? 'instance'} reservation` }),
-        purchase: profile({ ...feeBase, type: 'Fee', description: `Sign up charge for subscription: ${arn.slice(-13)}, planId: ${rng.int(1000000, 9999999)}` }),
+        fee: profile({
+          ...feeBase,
+          type: 'RIFee',
+          description: `USD ${(rate * RI_EFFECTIVE * 0.5).toFixed(4)} hourly fee per ${usage.instanceType ?? 'instance'} reservation`,
+        }),
+        purchase: profile({
+          ...feeBase,
+          type: 'Fee',
+          description: `Sign up charge for subscription: ${arn.slice(-13)}, planId: ${rng.int(1000000, 9999999)}`,
+        }),
       };
     }
     const p = profile({
@@ -396,7 +427,13 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
     });
     const negation =
       coverage === 'sp'
-        ? profile({ ...common, type: 'SavingsPlanNegation', spArn, pricingTerm: 'OnDemand', description: `SavingsPlanNegation used by AccountId : ${account.id} and UsageSku : ${rng.hex(16).toUpperCase()}` })
+        ? profile({
+            ...common,
+            type: 'SavingsPlanNegation',
+            spArn,
+            pricingTerm: 'OnDemand',
+            description: `SavingsPlanNegation used by AccountId : ${account.id} and UsageSku : ${rng.hex(16).toUpperCase()}`,
+          })
         : undefined;
     return {
       usage,
@@ -422,7 +459,8 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
   const streams: Stream[] = [];
   const nHourly = Math.max(6, Math.round((rowsPerDay * 0.82) / 24 / 1.15));
   const nDaily = Math.max(dailyUsages.length * 2, Math.round(rowsPerDay * 0.14));
-  const pickRegion = (s: ServiceSpec) => (s.global ? null : rng.weighted(REGIONS.map((r) => [r, r.weight] as const)));
+  const pickRegion = (s: ServiceSpec) =>
+    s.global ? null : rng.weighted(REGIONS.map((r) => [r, r.weight] as const));
   // Every daily usage type and service appears at least once, then random draws.
   for (let i = 0; i < nDaily; i++) {
     const [s, u] = i < dailyUsages.length ? dailyUsages[i]! : rng.pick(dailyUsages);
@@ -440,11 +478,20 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
         : i === 1
           ? 'sp'
           : (u.coverable === 'ri' || u.coverable === 'both') && roll < 0.3
-        ? 'ri'
-        : (u.coverable === 'sp' || u.coverable === 'both') && roll > 0.7
-          ? 'sp'
-          : 'od';
-    streams.push(makeStream(s, u, account, pickRegion(s), cover, u.resource === 'instance' ? 1 : Math.exp(rng.next() * 1.5 - 0.3)));
+            ? 'ri'
+            : (u.coverable === 'sp' || u.coverable === 'both') && roll > 0.7
+              ? 'sp'
+              : 'od';
+    streams.push(
+      makeStream(
+        s,
+        u,
+        account,
+        pickRegion(s),
+        cover,
+        u.resource === 'instance' ? 1 : Math.exp(rng.next() * 1.5 - 0.3),
+      ),
+    );
   }
 
   // Injected anomalies: dedicated on-demand streams, so they exist at every sample size.
@@ -490,10 +537,54 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
     labels.push(label);
     streams.push(stream);
   };
-  addAnomaly('spike', ec2, ec2.usages[1]!, prod, useast, 10, Math.floor(days * 0.7), 2, 6, 'EC2 c5.xlarge fleet scaled out 6x for two days');
-  addAnomaly('level_shift', ec2, ec2.usages[5]!, prod, REGIONS[2]!, 8, Math.floor(days * 0.8), days, 3.5, 'NAT gateway data processing tripled and stayed high');
-  addAnomaly('new_service', NEW_SERVICE, NEW_SERVICE.usages[0]!, dev, useast, 2, Math.floor(days * 0.85), 4, 1, 'SageMaker training instances left running in a dev account');
-  addAnomaly('spike', cw, cw.usages[1]!, dev, REGIONS[1]!, 6, Math.floor(days * 0.92), 1, 12, 'CloudWatch Logs ingestion exploded for one day (debug logging)');
+  addAnomaly(
+    'spike',
+    ec2,
+    ec2.usages[1]!,
+    prod,
+    useast,
+    10,
+    Math.floor(days * 0.7),
+    2,
+    6,
+    'EC2 c5.xlarge fleet scaled out 6x for two days',
+  );
+  addAnomaly(
+    'level_shift',
+    ec2,
+    ec2.usages[5]!,
+    prod,
+    REGIONS[2]!,
+    8,
+    Math.floor(days * 0.8),
+    days,
+    3.5,
+    'NAT gateway data processing tripled and stayed high',
+  );
+  addAnomaly(
+    'new_service',
+    NEW_SERVICE,
+    NEW_SERVICE.usages[0]!,
+    dev,
+    useast,
+    2,
+    Math.floor(days * 0.85),
+    4,
+    1,
+    'SageMaker training instances left running in a dev account',
+  );
+  addAnomaly(
+    'spike',
+    cw,
+    cw.usages[1]!,
+    dev,
+    REGIONS[1]!,
+    6,
+    Math.floor(days * 0.92),
+    1,
+    12,
+    'CloudWatch Logs ingestion exploded for one day (debug logging)',
+  );
 
   // Fixed profiles: discounts, credits, refunds, taxes, support, commitments.
   const keyed = new Map<string, Profile>();
@@ -527,14 +618,66 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
   const lambda = SERVICES.find((s) => s.code === 'AWSLambda')!;
   const dataTransfer = SERVICES.find((s) => s.code === 'AWSDataTransfer')!;
   const s3 = SERVICES.find((s) => s.code === 'AmazonS3')!;
-  const creditProfile = profile({ ...baseProfile(accounts[1] ?? payer, ec2, null), type: 'Credit', usageType: 'Credit', description: 'AWS Activate credits', region: '', location: '' });
-  const refundProfile = profile({ ...baseProfile(payer, s3, useast), type: 'Refund', usageType: 'Refund', description: 'Refund for S3 request charges (billing error)' });
-  const bundledProfile = profile({ ...baseProfile(payer, lambda, useast), type: 'BundledDiscount', usageType: 'Lambda-GB-Second', description: 'Free tier bundled discount' });
-  const privateRateProfile = profile({ ...baseProfile(payer, dataTransfer, useast), type: 'PrivateRateDiscount', usageType: 'DataTransfer-Out-Bytes', description: 'Private pricing discount for data transfer' });
-  const supportProfile = profile({ ...baseProfile(payer, SUPPORT, null), type: 'Fee', usageType: 'Dollar', operation: '', description: 'AWS Support (Business) monthly fee' });
-  const spBase = { ...baseProfile(payer, { code: 'ComputeSavingsPlans', name: 'Savings Plans for AWS Compute usage', category: 'Compute', usages: [] }, null), spArn, region: '', location: '' };
-  const spRecurring = profile({ ...spBase, type: 'SavingsPlanRecurringFee', usageType: 'ComputeSP:1yrNoUpfront', description: '1 year No Upfront Compute Savings Plan' });
-  const spUpfront = profile({ ...spBase, type: 'SavingsPlanUpfrontFee', usageType: 'ComputeSP:1yrAllUpfront', description: '1 year All Upfront Compute Savings Plan' });
+  const creditProfile = profile({
+    ...baseProfile(accounts[1] ?? payer, ec2, null),
+    type: 'Credit',
+    usageType: 'Credit',
+    description: 'AWS Activate credits',
+    region: '',
+    location: '',
+  });
+  const refundProfile = profile({
+    ...baseProfile(payer, s3, useast),
+    type: 'Refund',
+    usageType: 'Refund',
+    description: 'Refund for S3 request charges (billing error)',
+  });
+  const bundledProfile = profile({
+    ...baseProfile(payer, lambda, useast),
+    type: 'BundledDiscount',
+    usageType: 'Lambda-GB-Second',
+    description: 'Free tier bundled discount',
+  });
+  const privateRateProfile = profile({
+    ...baseProfile(payer, dataTransfer, useast),
+    type: 'PrivateRateDiscount',
+    usageType: 'DataTransfer-Out-Bytes',
+    description: 'Private pricing discount for data transfer',
+  });
+  const supportProfile = profile({
+    ...baseProfile(payer, SUPPORT, null),
+    type: 'Fee',
+    usageType: 'Dollar',
+    operation: '',
+    description: 'AWS Support (Business) monthly fee',
+  });
+  const spBase = {
+    ...baseProfile(
+      payer,
+      {
+        code: 'ComputeSavingsPlans',
+        name: 'Savings Plans for AWS Compute usage',
+        category: 'Compute',
+        usages: [],
+      },
+      null,
+    ),
+    spArn,
+    region: '',
+    location: '',
+  };
+  const spRecurring = profile({
+    ...spBase,
+    type: 'SavingsPlanRecurringFee',
+    usageType: 'ComputeSP:1yrNoUpfront',
+    description: '1 year No Upfront Compute Savings Plan',
+  });
+  const spUpfront = profile({
+    ...spBase,
+    type: 'SavingsPlanUpfrontFee',
+    usageType: 'ComputeSP:1yrAllUpfront',
+    description: '1 year All Upfront Compute Savings Plan',
+  });
 
   // Staging table in DuckDB, filled through an appender; the Parquet is written from it.
   const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
@@ -552,10 +695,33 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
     const byAccount: ExpectedTotals['by_account'] = {};
     const totals = emptyTotals();
     let rows = 0;
-    const row: Row = { usage: 0, unblendedRate: 0, unblended: 0, netUnblended: 0, odRate: 0, odCost: 0, resEff: 0, resUnusedUpfront: 0, resUnusedRecurring: 0, spEff: 0, spRate: 0, spCommit: 0, spUsed: 0, edp: 0 };
+    const row: Row = {
+      usage: 0,
+      unblendedRate: 0,
+      unblended: 0,
+      netUnblended: 0,
+      odRate: 0,
+      odCost: 0,
+      resEff: 0,
+      resUnusedUpfront: 0,
+      resUnusedRecurring: 0,
+      spEff: 0,
+      spRate: 0,
+      spCommit: 0,
+      spUsed: 0,
+      edp: 0,
+    };
     const reset = () => {
       row.usage = row.unblendedRate = row.unblended = row.netUnblended = row.odRate = row.odCost = 0;
-      row.resEff = row.resUnusedUpfront = row.resUnusedRecurring = row.spEff = row.spRate = row.spCommit = row.spUsed = row.edp = 0;
+      row.resEff =
+        row.resUnusedUpfront =
+        row.resUnusedRecurring =
+        row.spEff =
+        row.spRate =
+        row.spCommit =
+        row.spUsed =
+        row.edp =
+          0;
     };
     const add = (t: MeasureTotals, a: number, na: number, usage: boolean) => {
       t.unblended += row.unblended;
@@ -594,7 +760,10 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
 
     // Per-month accumulators for fees and taxes (keyed by YYYY-MM).
     const spUsed = new Map<string, number>();
-    const usageByAccountService = new Map<string, Map<string, { account: Account; service: ServiceSpec; cost: number }>>();
+    const usageByAccountService = new Map<
+      string,
+      Map<string, { account: Account; service: ServiceSpec; cost: number }>
+    >();
     const monthUsage = new Map<string, number>();
     const hourShape = Array.from({ length: 24 }, (_, h) => 1 + 0.18 * Math.sin(((h - 9) / 24) * 2 * Math.PI));
 
@@ -607,7 +776,11 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
       let dataTransferToday = 0;
       let lambdaToday = 0;
       let mu = usageByAccountService.get(month);
-      if (!mu) usageByAccountService.set(month, (mu = new Map()));
+      if (!mu)
+        usageByAccountService.set(
+          month,
+          (mu = new Map<string, { account: Account; service: ServiceSpec; cost: number }>()),
+        );
       for (const s of streams) {
         if (d < s.startDay) continue;
         const an = s.anomaly;
@@ -757,7 +930,12 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
 
     // Root layout: aws-local.json, labels.json, expected.json, s3/<bucket>/<key>.
     const root = opts.out;
-    const prefix = format === 'legacy' ? 'cur/cost-optimizer/cost-optimizer/' : format === 'cur2' ? 'cur2/cost-optimizer/data/' : 'focus/cost-optimizer/data/';
+    const prefix =
+      format === 'legacy'
+        ? 'cur/cost-optimizer/cost-optimizer/'
+        : format === 'cur2'
+          ? 'cur2/cost-optimizer/data/'
+          : 'focus/cost-optimizer/data/';
     const tableDir = join(root, 's3', SAMPLE_BUCKET, prefix);
     rmSync(join(root, 's3', SAMPLE_BUCKET), { recursive: true, force: true });
     mkdirSync(tableDir, { recursive: true });
@@ -776,7 +954,8 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
     const dailyOut: Record<string, MeasureTotals> = {};
     for (const day of [...daily.keys()].sort()) dailyOut[day] = round(daily.get(day)!);
     const roundPairs = <T extends Record<string, number>>(rec: Record<string, T>) => {
-      for (const v of Object.values(rec)) for (const k of Object.keys(v)) (v as Record<string, number>)[k] = r6(v[k]!);
+      for (const v of Object.values(rec))
+        for (const k of Object.keys(v)) (v as Record<string, number>)[k] = r6(v[k]!);
       return rec;
     };
     for (const l of labels) l.extra_unblended = r6(l.extra_unblended);
@@ -812,11 +991,18 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
           name: 'sample-payer',
           roles: [{ name: SAMPLE_ROLE, external_id: externalId, trusted: ['*'] }],
           workgroups: [
-            { name: 'primary', output_location: `s3://${RESULTS_BUCKET}/athena-results/`, managed_results: false },
+            {
+              name: 'primary',
+              output_location: `s3://${RESULTS_BUCKET}/athena-results/`,
+              managed_results: false,
+            },
             { name: 'managed', managed_results: true },
           ],
           databases: [
-            { name: SAMPLE_DATABASE, tables: [{ name: SAMPLE_TABLE, location: `s3://${SAMPLE_BUCKET}/${prefix}` }] },
+            {
+              name: SAMPLE_DATABASE,
+              tables: [{ name: SAMPLE_TABLE, location: `s3://${SAMPLE_BUCKET}/${prefix}` }],
+            },
           ],
           buckets: [SAMPLE_BUCKET, RESULTS_BUCKET],
           metrics: sampleMetrics(streams, seed),
@@ -833,7 +1019,15 @@ export async function generateCurSample(opts: GenerateCurSampleOptions): Promise
   }
 }
 
-function append(a: DuckDBAppender, profile: number, start: number, end: number, r: Row, am: number, nam: number) {
+function append(
+  a: DuckDBAppender,
+  profile: number,
+  start: number,
+  end: number,
+  r: Row,
+  am: number,
+  nam: number,
+) {
   a.appendInteger(profile);
   a.appendInteger(start);
   a.appendInteger(end);
@@ -857,9 +1051,32 @@ function append(a: DuckDBAppender, profile: number, start: number, end: number, 
 }
 
 const PROFILE_COLUMNS = [
-  'type', 'account_id', 'account_name', 'payer_id', 'payer_name', 'product_code', 'product_name', 'category', 'region',
-  'location', 'az', 'usage_type', 'operation', 'resource_id', 'description', 'family', 'instance_type', 'unit',
-  'pricing_term', 'res_arn', 'sp_arn', 'tax_type', 'tag_environment', 'tag_team', 'tag_application', 'tag_cost_center',
+  'type',
+  'account_id',
+  'account_name',
+  'payer_id',
+  'payer_name',
+  'product_code',
+  'product_name',
+  'category',
+  'region',
+  'location',
+  'az',
+  'usage_type',
+  'operation',
+  'resource_id',
+  'description',
+  'family',
+  'instance_type',
+  'unit',
+  'pricing_term',
+  'res_arn',
+  'sp_arn',
+  'tax_type',
+  'tag_environment',
+  'tag_team',
+  'tag_application',
+  'tag_cost_center',
 ] as const;
 
 async function writeProfiles(conn: DuckDBConnection, profiles: Profile[], payer: Account) {

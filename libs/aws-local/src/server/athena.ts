@@ -57,14 +57,19 @@ export class AthenaService {
 
   private workgroup(account: AccountConfig, name: string): WorkgroupConfig {
     const wg = account.workgroups.find((w) => w.name === name);
-    if (!wg) throw new AwsError('InvalidRequestException', `WorkGroup ${name} is not found.`, 400, 'Sender', { AthenaErrorCode: 'INVALID_INPUT' });
+    if (!wg)
+      throw new AwsError('InvalidRequestException', `WorkGroup ${name} is not found.`, 400, 'Sender', {
+        AthenaErrorCode: 'INVALID_INPUT',
+      });
     return wg;
   }
 
   private query(account: AccountConfig, id: string): QueryRecord {
     const q = this.queries.get(id);
     if (!q || q.accountId !== account.account_id)
-      throw new AwsError('InvalidRequestException', `QueryExecution ${id} was not found`, 400, 'Sender', { AthenaErrorCode: 'INVALID_INPUT' });
+      throw new AwsError('InvalidRequestException', `QueryExecution ${id} was not found`, 400, 'Sender', {
+        AthenaErrorCode: 'INVALID_INPUT',
+      });
     return q;
   }
 
@@ -74,7 +79,12 @@ export class AthenaService {
         return { WorkGroup: this.describeWorkgroup(this.workgroup(account, str(input, 'WorkGroup') ?? '')) };
       case 'ListWorkGroups':
         return {
-          WorkGroups: account.workgroups.map((w) => ({ Name: w.name, State: w.state, CreationTime: WG_CREATED, EngineVersion: ENGINE })),
+          WorkGroups: account.workgroups.map((w) => ({
+            Name: w.name,
+            State: w.state,
+            CreationTime: WG_CREATED,
+            EngineVersion: ENGINE,
+          })),
         };
       case 'StartQueryExecution':
         return this.start(account, input);
@@ -87,7 +97,12 @@ export class AthenaService {
         for (const id of ids.map(String)) {
           const q = this.queries.get(id);
           if (q && q.accountId === account.account_id) found.push(this.describe(q));
-          else missing.push({ QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: 'QueryExecution not found' });
+          else
+            missing.push({
+              QueryExecutionId: id,
+              ErrorCode: 'INVALID_INPUT',
+              ErrorMessage: 'QueryExecution not found',
+            });
         }
         return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
       }
@@ -132,15 +147,23 @@ export class AthenaService {
   private start(account: AccountConfig, input: Json): Json {
     const queryString = str(input, 'QueryString') ?? '';
     if (queryString.length < 1 || queryString.length > 262144)
-      throw new AwsError('InvalidRequestException', `1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length between 1 and 262144`);
+      throw new AwsError(
+        'InvalidRequestException',
+        `1 validation error detected: Value at 'queryString' failed to satisfy constraint: Member must have length between 1 and 262144`,
+      );
     const wg = this.workgroup(account, str(input, 'WorkGroup') ?? 'primary');
-    if (wg.state === 'DISABLED') throw new AwsError('InvalidRequestException', `WorkGroup ${wg.name} is disabled.`);
+    if (wg.state === 'DISABLED')
+      throw new AwsError('InvalidRequestException', `WorkGroup ${wg.name} is disabled.`);
     const token = str(input, 'ClientRequestToken');
     if (token !== undefined) {
-      const prior = [...this.queries.values()].find((q) => q.accountId === account.account_id && q.token === token);
+      const prior = [...this.queries.values()].find(
+        (q) => q.accountId === account.account_id && q.token === token,
+      );
       if (prior) {
         if (prior.query !== queryString || prior.workgroup !== wg.name)
-          throw new AwsError('InvalidRequestException', 'Idempotent parameters do not match', 400, 'Sender', { AthenaErrorCode: 'INVALID_INPUT' });
+          throw new AwsError('InvalidRequestException', 'Idempotent parameters do not match', 400, 'Sender', {
+            AthenaErrorCode: 'INVALID_INPUT',
+          });
         return { QueryExecutionId: prior.id };
       }
     }
@@ -153,7 +176,11 @@ export class AthenaService {
         'Sender',
         { AthenaErrorCode: 'INVALID_INPUT' },
       );
-    const output = wg.managed_results ? null : wg.enforce_configuration ? wg.output_location : (requested ?? wg.output_location);
+    const output = wg.managed_results
+      ? null
+      : wg.enforce_configuration
+        ? wg.output_location
+        : (requested ?? wg.output_location);
     if (!wg.managed_results && !output)
       throw new AwsError(
         'InvalidRequestException',
@@ -223,7 +250,11 @@ export class AthenaService {
       if (!f) break;
       if (f.kind === 'latency') extraLatency += f.ms ?? 1000;
       else {
-        failure = new AthenaQueryError(f.message ?? 'GENERIC_INTERNAL_ERROR: Simulated failure (aws-local fault)', 1, 401);
+        failure = new AthenaQueryError(
+          f.message ?? 'GENERIC_INTERNAL_ERROR: Simulated failure (aws-local fault)',
+          1,
+          401,
+        );
         break;
       }
     }
@@ -232,7 +263,10 @@ export class AthenaService {
         q.scannedBytes = this.scannedBytes(account, q.query);
         result = await this.engine(account).run(q.query, q.database, q.signal);
       } catch (e) {
-        failure = e instanceof AthenaQueryError ? e : new AthenaQueryError(`GENERIC_INTERNAL_ERROR: ${(e as Error).message}`, 1, 401);
+        failure =
+          e instanceof AthenaQueryError
+            ? e
+            : new AthenaQueryError(`GENERIC_INTERNAL_ERROR: ${(e as Error).message}`, 1, 401);
       }
     }
     const wait = cfg.running_ms + extraLatency - (Date.now() - began);
@@ -242,7 +276,10 @@ export class AthenaService {
       try {
         this.writeCsv(q.outputLocation, result);
       } catch (e) {
-        failure = e instanceof AthenaQueryError ? e : new AthenaQueryError(`GENERIC_INTERNAL_ERROR: ${(e as Error).message}`, 1, 401);
+        failure =
+          e instanceof AthenaQueryError
+            ? e
+            : new AthenaQueryError(`GENERIC_INTERNAL_ERROR: ${(e as Error).message}`, 1, 401);
       }
     }
     q.completed = this.state.now();
@@ -275,7 +312,8 @@ export class AthenaService {
           const eq = new RegExp(`"?\\b${k}\\b"?\\s*=\\s*'([^']*)'`, 'gi');
           for (const m of sql.matchAll(eq)) values.add(m[1] ?? '');
           const inList = new RegExp(`"?\\b${k}\\b"?\\s+IN\\s*\\(([^)]*)\\)`, 'gi');
-          for (const m of sql.matchAll(inList)) for (const v of (m[1] ?? '').matchAll(/'([^']*)'/g)) values.add(v[1] ?? '');
+          for (const m of sql.matchAll(inList))
+            for (const v of (m[1] ?? '').matchAll(/'([^']*)'/g)) values.add(v[1] ?? '');
           if (values.size) wanted.set(k, values);
         }
         for (const f of files)
@@ -318,7 +356,14 @@ export class AthenaService {
         ...(done ? { CompletionDateTime: end / 1000 } : {}),
         ...(q.reason ? { StateChangeReason: q.reason } : {}),
         ...(q.error
-          ? { AthenaError: { ErrorCategory: q.error.category, ErrorType: q.error.type, Retryable: q.error.category === 1, ErrorMessage: q.error.message } }
+          ? {
+              AthenaError: {
+                ErrorCategory: q.error.category,
+                ErrorType: q.error.type,
+                Retryable: q.error.category === 1,
+                ErrorMessage: q.error.message,
+              },
+            }
           : {}),
       },
       Statistics: {
@@ -345,7 +390,13 @@ export class AthenaService {
         `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
       );
     if (q.state === 'QUEUED' || q.state === 'RUNNING')
-      throw new AwsError('InvalidRequestException', `Query has not yet finished. Current state: ${q.state}`, 400, 'Sender', { AthenaErrorCode: 'INVALID_INPUT' });
+      throw new AwsError(
+        'InvalidRequestException',
+        `Query has not yet finished. Current state: ${q.state}`,
+        400,
+        'Sender',
+        { AthenaErrorCode: 'INVALID_INPUT' },
+      );
     if (q.state !== 'SUCCEEDED' || !q.result)
       throw new AwsError(
         'InvalidRequestException',
@@ -359,7 +410,9 @@ export class AthenaService {
     if (token) {
       const [id, off] = Buffer.from(token, 'base64').toString().split(':');
       if (id !== q.id || !off || Number.isNaN(Number(off)))
-        throw new AwsError('InvalidRequestException', 'The NextToken is invalid', 400, 'Sender', { AthenaErrorCode: 'INVALID_INPUT' });
+        throw new AwsError('InvalidRequestException', 'The NextToken is invalid', 400, 'Sender', {
+          AthenaErrorCode: 'INVALID_INPUT',
+        });
       offset = Number(off);
     }
     const r = q.result;
@@ -401,10 +454,16 @@ export class AthenaService {
     const dbName = str(input, 'DatabaseName') ?? '';
     const name = str(input, 'TableName') ?? '';
     if (!account.databases.some((d) => d.name === dbName.toLowerCase()))
-      throw new AwsError('MetadataException', `Database ${dbName} not found. (Service: AWSGlue; Status Code: 400; Error Code: EntityNotFoundException)`);
+      throw new AwsError(
+        'MetadataException',
+        `Database ${dbName} not found. (Service: AWSGlue; Status Code: 400; Error Code: EntityNotFoundException)`,
+      );
     const t = await this.catalog.table(account, dbName, name);
     if (!t)
-      throw new AwsError('MetadataException', `Table ${name} not found. (Service: AWSGlue; Status Code: 400; Error Code: EntityNotFoundException)`);
+      throw new AwsError(
+        'MetadataException',
+        `Table ${name} not found. (Service: AWSGlue; Status Code: 400; Error Code: EntityNotFoundException)`,
+      );
     const g = glueTable(t, account.account_id);
     return {
       TableMetadata: {
@@ -414,7 +473,11 @@ export class AthenaService {
         TableType: 'EXTERNAL_TABLE',
         Columns: t.columns.map((c) => ({ Name: c.name, Type: c.type })),
         PartitionKeys: t.partitionKeys.map((k) => ({ Name: k, Type: 'string' })),
-        Parameters: { location: t.location, inputformat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat', classification: 'parquet' },
+        Parameters: {
+          location: t.location,
+          inputformat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          classification: 'parquet',
+        },
       },
     };
   }

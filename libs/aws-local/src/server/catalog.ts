@@ -60,7 +60,8 @@ export function hiveType(duck: string): string {
       const c = inner[i];
       if (c === '(') depth++;
       else if (c === ')') depth--;
-      else if (c === ',' && depth === 0) return `map<${hiveType(inner.slice(0, i))},${hiveType(inner.slice(i + 1))}>`;
+      else if (c === ',' && depth === 0)
+        return `map<${hiveType(inner.slice(0, i))},${hiveType(inner.slice(i + 1))}>`;
     }
   }
   if (t.endsWith('[]')) return `array<${hiveType(t.slice(0, -2))}>`;

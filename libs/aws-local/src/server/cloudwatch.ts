@@ -13,7 +13,10 @@ interface Series {
 }
 
 const dimKey = (d: { Name: string; Value: string }[]) =>
-  [...d].sort((a, b) => (a.Name < b.Name ? -1 : 1)).map((x) => `${x.Name}=${x.Value}`).join(',');
+  [...d]
+    .sort((a, b) => (a.Name < b.Name ? -1 : 1))
+    .map((x) => `${x.Name}=${x.Value}`)
+    .join(',');
 
 function hash01(seed: number, t: number): number {
   let h = (seed * 374761393 + Math.floor(t) * 668265263) | 0;
@@ -50,7 +53,10 @@ function statistic(stat: string, values: number[]): number | undefined {
       const m = /^p(\d+(\.\d+)?)$/.exec(stat);
       if (!m) throw new AwsError('InvalidParameterValue', `The value ${stat} for parameter Stat is invalid.`);
       const sorted = [...values].sort((a, b) => a - b);
-      const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((Number(m[1]) / 100) * sorted.length) - 1));
+      const idx = Math.min(
+        sorted.length - 1,
+        Math.max(0, Math.ceil((Number(m[1]) / 100) * sorted.length) - 1),
+      );
       return sorted[idx];
     }
   }
@@ -97,17 +103,25 @@ export class CloudWatchService {
 
   private put(account: AccountConfig, input: Json): Json {
     const ns = str(input, 'Namespace') ?? '';
-    if (!ns || ns.startsWith('AWS/')) throw new AwsError('InvalidParameterValue', `The value ${ns} for parameter Namespace is invalid.`);
+    if (!ns || ns.startsWith('AWS/'))
+      throw new AwsError('InvalidParameterValue', `The value ${ns} for parameter Namespace is invalid.`);
     const data = arr(input, 'MetricData');
-    if (data.length > 1000) throw new AwsError('InvalidParameterValue', 'The collection MetricData must not have a size greater than 1000.');
+    if (data.length > 1000)
+      throw new AwsError(
+        'InvalidParameterValue',
+        'The collection MetricData must not have a size greater than 1000.',
+      );
     const store = this.store(account);
     for (const d of data) {
       if (!isJson(d)) continue;
       const name = str(d, 'MetricName') ?? '';
-      const dimensions = arr(d, 'Dimensions').filter(isJson).map((x) => ({ Name: str(x, 'Name') ?? '', Value: str(x, 'Value') ?? '' }));
+      const dimensions = arr(d, 'Dimensions')
+        .filter(isJson)
+        .map((x) => ({ Name: str(x, 'Name') ?? '', Value: str(x, 'Value') ?? '' }));
       const key = `${ns}|${name}|${dimKey(dimensions)}`;
       let s = store.get(key);
-      if (!s) store.set(key, (s = { namespace: ns, name, dimensions, unit: str(d, 'Unit') ?? 'None', points: [] }));
+      if (!s)
+        store.set(key, (s = { namespace: ns, name, dimensions, unit: str(d, 'Unit') ?? 'None', points: [] }));
       const t = toEpoch(d['Timestamp']) ?? this.state.now() / 1000;
       const value = num(d, 'Value');
       if (value !== undefined) s.points.push({ t, v: value });
@@ -129,12 +143,16 @@ export class CloudWatchService {
   private listMetrics(account: AccountConfig, input: Json): Json {
     const ns = str(input, 'Namespace');
     const name = str(input, 'MetricName');
-    const filters = arr(input, 'Dimensions').filter(isJson).map((x) => ({ Name: str(x, 'Name') ?? '', Value: str(x, 'Value') }));
+    const filters = arr(input, 'Dimensions')
+      .filter(isJson)
+      .map((x) => ({ Name: str(x, 'Name') ?? '', Value: str(x, 'Value') }));
     const matches = [...this.store(account).values()].filter(
       (s) =>
         (!ns || s.namespace === ns) &&
         (!name || s.name === name) &&
-        filters.every((f) => s.dimensions.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value))),
+        filters.every((f) =>
+          s.dimensions.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value)),
+        ),
     );
     const offset = Number(str(input, 'NextToken') ?? '0') || 0;
     const page = matches.slice(offset, offset + 500);
@@ -160,51 +178,95 @@ export class CloudWatchService {
 
   private getMetricData(account: AccountConfig, input: Json): Json {
     const queries = arr(input, 'MetricDataQueries').filter(isJson);
-    if (queries.length === 0) throw new AwsError('ValidationError', 'The parameter MetricDataQueries is required.');
+    if (queries.length === 0)
+      throw new AwsError('ValidationError', 'The parameter MetricDataQueries is required.');
     if (queries.length > 500)
-      throw new AwsError('InvalidParameterValue', 'The collection MetricDataQueries must not have a size greater than 500.');
+      throw new AwsError(
+        'InvalidParameterValue',
+        'The collection MetricDataQueries must not have a size greater than 500.',
+      );
     const start = toEpoch(input['StartTime']);
     const end = toEpoch(input['EndTime']);
-    if (start === undefined || end === undefined) throw new AwsError('ValidationError', 'The parameters StartTime and EndTime are required.');
-    if (start >= end) throw new AwsError('ValidationError', 'The parameter StartTime must be less than the parameter EndTime.');
+    if (start === undefined || end === undefined)
+      throw new AwsError('ValidationError', 'The parameters StartTime and EndTime are required.');
+    if (start >= end)
+      throw new AwsError(
+        'ValidationError',
+        'The parameter StartTime must be less than the parameter EndTime.',
+      );
     const ascending = str(input, 'ScanBy') === 'TimestampAscending';
     const maxPoints = num(input, 'MaxDatapoints') ?? 100800;
     const ids = new Set<string>();
     const store = this.store(account);
-    const results: { id: string; label: string; points: { t: number; v: number }[]; returnData: boolean; messages: Json[] }[] = [];
+    const results: {
+      id: string;
+      label: string;
+      points: { t: number; v: number }[];
+      returnData: boolean;
+      messages: Json[];
+    }[] = [];
     for (const q of queries) {
       const id = str(q, 'Id') ?? '';
       if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
-        throw new AwsError('ValidationError', `The value ${id} for parameter MetricDataQueries.member.Id is invalid: it must start with a lower-case letter and contain only letters, numbers and underscores.`);
-      if (ids.has(id)) throw new AwsError('ValidationError', 'The values for parameter id in MetricDataQueries are not unique.');
+        throw new AwsError(
+          'ValidationError',
+          `The value ${id} for parameter MetricDataQueries.member.Id is invalid: it must start with a lower-case letter and contain only letters, numbers and underscores.`,
+        );
+      if (ids.has(id))
+        throw new AwsError(
+          'ValidationError',
+          'The values for parameter id in MetricDataQueries are not unique.',
+        );
       ids.add(id);
       const returnData = q['ReturnData'] !== false;
       const ms = obj(q, 'MetricStat');
       if (!ms) {
-        results.push({ id, label: str(q, 'Label') ?? id, points: [], returnData, messages: [{ Code: 'Unsupported', Value: 'aws-local supports MetricStat queries only (no Expression).' }] });
+        results.push({
+          id,
+          label: str(q, 'Label') ?? id,
+          points: [],
+          returnData,
+          messages: [
+            { Code: 'Unsupported', Value: 'aws-local supports MetricStat queries only (no Expression).' },
+          ],
+        });
         continue;
       }
       const metric = obj(ms, 'Metric') ?? {};
-      const dims = arr(metric, 'Dimensions').filter(isJson).map((x) => ({ Name: str(x, 'Name') ?? '', Value: str(x, 'Value') ?? '' }));
+      const dims = arr(metric, 'Dimensions')
+        .filter(isJson)
+        .map((x) => ({ Name: str(x, 'Name') ?? '', Value: str(x, 'Value') ?? '' }));
       const period = num(ms, 'Period') ?? 60;
       if (period < 1 || (period >= 60 && period % 60 !== 0))
-        throw new AwsError('InvalidParameterValue', `The parameter MetricDataQueries.member.MetricStat.Period must be a multiple of 60.`);
+        throw new AwsError(
+          'InvalidParameterValue',
+          `The parameter MetricDataQueries.member.MetricStat.Period must be a multiple of 60.`,
+        );
       const stat = str(ms, 'Stat') ?? 'Average';
-      const s = store.get(`${str(metric, 'Namespace') ?? ''}|${str(metric, 'MetricName') ?? ''}|${dimKey(dims)}`);
+      const s = store.get(
+        `${str(metric, 'Namespace') ?? ''}|${str(metric, 'MetricName') ?? ''}|${dimKey(dims)}`,
+      );
       const buckets = new Map<number, number[]>();
-      if (s) for (const p of this.rawPoints(s, start, end, period)) {
-        const b = Math.floor(p.t / period) * period;
-        const list = buckets.get(b);
-        if (list) list.push(p.v);
-        else buckets.set(b, [p.v]);
-      }
+      if (s)
+        for (const p of this.rawPoints(s, start, end, period)) {
+          const b = Math.floor(p.t / period) * period;
+          const list = buckets.get(b);
+          if (list) list.push(p.v);
+          else buckets.set(b, [p.v]);
+        }
       const points: { t: number; v: number }[] = [];
       for (const [t, values] of buckets) {
         const v = statistic(stat, values);
         if (v !== undefined) points.push({ t, v });
       }
       points.sort((a, b) => (ascending ? a.t - b.t : b.t - a.t));
-      results.push({ id, label: str(q, 'Label') ?? str(metric, 'MetricName') ?? id, points, returnData, messages: [] });
+      results.push({
+        id,
+        label: str(q, 'Label') ?? str(metric, 'MetricName') ?? id,
+        points,
+        returnData,
+        messages: [],
+      });
     }
     // Paging: MaxDatapoints per call across all queries, resumed by NextToken.
     const token = str(input, 'NextToken');

@@ -6,7 +6,10 @@ import { AwsError, num, str, type Json } from './protocol';
 const PARQUET = {
   InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
   OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-  SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', Parameters: { 'serialization.format': '1' } },
+  SerdeInfo: {
+    SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    Parameters: { 'serialization.format': '1' },
+  },
 };
 const CREATED = Date.UTC(2025, 0, 1) / 1000;
 
@@ -40,7 +43,12 @@ export function glueTable(t: TableInfo, catalogId: string): Json {
   };
 }
 
-export async function handleGlue(account: AccountConfig, catalog: Catalog, op: string, input: Json): Promise<Json> {
+export async function handleGlue(
+  account: AccountConfig,
+  catalog: Catalog,
+  op: string,
+  input: Json,
+): Promise<Json> {
   const catalogId = account.account_id;
   switch (op) {
     case 'GetDatabase': {
@@ -48,7 +56,13 @@ export async function handleGlue(account: AccountConfig, catalog: Catalog, op: s
       return { Database: { Name: db.name, CatalogId: catalogId, CreateTime: CREATED, Parameters: {} } };
     }
     case 'GetDatabases':
-      return { DatabaseList: account.databases.map((d) => ({ Name: d.name, CatalogId: catalogId, CreateTime: CREATED })) };
+      return {
+        DatabaseList: account.databases.map((d) => ({
+          Name: d.name,
+          CatalogId: catalogId,
+          CreateTime: CREATED,
+        })),
+      };
     case 'GetTable': {
       const dbName = str(input, 'DatabaseName') ?? '';
       database(account, dbName);
@@ -82,9 +96,15 @@ export async function handleGlue(account: AccountConfig, catalog: Catalog, op: s
           TableName: t.name,
           CatalogId: catalogId,
           CreationTime: CREATED,
-          StorageDescriptor: { Columns: t.columns.map((c) => ({ Name: c.name, Type: c.type })), Location: p.location, ...PARQUET },
+          StorageDescriptor: {
+            Columns: t.columns.map((c) => ({ Name: c.name, Type: c.type })),
+            Location: p.location,
+            ...PARQUET,
+          },
         })),
-        ...(offset + max < t.partitions.length ? { NextToken: Buffer.from(String(offset + max)).toString('base64') } : {}),
+        ...(offset + max < t.partitions.length
+          ? { NextToken: Buffer.from(String(offset + max)).toString('base64') }
+          : {}),
       };
     }
     default:

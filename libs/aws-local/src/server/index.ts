@@ -8,7 +8,18 @@ import { AthenaService } from './athena';
 import { Catalog } from './catalog';
 import { CloudWatchService } from './cloudwatch';
 import { handleGlue } from './glue';
-import { AwsError, credentialScope, isJson, readBody, sendError, sendJson, sendXml, sleep, type Json, type Service } from './protocol';
+import {
+  AwsError,
+  credentialScope,
+  isJson,
+  readBody,
+  sendError,
+  sendJson,
+  sendXml,
+  sleep,
+  type Json,
+  type Service,
+} from './protocol';
 import { S3Service } from './s3';
 import { State, type ActiveFault } from './state';
 import { handleSts, stsOperation } from './sts';
@@ -35,7 +46,11 @@ export interface AwsLocalHandle {
   root: string;
   config: AwsLocalConfig;
   faults: FaultController;
-  setRole(accountId: string, roleName: string, opts: { external_id: string | null; trusted?: string[]; max_session_duration?: number }): void;
+  setRole(
+    accountId: string,
+    roleName: string,
+    opts: { external_id: string | null; trusted?: string[]; max_session_duration?: number },
+  ): void;
   revokeRole(accountId: string, roleName: string): boolean;
   addFault(spec: FaultSpec): ActiveFault;
   clearFaults(): void;
@@ -46,7 +61,12 @@ export interface AwsLocalHandle {
   close(): Promise<void>;
 }
 
-const ACTIONS: Record<Exclude<Service, 'sts'>, string> = { athena: 'athena', glue: 'glue', s3: 's3', cloudwatch: 'cloudwatch' };
+const ACTIONS: Record<Exclude<Service, 'sts'>, string> = {
+  athena: 'athena',
+  glue: 'glue',
+  s3: 's3',
+  cloudwatch: 'cloudwatch',
+};
 
 export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLocalHandle> {
   const root = resolve(opts.root);
@@ -66,11 +86,13 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
     if (target.startsWith('AmazonAthena.')) service = 'athena';
     else if (target.startsWith('AWSGlue.')) service = 'glue';
     else if (target.startsWith('GraniteServiceVersion20100801.')) service = 'cloudwatch';
-    else if (scope?.service === 'sts' || (req.method === 'POST' && url.pathname === '/' && !target)) service = 'sts';
+    else if (scope?.service === 'sts' || (req.method === 'POST' && url.pathname === '/' && !target))
+      service = 'sts';
     else service = 's3';
     const method = req.method ?? 'GET';
     try {
-      const token = req.headers['x-amz-security-token'] ?? url.searchParams.get('X-Amz-Security-Token') ?? undefined;
+      const token =
+        req.headers['x-amz-security-token'] ?? url.searchParams.get('X-Amz-Security-Token') ?? undefined;
       const principal = state.principal(service, scope?.accessKeyId, Array.isArray(token) ? token[0] : token);
       if (service === 's3') {
         const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
@@ -96,18 +118,34 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
         const parsed: unknown = JSON.parse(body.toString('utf8'));
         if (isJson(parsed)) input = parsed;
       }
-      const account = state.actingAccount(principal, service, `${ACTIONS[service]}:${op}`, resourceOf(service, principal.accountId, op, input, config.region));
+      const account = state.actingAccount(
+        principal,
+        service,
+        `${ACTIONS[service]}:${op}`,
+        resourceOf(service, principal.accountId, op, input, config.region),
+      );
       await applyFaults(service, op, account.account_id);
       let out: Json;
       if (service === 'athena') out = await athena.handle(account, op, input);
       else if (service === 'glue') out = await handleGlue(account, catalog, op, input);
       else out = cloudwatch.handle(account, op, input);
-      return sendJson(res, 200, out, service === 'cloudwatch' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1');
+      return sendJson(
+        res,
+        200,
+        out,
+        service === 'cloudwatch' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+      );
     } catch (e) {
       if (e instanceof AwsError) return sendError(res, service, e, method);
-      if (e instanceof SyntaxError) return sendError(res, service, new AwsError('SerializationException', e.message), method);
+      if (e instanceof SyntaxError)
+        return sendError(res, service, new AwsError('SerializationException', e.message), method);
       console.error('aws-local: unexpected error', e);
-      return sendError(res, service, new AwsError('InternalFailure', (e as Error).message, 500, 'Receiver'), method);
+      return sendError(
+        res,
+        service,
+        new AwsError('InternalFailure', (e as Error).message, 500, 'Receiver'),
+        method,
+      );
     }
   };
 
@@ -133,14 +171,21 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
       const [resource = '', a, b] = path.split('/').map(decodeURIComponent);
       switch (`${req.method} ${resource}`) {
         case 'GET health':
-          return reply(200, { ok: true, region: config.region, accounts: config.accounts.map((x) => x.account_id) });
+          return reply(200, {
+            ok: true,
+            region: config.region,
+            accounts: config.accounts.map((x) => x.account_id),
+          });
         case 'GET config':
           return reply(200, config);
         case 'GET faults':
           return reply(200, { faults: state.faults() });
         case 'POST faults': {
           const parsed = faultSpecSchema.safeParse(j);
-          if (!parsed.success) return reply(400, { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+          if (!parsed.success)
+            return reply(400, {
+              error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+            });
           return reply(200, { fault: state.addFault(parsed.data) });
         }
         case 'DELETE faults':
@@ -148,10 +193,11 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
           return reply(200, { ok: true });
         case 'PUT roles':
         case 'POST roles': {
-          const accountId = String(j['account_id'] ?? a ?? '');
-          const name = String(j['name'] ?? b ?? '');
+          const accountId = typeof j['account_id'] === 'string' ? j['account_id'] : (a ?? '');
+          const name = typeof j['name'] === 'string' ? j['name'] : (b ?? '');
           const ext = j['external_id'];
-          if (!name || (ext !== null && typeof ext !== 'string')) return reply(400, { error: 'needs account_id, name and external_id (string or null)' });
+          if (!name || (ext !== null && typeof ext !== 'string'))
+            return reply(400, { error: 'needs account_id, name and external_id (string or null)' });
           state.setRole(accountId, name, {
             external_id: ext,
             ...(Array.isArray(j['trusted']) ? { trusted: (j['trusted'] as unknown[]).map(String) } : {}),
@@ -164,10 +210,21 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
           state.advanceClock(Number(j['advance_seconds'] ?? 0));
           return reply(200, { now: new Date(state.now()).toISOString() });
         case 'POST credentials':
-          return reply(200, { expired: state.expireCredentials(typeof j['access_key_id'] === 'string' ? j['access_key_id'] : undefined) });
+          return reply(200, {
+            expired: state.expireCredentials(
+              typeof j['access_key_id'] === 'string' ? j['access_key_id'] : undefined,
+            ),
+          });
         case 'GET queries':
           return reply(200, {
-            queries: athena.list().map((q) => ({ id: q.id, account_id: q.accountId, state: q.state, reason: q.reason, query: q.query, workgroup: q.workgroup })),
+            queries: athena.list().map((q) => ({
+              id: q.id,
+              account_id: q.accountId,
+              state: q.state,
+              reason: q.reason,
+              query: q.query,
+              workgroup: q.workgroup,
+            })),
           });
         default:
           return reply(404, { error: `unknown admin route ${req.method} /_aws-local/${path}` });
@@ -214,12 +271,24 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
 
 function s3Operation(method: string, url: URL): string {
   const hasKey = url.pathname.split('/').filter(Boolean).length > 1;
-  if (!hasKey) return method === 'HEAD' ? 'HeadBucket' : url.searchParams.has('location') ? 'GetBucketLocation' : 'ListObjectsV2';
-  return method === 'HEAD' ? 'HeadObject' : method === 'PUT' ? 'PutObject' : method === 'DELETE' ? 'DeleteObject' : 'GetObject';
+  if (!hasKey)
+    return method === 'HEAD'
+      ? 'HeadBucket'
+      : url.searchParams.has('location')
+        ? 'GetBucketLocation'
+        : 'ListObjectsV2';
+  return method === 'HEAD'
+    ? 'HeadObject'
+    : method === 'PUT'
+      ? 'PutObject'
+      : method === 'DELETE'
+        ? 'DeleteObject'
+        : 'GetObject';
 }
 
 function resourceOf(service: Service, accountId: string, op: string, input: Json, region: string): string {
-  if (service === 'athena') return `arn:aws:athena:${region}:${accountId}:workgroup/${String(input['WorkGroup'] ?? 'primary')}`;
+  if (service === 'athena')
+    return `arn:aws:athena:${region}:${accountId}:workgroup/${typeof input['WorkGroup'] === 'string' ? input['WorkGroup'] : 'primary'}`;
   if (service === 'glue') return `arn:aws:glue:${region}:${accountId}:catalog`;
   return '*';
 }

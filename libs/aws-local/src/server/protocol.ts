@@ -27,7 +27,11 @@ export function str(o: Json, k: string): string | undefined {
 }
 export function num(o: Json, k: string): number | undefined {
   const v = o[k];
-  return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : undefined;
+  return typeof v === 'number'
+    ? v
+    : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v))
+      ? Number(v)
+      : undefined;
 }
 export function obj(o: Json, k: string): Json | undefined {
   const v = o[k];
@@ -39,14 +43,22 @@ export function arr(o: Json, k: string): unknown[] {
 }
 
 export function xmlEscape(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+  return s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
+  );
 }
 
 export function requestId(): string {
   return randomUUID();
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.1') {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/x-amz-json-1.1',
+) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': contentType,
@@ -56,7 +68,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, con
   res.end(text);
 }
 
-export function sendXml(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}) {
+export function sendXml(
+  res: ServerResponse,
+  status: number,
+  xml: string,
+  headers: Record<string, string> = {},
+) {
   const text = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
   res.writeHead(status, {
     'content-type': 'application/xml',
@@ -97,7 +114,9 @@ export function sendError(res: ServerResponse, service: Service, err: AwsError, 
       return sendXml(
         res,
         err.status,
-        `<Error><Code>${xmlEscape(err.code)}</Code><Message>${xmlEscape(err.message)}</Message>${Object.entries(err.extra)
+        `<Error><Code>${xmlEscape(err.code)}</Code><Message>${xmlEscape(err.message)}</Message>${Object.entries(
+          err.extra,
+        )
           .map(([k, v]) => `<${k}>${xmlEscape(String(v))}</${k}>`)
           .join('')}<RequestId>${requestId()}</RequestId></Error>`,
       );
@@ -110,7 +129,8 @@ export async function readBody(req: IncomingMessage, limit = 512 * 1024 * 1024):
   for await (const chunk of req) {
     const b = chunk as Buffer;
     size += b.length;
-    if (size > limit) throw new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400);
+    if (size > limit)
+      throw new AwsError('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400);
     chunks.push(b);
   }
   return Buffer.concat(chunks);

@@ -1,6 +1,15 @@
 /** S3 (restXml, path-style): GetObject (streamed, ranges), HeadObject, ListObjectsV2, PutObject, HeadBucket. */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, relative, sep } from 'node:path';
 import { AwsError, readBody, requestId, sendXml, xmlEscape } from './protocol';
@@ -50,10 +59,14 @@ export class S3Service {
 
   private bucketDir(bucket: string): string {
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
-      throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, 'Sender', { BucketName: bucket });
+      throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, 'Sender', {
+        BucketName: bucket,
+      });
     const dir = join(this.root, 's3', bucket);
     if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, 'Sender', { BucketName: bucket });
+      throw new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, 'Sender', {
+        BucketName: bucket,
+      });
     return dir;
   }
 
@@ -99,12 +112,18 @@ export class S3Service {
         const path = this.objectPath(bucket, key);
         let body = await readBody(req);
         const sha = String(req.headers['x-amz-content-sha256'] ?? '');
-        if (sha.startsWith('STREAMING-') || String(req.headers['content-encoding'] ?? '').includes('aws-chunked'))
+        if (
+          sha.startsWith('STREAMING-') ||
+          String(req.headers['content-encoding'] ?? '').includes('aws-chunked')
+        )
           body = decodeAwsChunked(body);
         mkdirSync(dirname(path), { recursive: true });
         writeFileSync(`${path}.aws-local-tmp`, body);
         renameSync(`${path}.aws-local-tmp`, path);
-        res.writeHead(200, { etag: `"${createHash('md5').update(body).digest('hex')}"`, 'x-amz-request-id': requestId() });
+        res.writeHead(200, {
+          etag: `"${createHash('md5').update(body).digest('hex')}"`,
+          'x-amz-request-id': requestId(),
+        });
         res.end();
         return;
       }
@@ -140,14 +159,18 @@ export class S3Service {
     let status = 200;
     if (range) {
       const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-      if (!m || (m[1] === '' && m[2] === '')) throw new AwsError('InvalidRange', 'The requested range is not satisfiable', 416);
+      if (!m || (m[1] === '' && m[2] === ''))
+        throw new AwsError('InvalidRange', 'The requested range is not satisfiable', 416);
       if (m[1] === '') start = Math.max(0, st.size - Number(m[2]));
       else {
         start = Number(m[1]);
         if (m[2] !== '') end = Math.min(end, Number(m[2]));
       }
       if (start >= st.size || start > end)
-        throw new AwsError('InvalidRange', 'The requested range is not satisfiable', 416, 'Sender', { RangeRequested: range, ActualObjectSize: st.size });
+        throw new AwsError('InvalidRange', 'The requested range is not satisfiable', 416, 'Sender', {
+          RangeRequested: range,
+          ActualObjectSize: st.size,
+        });
       status = 206;
       headers['content-range'] = `bytes ${start}-${end}/${st.size}`;
     }
@@ -175,7 +198,14 @@ export class S3Service {
         const p = join(d, e);
         const st = statSync(p);
         if (st.isDirectory()) walk(p);
-        else if (!e.endsWith('.aws-local-tmp')) all.push({ key: relative(dir, p).split(sep).join('/'), size: st.size, mtime: st.mtime, path: p, mtimeMs: st.mtimeMs });
+        else if (!e.endsWith('.aws-local-tmp'))
+          all.push({
+            key: relative(dir, p).split(sep).join('/'),
+            size: st.size,
+            mtime: st.mtime,
+            path: p,
+            mtimeMs: st.mtimeMs,
+          });
       }
     };
     walk(dir);
@@ -187,7 +217,6 @@ export class S3Service {
     let lastKey = '';
     for (const o of all) {
       if (!o.key.startsWith(prefix) || o.key <= startAfter) continue;
-      let entry: string;
       if (delimiter) {
         const rest = o.key.slice(prefix.length);
         const i = rest.indexOf(delimiter);
@@ -208,12 +237,14 @@ export class S3Service {
         truncated = true;
         break;
       }
-      entry = `<Contents><Key>${enc(o.key)}</Key><LastModified>${o.mtime.toISOString()}</LastModified><ETag>${xmlEscape(etag(o.path, o.size, o.mtimeMs))}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+      const entry = `<Contents><Key>${enc(o.key)}</Key><LastModified>${o.mtime.toISOString()}</LastModified><ETag>${xmlEscape(etag(o.path, o.size, o.mtimeMs))}</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
       contents.push(entry);
       count++;
       lastKey = o.key;
     }
-    const next = truncated ? `<NextContinuationToken>${Buffer.from(lastKey).toString('base64')}</NextContinuationToken>` : '';
+    const next = truncated
+      ? `<NextContinuationToken>${Buffer.from(lastKey).toString('base64')}</NextContinuationToken>`
+      : '';
     sendXml(
       res,
       200,

@@ -18,7 +18,14 @@ export interface Session {
 
 export type Principal =
   | { kind: 'platform'; accessKeyId: string; accountId: string; arn: string; userId: string }
-  | { kind: 'session'; accessKeyId: string; accountId: string; arn: string; userId: string; session: Session };
+  | {
+      kind: 'session';
+      accessKeyId: string;
+      accountId: string;
+      arn: string;
+      userId: string;
+      session: Session;
+    };
 
 export interface ActiveFault extends FaultSpec {
   id: number;
@@ -135,7 +142,11 @@ export class State {
   denied(service: Service, arn: string, action: string, resource: string): AwsError {
     if (service === 's3') return new AwsError('AccessDenied', 'Access Denied', 403);
     const code = service === 'sts' || service === 'cloudwatch' ? 'AccessDenied' : 'AccessDeniedException';
-    return new AwsError(code, `User: ${arn} is not authorized to perform: ${action} on resource: ${resource}`, service === 'sts' ? 403 : 400);
+    return new AwsError(
+      code,
+      `User: ${arn} is not authorized to perform: ${action} on resource: ${resource}`,
+      service === 'sts' ? 403 : 400,
+    );
   }
 
   issue(account: AccountConfig, roleName: string, sessionName: string, durationSeconds: number): Session {
@@ -168,7 +179,11 @@ export class State {
     return n;
   }
 
-  setRole(accountId: string, name: string, opts: { external_id: string | null; trusted?: string[]; max_session_duration?: number }) {
+  setRole(
+    accountId: string,
+    name: string,
+    opts: { external_id: string | null; trusted?: string[]; max_session_duration?: number },
+  ) {
     let account = this.account(accountId);
     if (!account) {
       if (!/^\d{12}$/.test(accountId)) throw new Error(`account id must be 12 digits: ${accountId}`);
@@ -192,12 +207,17 @@ export class State {
     if (!account) return false;
     const before = account.roles.length;
     account.roles = account.roles.filter((r) => r.name !== name);
-    for (const s of this.sessions.values()) if (s.accountId === accountId && s.roleName === name) s.revoked = true;
+    for (const s of this.sessions.values())
+      if (s.accountId === accountId && s.roleName === name) s.revoked = true;
     return account.roles.length !== before;
   }
 
   addFault(spec: FaultSpec): ActiveFault {
-    const f: ActiveFault = { ...spec, id: ++this.faultSeq, remaining: spec.count ?? Number.POSITIVE_INFINITY };
+    const f: ActiveFault = {
+      ...spec,
+      id: ++this.faultSeq,
+      remaining: spec.count ?? Number.POSITIVE_INFINITY,
+    };
     this.faultList.push(f);
     return f;
   }
@@ -227,7 +247,8 @@ export class State {
 
   faultError(f: ActiveFault, service: Service): AwsError {
     const [code, message, status] = f.kind === 'throttle' ? THROTTLE[service] : FAIL[service];
-    const extra = service === 'athena' && f.kind === 'throttle' ? { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' } : {};
+    const extra =
+      service === 'athena' && f.kind === 'throttle' ? { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' } : {};
     return new AwsError(code, f.message ?? message, status, status >= 500 ? 'Receiver' : 'Sender', extra);
   }
 
@@ -240,8 +261,10 @@ export class State {
   bucketOwner(bucket: string): string | undefined {
     for (const a of this.config.accounts) {
       if (a.buckets.includes(bucket)) return a.account_id;
-      for (const w of a.workgroups) if (w.output_location && parseS3Url(w.output_location).bucket === bucket) return a.account_id;
-      for (const d of a.databases) for (const t of d.tables) if (parseS3Url(t.location).bucket === bucket) return a.account_id;
+      for (const w of a.workgroups)
+        if (w.output_location && parseS3Url(w.output_location).bucket === bucket) return a.account_id;
+      for (const d of a.databases)
+        for (const t of d.tables) if (parseS3Url(t.location).bucket === bucket) return a.account_id;
     }
     return undefined;
   }

@@ -16,7 +16,12 @@ function validation(value: string, field: string, constraint: string) {
   );
 }
 
-export function handleSts(state: State, principal: Principal, action: string, params: URLSearchParams): string {
+export function handleSts(
+  state: State,
+  principal: Principal,
+  action: string,
+  params: URLSearchParams,
+): string {
   switch (action) {
     case 'GetCallerIdentity':
       return `<GetCallerIdentityResponse xmlns="${NS}"><GetCallerIdentityResult><Arn>${xmlEscape(principal.arn)}</Arn><UserId>${xmlEscape(principal.userId)}</UserId><Account>${principal.accountId}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${requestId()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
@@ -32,14 +37,27 @@ function assumeRole(state: State, principal: Principal, params: URLSearchParams)
   const sessionName = params.get('RoleSessionName') ?? '';
   const externalId = params.get('ExternalId');
   const durationRaw = params.get('DurationSeconds');
-  if (roleArn.length < 20) throw validation(roleArn, 'roleArn', 'Member must have length greater than or equal to 20');
+  if (roleArn.length < 20)
+    throw validation(roleArn, 'roleArn', 'Member must have length greater than or equal to 20');
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName))
-    throw validation(sessionName, 'roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+    throw validation(
+      sessionName,
+      'roleSessionName',
+      'Member must satisfy regular expression pattern: [\\w+=,.@-]*',
+    );
   if (externalId !== null && !/^[\w+=,.@:/-]{2,1224}$/.test(externalId))
-    throw validation(externalId, 'externalId', 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
+    throw validation(
+      externalId,
+      'externalId',
+      'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*',
+    );
   const duration = durationRaw === null ? 3600 : Number(durationRaw);
   if (!Number.isInteger(duration) || duration < 900)
-    throw validation(String(durationRaw), 'durationSeconds', 'Member must have value greater than or equal to 900');
+    throw validation(
+      String(durationRaw),
+      'durationSeconds',
+      'Member must have value greater than or equal to 900',
+    );
   const m = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@/-]*\/)?([\w+=,.@-]+)$/.exec(roleArn);
   if (!m) throw validation(roleArn, 'roleArn', 'Member must be a valid IAM role ARN');
   const [, accountId = '', roleName = ''] = m;

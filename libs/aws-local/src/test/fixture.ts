@@ -2,7 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand, type QueryExecution } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  StartQueryExecutionCommand,
+  type QueryExecution,
+} from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -20,7 +25,10 @@ export interface Env {
   close(): Promise<void>;
 }
 
-export async function setup(format: CurFormat = 'legacy', extra: { days?: number; rowsPerDay?: number } = {}): Promise<Env> {
+export async function setup(
+  format: CurFormat = 'legacy',
+  extra: { days?: number; rowsPerDay?: number } = {},
+): Promise<Env> {
   const dir = mkdtempSync(join(tmpdir(), 'aws-local-'));
   const sample = await generateCurSample({
     out: dir,
@@ -52,7 +60,10 @@ export function sts(url: string, credentials: Credentials = PLATFORM, maxAttempt
   return new STSClient({ ...base(url, credentials), maxAttempts });
 }
 
-export async function assume(env: Env, externalId: string | null | undefined = env.sample.externalId): Promise<Credentials> {
+export async function assume(
+  env: Env,
+  externalId: string | null | undefined = env.sample.externalId,
+): Promise<Credentials> {
   const r = await sts(env.aws.url).send(
     new AssumeRoleCommand({
       RoleArn: `arn:aws:iam::123456789012:role/CostOptimizerAccess`,
@@ -91,7 +102,8 @@ export async function runQuery(
     const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
     const state = QueryExecution!.Status!.State!;
     if (states[states.length - 1] !== state) states.push(state);
-    if (!['QUEUED', 'RUNNING'].includes(state)) return { id: QueryExecutionId!, states, execution: QueryExecution! };
+    if (!['QUEUED', 'RUNNING'].includes(state))
+      return { id: QueryExecutionId!, states, execution: QueryExecution! };
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error('query did not finish');
