@@ -4,5 +4,6 @@ module.exports = {
     '<rootDir>/libs/*/jest.config.cjs',
     '<rootDir>/libs/shared/*/jest.config.cjs',
     '<rootDir>/apps/*/jest.config.cjs',
+    '<rootDir>/cfn/jest.config.cjs',
   ],
 };
