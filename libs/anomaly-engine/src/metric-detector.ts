@@ -26,7 +26,7 @@ export interface MetricDetectorOptions {
   readonly absoluteSigmaFloor: number;
   /** Memory (in points) of the series' own |z| history used for the empirical tail (default 5000). */
   readonly tailMemory: number;
-  /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 100). */
+  /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 20). */
   readonly tailPrior: number;
 }
 
@@ -44,7 +44,7 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   relativeSigmaFloor: 0.001,
   absoluteSigmaFloor: 1e-9,
   tailMemory: 5000,
-  tailPrior: 100,
+  tailPrior: 20,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -178,8 +178,14 @@ export class MetricDetector {
     let own = 0;
     if (w > 0) {
       if (s.tailU > 0 && a > s.tailU) {
-        const y = (a - s.tailU) / s.tailBeta;
-        const surv = s.tailXi > 1e-6 ? Math.pow(1 + (s.tailXi * y), -1 / s.tailXi) : Math.exp(-y);
+        let surv: number;
+        if (w * s.tailShareAboveU >= 10) {
+          const y = (a - s.tailU) / s.tailBeta;
+          surv = s.tailXi > 1e-6 ? Math.pow(1 + s.tailXi * y, -1 / s.tailXi) : Math.exp(-y);
+        } else {
+          // Too few exceedances to fit a tail: the reference shape, anchored at u.
+          surv = (1 - scoreOfZ(a)) / Math.max(1 - scoreOfZ(s.tailU), 1e-300);
+        }
         own = s.tailShareAboveU * surv;
       } else {
         let count = 0;
@@ -318,7 +324,8 @@ export class MetricDetector {
       s.runPSign = p1 <= 0.01 ? sign : 0;
     }
     const score = inDirection ? clamp(1 - p, 0, 1) : 0;
-    const isAnomaly = !warm && score >= o.threshold;
+    const extreme = !warm && 1 - p >= o.threshold; // in either direction
+    const isAnomaly = extreme && inDirection;
     const bandZ = explain ? this.thresholdZ() : NaN;
     let rule: MetricRule = warm ? 'warmup' : isAnomaly ? 'deviation' : 'normal';
 
@@ -357,7 +364,8 @@ export class MetricDetector {
       s.trend = s.trend * phiSteps + (o.trendBeta * a * clipped) / Math.max(1, steps);
       s.meanAbsDev += b * (Math.min(Math.abs(r), k) - s.meanAbsDev);
     }
-    if (!warm) this.record(absZ);
+    // Flagged points stay out of the history, so one anomaly does not make the next one look ordinary.
+    if (!warm && !extreme) this.record(absZ);
     s.n++;
     if (s.n % 32 === 0) this.refitTail();
     return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ);

@@ -1,0 +1,130 @@
+import { createMetricDetector, MetricDetector, type MetricDetectorState } from './metric-detector';
+import { normal, seeded } from './series.fixture';
+
+const MINUTE = 60_000;
+const T0 = Date.parse('2025-03-01T00:00:00Z');
+
+interface Stream {
+  times: number[];
+  values: number[];
+}
+
+/** A CloudWatch-like stream: 1-minute points with jitter, a daily cycle, noise; `edit` injects events. */
+function stream(n: number, seed: number, edit: (i: number, v: number) => number = (_i, v) => v, level = 100): Stream {
+  const r = seeded(seed);
+  const times: number[] = [];
+  const values: number[] = [];
+  let t = T0;
+  for (let i = 0; i < n; i++) {
+    t += MINUTE + Math.round((r() - 0.5) * 10_000);
+    const cycle = Math.sin((2 * Math.PI * (t - T0)) / 86_400_000) * 0.2 * level;
+    values.push(edit(i, level + cycle + normal(r) * 0.03 * level));
+    times.push(t);
+  }
+  return { times, values };
+}
+
+function run(s: Stream, d: MetricDetector = new MetricDetector()) {
+  return s.values.map((v, i) => d.update(s.times[i]!, v));
+}
+
+const flagged = (res: readonly { isAnomaly: boolean }[]): number[] =>
+  res.flatMap((r, i) => (r.isAnomaly ? [i] : []));
+
+describe('MetricDetector (online metric streams)', () => {
+  it('flags spikes and stays quiet on a normal daily cycle', () => {
+    const res = run(stream(4000, 1, (i, v) => (i === 1500 ? v + 40 : i === 3000 ? v - 45 : v)));
+    expect(flagged(res)).toEqual([1500, 3000]);
+    expect(res[1500]!.rule).toBe('deviation');
+    expect(res[1500]!.actual).toBeGreaterThan(res[1500]!.upper!);
+    expect(res[3000]!.actual).toBeLessThan(res[3000]!.lower!);
+    expect(res[1500]!.anomalyScore).toBeGreaterThan(0.99999);
+  });
+
+  it('adapts to a level change without endless alerts', () => {
+    const res = run(stream(4000, 2, (i, v) => (i >= 2000 ? v + 60 : v)));
+    const f = flagged(res);
+    expect(f[0]).toBe(2000);
+    expect(f.length).toBeLessThanOrEqual(8);
+    expect(f.every((i) => i < 2010)).toBe(true);
+    expect(res.slice(2010).some((r) => r.rule === 'level_shift_accepted')).toBe(false);
+    expect(res.some((r) => r.rule === 'level_shift_accepted')).toBe(true);
+  });
+
+  it('treats an irregular gap as elapsed time, not as an anomaly', () => {
+    const s = stream(3000, 3);
+    // Remove 90 minutes of points in the middle and an hour later.
+    const keep = (i: number): boolean => !(i >= 1200 && i < 1290) && !(i >= 2000 && i < 2060);
+    const gapped = { times: s.times.filter((_t, i) => keep(i)), values: s.values.filter((_v, i) => keep(i)) };
+    expect(flagged(run(gapped))).toEqual([]);
+  });
+
+  it('calibrates per series: the same threshold serves series of any scale and noise shape', () => {
+    const base = stream(3000, 4, (i, v) => (i === 2500 ? v + 50 : v));
+    const scaled = { times: base.times, values: base.values.map((v) => v * 12_345) };
+    const a = run(base).map((r) => r.anomalyScore);
+    const b = run(scaled).map((r) => r.anomalyScore);
+    for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i]!, 6);
+    // A heavy-tailed series has its own big swings: a swing of that size scores lower there.
+    const r = seeded(5);
+    const heavy = stream(3000, 6, (_i, v) => v + (r() < 0.01 ? (r() - 0.5) * 60 : 0));
+    const swing = (s: Stream): Stream => ({ times: s.times, values: s.values.map((v, i) => (i === 2800 ? v + 25 : v)) });
+    const quietScore = run(swing(stream(3000, 6)))[2800]!.anomalyScore;
+    const heavyScore = run(swing(heavy))[2800]!.anomalyScore;
+    expect(quietScore).toBeGreaterThan(0.99999);
+    expect(heavyScore).toBeLessThan(quietScore);
+    expect(flagged(run(heavy)).length).toBeLessThanOrEqual(3);
+  });
+
+  it('respects the direction option', () => {
+    const s = stream(3000, 7, (i, v) => (i === 2000 ? v + 50 : i === 2500 ? v - 50 : v));
+    expect(flagged(run(s, createMetricDetector({ direction: 'up' })))).toEqual([2000]);
+    expect(flagged(run(s, createMetricDetector({ direction: 'down' })))).toEqual([2500]);
+  });
+
+  it('resumes from a persisted (JSON) state exactly as if it had never stopped', () => {
+    const s = stream(3000, 8, (i, v) => (i === 2200 ? v * 2 : v));
+    const continuous = run(s);
+    const first = new MetricDetector();
+    const head = s.values.slice(0, 1700).map((v, i) => first.update(s.times[i]!, v));
+    const saved = JSON.parse(JSON.stringify(first.getState())) as MetricDetectorState;
+    const resumed = createMetricDetector({}, saved);
+    const tail = s.values.slice(1700).map((v, i) => resumed.update(s.times[i + 1700]!, v));
+    expect([...head, ...tail]).toEqual(continuous);
+  });
+
+  it('uses constant memory per series: the state has the same size after 100 or 20,000 points', () => {
+    const d = new MetricDetector();
+    const s = stream(20_000, 9);
+    let sizeAt100 = 0;
+    s.values.forEach((v, i) => {
+      d.update(s.times[i]!, v, false);
+      if (i === 100) sizeAt100 = Object.keys(d.getState()).length + d.getState().tailBins.length;
+    });
+    expect(Object.keys(d.getState()).length + d.getState().tailBins.length).toBe(sizeAt100);
+  });
+
+  it('is causal and deterministic: appending points never changes earlier outputs', () => {
+    const s = stream(2500, 10, (i, v) => (i === 900 ? v + 30 : i > 1800 ? v - 40 : v));
+    const full = run(s);
+    for (const cut of [50, 901, 1801, 2200]) {
+      expect(run({ times: s.times.slice(0, cut), values: s.values.slice(0, cut) })).toEqual(full.slice(0, cut));
+    }
+    expect(run(s)).toEqual(full);
+  });
+
+  it('ignores missing values and keeps quiet on integer counts near zero', () => {
+    const r = seeded(11);
+    const counts = stream(3000, 12, () => (r() < 0.1 ? 1 : 0));
+    const res = run(counts);
+    expect(flagged(res)).toEqual([]);
+    const d = new MetricDetector();
+    expect(d.update(T0, null).rule).toBe('missing');
+    expect(d.update(T0 + MINUTE, Number.NaN).anomalyScore).toBe(0);
+  });
+
+  it('rejects a state from another version', () => {
+    const bad = { ...new MetricDetector().getState(), version: 1 } as unknown as MetricDetectorState;
+    expect(() => createMetricDetector({}, bad)).toThrow('unsupported metric detector state');
+  });
+});
