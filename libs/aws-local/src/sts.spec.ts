@@ -1,6 +1,6 @@
 import { GetWorkGroupCommand } from '@aws-sdk/client-athena';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { assume, clients, setup, sts, type Env } from './test/fixture';
+import { assume, clients, PLATFORM, setup, sts, type Env } from './test/fixture';
 
 const ROLE = 'arn:aws:iam::123456789012:role/CostOptimizerAccess';
 let env: Env;
@@ -174,7 +174,6 @@ describe('credentials', () => {
   });
 
   it('the platform credentials themselves reach no customer account', async () => {
-    const { PLATFORM } = await import('./test/fixture');
     await expect(
       clients(env.aws.url, PLATFORM).athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' })),
     ).rejects.toMatchObject({
