@@ -42,6 +42,16 @@ import { MemberTable } from '../settings/member-table';
           <dt>Members</dt>
           <dd>{{ t.member_count }}</dd>
         </dl>
+        <p>
+          <a
+            mat-stroked-button
+            [routerLink]="['/admin/tenants', t.id, 'connect-aws']"
+            data-testid="admin-connect-aws"
+          >
+            <mat-icon>cloud_sync</mat-icon>
+            Connect AWS for this tenant
+          </a>
+        </p>
         <mat-card appearance="outlined">
           <mat-card-header><mat-card-title>Members</mat-card-title></mat-card-header>
           <mat-card-content>

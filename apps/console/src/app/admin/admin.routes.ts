@@ -11,4 +11,9 @@ export const adminRoutes: Routes = [
     title: 'Tenant · Admin · Cost Optimizer',
     loadComponent: () => import('./admin-tenant-detail').then((m) => m.AdminTenantDetail),
   },
+  {
+    path: 'tenants/:id/connect-aws',
+    title: 'Connect AWS · Admin · Cost Optimizer',
+    loadComponent: () => import('../connect-aws/connect-aws').then((m) => m.ConnectAws),
+  },
 ];
