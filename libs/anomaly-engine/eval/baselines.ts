@@ -10,7 +10,13 @@ const buf = new Float64Array(4096);
  * Plain median/MAD scan: z = (x - median(last w)) / (1.4826 MAD(last w)); flags z >= zThreshold
  * (one-sided up when `up`, else |z|). Writes z into `out` and returns the number of flags.
  */
-export function medianMadScan(values: ArrayLike<number>, w: number, zThreshold: number, up: boolean, out: Float64Array): number {
+export function medianMadScan(
+  values: ArrayLike<number>,
+  w: number,
+  zThreshold: number,
+  up: boolean,
+  out: Float64Array,
+): number {
   let flags = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;

@@ -21,7 +21,9 @@ const DAYS_PER_MONTH = 30.44;
 const costThreshold = arg('cost-threshold', 0);
 const metricThreshold = arg('metric-threshold', 0);
 const metricOptionsAt = process.argv.indexOf('--metric-options');
-const metricOptions = (metricOptionsAt >= 0 ? JSON.parse(process.argv[metricOptionsAt + 1] ?? '{}') : {}) as Record<string, number>;
+const metricOptions = (
+  metricOptionsAt >= 0 ? JSON.parse(process.argv[metricOptionsAt + 1] ?? '{}') : {}
+) as Record<string, number>;
 
 const pct = (x: number): string => (x * 100).toFixed(1).padStart(5) + '%';
 const num = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
@@ -40,7 +42,11 @@ function evalCost(series: readonly CostSeries[], direction: Direction, detectDri
   const over = [0, 0, 0]; // normal days with score >= 0.9, 0.99, 0.999
   const scope = (e: LabelledEvent<string>): boolean => direction === 'both' || e.direction === direction;
   for (const s of series) {
-    const d = new CostSeriesDetector({ direction, detectDrift, ...(costThreshold ? { threshold: costThreshold } : {}) });
+    const d = new CostSeriesDetector({
+      direction,
+      detectDrift,
+      ...(costThreshold ? { threshold: costThreshold } : {}),
+    });
     const res = s.values.map((v, i) => d.push({ date: s.dates[i]!, value: v }));
     const flags = res.map((r) => r.isAnomaly);
     scoreSeries(flags, s.events, scope, 0, c);
@@ -108,7 +114,9 @@ function main(): void {
   log('|---|---|---|---|');
   for (const [type, v] of both.c.byType) {
     const d = up.c.byType.get(type);
-    log(`| ${type} | ${v.events} | ${d ? pct(d.detected / d.events) : 'n/a (drop)'} | ${pct(v.detected / v.events)} |`);
+    log(
+      `| ${type} | ${v.events} | ${d ? pct(d.detected / d.events) : 'n/a (drop)'} | ${pct(v.detected / v.events)} |`,
+    );
   }
   log('');
   log(
@@ -120,19 +128,26 @@ function main(): void {
   const metric = metricDataset(nMetric, 3000, 7);
   const mEvents = metric.reduce((a, s) => a + s.events.length, 0);
   log('');
-  log(`## Metric streams: ${nMetric} streams x 3000 points (1-5 min, gaps), ${mEvents} labelled events (seed 7)`);
+  log(
+    `## Metric streams: ${nMetric} streams x 3000 points (1-5 min, gaps), ${mEvents} labelled events (seed 7)`,
+  );
   log('');
   log('| detector | precision | recall | F1 | delay (points) | false alerts / series-month |');
   log('|---|---|---|---|---|---|');
   const all = (): boolean => true;
   const engine = emptyCounts();
   for (const s of metric) {
-    const d = new MetricDetector({ ...metricOptions, ...(metricThreshold ? { threshold: metricThreshold } : {}) });
+    const d = new MetricDetector({
+      ...metricOptions,
+      ...(metricThreshold ? { threshold: metricThreshold } : {}),
+    });
     const flags = s.values.map((v, i) => d.update(s.times[i]!, v, false).isAnomaly);
     scoreSeries(flags, s.events, all, 3, engine);
   }
   // false alerts per series-month: metric months measured in wall time
-  const months = metric.reduce((a, s) => a + (s.times[s.times.length - 1]! - s.times[0]!) / 86_400_000, 0) / DAYS_PER_MONTH;
+  const months =
+    metric.reduce((a, s) => a + (s.times[s.times.length - 1]! - s.times[0]!) / 86_400_000, 0) /
+    DAYS_PER_MONTH;
   const mrow = (name: string, c: EventCounts): string => {
     const s = summary(c);
     return `| ${name.padEnd(44)} | ${pct(s.precision)} | ${pct(s.recall)} | ${num(s.f1, 3)} | ${num(s.delay, 1).padStart(5)} | ${num(c.falseEpisodes / months, 2)} |`;
@@ -143,7 +158,15 @@ function main(): void {
     const zs = metric.map((s) => windowedGaussian(s.values, w));
     for (const thr of [3, 4, 5, 6, 8]) {
       const c = emptyCounts();
-      metric.forEach((s, k) => scoreSeries(zs[k]!.map((z) => Math.abs(z) >= thr), s.events, all, 3, c));
+      metric.forEach((s, k) =>
+        scoreSeries(
+          zs[k]!.map((z) => Math.abs(z) >= thr),
+          s.events,
+          all,
+          3,
+          c,
+        ),
+      );
       const f1 = summary(c).f1;
       if (f1 > bestG.f1) bestG = { name: `windowed Gaussian (best: w=${w}, |z|>=${thr})`, f1, c };
     }
@@ -153,7 +176,15 @@ function main(): void {
   const ps = metric.map((s) => calibratedRobustZ(s.values, 60));
   for (const q of [0.99, 0.995, 0.999, 0.9995, 0.9999]) {
     const c = emptyCounts();
-    metric.forEach((s, k) => scoreSeries(ps[k]!.map((p) => p >= q), s.events, all, 3, c));
+    metric.forEach((s, k) =>
+      scoreSeries(
+        ps[k]!.map((p) => p >= q),
+        s.events,
+        all,
+        3,
+        c,
+      ),
+    );
     const f1 = summary(c).f1;
     if (f1 > bestR.f1) bestR = { name: `robust z, per-series calibrated (best q=${q})`, f1, c };
   }

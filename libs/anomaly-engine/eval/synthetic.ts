@@ -26,7 +26,8 @@ function heavy(r: () => number, nu: number): number {
   return gaussian(r) / Math.sqrt(chi / nu);
 }
 
-export type CostEventType = 'spike' | 'level_shift' | 'ramp' | 'drop_to_zero' | 'weekend_not_scaled' | 'new_service';
+export type CostEventType =
+  'spike' | 'level_shift' | 'ramp' | 'drop_to_zero' | 'weekend_not_scaled' | 'new_service';
 
 export interface LabelledEvent<T extends string> {
   readonly type: T;
@@ -52,7 +53,14 @@ const DAY = 86_400_000;
 export function costDataset(count: number, days: number, seed: number): CostSeries[] {
   const r = rng(seed);
   const out: CostSeries[] = [];
-  const types: CostEventType[] = ['spike', 'level_shift', 'ramp', 'drop_to_zero', 'weekend_not_scaled', 'new_service'];
+  const types: CostEventType[] = [
+    'spike',
+    'level_shift',
+    'ramp',
+    'drop_to_zero',
+    'weekend_not_scaled',
+    'new_service',
+  ];
   for (let s = 0; s < count; s++) {
     const start = Date.UTC(2025, 0, 1) + Math.floor(r() * 90) * DAY;
     const level0 = Math.exp(Math.log(2) + r() * Math.log(5000 / 2)); // $2 .. $5000 a day
@@ -207,13 +215,23 @@ export function metricDataset(count: number, points: number, seed: number): Metr
         const mag = (6 + r() * 10) * noise + amplitude * 0.5;
         for (let i = at; i < at + len && i < points; i++) shift[i] = shift[i]! + sign * mag;
         mark(at, at + len);
-        events.push({ type, start: at, end: Math.min(points - 1, at + len + 2), direction: sign > 0 ? 'up' : 'down' });
+        events.push({
+          type,
+          start: at,
+          end: Math.min(points - 1, at + len + 2),
+          direction: sign > 0 ? 'up' : 'down',
+        });
       } else if (type === 'level_shift') {
         if (!free(at, at + 30)) continue;
         const mag = (6 + r() * 10) * noise;
         for (let i = at; i < points; i++) shift[i] = shift[i]! + sign * mag;
         mark(at, at + 30);
-        events.push({ type, start: at, end: Math.min(points - 1, at + 20), direction: sign > 0 ? 'up' : 'down' });
+        events.push({
+          type,
+          start: at,
+          end: Math.min(points - 1, at + 20),
+          direction: sign > 0 ? 'up' : 'down',
+        });
       } else if (type === 'dip') {
         const len = 5 + Math.floor(r() * 20);
         if (!free(at, at + len)) continue;
@@ -233,7 +251,12 @@ export function metricDataset(count: number, points: number, seed: number): Metr
         const mag = (8 + r() * 10) * noise;
         for (let i = at; i < points; i++) shift[i] = shift[i]! + sign * mag * Math.min(1, (i - at) / len);
         mark(at, at + len + 20);
-        events.push({ type, start: at, end: Math.min(points - 1, at + len + 10), direction: sign > 0 ? 'up' : 'down' });
+        events.push({
+          type,
+          start: at,
+          end: Math.min(points - 1, at + len + 10),
+          direction: sign > 0 ? 'up' : 'down',
+        });
       } else {
         const len = 20 + Math.floor(r() * 40);
         if (!free(at, at + len)) continue;

@@ -9,7 +9,9 @@ const repoRoot = join(__dirname, '..', '..', '..');
 
 function costCsv(spikeAt: number, days = 100): string {
   const points = dailySeries({ days, multiply: (i) => (i === spikeAt ? 3 : 1) });
-  return ['timestamp,value', ...points.map((p) => `${String(p.date)},${String(p.value)}`)].join('\r\n') + '\r\n';
+  return (
+    ['timestamp,value', ...points.map((p) => `${String(p.date)},${String(p.value)}`)].join('\r\n') + '\r\n'
+  );
 }
 
 function metricCsv(n: number): string {
@@ -39,7 +41,11 @@ describe('anomaly CLI', () => {
 
   it('scores a cost file: one output row per input row, same order, the contract header', () => {
     writeFileSync(join(dir, 'in.csv'), costCsv(70));
-    const code = runCli(['score', '--kind', 'cost', '--input', join(dir, 'in.csv'), '--output', join(dir, 'out.csv')], quiet, quiet);
+    const code = runCli(
+      ['score', '--kind', 'cost', '--input', join(dir, 'in.csv'), '--output', join(dir, 'out.csv')],
+      quiet,
+      quiet,
+    );
     expect(code).toBe(0);
     const out = parseOut(readFileSync(join(dir, 'out.csv'), 'utf8'));
     expect(out[0]).toEqual(['timestamp', 'value', 'anomaly_score', 'is_anomaly']);
@@ -60,7 +66,15 @@ describe('anomaly CLI', () => {
     writeFileSync(join(dir, 'full.csv'), full);
     writeFileSync(join(dir, 'prefix.csv'), prefix);
     for (const name of ['full', 'prefix']) {
-      const args = ['score', '--kind', 'metric', '--input', join(dir, `${name}.csv`), '--output', join(dir, `${name}.out`)];
+      const args = [
+        'score',
+        '--kind',
+        'metric',
+        '--input',
+        join(dir, `${name}.csv`),
+        '--output',
+        join(dir, `${name}.out`),
+      ];
       expect(runCli(args, quiet, quiet)).toBe(0);
     }
     const a = readFileSync(join(dir, 'full.out'), 'utf8').split('\n');
@@ -75,10 +89,20 @@ describe('anomaly CLI', () => {
     writeFileSync(join(dir, 'in', 'x.csv'), costCsv(50));
     writeFileSync(join(dir, 'in', 'team-a', 'y.csv'), costCsv(60));
     writeFileSync(join(dir, 'in', 'notes.txt'), 'not a series');
-    const args = ['score', '--kind', 'cost', '--input-dir', join(dir, 'in'), '--output-dir', join(dir, 'out')];
+    const args = [
+      'score',
+      '--kind',
+      'cost',
+      '--input-dir',
+      join(dir, 'in'),
+      '--output-dir',
+      join(dir, 'out'),
+    ];
     expect(runCli(args, quiet, quiet)).toBe(0);
     const first = readFileSync(join(dir, 'out', 'team-a', 'y.csv'), 'utf8');
-    expect(readFileSync(join(dir, 'out', 'x.csv'), 'utf8')).toContain('timestamp,value,anomaly_score,is_anomaly');
+    expect(readFileSync(join(dir, 'out', 'x.csv'), 'utf8')).toContain(
+      'timestamp,value,anomaly_score,is_anomaly',
+    );
     expect(runCli(args, quiet, quiet)).toBe(0);
     expect(readFileSync(join(dir, 'out', 'team-a', 'y.csv'), 'utf8')).toBe(first);
   });
@@ -93,17 +117,31 @@ describe('anomaly CLI', () => {
     );
     expect(code).toBe(1);
     expect(errors.join('\n')).toContain('bad.csv:3: invalid value "twelve"');
-    expect(runCli(['score', '--kind', 'logs', '--input', 'a', '--output', 'b'], quiet, (s) => errors.push(s))).toBe(2);
+    expect(
+      runCli(['score', '--kind', 'logs', '--input', 'a', '--output', 'b'], quiet, (s) => errors.push(s)),
+    ).toBe(2);
     expect(errors.at(-1)).toContain('--kind must be "cost" or "metric"');
     expect(runCli(['score', '--kind', 'cost', '--input', 'a'], quiet, quiet)).toBe(2);
-    expect(runCli(['score', '--kind', 'cost', '--input', join(dir, 'missing.csv'), '--output', 'b'], quiet, quiet)).toBe(1);
+    expect(
+      runCli(['score', '--kind', 'cost', '--input', join(dir, 'missing.csv'), '--output', 'b'], quiet, quiet),
+    ).toBe(1);
   });
 
   it('runs as the npm script entry point (tsx) and exits non-zero on bad input', () => {
     writeFileSync(join(dir, 'in.csv'), costCsv(40, 60));
     const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
     const cli = join(repoRoot, 'libs', 'anomaly-engine', 'src', 'cli.ts');
-    execFileSync(process.execPath, [tsx, cli, 'score', '--kind', 'cost', '--input', join(dir, 'in.csv'), '--output', join(dir, 'out.csv')]);
+    execFileSync(process.execPath, [
+      tsx,
+      cli,
+      'score',
+      '--kind',
+      'cost',
+      '--input',
+      join(dir, 'in.csv'),
+      '--output',
+      join(dir, 'out.csv'),
+    ]);
     const rows = parseOut(readFileSync(join(dir, 'out.csv'), 'utf8'));
     expect(rows).toHaveLength(61);
     expect(rows[41]![3]).toBe('1');

@@ -48,8 +48,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (kind !== 'cost' && kind !== 'metric') throw new UsageError('--kind must be "cost" or "metric"');
   const single = flags.has('input') || flags.has('output');
   const batch = flags.has('input-dir') || flags.has('output-dir');
-  if (single === batch) throw new UsageError('give either --input and --output, or --input-dir and --output-dir');
-  if (single && !(flags.has('input') && flags.has('output'))) throw new UsageError('--input and --output go together');
+  if (single === batch)
+    throw new UsageError('give either --input and --output, or --input-dir and --output-dir');
+  if (single && !(flags.has('input') && flags.has('output')))
+    throw new UsageError('--input and --output go together');
   if (batch && !(flags.has('input-dir') && flags.has('output-dir'))) {
     throw new UsageError('--input-dir and --output-dir go together');
   }

@@ -152,7 +152,9 @@ describe('scoreCostSeries (daily cost detector)', () => {
     });
     const full = scoreCostSeries(points, { direction: 'both', detectDrift: true });
     for (const cut of [10, 41, 55, 72, 91, 109]) {
-      expect(scoreCostSeries(points.slice(0, cut), { direction: 'both', detectDrift: true })).toEqual(full.slice(0, cut));
+      expect(scoreCostSeries(points.slice(0, cut), { direction: 'both', detectDrift: true })).toEqual(
+        full.slice(0, cut),
+      );
     }
     const incremental = new CostSeriesDetector({ direction: 'both', detectDrift: true });
     expect(points.map((p) => incremental.push(p))).toEqual(full);
@@ -166,7 +168,8 @@ describe('scoreCostSeries (daily cost detector)', () => {
       if (r.rule === 'warmup' || r.rule === 'new_series' || r.rule === 'missing') continue;
       const z = (r.actual! - r.expected!) / (r.sigma * r.calibration);
       expect(z).toBeCloseTo(r.z, 9);
-      if (r.actual! > r.upper! + 1e-9) expect(r.anomalyScore).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD - 1e-9);
+      if (r.actual! > r.upper! + 1e-9)
+        expect(r.anomalyScore).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD - 1e-9);
       if (r.anomalyScore >= DEFAULT_THRESHOLD) expect(r.z).toBeGreaterThanOrEqual(zt - 1e-6);
       if (r.isAnomaly) expect(['deviation', 'drift']).toContain(r.rule);
     }
@@ -186,6 +189,8 @@ describe('scoreCostSeries (daily cost detector)', () => {
   });
 
   it('rejects invalid dates with a clear error', () => {
-    expect(() => new CostSeriesDetector().push({ date: '2025-13-45', value: 1 })).toThrow('invalid date: 2025-13-45');
+    expect(() => new CostSeriesDetector().push({ date: '2025-13-45', value: 1 })).toThrow(
+      'invalid date: 2025-13-45',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { clamp, madOf, MAD_TO_SIGMA, medianOf, quantileOf, scoreOfZ, zOfScore } from './stats';
+import { clamp, MAD_TO_SIGMA, medianOf, scoreOfZ, zOfScore } from './stats';
 import { dayNumberToIso, dayOfMonth, toDayNumber, weekdayOf } from './time';
 import type { CostDayResult, CostDetectorOptions, CostPoint, CostRule, Direction } from './types';
 
@@ -56,6 +56,11 @@ export class CostSeriesDetector {
   private readonly observedSinceDay: number;
   // Per-slot history (a slot is one day; gaps are filled with NaN).
   private readonly day: number[] = [];
+  private readonly dow: number[] = []; // weekday of the slot, 0 = Monday
+  private readonly firstOfMonth: boolean[] = [];
+  // Sorted window of the last `residualWindowDays` relative residuals (values and their slots).
+  private readonly resSorted: number[] = [];
+  private readonly resSlots: number[] = [];
   private readonly raw: number[] = [];
   private readonly clean: number[] = []; // value used by the level (NaN: missing / excluded)
   private readonly nres: number[] = []; // relative residual (actual - expected) / (expected + floor)
@@ -71,9 +76,15 @@ export class CostSeriesDetector {
   private factorsAt = -1;
   private readonly weekdayFactors = [1, 1, 1, 1, 1, 1, 1];
   private calibration = 1;
+  private slope = NaN;
   /** The level before the last accepted shift, to recognise a return to it. */
-  private previous: { levelStart: number; shiftStart: number; level: number; sigmaRel: number; until: number } | null =
-    null;
+  private previous: {
+    levelStart: number;
+    shiftStart: number;
+    level: number;
+    sigmaRel: number;
+    until: number;
+  } | null = null;
 
   constructor(options: Partial<CostDetectorOptions> = {}) {
     this.options = { ...DEFAULT_COST_OPTIONS, ...options };
@@ -101,7 +112,10 @@ export class CostSeriesDetector {
   }
 
   private appendSlot(d: number, raw: number, clean: number, nres: number, z: number, sign: number): void {
+    if (!Number.isNaN(nres)) this.insertResidual(this.day.length, nres);
     this.day.push(d);
+    this.dow.push(weekdayOf(d));
+    this.firstOfMonth.push(dayOfMonth(d) === 1);
     this.raw.push(raw);
     this.clean.push(clean);
     this.nres.push(nres);
@@ -116,24 +130,71 @@ export class CostSeriesDetector {
     let m = 0;
     for (let i = t - 1; i >= stop && m < o.levelWindowDays; i--) {
       const c = this.clean[i]!;
-      if (!Number.isNaN(c)) scratch[m++] = c / this.weekdayFactors[weekdayOf(this.day[i]!)]!;
+      if (!Number.isNaN(c)) scratch[m++] = c / this.weekdayFactors[this.dow[i]!]!;
     }
     return { level: m > 0 ? medianOf(scratch, m) : NaN, count: m };
   }
 
-  /** Robust relative residual sigma over the residual window, floored. */
+  private insertResidual(slot: number, v: number): void {
+    const vals = this.resSorted;
+    let i = vals.length;
+    vals.push(v);
+    this.resSlots.push(slot);
+    while (i > 0 && vals[i - 1]! > v) {
+      vals[i] = vals[i - 1]!;
+      this.resSlots[i] = this.resSlots[i - 1]!;
+      i--;
+    }
+    vals[i] = v;
+    this.resSlots[i] = slot;
+  }
+
+  /** Drops residuals of slots before `from` from the sorted window. */
+  private evictResiduals(from: number): void {
+    let w = 0;
+    for (let r = 0; r < this.resSlots.length; r++) {
+      if (this.resSlots[r]! >= from) {
+        this.resSorted[w] = this.resSorted[r]!;
+        this.resSlots[w] = this.resSlots[r]!;
+        w++;
+      }
+    }
+    this.resSorted.length = w;
+    this.resSlots.length = w;
+  }
+
+  /**
+   * Robust relative residual sigma over the residual window, floored. The window is kept sorted, so the
+   * median is direct and the MAD is the k-th smallest distance, merged outward from the median in O(n).
+   */
   private sigmaRelAt(t: number, count: number): number {
     const o = this.options;
-    let r = 0;
-    for (let i = Math.max(this.seriesStart, t - o.residualWindowDays); i < t; i++) {
-      const v = this.nres[i]!;
-      if (!Number.isNaN(v)) scratch[r++] = v;
-    }
+    this.evictResiduals(Math.max(this.seriesStart, t - o.residualWindowDays));
+    const v = this.resSorted;
+    const r = v.length;
     let sigmaRel = 0;
     if (r >= 5) {
-      for (let i = 0; i < r; i++) scratch2[i] = scratch[i]!;
-      const med = medianOf(scratch2, r);
-      sigmaRel = MAD_TO_SIGMA * madOf(scratch, r, med);
+      const h = r >> 1;
+      const med = r % 2 === 1 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
+      // MAD = median of |v - med|: merge the distances outward from the middle in increasing order.
+      let lo = h - 1;
+      let hi = h;
+      let prev = 0;
+      let cur = 0;
+      for (let k = 0; k <= h; k++) {
+        const dl = lo >= 0 ? med - v[lo]! : Infinity;
+        const dh = hi < r ? v[hi]! - med : Infinity;
+        prev = cur;
+        if (dl <= dh) {
+          cur = dl;
+          lo--;
+        } else {
+          cur = dh;
+          hi++;
+        }
+      }
+      const mad = r % 2 === 1 ? cur : (prev + cur) / 2;
+      sigmaRel = MAD_TO_SIGMA * mad;
     }
     return Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
   }
@@ -171,11 +232,23 @@ export class CostSeriesDetector {
     if (this.factorsAt < 0 || t - this.factorsAt >= 7) this.learnSeasonality(t);
     const wf = this.weekdayFactors[weekdayOf(d)]!;
 
-    let { level, count } = this.levelAt(t);
+    const { count, level: level0 } = this.levelAt(t);
+    let level = level0;
     if (count < o.minHistoryDays) {
       this.observe(d, isMonthStart ? NaN : x, x, NaN, NaN, NaN);
       const e = count > 0 ? level * wf : null;
-      return this.result(base, e, null, null, count > 0 ? level : null, 0, 0, 'warmup', false, e === null ? 0 : x - e);
+      return this.result(
+        base,
+        e,
+        null,
+        null,
+        count > 0 ? level : null,
+        0,
+        0,
+        'warmup',
+        false,
+        e === null ? 0 : x - e,
+      );
     }
     let sigmaRel = this.sigmaRelAt(t, count);
     let rule: CostRule = 'normal';
@@ -186,7 +259,8 @@ export class CostSeriesDetector {
       if (t > prev.until) this.previous = null;
       else if (!isMonthStart) {
         const y = x / wf;
-        const nearPrev = Math.abs(y - prev.level) <= o.cleanZ * prev.sigmaRel * (prev.level + o.noiseFloorAbs);
+        const nearPrev =
+          Math.abs(y - prev.level) <= o.cleanZ * prev.sigmaRel * (prev.level + o.noiseFloorAbs);
         const farNow = Math.abs(y - level) > o.cleanZ * sigmaRel * (level + o.noiseFloorAbs);
         if (nearPrev && farNow) {
           for (let i = prev.shiftStart; i < t; i++) this.clean[i] = NaN;
@@ -194,7 +268,7 @@ export class CostSeriesDetector {
           this.previous = null;
           rule = 'return_to_previous_level';
           const again = this.levelAt(t);
-          if (again.count > 0) ({ level, count } = again);
+          if (again.count > 0) level = again.level;
           sigmaRel = Math.max(sigmaRel, prev.sigmaRel);
         }
       }
@@ -268,7 +342,15 @@ export class CostSeriesDetector {
 
     const band = this.thresholdZ * sigma * this.calibration;
     return this.result(
-      { ...base, trend, weekdayFactor: wf, monthStartExcess: msExcess, sigma, calibration: this.calibration },
+      {
+        date,
+        actual: x,
+        trend,
+        weekdayFactor: wf,
+        monthStartExcess: msExcess,
+        sigma,
+        calibration: this.calibration,
+      },
       expected,
       Math.max(0, expected - band),
       expected + band,
@@ -319,24 +401,30 @@ export class CostSeriesDetector {
     this.cusumDown = 0;
   }
 
-  /** Damped trend over the level window: slope between the medians of two halves, half-applied, capped. */
+  /**
+   * Damped trend: the slope between the medians of the last half window and the half window one window
+   * earlier (deseasonalised clean days, re-estimated weekly with the weekday factors), applied half-way
+   * over the level window's lag and capped at 20 % of the level.
+   */
   private trend(t: number, level: number): number {
-    const o = this.options;
-    const w = o.levelWindowDays;
-    if (t - this.levelStart < 2 * w) return 0;
+    const w = this.options.levelWindowDays;
+    if (t - this.levelStart < 2 * w || Number.isNaN(this.slope)) return 0;
+    return clamp(this.slope * (w / 2 + 0.5) * 0.5, -0.2 * Math.abs(level), 0.2 * Math.abs(level));
+  }
+
+  private estimateSlope(t: number): number {
+    const w = this.options.levelWindowDays;
     const half = Math.floor(w / 2);
     const a = this.windowMedian(t - half, t);
     const b = this.windowMedian(t - w - half, t - w);
-    if (Number.isNaN(a) || Number.isNaN(b)) return 0;
-    const slope = (a - b) / w;
-    return clamp(slope * (w / 2 + 0.5) * 0.5, -0.2 * Math.abs(level), 0.2 * Math.abs(level));
+    return Number.isNaN(a) || Number.isNaN(b) ? NaN : (a - b) / w;
   }
 
   private windowMedian(from: number, to: number): number {
     let m = 0;
     for (let i = Math.max(0, from); i < to; i++) {
       const c = this.clean[i]!;
-      if (!Number.isNaN(c)) scratch2[m++] = c / this.weekdayFactors[weekdayOf(this.day[i]!)]!;
+      if (!Number.isNaN(c)) scratch2[m++] = c / this.weekdayFactors[this.dow[i]!]!;
     }
     return m >= 3 ? medianOf(scratch2, m) : NaN;
   }
@@ -359,7 +447,7 @@ export class CostSeriesDetector {
       let m = 0;
       for (let i = start; i < end; i++) {
         const c = this.raw[i]!;
-        if (!Number.isNaN(c) && dayOfMonth(this.day[i]!) !== 1) scratch2[m++] = c;
+        if (!Number.isNaN(c) && !this.firstOfMonth[i]!) scratch2[m++] = c;
       }
       if (m < 5) continue;
       const med = medianOf(scratch2, m);
@@ -367,8 +455,8 @@ export class CostSeriesDetector {
       blocks++;
       for (let i = start; i < end; i++) {
         const c = this.raw[i]!;
-        if (Number.isNaN(c) || dayOfMonth(this.day[i]!) === 1) continue;
-        const dow = weekdayOf(this.day[i]!);
+        if (Number.isNaN(c) || this.firstOfMonth[i]!) continue;
+        const dow = this.dow[i]!;
         ratios[dow * weeks + counts[dow]!] = c / med;
         counts[dow]!++;
       }
@@ -390,17 +478,36 @@ export class CostSeriesDetector {
       for (let dow = 0; dow < 7; dow++) f[dow] = f[dow]! / mean;
     }
     for (let dow = 0; dow < 7; dow++) this.weekdayFactors[dow] = f[dow]!;
+    this.slope = this.estimateSlope(t);
     // Tail calibration: the series' own 90th percentile of |z| over the last 8 weeks vs a normal's.
     let m = 0;
     for (let i = Math.max(this.seriesStart, t - 56); i < t; i++) {
       const z = this.zHist[i]!;
       if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
     }
-    if (m >= 21) this.calibration = clamp(quantileOf(scratch, m, 0.9) / Z90, 1, 4);
+    if (m >= 21) {
+      const sorted = scratch.subarray(0, m).sort();
+      const pos = (m - 1) * 0.9;
+      const lo = Math.floor(pos);
+      const q = sorted[lo]! + (sorted[Math.min(m - 1, lo + 1)]! - sorted[lo]!) * (pos - lo);
+      this.calibration = clamp(q / Z90, 1, 4);
+    }
   }
 
   private result(
-    base: Omit<CostDayResult, 'expected' | 'lower' | 'upper' | 'level' | 'z' | 'anomalyScore' | 'rule' | 'isAnomaly' | 'impact' | 'impactPct'>,
+    base: Omit<
+      CostDayResult,
+      | 'expected'
+      | 'lower'
+      | 'upper'
+      | 'level'
+      | 'z'
+      | 'anomalyScore'
+      | 'rule'
+      | 'isAnomaly'
+      | 'impact'
+      | 'impactPct'
+    >,
     expected: number | null,
     lower: number | null,
     upper: number | null,
@@ -411,12 +518,19 @@ export class CostSeriesDetector {
     isAnomaly: boolean,
     impact: number,
   ): CostDayResult {
+    // All fields listed in one order, so every result shares one object shape.
     return {
-      ...base,
+      date: base.date,
+      actual: base.actual,
       expected,
       lower,
       upper,
       level,
+      trend: base.trend,
+      weekdayFactor: base.weekdayFactor,
+      monthStartExcess: base.monthStartExcess,
+      sigma: base.sigma,
+      calibration: base.calibration,
       z,
       anomalyScore: score,
       rule,
@@ -428,7 +542,10 @@ export class CostSeriesDetector {
 }
 
 /** Scores a whole daily series (points in date order). Causal: result i depends only on points 0..i. */
-export function scoreCostSeries(points: readonly CostPoint[], options: Partial<CostDetectorOptions> = {}): CostDayResult[] {
+export function scoreCostSeries(
+  points: readonly CostPoint[],
+  options: Partial<CostDetectorOptions> = {},
+): CostDayResult[] {
   const detector = new CostSeriesDetector(options);
   return points.map((p) => detector.push(p));
 }

@@ -3,7 +3,8 @@ import { parseTimestamp } from './time';
 
 describe('CSV input', () => {
   it('parses CRLF, a BOM, blank values, blank lines, extra columns and any column order', () => {
-    const text = '\uFEFFvalue,timestamp,label\r\n12.5,2025-01-01,0\r\n,2025-01-02,0\r\n\r\nNaN,2025-01-03,1\r\n7,2025-01-04,0';
+    const text =
+      '\uFEFFvalue,timestamp,label\r\n12.5,2025-01-01,0\r\n,2025-01-02,0\r\n\r\nNaN,2025-01-03,1\r\n7,2025-01-04,0';
     const rows = parseSeriesCsv(text, 'in.csv');
     expect(rows.map((r) => [r.timestamp, r.value, r.valueText])).toEqual([
       ['2025-01-01', 12.5, '12.5'],
@@ -23,11 +24,15 @@ describe('CSV input', () => {
   });
 
   it('reports bad input with the file and line number', () => {
-    expect(() => parseSeriesCsv('time,val\n1,2', 'a.csv')).toThrow('a.csv:1: header must contain "timestamp" and "value"');
+    expect(() => parseSeriesCsv('time,val\n1,2', 'a.csv')).toThrow(
+      'a.csv:1: header must contain "timestamp" and "value"',
+    );
     expect(() => parseSeriesCsv('timestamp,value\n2025-01-01,1\n2025-01-02,abc', 'b.csv')).toThrow(
       'b.csv:3: invalid value "abc"',
     );
-    expect(() => parseSeriesCsv('timestamp,value\nyesterday,1', 'c.csv')).toThrow('c.csv:2: invalid timestamp "yesterday"');
+    expect(() => parseSeriesCsv('timestamp,value\nyesterday,1', 'c.csv')).toThrow(
+      'c.csv:2: invalid timestamp "yesterday"',
+    );
     expect(() => parseSeriesCsv('', 'd.csv')).toThrow(CsvInputError);
   });
 

@@ -56,7 +56,11 @@ export function parseSeriesCsv(text: string, source = 'input'): InputRow[] {
   const ti = header.indexOf('timestamp');
   const vi = header.indexOf('value');
   if (ti < 0 || vi < 0) {
-    throw new CsvInputError(source, headerAt + 1, `header must contain "timestamp" and "value", got "${lines[headerAt]!.trim()}"`);
+    throw new CsvInputError(
+      source,
+      headerAt + 1,
+      `header must contain "timestamp" and "value", got "${lines[headerAt]!.trim()}"`,
+    );
   }
   const rows: InputRow[] = [];
   for (let i = headerAt + 1; i < lines.length; i++) {
@@ -66,11 +70,13 @@ export function parseSeriesCsv(text: string, source = 'input'): InputRow[] {
     const ts = (cells[ti] ?? '').trim();
     const vt = (cells[vi] ?? '').trim();
     const time = parseTimestamp(ts);
-    if (!Number.isFinite(time)) throw new CsvInputError(source, i + 1, `invalid timestamp "${ts}" (expected an ISO date or date-time)`);
+    if (!Number.isFinite(time))
+      throw new CsvInputError(source, i + 1, `invalid timestamp "${ts}" (expected an ISO date or date-time)`);
     let value: number | null = null;
     if (vt !== '' && !/^(nan|null|na|n\/a)$/i.test(vt)) {
       value = Number(vt);
-      if (!Number.isFinite(value)) throw new CsvInputError(source, i + 1, `invalid value "${vt}" (expected a number or blank)`);
+      if (!Number.isFinite(value))
+        throw new CsvInputError(source, i + 1, `invalid value "${vt}" (expected a number or blank)`);
     }
     rows.push({ timestamp: ts, time, valueText: vt, value });
   }
@@ -88,8 +94,11 @@ function quote(cell: string): string {
 }
 
 /** The output file: `timestamp,value,anomaly_score,is_anomaly`, one row per input row, LF line ends. */
-export function formatScoredCsv(rows: readonly { timestamp: string; value: string; anomalyScore: number; isAnomaly: boolean }[]): string {
+export function formatScoredCsv(
+  rows: readonly { timestamp: string; value: string; anomalyScore: number; isAnomaly: boolean }[],
+): string {
   const out = ['timestamp,value,anomaly_score,is_anomaly'];
-  for (const r of rows) out.push(`${quote(r.timestamp)},${quote(r.value)},${formatScore(r.anomalyScore)},${r.isAnomaly ? 1 : 0}`);
+  for (const r of rows)
+    out.push(`${quote(r.timestamp)},${quote(r.value)},${formatScore(r.anomalyScore)},${r.isAnomaly ? 1 : 0}`);
   return out.join('\n') + '\n';
 }

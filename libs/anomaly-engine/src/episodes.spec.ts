@@ -3,7 +3,9 @@ import { buildEpisodes } from './episodes';
 import { dailySeries } from './series.fixture';
 
 describe('buildEpisodes', () => {
-  const points = dailySeries({ multiply: (i) => (i >= 60 && i < 63 ? [2, 3.5, 2.5][i - 60]! : i === 90 ? 2 : 1) });
+  const points = dailySeries({
+    multiply: (i) => (i >= 60 && i < 63 ? [2, 3.5, 2.5][i - 60]! : i === 90 ? 2 : 1),
+  });
   const days = scoreCostSeries(points);
 
   it('merges consecutive anomalous days into one episode with start, end, peak and total impact', () => {

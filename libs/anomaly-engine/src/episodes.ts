@@ -29,7 +29,10 @@ export interface EpisodeOptions {
  * grows (new end, peak, total) as anomalous days are appended instead of raising a new alert.
  * Missing days neither break nor extend an episode.
  */
-export function buildEpisodes(days: readonly CostDayResult[], options: Partial<EpisodeOptions> = {}): Episode[] {
+export function buildEpisodes(
+  days: readonly CostDayResult[],
+  options: Partial<EpisodeOptions> = {},
+): Episode[] {
   const maxGap = options.maxGapDays ?? 0;
   const episodes: Episode[] = [];
   let cur: { first: number; last: number } | null = null;

@@ -10,7 +10,12 @@ interface Stream {
 }
 
 /** A CloudWatch-like stream: 1-minute points with jitter, a daily cycle, noise; `edit` injects events. */
-function stream(n: number, seed: number, edit: (i: number, v: number) => number = (_i, v) => v, level = 100): Stream {
+function stream(
+  n: number,
+  seed: number,
+  edit: (i: number, v: number) => number = (_i, v) => v,
+  level = 100,
+): Stream {
   const r = seeded(seed);
   const times: number[] = [];
   const values: number[] = [];
@@ -68,7 +73,10 @@ describe('MetricDetector (online metric streams)', () => {
     // A heavy-tailed series has its own big swings: a swing of that size scores lower there.
     const r = seeded(5);
     const heavy = stream(3000, 6, (_i, v) => v + (r() < 0.01 ? (r() - 0.5) * 60 : 0));
-    const swing = (s: Stream): Stream => ({ times: s.times, values: s.values.map((v, i) => (i === 2800 ? v + 25 : v)) });
+    const swing = (s: Stream): Stream => ({
+      times: s.times,
+      values: s.values.map((v, i) => (i === 2800 ? v + 25 : v)),
+    });
     const quietScore = run(swing(stream(3000, 6)))[2800]!.anomalyScore;
     const heavyScore = run(swing(heavy))[2800]!.anomalyScore;
     expect(quietScore).toBeGreaterThan(0.99999);
@@ -108,7 +116,9 @@ describe('MetricDetector (online metric streams)', () => {
     const s = stream(2500, 10, (i, v) => (i === 900 ? v + 30 : i > 1800 ? v - 40 : v));
     const full = run(s);
     for (const cut of [50, 901, 1801, 2200]) {
-      expect(run({ times: s.times.slice(0, cut), values: s.values.slice(0, cut) })).toEqual(full.slice(0, cut));
+      expect(run({ times: s.times.slice(0, cut), values: s.values.slice(0, cut) })).toEqual(
+        full.slice(0, cut),
+      );
     }
     expect(run(s)).toEqual(full);
   });

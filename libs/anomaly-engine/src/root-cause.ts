@@ -36,7 +36,10 @@ export interface RootCauseOptions {
  * Ranks children by their contribution to the parent's deviation (actual - expected), in the direction of
  * the parent's deviation first: for a cost increase, the children that rose most come first.
  */
-export function rankRootCauses(children: readonly ChildObservation[], options: RootCauseOptions = {}): RootCause[] {
+export function rankRootCauses(
+  children: readonly ChildObservation[],
+  options: RootCauseOptions = {},
+): RootCause[] {
   const sum = children.reduce((acc, c) => acc + (c.actual - c.expected), 0);
   const parent = options.parentDeviation ?? sum;
   const sign = parent < 0 ? -1 : 1;
@@ -87,7 +90,12 @@ export function rankChildSeries(
     const r = detector.push(today);
     const actual = r.actual ?? 0;
     const expected = r.expected ?? 0;
-    return { key: child.key, ...(child.dimension === undefined ? {} : { dimension: child.dimension }), actual, expected };
+    return {
+      key: child.key,
+      ...(child.dimension === undefined ? {} : { dimension: child.dimension }),
+      actual,
+      expected,
+    };
   });
   const { detector: _detector, ...rest } = options;
   return rankRootCauses(observations, rest);

@@ -44,9 +44,28 @@ export function toDayNumber(date: string | Date | number): number {
   return Number.isFinite(ms) ? Math.floor(ms / MS_PER_DAY) : NaN;
 }
 
-/** Day number -> YYYY-MM-DD. */
+const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
+
+/** Day number -> YYYY-MM-DD (allocation-light: no Date object). */
 export function dayNumberToIso(day: number): string {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+  const { year, month, dayOfMonth: dom } = civil(day);
+  const y = year >= 0 && year <= 9999 ? String(year).padStart(4, '0') : String(year);
+  return `${y}-${PAD2[month]!}-${PAD2[dom]!}`;
+}
+
+/** Civil date of a UTC day number (H. Hinnant's days-to-civil). */
+export function civil(day: number): { year: number; month: number; dayOfMonth: number } {
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, dayOfMonth: d };
 }
 
 /** 0 = Monday ... 6 = Sunday. Day 0 (1970-01-01) was a Thursday. */
@@ -60,7 +79,9 @@ export function dayOfMonth(day: number): number {
   const z = day + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   return doy - Math.floor((153 * mp + 2) / 5) + 1;
