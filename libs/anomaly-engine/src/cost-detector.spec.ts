@@ -1,5 +1,5 @@
 import { CostSeriesDetector, scoreCostSeries } from './cost-detector';
-import { dailySeries, flaggedDays } from './series.fixture';
+import { dailySeries, flaggedDays, seeded } from './series.fixture';
 import { zOfScore } from './stats';
 
 const DEFAULT_THRESHOLD = 0.995;
@@ -50,7 +50,7 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(monthStarts.length).toBe(5);
     expect(monthStarts.every((r) => !r.isAnomaly)).toBe(true);
     expect(monthStarts[0]!.rule).toBe('month_start_hold');
-    expect(monthStarts[4]!.monthStartExcess).toBeGreaterThan(700);
+    expect(monthStarts[4]!.monthlyExcess).toBeGreaterThan(700);
     expect(monthStarts[4]!.expected).toBeGreaterThan(900);
     expect(flaggedDays(res)).toEqual([]);
   });
@@ -99,7 +99,8 @@ describe('scoreCostSeries (daily cost detector)', () => {
     const points = dailySeries({ multiply: (i) => (i >= 50 && i < 60 ? 0 : 1) });
     const up = scoreCostSeries(points);
     expect(flaggedDays(up)).toEqual([]);
-    expect(up.slice(60).some((r) => r.rule === 'return_to_previous_level')).toBe(true);
+    // The recovery is judged against the level before the outage (or as usage that comes and goes).
+    expect(up.slice(60, 70).every((r) => Math.abs(r.impactPct!) < 0.5)).toBe(true);
     const both = scoreCostSeries(points, { direction: 'both' });
     const flagged = flaggedDays(both);
     expect(flagged[0]).toBe(50);
@@ -192,5 +193,27 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(() => new CostSeriesDetector().push({ date: '2025-13-45', value: 1 })).toThrow(
       'invalid date: 2025-13-45',
     );
+  });
+});
+
+describe('scoreCostSeries on irregular but normal usage', () => {
+  it('judges a sporadic service by its usual non-zero amount: zero days and ordinary amounts are normal', () => {
+    const r = seeded(21);
+    const points = dailySeries({ weekend: 1, multiply: () => (r() < 0.35 ? 1 : 0) }).map((p, i) =>
+      i === 90 ? { date: p.date, value: 2500 } : p,
+    );
+    const res = scoreCostSeries(points);
+    expect(res[60]!.mode).toBe('intermittent');
+    expect(flaggedDays(res).filter((i) => res[i]!.rule !== 'new_series')).toEqual([90]);
+  });
+
+  it('learns a charge that recurs on the same day of every month after seeing it once', () => {
+    const points = dailySeries({ days: 150, extra: (_i, date) => (date.endsWith('-15') ? 600 : 0) });
+    const res = scoreCostSeries(points);
+    const fifteenths = res.filter((r) => r.date.endsWith('-15'));
+    // 2025-01-15 is the first time: an anomaly; from February on it is the series' own pattern.
+    expect(fifteenths.map((r) => r.isAnomaly)).toEqual([true, false, false, false, false]);
+    expect(fifteenths[4]!.monthlyExcess).toBeGreaterThan(400);
+    expect(flaggedDays(res)).toHaveLength(1);
   });
 });

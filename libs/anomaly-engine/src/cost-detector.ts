@@ -1,5 +1,5 @@
-import { clamp, MAD_TO_SIGMA, medianOf, scoreOfZ, zOfScore } from './stats';
-import { dayNumberToIso, dayOfMonth, toDayNumber, weekdayOf } from './time';
+import { clamp, madOf, MAD_TO_SIGMA, medianOf, scoreOfZ, zOfScore } from './stats';
+import { civil, dayNumberToIso, dayOfMonth, toDayNumber, weekdayOf } from './time';
 import type { CostDayResult, CostDetectorOptions, CostPoint, CostRule, Direction } from './types';
 
 export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
@@ -24,12 +24,18 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
 
 /** Longest run of missing days inserted for a gap between two points. */
 const MAX_GAP_SLOTS = 370;
+/** Costs at or below this are "zero" (no usage that day). */
+const ZERO = 0.005;
 /** The reference |z| quantile (90 %) of a standard normal, used by the per-series tail calibration. */
 const Z90 = 1.6449;
 
 // Scratch buffers shared by all detectors (single-threaded; never held across calls).
 const scratch = new Float64Array(512);
 const scratch2 = new Float64Array(64);
+
+function outlierSignOf(z: number, cleanZ: number): number {
+  return Math.abs(z) >= cleanZ ? Math.sign(z) : 0;
+}
 
 function directionalScore(direction: Direction, z: number): number {
   if (direction === 'up') return z > 0 ? scoreOfZ(z) : 0;
@@ -66,6 +72,7 @@ export class CostSeriesDetector {
   private readonly nres: number[] = []; // relative residual (actual - expected) / (expected + floor)
   private readonly zHist: number[] = []; // uncalibrated z = residual / sigma
   private readonly outlierSign: number[] = []; // -1 / 0 / +1, NaN when not judged
+  private readonly excessHist: number[] = []; // excess over the base expected of a positive outlier or recurring charge
   private readonly monthStartExcess: number[] = [];
   private observedDays = 0;
   private maxAbsSeen = 0;
@@ -121,6 +128,7 @@ export class CostSeriesDetector {
     this.nres.push(nres);
     this.zHist.push(z);
     this.outlierSign.push(sign);
+    this.excessHist.push(NaN);
   }
 
   /** Median of the last `levelWindowDays` deseasonalised clean values since the level start (NaN if too few). */
@@ -133,6 +141,69 @@ export class CostSeriesDetector {
       if (!Number.isNaN(c)) scratch[m++] = c / this.weekdayFactors[this.dow[i]!]!;
     }
     return { level: m > 0 ? medianOf(scratch, m) : NaN, count: m };
+  }
+
+  /**
+   * Intermittent mode: at least 15 % zero days among the last 28 raw days and at least 2 non-zero days,
+   * not counting weekdays that were zero in every week of the window (a weekday-only service is regular):
+   * level = median non-zero amount, sigma from their relative MAD (>= 10 % + 0.5/n).
+   */
+  private intermittentAt(t: number): { level: number; sigmaRel: number } | null {
+    const nonZeroByDow = [0, 0, 0, 0, 0, 0, 0];
+    const seenByDow = [0, 0, 0, 0, 0, 0, 0];
+    const from = Math.max(this.seriesStart, t - 28);
+    for (let i = from; i < t; i++) {
+      const c = this.raw[i]!;
+      if (Number.isNaN(c) || this.firstOfMonth[i]!) continue;
+      seenByDow[this.dow[i]!]!++;
+      if (c > ZERO) nonZeroByDow[this.dow[i]!]!++;
+    }
+    let zeros = 0;
+    let m = 0;
+    for (let i = from; i < t; i++) {
+      const c = this.raw[i]!;
+      if (Number.isNaN(c) || this.firstOfMonth[i]!) continue;
+      const dow = this.dow[i]!;
+      if (c > ZERO) scratch[m++] = c;
+      else if (!(seenByDow[dow]! >= 2 && nonZeroByDow[dow] === 0)) zeros++;
+    }
+    if (m < 2 || zeros < 0.15 * (zeros + m)) return null;
+    for (let i = 0; i < m; i++) scratch2[i] = scratch[i]!;
+    const level = medianOf(scratch2, m);
+    for (let i = 0; i < m; i++) scratch2[i] = scratch[i]!;
+    const mad = madOf(scratch2, m, level);
+    return { level, sigmaRel: Math.max((MAD_TO_SIGMA * mad) / level, 0.1 + 0.5 / m) };
+  }
+
+  /**
+   * The excess on the same day of the month in up to 3 previous months closest to today's (0 if none),
+   * counting days that were positive outliers or already explained by a recurring charge.
+   */
+  private recurringExcess(t: number, d: number, observedExcess: number): number {
+    const { year, month, dayOfMonth: dom } = civil(d);
+    let y = year;
+    let m = month;
+    let n = 0;
+    for (let k = 0; k < 3; k++) {
+      m--;
+      if (m === 0) {
+        m = 12;
+        y--;
+      }
+      const dp = Math.floor(Date.UTC(y, m - 1, dom) / 86_400_000);
+      if (civil(dp).dayOfMonth !== dom) continue; // no such day in that month
+      const slot = t - (d - dp);
+      if (slot < this.seriesStart) break;
+      if (this.day[slot] !== dp) continue;
+      const excess = this.excessHist[slot]!;
+      if (excess > 0) scratch2[n++] = excess;
+    }
+    // The earlier excess closest to today's (as for month starts).
+    let best = 0;
+    for (let i = 0; i < n; i++) {
+      if (Math.abs(observedExcess - scratch2[i]!) < Math.abs(observedExcess - best)) best = scratch2[i]!;
+    }
+    return best;
   }
 
   private insertResidual(slot: number, v: number): void {
@@ -209,7 +280,8 @@ export class CostSeriesDetector {
       actual: Number.isNaN(x) ? null : x,
       trend: 0,
       weekdayFactor: 1,
-      monthStartExcess: 0,
+      monthlyExcess: 0,
+      mode: 'regular' as CostDayResult['mode'],
       sigma: 0,
       calibration: this.calibration,
     };
@@ -253,8 +325,17 @@ export class CostSeriesDetector {
     let sigmaRel = this.sigmaRelAt(t, count);
     let rule: CostRule = 'normal';
 
+    // Sporadic usage (often zero on days the weekly pattern says are active): judge the amount against the
+    // usual non-zero amounts; a zero day is normal.
+    const intermittent = this.intermittentAt(t);
+    if (intermittent !== null) {
+      level = intermittent.level;
+      sigmaRel = Math.max(sigmaRel, intermittent.sigmaRel);
+    }
+    const wfUsed = intermittent !== null ? 1 : wf;
+
     // Back to the level before a recent shift (e.g. a service that was off for a week): normal again.
-    const prev = this.previous;
+    const prev = intermittent === null ? this.previous : null;
     if (prev !== null) {
       if (t > prev.until) this.previous = null;
       else if (!isMonthStart) {
@@ -274,21 +355,35 @@ export class CostSeriesDetector {
       }
     }
 
-    const trend = this.trend(t, level);
-    let expected = Math.max(0, level + trend) * wf;
+    const trend = intermittent !== null ? 0 : this.trend(t, level);
+    let expected = Math.max(0, level + trend) * wfUsed;
+    const baseExpected = expected;
 
-    // Month start: the series' own day-1 excess, or a hold until a day 1 has been seen.
+    // Month start: the series' own day-1 excess, or a hold until a day 1 has been seen. Other days: a
+    // charge that recurred on this day of the previous month(s). The excess is only assumed when the day
+    // is closer to "with the charge" than to "without it" (a charge that did not come is not a drop).
     let msExcess = 0;
     let hold = false;
     if (isMonthStart) {
       const k = this.monthStartExcess.length;
       if (k === 0) hold = true;
       else {
-        for (let i = 0; i < k; i++) scratch2[i] = this.monthStartExcess[i]!;
-        msExcess = Math.max(0, medianOf(scratch2, k));
+        // The previous month start (or none) that best explains today: a day 1 like one of the series' own
+        // earlier month starts is normal; one far above all of them is not.
+        for (let i = 0; i < k; i++) {
+          const c = Math.max(0, this.monthStartExcess[i]!);
+          if (Math.abs(x - expected - c) < Math.abs(x - expected - msExcess)) msExcess = c;
+        }
       }
       expected += msExcess;
       sigmaRel *= hold ? 4 : k === 1 ? 3 : 2;
+    } else if (o.monthStart && x - expected > o.cleanZ * sigmaRel * (expected + o.noiseFloorAbs)) {
+      const recurring = this.recurringExcess(t, d, x - expected);
+      if (recurring > 0 && x >= expected + recurring / 2) {
+        msExcess = recurring;
+        expected += recurring;
+        sigmaRel *= 2;
+      }
     }
 
     const norm = expected + o.noiseFloorAbs;
@@ -305,6 +400,7 @@ export class CostSeriesDetector {
     const weeklyUnknown = t - this.seriesStart < 14 && z < 0;
     if (hold) rule = 'month_start_hold';
     else if (weeklyUnknown) rule = 'warmup';
+    else if (intermittent !== null && x <= ZERO && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
       isAnomaly = floorsPass;
       rule = floorsPass ? 'deviation' : 'below_impact_floor';
@@ -330,16 +426,25 @@ export class CostSeriesDetector {
 
     // Baseline maintenance: outliers are kept out of the level; persistent shifts are accepted.
     if (isMonthStart) {
-      this.monthStartExcess.push(x - (expected - msExcess));
+      this.monthStartExcess.push(x - baseExpected);
       if (this.monthStartExcess.length > 12) this.monthStartExcess.shift();
       this.observe(d, NaN, x, NaN, NaN, NaN);
     } else {
-      const outlier = Math.abs(z) >= o.cleanZ && rule !== 'return_to_previous_level';
+      const outlier =
+        Math.abs(z) >= o.cleanZ &&
+        rule !== 'return_to_previous_level' &&
+        !(intermittent !== null && x <= ZERO);
       const sign = outlier ? Math.sign(z) : 0;
       this.observe(d, outlier ? expected : x, x, (x - expected) / norm, z * this.calibration, sign);
-      if (outlier) this.maybeAcceptShift(t, sign, level, sigmaRel);
+      if (outlier) {
+        this.maybeAcceptShift(t, sign, level, sigmaRel);
+        this.maybeRestoreBaseline(t);
+      }
     }
 
+    if (!isMonthStart && ((outlierSignOf(z, o.cleanZ) > 0 && msExcess === 0) || msExcess > 0)) {
+      this.excessHist[t] = x - baseExpected;
+    }
     const band = this.thresholdZ * sigma * this.calibration;
     return this.result(
       {
@@ -347,7 +452,8 @@ export class CostSeriesDetector {
         actual: x,
         trend,
         weekdayFactor: wf,
-        monthStartExcess: msExcess,
+        monthlyExcess: msExcess,
+        mode: intermittent ? 'intermittent' : 'regular',
         sigma,
         calibration: this.calibration,
       },
@@ -399,6 +505,32 @@ export class CostSeriesDetector {
     this.levelStart = first;
     this.cusumUp = 0;
     this.cusumDown = 0;
+  }
+
+  /**
+   * When half or more of the last `levelWindowDays` judged days were outliers (of either sign), the
+   * baseline is what is wrong, not the days: put their raw values back into the level.
+   */
+  private maybeRestoreBaseline(t: number): void {
+    const w = this.options.levelWindowDays;
+    let judged = 0;
+    let outliers = 0;
+    for (let i = t; i >= this.levelStart && judged < w; i--) {
+      const s = this.outlierSign[i]!;
+      if (Number.isNaN(s)) continue;
+      judged++;
+      if (s !== 0) outliers++;
+    }
+    if (judged < w || outliers * 2 < judged) return;
+    for (let i = t, seen = 0; i >= this.levelStart && seen < w; i--) {
+      const s = this.outlierSign[i]!;
+      if (Number.isNaN(s)) continue;
+      seen++;
+      if (s !== 0) {
+        this.clean[i] = this.raw[i]!;
+        this.outlierSign[i] = 0;
+      }
+    }
   }
 
   /**
@@ -528,7 +660,8 @@ export class CostSeriesDetector {
       level,
       trend: base.trend,
       weekdayFactor: base.weekdayFactor,
-      monthStartExcess: base.monthStartExcess,
+      monthlyExcess: base.monthlyExcess,
+      mode: base.mode,
       sigma: base.sigma,
       calibration: base.calibration,
       z,

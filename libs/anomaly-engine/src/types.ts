@@ -36,7 +36,7 @@ export interface CostDayResult {
   /** UTC day, YYYY-MM-DD. */
   readonly date: string;
   readonly actual: number | null;
-  /** Expected cost of the day: (level + damped trend) x weekday factor + month-start excess. */
+  /** Expected cost of the day: (level + damped trend) x weekday factor + monthly excess. */
   readonly expected: number | null;
   /** Band at the decision threshold: actual outside [lower, upper] <=> score >= threshold. */
   readonly lower: number | null;
@@ -46,8 +46,14 @@ export interface CostDayResult {
   readonly trend: number;
   /** Multiplicative day-of-week factor in use (1 until >= 2 full weeks exist). */
   readonly weekdayFactor: number;
-  /** Day 1 of a month: the extra cost the series' own previous month starts showed (median, currency; 0 otherwise). */
-  readonly monthStartExcess: number;
+  /**
+   * Extra cost expected on this day of the month (currency; 0 otherwise): on day 1 the median excess of the
+   * series' own previous month starts (fees), on another day the excess of a charge that recurred on the
+   * same day of previous months.
+   */
+  readonly monthlyExcess: number;
+  /** 'intermittent' when the series is often zero (sporadic usage): judged against its usual non-zero amount. */
+  readonly mode: 'regular' | 'intermittent';
   /** Residual scale in currency units (robust sigma of recent residuals, floored). */
   readonly sigma: number;
   /** Tail calibration of this series: its 90th percentile |z| / 1.645 (>= 1). */
