@@ -1,4 +1,4 @@
-import { clamp, madOf, MAD_TO_SIGMA, medianOf, scoreOfZ, zOfScore } from './stats';
+import { clamp, madOf, MAD_TO_SIGMA, medianOf, quantileSelect, scoreOfZ, zOfScore } from './stats';
 import { civil, dayNumberToIso, dayOfMonth, toDayNumber, weekdayOf } from './time';
 import type { CostDayResult, CostDetectorOptions, CostPoint, CostRule, Direction } from './types';
 
@@ -84,6 +84,9 @@ export class CostSeriesDetector {
   private readonly weekdayFactors = [1, 1, 1, 1, 1, 1, 1];
   private calibration = 1;
   private slope = NaN;
+  private lastZeroAt = -Infinity;
+  private lastDomDay = NaN;
+  private lastDom = 0;
   /** The level before the last accepted shift, to recognise a return to it. */
   private previous: {
     levelStart: number;
@@ -122,13 +125,14 @@ export class CostSeriesDetector {
     if (!Number.isNaN(nres)) this.insertResidual(this.day.length, nres);
     this.day.push(d);
     this.dow.push(weekdayOf(d));
-    this.firstOfMonth.push(dayOfMonth(d) === 1);
+    this.firstOfMonth.push(d === this.lastDomDay ? this.lastDom === 1 : dayOfMonth(d) === 1);
     this.raw.push(raw);
     this.clean.push(clean);
     this.nres.push(nres);
     this.zHist.push(z);
     this.outlierSign.push(sign);
     this.excessHist.push(NaN);
+    if (raw <= ZERO) this.lastZeroAt = this.day.length - 1;
   }
 
   /** Median of the last `levelWindowDays` deseasonalised clean values since the level start (NaN if too few). */
@@ -149,6 +153,7 @@ export class CostSeriesDetector {
    * level = median non-zero amount, sigma from their relative MAD (>= 10 % + 0.5/n).
    */
   private intermittentAt(t: number): { level: number; sigmaRel: number } | null {
+    if (this.lastZeroAt < t - 28) return null; // no zero day in the window: regular (the common case)
     const nonZeroByDow = [0, 0, 0, 0, 0, 0, 0];
     const seenByDow = [0, 0, 0, 0, 0, 0, 0];
     const from = Math.max(this.seriesStart, t - 28);
@@ -274,20 +279,12 @@ export class CostSeriesDetector {
     const o = this.options;
     const t = this.day.length; // index of the slot being scored
     const date = dayNumberToIso(d);
-    const isMonthStart = o.monthStart && dayOfMonth(d) === 1;
-    const base = {
-      date,
-      actual: Number.isNaN(x) ? null : x,
-      trend: 0,
-      weekdayFactor: 1,
-      monthlyExcess: 0,
-      mode: 'regular' as CostDayResult['mode'],
-      sigma: 0,
-      calibration: this.calibration,
-    };
+    this.lastDomDay = d;
+    this.lastDom = dayOfMonth(d);
+    const isMonthStart = o.monthStart && this.lastDom === 1;
     if (Number.isNaN(x)) {
       this.appendSlot(d, NaN, NaN, NaN, NaN, NaN);
-      return this.result(base, null, null, null, null, 0, 0, 'missing', false, 0);
+      return this.result(this.bareResult(date, x), null, null, null, null, 0, 0, 'missing', false, 0);
     }
 
     // New series: absent or zero on every observed day, now above the floor.
@@ -297,7 +294,7 @@ export class CostSeriesDetector {
       this.factorsAt = -1;
       this.monthStartExcess.length = 0;
       this.observe(d, x, x, NaN, NaN, 0);
-      return this.result(base, 0, 0, 0, 0, Infinity, 1, 'new_series', true, x);
+      return this.result(this.bareResult(date, x), 0, 0, 0, 0, Infinity, 1, 'new_series', true, x);
     }
 
     // Weekday factors: re-learned weekly from blocks of 7 days.
@@ -310,7 +307,7 @@ export class CostSeriesDetector {
       this.observe(d, isMonthStart ? NaN : x, x, NaN, NaN, NaN);
       const e = count > 0 ? level * wf : null;
       return this.result(
-        base,
+        this.bareResult(date, x),
         e,
         null,
         null,
@@ -469,6 +466,19 @@ export class CostSeriesDetector {
     );
   }
 
+  private bareResult(date: string, x: number): Parameters<CostSeriesDetector['result']>[0] {
+    return {
+      date,
+      actual: Number.isNaN(x) ? null : x,
+      trend: 0,
+      weekdayFactor: 1,
+      monthlyExcess: 0,
+      mode: 'regular',
+      sigma: 0,
+      calibration: this.calibration,
+    };
+  }
+
   /** Appends the slot of the day just scored. */
   private observe(d: number, clean: number, x: number, nres: number, z: number, sign: number): void {
     this.appendSlot(d, x, clean, nres, z, sign);
@@ -617,13 +627,7 @@ export class CostSeriesDetector {
       const z = this.zHist[i]!;
       if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
     }
-    if (m >= 21) {
-      const sorted = scratch.subarray(0, m).sort();
-      const pos = (m - 1) * 0.9;
-      const lo = Math.floor(pos);
-      const q = sorted[lo]! + (sorted[Math.min(m - 1, lo + 1)]! - sorted[lo]!) * (pos - lo);
-      this.calibration = clamp(q / Z90, 1, 4);
-    }
+    if (m >= 21) this.calibration = clamp(quantileSelect(scratch, m, 0.9) / Z90, 1, 4);
   }
 
   private result(

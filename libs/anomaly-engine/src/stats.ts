@@ -37,6 +37,44 @@ export function quantileOf(buf: Float64Array, n: number, q: number): number {
   return buf[lo]! + (buf[hi]! - buf[lo]!) * (pos - lo);
 }
 
+/** k-th smallest (0-based) of `buf[0..n)` by quickselect, O(n); reorders the buffer. */
+export function selectKth(buf: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const pivot = buf[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (buf[i]! < pivot) i++;
+      while (buf[j]! > pivot) j--;
+      if (i <= j) {
+        const tmp = buf[i]!;
+        buf[i] = buf[j]!;
+        buf[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return buf[k]!;
+}
+
+/** Linear-interpolated quantile q of `buf[0..n)` in O(n) (two selections); reorders the buffer. */
+export function quantileSelect(buf: Float64Array, n: number, q: number): number {
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const a = selectKth(buf, n, lo);
+  if (lo + 1 >= n || pos === lo) return a;
+  // After selecting lo, everything above index lo is >= a: the next order statistic is their minimum.
+  let b = Infinity;
+  for (let i = lo + 1; i < n; i++) if (buf[i]! < b) b = buf[i]!;
+  return a + (b - a) * (pos - lo);
+}
+
 /** Median absolute deviation of `buf[0..n)` around `center`; overwrites the buffer. */
 export function madOf(buf: Float64Array, n: number, center: number): number {
   for (let i = 0; i < n; i++) buf[i] = Math.abs(buf[i]! - center);
