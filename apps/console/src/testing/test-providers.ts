@@ -4,7 +4,7 @@ import { EnvironmentProviders, Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { MATERIAL_ANIMATIONS } from '@angular/material/core';
 import { Routes, provideRouter, withComponentInputBinding } from '@angular/router';
-import { MeResponse, TokenResponse } from '@cost-optimizer/dto';
+import { Connection, MeResponse, TokenResponse } from '@cost-optimizer/dto';
 import { apiInterceptor } from '../app/core/http/api-interceptor';
 import { Session } from '../app/core/auth/session';
 import { TokenStore } from '../app/core/auth/token-store';
@@ -60,4 +60,29 @@ export function withSession(overrides: Partial<MeResponse> = {}): MeResponse {
 
 export function errorBody(code: string, message: string, details?: unknown) {
   return { code, message, details, correlation_id: 'corr-123' };
+}
+
+export const EXTERNAL_ID = 'co-3f9a1c0d2b7e4a6f8c1d2e3f4a5b6c7d';
+
+/** A tenant's AWS connection (not connected unless overridden). */
+export function connection(overrides: Partial<Connection> = {}): Connection {
+  return {
+    status: 'not_connected',
+    external_id: EXTERNAL_ID,
+    platform_principal_arn: 'arn:aws:iam::111122223333:role/CostOptimizerPlatform',
+    template_url: '/api/aws/cloudformation-template.yml',
+    quick_create_url:
+      'https://us-east-1.console.aws.amazon.com/cloudformation/home?region=us-east-1#/stacks/create/review?param_ExternalId=' +
+      EXTERNAL_ID,
+    settings: null,
+    cur_format: null,
+    partition_keys: [],
+    managed_results: null,
+    last_verified_at: null,
+    data_through: null,
+    last_error: null,
+    steps: [],
+    in_progress: null,
+    ...overrides,
+  };
 }

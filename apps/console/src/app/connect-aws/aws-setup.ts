@@ -65,8 +65,8 @@ import { Connection } from '@cost-optimizer/dto';
     </div>
     <ul class="notes">
       <li>
-        "Launch stack" opens the AWS console with the External ID already filled in. Tick "I acknowledge
-        that AWS CloudFormation might create IAM resources with custom names" and create the stack.
+        "Launch stack" opens the AWS console with the External ID already filled in. Tick "I acknowledge that
+        AWS CloudFormation might create IAM resources with custom names" and create the stack.
       </li>
       <li>
         Create it in the region of your Athena workgroup and CUR table. When it is done, its

@@ -131,9 +131,7 @@ export class ConnectAws {
     const done = new Subject<void>();
     interval(this.pollMs)
       .pipe(
-        exhaustMap(() =>
-          this.http.get<Connection>(urls.connection, silent()).pipe(catchError(() => EMPTY)),
-        ),
+        exhaustMap(() => this.http.get<Connection>(urls.connection, silent()).pipe(catchError(() => EMPTY))),
         takeUntil(done),
         takeUntilDestroyed(this.destroyRef),
       )

@@ -25,7 +25,11 @@ export function connectionUrls(tenantId?: string | null): ConnectionUrls {
     };
   }
   const base = `/api/admin/tenants/${encodeURIComponent(tenantId)}`;
-  return { connection: `${base}/connection`, connect: `${base}/connect`, verify: `${base}/connection/verify` };
+  return {
+    connection: `${base}/connection`,
+    connect: `${base}/connect`,
+    verify: `${base}/connection/verify`,
+  };
 }
 
 /** Errors the page explains itself: the interceptor must not announce them in a snackbar too. */
@@ -55,7 +59,14 @@ export interface StepRow {
 function row(step: VerifyStepName, title: string, done: VerifyStep | undefined): StepRow {
   if (!done) return { step, title, status: 'pending', message: '', skipped: false, duration_ms: null };
   if (done.status === 'skipped') {
-    return { step, title: done.title || title, status: 'pending', message: done.message, skipped: true, duration_ms: null };
+    return {
+      step,
+      title: done.title || title,
+      status: 'pending',
+      message: done.message,
+      skipped: true,
+      duration_ms: null,
+    };
   }
   return {
     step,

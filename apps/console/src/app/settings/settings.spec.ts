@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import { HarnessLoader } from '@angular/cdk/testing';
+import { HarnessLoader, manualChangeDetection } from '@angular/cdk/testing';
 import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { ComponentFixture } from '@angular/core/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
@@ -8,8 +8,8 @@ import { MatInputHarness } from '@angular/material/input/testing';
 import { MatProgressBarHarness } from '@angular/material/progress-bar/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatTableHarness } from '@angular/material/table/testing';
-import { Member, Role, Tenant } from '@cost-optimizer/dto';
-import { IDS, errorBody, http, provideTestApp, withSession } from '../../testing/test-providers';
+import { Connection, Member, Role, Tenant } from '@cost-optimizer/dto';
+import { IDS, connection, errorBody, http, provideTestApp, withSession } from '../../testing/test-providers';
 import { Session } from '../core/auth/session';
 import { Settings } from './settings';
 
@@ -38,7 +38,7 @@ describe('Settings', () => {
   let loader: HarnessLoader;
   let root: HarnessLoader;
 
-  async function open(role: Role, members: Member[] = [ada, grace]) {
+  async function open(role: Role, members: Member[] = [ada, grace], aws: Connection = connection()) {
     localStorage.clear();
     TestBed.configureTestingModule({ providers: provideTestApp() });
     withSession({ role });
@@ -47,9 +47,10 @@ describe('Settings', () => {
     root = TestbedHarnessEnvironment.documentRootLoader(fixture);
     TestBed.tick();
     // Loading states (harnesses would wait for the pending requests, so look at the DOM directly).
-    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(2);
+    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(3);
     http().expectOne('/api/tenants/current').flush(tenant);
     http().expectOne('/api/tenants/current/members').flush({ items: members });
+    http().expectOne('/api/tenants/connection').flush(aws);
     await fixture.whenStable();
   }
 
@@ -229,5 +230,122 @@ describe('Settings', () => {
       });
     await expectMembersReload([ada, grace]);
     expect(memberError()).toContain('at least one owner');
+  });
+
+  describe('AWS connection', () => {
+    const connected = connection({
+      status: 'connected',
+      settings: {
+        aws_role_arn: 'arn:aws:iam::123456789012:role/CostOptimizerAccess',
+        region: 'eu-west-1',
+        athena_db: 'cur_db',
+        athena_table: 'cur_table',
+        athena_workgroup: 'primary',
+        athena_results_prefix: 'athena-results/',
+      },
+      cur_format: 'cur2',
+      data_through: '2026-11-22',
+      last_verified_at: '2026-11-24T10:00:00.000Z',
+    });
+    const awsText = () =>
+      (fixture.nativeElement as HTMLElement)
+        .querySelector('[data-testid=settings-aws-status]')
+        ?.textContent?.replace(/\s+/g, ' ')
+        .trim();
+    const el = () => fixture.nativeElement as HTMLElement;
+
+    it('says when nothing is connected, with a link to connect', async () => {
+      await open('owner', [ada], connection());
+      expect(awsText()).toContain('Not connected');
+      expect(el().querySelector('[data-testid=settings-aws-connect]')?.getAttribute('href')).toBe(
+        '/connect-aws',
+      );
+      expect(el().querySelector('[data-testid=settings-aws-reverify]')).toBeNull();
+    });
+
+    it('shows a working connection: account, role, region, format, data through', async () => {
+      await open('viewer', [ada], connected);
+      expect(awsText()).toContain('AWS Connected');
+      const card = el().textContent ?? '';
+      expect(el().querySelector('[data-testid=settings-aws-account]')?.textContent).toBe('123456789012');
+      expect(card).toContain('arn:aws:iam::123456789012:role/CostOptimizerAccess');
+      expect(card).toContain('eu-west-1');
+      expect(card).toContain('CUR 2.0');
+      expect(card).toContain('Nov 22, 2026');
+      // Viewers only read.
+      expect(el().querySelector('[data-testid=settings-aws-reverify]')).toBeNull();
+      expect(el().querySelector('[data-testid=settings-aws-disconnect]')).toBeNull();
+    });
+
+    it('shows the problem of a failed connection', async () => {
+      await open(
+        'owner',
+        [ada],
+        connection({
+          status: 'error',
+          last_error: {
+            code: 'ATHENA_WORKGROUP_NOT_FOUND',
+            message: 'Workgroup analytics does not exist',
+            step: 'workgroup',
+            hints: [],
+            aws_error: null,
+            at: '2026-11-24T10:00:00.000Z',
+          },
+        }),
+      );
+      expect(awsText()).toContain('Connection problem');
+      expect(
+        el().querySelector('[data-testid=settings-aws-problem]')?.textContent?.replace(/\s+/g, ' ').trim(),
+      ).toBe('Failed at: Find the Athena workgroup Workgroup analytics does not exist');
+    });
+
+    it("re-verifies and shows a failure with AWS's text", async () => {
+      await open('owner', [ada], connected);
+      await manualChangeDetection(() => button('settings-aws-reverify').then((b) => b.click()));
+      const req = http().expectOne('/api/tenants/connection/verify');
+      expect(req.request.method).toBe('POST');
+      req.flush(
+        errorBody('ATHENA_QUERY_FAILED', 'The query failed', {
+          step: 'data',
+          hints: ['Check the results bucket'],
+          aws_error: 'HIVE_BAD_DATA: wrong type',
+          steps: [],
+        }),
+        { status: 422, statusText: 'Unprocessable Entity' },
+      );
+      TestBed.tick();
+      http().expectOne('/api/tenants/connection').flush(connected);
+      await fixture.whenStable();
+      expect(el().querySelector('[data-testid=connect-error-aws]')?.textContent).toBe(
+        'HIVE_BAD_DATA: wrong type',
+      );
+      expect(el().querySelector('[data-testid=connect-step-data]')?.getAttribute('data-status')).toBe(
+        'failed',
+      );
+    });
+
+    it('disconnects only after confirmation', async () => {
+      await open('admin', [ada], connected);
+      await (await button('settings-aws-disconnect')).click();
+      let dialog = await root.getHarness(MatDialogHarness);
+      expect(await dialog.getTitleText()).toBe('Disconnect AWS?');
+      await (await dialog.getHarness(MatButtonHarness.with({ text: 'Cancel' }))).click();
+      await fixture.whenStable();
+      http().expectNone('/api/tenants/connection');
+
+      await (await button('settings-aws-disconnect')).click();
+      dialog = await root.getHarness(MatDialogHarness);
+      await manualChangeDetection(async () =>
+        (await dialog.getHarness(MatButtonHarness.with({ text: 'Disconnect' }))).click(),
+      );
+      TestBed.tick();
+      const req = http().expectOne('/api/tenants/connection');
+      expect(req.request.method).toBe('DELETE');
+      req.flush(null, { status: 204, statusText: 'No Content' });
+      TestBed.tick();
+      http().expectOne('/api/tenants/connection').flush(connection());
+      await fixture.whenStable();
+      expect(awsText()).toContain('Not connected');
+    });
   });
 });

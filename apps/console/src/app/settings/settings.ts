@@ -5,12 +5,20 @@ import { MatDialog } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { AddMemberRequest, Member, MemberList, Tenant } from '@cost-optimizer/dto';
+import { AddMemberRequest, Connection, Member, MemberList, Tenant } from '@cost-optimizer/dto';
 import { filter, switchMap } from 'rxjs';
 import { Session } from '../core/auth/session';
 import { describeError, errorCode } from '../core/http/api-error';
+import {
+  VerifyFailure,
+  connectionUrls,
+  explainConnectError,
+  silent,
+  verifyFailure,
+} from '../connect-aws/connection-api';
 import { ConfirmDialog, ConfirmDialogData } from '../shared/confirm-dialog';
 import { AddMemberForm } from './add-member-form';
+import { AwsStatusCard } from './aws-status-card';
 import { MemberTable, RoleChange } from './member-table';
 import { TenantNameForm } from './tenant-name-form';
 
@@ -33,7 +41,15 @@ export function explainMemberError(err: unknown): string {
 /** Settings page container: loads the tenant and its members and performs every change. */
 @Component({
   selector: 'app-settings',
-  imports: [AddMemberForm, MatCardModule, MatIconModule, MatProgressBarModule, MemberTable, TenantNameForm],
+  imports: [
+    AddMemberForm,
+    AwsStatusCard,
+    MatCardModule,
+    MatIconModule,
+    MatProgressBarModule,
+    MemberTable,
+    TenantNameForm,
+  ],
   templateUrl: './settings.html',
   styleUrl: './settings.scss',
 })
@@ -55,6 +71,13 @@ export class Settings {
   protected readonly memberBusy = signal(false);
   protected readonly memberError = signal<string | null>(null);
   protected readonly added = signal(0);
+
+  private readonly awsUrls = connectionUrls();
+  protected readonly connection = httpResource<Connection>(() => this.awsUrls.connection);
+  protected readonly awsBusy = signal(false);
+  protected readonly awsVerified = signal<Connection | null>(null);
+  protected readonly awsFailure = signal<VerifyFailure | null>(null);
+  protected readonly awsError = signal<string | null>(null);
 
   protected rename(name: string): void {
     this.savingName.set(true);
@@ -108,6 +131,62 @@ export class Settings {
         next: () => this.finishMemberChange(`${member.email} removed`),
         error: (err: unknown) => this.failMemberChange(err),
       });
+  }
+
+  protected reverifyAws(): void {
+    this.startAwsChange();
+    this.http.post<Connection>(this.awsUrls.verify, null, silent()).subscribe({
+      next: (connection) => {
+        this.awsBusy.set(false);
+        this.connection.set(connection);
+        this.awsVerified.set(connection);
+        this.snackBar.open('AWS connection verified', undefined, { duration: 3000 });
+      },
+      error: (err: unknown) => {
+        this.awsBusy.set(false);
+        const failure = verifyFailure(err);
+        if (failure) this.awsFailure.set(failure);
+        else this.awsError.set(explainConnectError(err));
+        this.connection.reload();
+      },
+    });
+  }
+
+  protected confirmDisconnect(): void {
+    const data: ConfirmDialogData = {
+      title: 'Disconnect AWS?',
+      message:
+        'Cost Optimizer stops reading your Cost and Usage Report. The cost history and anomalies found so far are kept; you can connect again at any time.',
+      confirm: 'Disconnect',
+    };
+    this.dialog
+      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
+      .afterClosed()
+      .pipe(
+        filter((confirmed) => confirmed === true),
+        switchMap(() => {
+          this.startAwsChange();
+          return this.http.delete<void>(this.awsUrls.connection, silent());
+        }),
+      )
+      .subscribe({
+        next: () => {
+          this.awsBusy.set(false);
+          this.snackBar.open('AWS disconnected', undefined, { duration: 3000 });
+          this.connection.reload();
+        },
+        error: (err: unknown) => {
+          this.awsBusy.set(false);
+          this.awsError.set(explainConnectError(err));
+        },
+      });
+  }
+
+  private startAwsChange(): void {
+    this.awsBusy.set(true);
+    this.awsVerified.set(null);
+    this.awsFailure.set(null);
+    this.awsError.set(null);
   }
 
   private startMemberChange(): void {

@@ -6,7 +6,7 @@ import { MatNavListHarness } from '@angular/material/list/testing';
 import { MatMenuHarness } from '@angular/material/menu/testing';
 import { Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
-import { http, me, provideTestApp, signIn } from '../../../testing/test-providers';
+import { connection, http, me, provideTestApp, signIn } from '../../../testing/test-providers';
 import { routes } from '../../app.routes';
 import { TokenStore } from '../auth/token-store';
 
@@ -31,6 +31,9 @@ describe('Shell and routes', () => {
     signIn();
     await harness.navigateByUrl(path);
     http().expectOne('/api/auth/me').flush(me(overrides));
+    // Dashboard and Connect AWS load the AWS connection.
+    TestBed.tick();
+    for (const req of http().match('/api/tenants/connection')) req.flush(connection());
     await harness.fixture.whenStable();
   }
 
@@ -65,9 +68,16 @@ describe('Shell and routes', () => {
     expect(url()).toBe('/dashboard');
   });
 
-  it('says that connecting AWS is the next step', async () => {
+  it('opens the Connect AWS page with the External ID, and links to it from the dashboard', async () => {
     await openSignedIn('/connect-aws');
-    expect(text('coming-soon')).toContain('Connecting your AWS account is the next step');
+    expect(text('connect-external-id')).toBe(connection().external_id);
+    await harness.navigateByUrl('/dashboard');
+    TestBed.tick();
+    for (const req of http().match('/api/tenants/connection')) req.flush(connection());
+    await harness.fixture.whenStable();
+    expect(
+      harness.routeNativeElement?.querySelector('[data-testid=dashboard-connect-aws]')?.getAttribute('href'),
+    ).toBe('/connect-aws');
   });
 
   it('logs out from the user menu: revokes the refresh token, forgets the session, opens /login', async () => {
