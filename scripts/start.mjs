@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from './lib/embedded-pg.mjs';
+import { DEMO, awsConfigured, startDemoAws, trustRole } from './lib/demo-aws.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, '.data');
@@ -59,6 +60,21 @@ if (!args.has('--no-build')) {
     await shutdown(1);
   }
   say(`built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+// No AWS configured: the local AWS endpoint with a generated CUR sample, through the SDK's standard variables.
+let demoAws = null;
+if (!awsConfigured(env) && !args.has('--no-demo')) {
+  demoAws = await startDemoAws({ dataDir, say });
+  cleanups.push(() => demoAws.close());
+  Object.assign(env, {
+    AWS_ENDPOINT_URL: demoAws.url,
+    AWS_ACCESS_KEY_ID: DEMO.platformKey,
+    AWS_SECRET_ACCESS_KEY: DEMO.platformSecret,
+    AWS_REGION: DEMO.region,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+  });
+  say(`no AWS configured: demo AWS endpoint at ${demoAws.url}`);
 }
 
 // The first platform administrator: generated once for the local demo, kept in .data/.
@@ -113,6 +129,8 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 250));
 }
 
+const demo = demoAws ? await seedDemoTenant(url) : null;
+
 process.stdout.write(`
   Cost Optimizer is running at ${url}
 
@@ -121,5 +139,59 @@ process.stdout.write(`
     Health:       ${url}/api/health
     Admin login:  ${env.ADMIN_EMAIL} / ${process.env.ADMIN_PASSWORD ? '(your ADMIN_PASSWORD)' : env.ADMIN_PASSWORD}   (platform administrator)
 
+${
+  demo
+    ? `
+  Demo (no AWS configured: a local AWS endpoint with 120 days of sample CUR data):
+    Demo login:   ${demo.email} / ${demo.password}   (tenant "Demo Company", already connected: ${demo.status})
+    Connect your own signup to the demo account: copy your External ID from Connect AWS, run
+                  npm run demo:trust -- <your External ID>
+                  and paste the values it prints into the form.
+`
+    : ''
+}
   Press Ctrl-C to stop.
 `);
+
+/** The demo tenant: signed up once, connected to the demo AWS account through its own role. */
+async function seedDemoTenant(base) {
+  const email = 'demo@example.com';
+  const password = 'cost-optimizer-demo';
+  const post = (path, body, token) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  try {
+    let res = await post('/api/auth/signup', {
+      email,
+      password,
+      name: 'Demo User',
+      tenant_name: 'Demo Company',
+    });
+    if (res.status === 409) res = await post('/api/auth/login', { email, password });
+    if (!res.ok) throw new Error(`log in as the demo user: ${res.status} ${await res.text()}`);
+    const { access_token: token } = await res.json();
+    const conn = await (
+      await fetch(`${base}/api/tenants/connection`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
+    const roleArn = trustRole(dataDir, demoAws, conn.external_id, 'CostOptimizerDemo');
+    const connected = await post(
+      '/api/tenants/connect',
+      {
+        aws_role_arn: roleArn,
+        external_id: conn.external_id,
+        region: DEMO.region,
+        athena_db: DEMO.database,
+        athena_table: DEMO.table,
+      },
+      token,
+    );
+    const body = await connected.json();
+    return { email, password, status: connected.ok ? body.status : `failed: ${body.code} ${body.message}` };
+  } catch (e) {
+    say(`could not seed the demo tenant: ${e instanceof Error ? e.message : e}`);
+    return { email, password, status: 'not seeded' };
+  }
+}

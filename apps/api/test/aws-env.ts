@@ -47,12 +47,13 @@ export async function awsEnv(
   const files = findParquet(join(dir, 's3'));
   const duck = await (await DuckDBInstance.create(':memory:')).connect();
   const other = join(dir, 's3/cur-data/other');
-  const empty = join(dir, 's3/cur-data/empty/billing_period=2026-01');
+  const partition = (opts.format ?? 'cur2') === 'legacy' ? 'year=2026/month=1' : 'billing_period=2026-01';
+  const empty = join(dir, 's3/cur-data/empty', partition);
   mkdirSync(other, { recursive: true });
   mkdirSync(empty, { recursive: true });
   await duck.run(`COPY (SELECT 1 AS id, 'x' AS name) TO '${join(other, 'data.parquet')}' (FORMAT parquet)`);
   await duck.run(
-    `COPY (SELECT * EXCLUDE (billing_period) FROM read_parquet('${files[0]}', hive_partitioning=true) LIMIT 0) TO '${join(empty, 'data.parquet')}' (FORMAT parquet)`,
+    `COPY (SELECT * FROM read_parquet('${files[0]}', hive_partitioning=false) LIMIT 0) TO '${join(empty, 'data.parquet')}' (FORMAT parquet)`,
   );
   duck.closeSync();
   const configFile = join(dir, 'aws-local.json');

@@ -1,0 +1,78 @@
+// The demo's AWS: a generated CUR sample served by the local AWS endpoint (libs/aws-local), used by `npm start`
+// when no AWS is configured. The sample is generated once per day under .data/aws-local (its dates end yesterday).
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const DEMO = {
+  accountId: '123456789012',
+  region: 'us-east-1',
+  database: 'cost_optimizer_cur_db',
+  table: 'cost_optimizer_cur_table',
+  workgroup: 'primary',
+  platformKey: 'AKIADEMOPLATFORM0001',
+  platformSecret: 'demo-platform-secret',
+};
+
+/** True when the environment configures real AWS credentials or an endpoint. */
+export function awsConfigured(env) {
+  return Boolean(
+    env.AWS_ENDPOINT_URL ||
+    env.AWS_ACCESS_KEY_ID ||
+    env.AWS_PROFILE ||
+    env.AWS_WEB_IDENTITY_TOKEN_FILE ||
+    env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI ||
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ||
+    existsSync(join(homedir(), '.aws', 'credentials')),
+  );
+}
+
+function yesterday() {
+  return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+}
+
+export async function startDemoAws({ dataDir, port = 4566, say }) {
+  const { generateCurSample, startAwsLocal } = await import('@cost-optimizer/aws-local');
+  const root = join(dataDir, 'aws-local');
+  const marker = join(root, '.generated-for');
+  const fresh = existsSync(marker) && readFileSync(marker, 'utf8').trim() === yesterday();
+  if (!fresh) {
+    say('generating the demo CUR sample (120 days, 4 accounts; once a day)...');
+    const t0 = Date.now();
+    rmSync(root, { recursive: true, force: true });
+    const sample = await generateCurSample({
+      out: root,
+      format: 'legacy',
+      days: 120,
+      accounts: 4,
+      seed: 42,
+      externalId: null,
+    });
+    writeFileSync(marker, yesterday());
+    say(`generated ${sample.rows} line items in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  let aws;
+  try {
+    aws = await startAwsLocal({ root, port, host: '127.0.0.1' });
+  } catch {
+    aws = await startAwsLocal({ root, port: 0, host: '127.0.0.1' });
+  }
+  // Roles the demo tenant and `npm run demo:trust` created survive restarts.
+  const trustFile = join(dataDir, 'demo-trust.json');
+  const trusted = existsSync(trustFile) ? JSON.parse(readFileSync(trustFile, 'utf8')) : [];
+  for (const r of trusted)
+    aws.setRole(DEMO.accountId, r.role, { external_id: r.external_id, trusted: ['*'] });
+  writeFileSync(join(dataDir, 'aws-local.url'), aws.url);
+  return aws;
+}
+
+/** Simulates deploying our CloudFormation stack with this External ID: a role that requires it. */
+export function trustRole(dataDir, aws, externalId, role) {
+  const trustFile = join(dataDir, 'demo-trust.json');
+  const trusted = existsSync(trustFile) ? JSON.parse(readFileSync(trustFile, 'utf8')) : [];
+  const kept = trusted.filter((r) => r.role !== role);
+  kept.push({ role, external_id: externalId });
+  writeFileSync(trustFile, JSON.stringify(kept, null, 2));
+  aws?.setRole(DEMO.accountId, role, { external_id: externalId, trusted: ['*'] });
+  return `arn:aws:iam::${DEMO.accountId}:role/${role}`;
+}
