@@ -1,5 +1,5 @@
 /**
- * Evaluation report: `npx tsx libs/anomaly-engine/eval/run.ts [--cost N] [--metric N]`.
+ * Evaluation report: `npx tsx libs/anomaly-engine/eval/run.ts [--cost N] [--metric N] [--cost-seed S] [--metric-seed S]`.
  * Labelled synthetic daily cost series and metric streams; event-level precision, recall, F1, detection
  * delay and false alerts per series-month; engine at its DEFAULT settings vs classic baselines (whose
  * thresholds are tuned on this very set, which flatters them).
@@ -82,14 +82,15 @@ function main(): void {
   const nCost = arg('cost', 1000);
   const nMetric = arg('metric', 150);
   const t0 = Date.now();
-  const cost = costDataset(nCost, 120, 42);
+  const costSeed = arg('cost-seed', 42);
+  const cost = costDataset(nCost, 120, costSeed);
   const lines: string[] = [];
   const log = (s: string): void => {
     lines.push(s);
     console.log(s);
   };
   const nEvents = cost.reduce((a, s) => a + s.events.length, 0);
-  log(`## Daily cost: ${nCost} series x 120 days, ${nEvents} labelled events (seed 42)`);
+  log(`## Daily cost: ${nCost} series x 120 days, ${nEvents} labelled events (seed ${costSeed})`);
   log('');
   log('| detector | precision | recall | F1 | delay (days) | false alerts / series-month |');
   log('|---|---|---|---|---|---|');
@@ -128,11 +129,12 @@ function main(): void {
       `(one-sided 'up' scores, so the nominal rates are half of 10 %, 1 %, 0.1 %).`,
   );
 
-  const metric = metricDataset(nMetric, 3000, 7);
+  const metricSeed = arg('metric-seed', 7);
+  const metric = metricDataset(nMetric, 3000, metricSeed);
   const mEvents = metric.reduce((a, s) => a + s.events.length, 0);
   log('');
   log(
-    `## Metric streams: ${nMetric} streams x 3000 points (1-5 min, gaps), ${mEvents} labelled events (seed 7)`,
+    `## Metric streams: ${nMetric} streams x 3000 points (1-5 min, gaps), ${mEvents} labelled events (seed ${metricSeed})`,
   );
   log('');
   log('| detector | precision | recall | F1 | delay (points) | false alerts / series-month |');

@@ -28,6 +28,8 @@ export interface MetricDetectorOptions {
   readonly tailMemory: number;
   /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 20). */
   readonly tailPrior: number;
+  /** Points with tail probability <= this extend a run whose joint probability is scored (default 0.003). */
+  readonly runP: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
@@ -45,6 +47,7 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   absoluteSigmaFloor: 1e-9,
   tailMemory: 5000,
   tailPrior: 20,
+  runP: 0.003,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -80,7 +83,7 @@ export interface MetricDetectorState {
   tailShareAboveU: number;
   tailXi: number;
   tailBeta: number;
-  /** Log of the joint tail probability of the current run of same-sign unusual points (p <= 0.01). */
+  /** Log of the joint tail probability of the current run of same-sign unusual points (p <= runP). */
   runLogP: number;
   runPSign: number;
 }
@@ -317,11 +320,11 @@ export class MetricDetector {
     const p1 = this.tail(absZ);
     // A run of consecutive unusual points in one direction is jointly less likely than any one of them.
     const sign = Math.sign(z);
-    const runLogP = p1 <= 0.01 && sign === s.runPSign ? s.runLogP + Math.log(p1) : Math.log(p1);
+    const runLogP = p1 <= o.runP && sign === s.runPSign ? s.runLogP + Math.log(p1) : Math.log(p1);
     const p = Math.min(p1, Math.exp(runLogP));
     if (!warm) {
-      s.runLogP = p1 <= 0.01 ? runLogP : 0;
-      s.runPSign = p1 <= 0.01 ? sign : 0;
+      s.runLogP = p1 <= o.runP ? runLogP : 0;
+      s.runPSign = p1 <= o.runP ? sign : 0;
     }
     const score = inDirection ? clamp(1 - p, 0, 1) : 0;
     const extreme = !warm && 1 - p >= o.threshold; // in either direction
