@@ -107,6 +107,36 @@ describe('anomaly CLI', () => {
     expect(readFileSync(join(dir, 'out', 'team-a', 'y.csv'), 'utf8')).toBe(first);
   });
 
+  it('accepts --direction and --threshold overrides (the defaults stay the production decision)', () => {
+    const points = dailySeries({ days: 100, multiply: (i) => (i === 70 ? 3 : i === 80 ? 0.1 : 1) });
+    writeFileSync(
+      join(dir, 'in.csv'),
+      ['timestamp,value', ...points.map((p) => `${String(p.date)},${String(p.value)}`)].join('\n'),
+    );
+    const flagged = (extra: string[]): number[] => {
+      const args = [
+        'score',
+        '--kind',
+        'cost',
+        '--input',
+        join(dir, 'in.csv'),
+        '--output',
+        join(dir, 'o.csv'),
+        ...extra,
+      ];
+      expect(runCli(args, quiet, quiet)).toBe(0);
+      return parseOut(readFileSync(join(dir, 'o.csv'), 'utf8'))
+        .slice(1)
+        .flatMap((row, i) => (row[3] === '1' ? [i] : []));
+    };
+    expect(flagged([])).toEqual([70]);
+    expect(flagged(['--direction', 'both'])).toEqual([70, 80]);
+    expect(flagged(['--direction=down'])).toEqual([80]);
+    expect(
+      runCli(['score', '--kind', 'cost', '--input', 'a', '--output', 'b', '--threshold', '2'], quiet, quiet),
+    ).toBe(2);
+  });
+
   it('fails with a clear message and a non-zero exit on bad input or usage', () => {
     writeFileSync(join(dir, 'bad.csv'), 'timestamp,value\n2025-01-01,12\n2025-01-02,twelve\n');
     const errors: string[] = [];
