@@ -33,7 +33,7 @@ export class TenantsController {
   @Patch()
   @Roles('owner', 'admin')
   @ApiContract({
-    summary: 'Rename the tenant (owner/admin)',
+    summary: 'Rename the tenant or choose its default cost measure (owner/admin)',
     body: UpdateTenantRequestSchema,
     response: TenantSchema,
     errors: [400, 403],
@@ -42,7 +42,7 @@ export class TenantsController {
     @CurrentUser() u: AuthUser,
     @Body(new ZodPipe(UpdateTenantRequestSchema)) body: UpdateTenantRequest,
   ) {
-    return this.tenants.rename(u.tenantId, body.name);
+    return this.tenants.update(u.tenantId, body);
   }
 
   @Get('members')

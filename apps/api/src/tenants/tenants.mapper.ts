@@ -3,10 +3,11 @@ import type { Membership, Tenant } from './tenant.entity';
 
 type TenantRow = Pick<Tenant, 'id' | 'name' | 'created_at'>;
 
-export const toTenantDto = (t: TenantRow): TenantDto => ({
+export const toTenantDto = (t: Tenant): TenantDto => ({
   id: t.id,
   name: t.name,
   created_at: t.created_at.toISOString(),
+  default_measure: t.default_measure,
 });
 
 export const toMemberDto = (m: Membership): Member => ({
@@ -18,7 +19,9 @@ export const toMemberDto = (m: Membership): Member => ({
 });
 
 export const toAdminTenantDto = (t: TenantRow, memberCount: number, ownerEmails: string[]): AdminTenant => ({
-  ...toTenantDto(t),
+  id: t.id,
+  name: t.name,
+  created_at: t.created_at.toISOString(),
   member_count: memberCount,
   owner_emails: ownerEmails,
 });

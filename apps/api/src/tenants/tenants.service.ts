@@ -9,6 +9,7 @@ import type {
   MemberList,
   Role,
   Tenant,
+  UpdateTenantRequest,
 } from '@cost-optimizer/dto';
 import type { AuthUser } from '../common/auth-user';
 import { AppError, forbidden, notFound } from '../common/errors';
@@ -29,11 +30,12 @@ export class TenantsService {
     return toTenantDto(t);
   }
 
-  async rename(tenantId: string, name: string): Promise<Tenant> {
+  async update(tenantId: string, body: UpdateTenantRequest): Promise<Tenant> {
     const em = this.em.fork();
     const t = await this.repo.findTenant(em, tenantId);
     if (!t) throw notFound('Tenant');
-    t.name = name;
+    if (body.name !== undefined) t.name = body.name;
+    if (body.default_measure !== undefined) t.default_measure = body.default_measure;
     await em.flush();
     return toTenantDto(t);
   }

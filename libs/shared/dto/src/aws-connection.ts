@@ -71,12 +71,10 @@ export const ConnectAwsSchema = z
       .regex(/^[A-Za-z0-9._-]{1,128}$/, { message: 'Must be a workgroup name (letters, digits, . _ -)' })
       .default('primary')
       .meta({ description: 'Athena workgroup to run queries in (default primary)', example: 'primary' }),
-    cur_bucket: bucket
-      .optional()
-      .meta({
-        description: 'S3 bucket the CUR is delivered to (informational, scoped in the stack)',
-        example: 'my-cur-bucket',
-      }),
+    cur_bucket: bucket.optional().meta({
+      description: 'S3 bucket the CUR is delivered to (informational, scoped in the stack)',
+      example: 'my-cur-bucket',
+    }),
     cur_prefix: prefix
       .optional()
       .meta({ description: 'Key prefix of the CUR in that bucket', example: 'cur/report/' }),
@@ -124,13 +122,10 @@ export const ConnectionErrorSchema = z
     message: z.string().meta({ example: 'Cannot AssumeRole' }),
     step: VerifyStepNameSchema,
     hints: z.array(z.string()),
-    aws_error: z
-      .string()
-      .nullable()
-      .meta({
-        description: "AWS's own error text, verbatim",
-        example: 'AccessDenied: User: ... is not authorized to perform: sts:AssumeRole',
-      }),
+    aws_error: z.string().nullable().meta({
+      description: "AWS's own error text, verbatim",
+      example: 'AccessDenied: User: ... is not authorized to perform: sts:AssumeRole',
+    }),
     at: z.iso.datetime(),
   })
   .meta({ id: 'ConnectionError' });
@@ -173,13 +168,10 @@ export const ConnectionSchema = z
       .meta({ description: 'Latest usage day found in the CUR at the last check' }),
     last_error: ConnectionErrorSchema.nullable(),
     steps: z.array(VerifyStepSchema).meta({ description: 'The last verification, step by step' }),
-    in_progress: z
-      .array(VerifyStepSchema)
-      .nullable()
-      .meta({
-        description:
-          'While a verification runs: the steps finished so far (poll to show progress); otherwise null',
-      }),
+    in_progress: z.array(VerifyStepSchema).nullable().meta({
+      description:
+        'While a verification runs: the steps finished so far (poll to show progress); otherwise null',
+    }),
   })
   .meta({ id: 'Connection' });
 export type Connection = z.infer<typeof ConnectionSchema>;

@@ -2,3 +2,4 @@ export * from './common';
 export * from './auth';
 export * from './tenants';
 export * from './aws-connection';
+export * from './costs';

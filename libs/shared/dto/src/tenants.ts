@@ -1,18 +1,29 @@
 import { z } from 'zod';
 import { RoleSchema } from './auth';
 import { PageQuerySchema, pageOf } from './common';
+import { MeasureSchema } from './costs';
 
 export const TenantSchema = z
   .object({
     id: z.uuid(),
     name: z.string().meta({ example: 'Analytical Engines Ltd' }),
     created_at: z.iso.datetime().meta({ example: '2026-11-24T10:00:00.000Z' }),
+    default_measure: MeasureSchema.meta({
+      description: 'The cost measure the dashboard and anomaly monitors use by default',
+    }),
   })
   .meta({ id: 'Tenant' });
 export type Tenant = z.infer<typeof TenantSchema>;
 
 export const UpdateTenantRequestSchema = z
-  .object({ name: z.string().trim().min(1).max(120).meta({ example: 'Analytical Engines Ltd' }) })
+  .object({
+    name: z.string().trim().min(1).max(120).optional().meta({ example: 'Analytical Engines Ltd' }),
+    default_measure: MeasureSchema.optional(),
+  })
+  .refine((b) => b.name !== undefined || b.default_measure !== undefined, {
+    message: 'Give name and/or default_measure',
+    path: ['name'],
+  })
   .meta({ id: 'UpdateTenantRequest' });
 export type UpdateTenantRequest = z.infer<typeof UpdateTenantRequestSchema>;
 

@@ -1,3 +1,4 @@
+import { Migration20261124222553TenantDefaultMeasure } from './Migration20261124222553_tenant_default_measure';
 import { Migration20261124220417AwsConnection } from './Migration20261124220417_aws_connection';
 import { Migration20261124000000Init } from './Migration20261124000000_init';
 
@@ -5,4 +6,8 @@ import { Migration20261124000000Init } from './Migration20261124000000_init';
 export const MIGRATIONS = [
   { name: 'Migration20261124000000_init', class: Migration20261124000000Init },
   { name: 'Migration20261124220417_aws_connection', class: Migration20261124220417AwsConnection },
+  {
+    name: 'Migration20261124222553_tenant_default_measure',
+    class: Migration20261124222553TenantDefaultMeasure,
+  },
 ];
