@@ -8,6 +8,8 @@ import { JwtAuthGuard, RolesGuard } from './common/guards';
 import { AuthModule } from './auth/auth.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { AwsConnectionModule } from './aws-connection/aws-connection.module';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CurModule } from './cur/cur.module';
 import { HealthController } from './health/health.controller';
 
 @Module({})
@@ -24,6 +26,8 @@ export class AppModule {
         AuthModule,
         TenantsModule,
         AwsConnectionModule,
+        ScheduleModule.forRoot(),
+        CurModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -57,6 +57,17 @@ const EnvSchema = z.object({
     .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
     .default('false'),
   ATHENA_QUERY_TIMEOUT_SECONDS: int(5, 3600).default(300),
+  CUR_BACKFILL_MONTHS: int(1, 24).default(3),
+  CUR_NIGHTLY_MONTHS: int(1, 12).default(2),
+  CUR_SYNC_CRON: z
+    .string()
+    .regex(/^(\S+\s+){4,5}\S+$/, { message: "must be a cron expression such as '0 2 * * *'" })
+    .default('0 2 * * *'),
+  CUR_SYNC_CONCURRENCY: int(1, 100).default(4),
+  CUR_SYNC_MAX_ATTEMPTS: int(1, 10).default(3),
+  CUR_SYNC_RETRY_DELAY_SECONDS: int(0, 86400).default(300),
+  CUR_SYNC_STALE_SECONDS: int(1, 3600).default(60),
+  CUR_WORKER_POLL_MS: int(100, 600000).default(2000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -87,6 +98,16 @@ export interface AppConfig {
     maxAttempts: number;
     s3ForcePathStyle: boolean;
     athenaQueryTimeoutMs: number;
+  };
+  cur: {
+    backfillMonths: number;
+    nightlyMonths: number;
+    cron: string;
+    concurrency: number;
+    maxAttempts: number;
+    retryDelaySeconds: number;
+    staleSeconds: number;
+    pollMs: number;
   };
 }
 
@@ -169,6 +190,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAttempts: e.AWS_MAX_ATTEMPTS,
       s3ForcePathStyle: e.AWS_S3_FORCE_PATH_STYLE === 'true',
       athenaQueryTimeoutMs: e.ATHENA_QUERY_TIMEOUT_SECONDS * 1000,
+    },
+    cur: {
+      backfillMonths: e.CUR_BACKFILL_MONTHS,
+      nightlyMonths: e.CUR_NIGHTLY_MONTHS,
+      cron: e.CUR_SYNC_CRON,
+      concurrency: e.CUR_SYNC_CONCURRENCY,
+      maxAttempts: e.CUR_SYNC_MAX_ATTEMPTS,
+      retryDelaySeconds: e.CUR_SYNC_RETRY_DELAY_SECONDS,
+      staleSeconds: e.CUR_SYNC_STALE_SECONDS,
+      pollMs: e.CUR_WORKER_POLL_MS,
     },
   };
 }

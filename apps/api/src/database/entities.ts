@@ -1,4 +1,5 @@
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
+import { SyncRunSchema } from '../cur/sync-run.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
 import { RefreshTokenSchema } from '../auth/refresh-token.entity';
 import { MembershipSchema, TenantSchema, UserSchema } from '../tenants/tenant.entity';
@@ -11,4 +12,5 @@ export const ENTITIES = [
   RefreshTokenSchema,
   RateLimitBucketSchema,
   AwsConnectionSchema,
+  SyncRunSchema,
 ];

@@ -1,3 +1,4 @@
+import { Migration20261124223051CurSync } from './Migration20261124223051_cur_sync';
 import { Migration20261124222553TenantDefaultMeasure } from './Migration20261124222553_tenant_default_measure';
 import { Migration20261124220417AwsConnection } from './Migration20261124220417_aws_connection';
 import { Migration20261124000000Init } from './Migration20261124000000_init';
@@ -10,4 +11,5 @@ export const MIGRATIONS = [
     name: 'Migration20261124222553_tenant_default_measure',
     class: Migration20261124222553TenantDefaultMeasure,
   },
+  { name: 'Migration20261124223051_cur_sync', class: Migration20261124223051CurSync },
 ];

@@ -1,0 +1,94 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Pool, type PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { AGGREGATE_COLUMNS } from './cur-sql';
+import { monthRange } from './cur-sql';
+
+/** Columns of cost_daily after tenant_id, in AGGREGATE_COLUMNS order (the Athena query's order). */
+const COPY_COLUMNS = ['tenant_id', ...AGGREGATE_COLUMNS];
+
+/** Escapes one value for COPY ... FORMAT text. */
+function copyValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+const NUMERIC_FROM = AGGREGATE_COLUMNS.indexOf('unblended');
+
+/**
+ * The daily cost table (`cost_daily`), written only by bulk loads. A (tenant, month) slice is replaced in one
+ * transaction: DELETE + COPY, committed together, so readers see the old month or the new one, never a mix, and
+ * a load that dies midway leaves the old month in place.
+ */
+@Injectable()
+export class CostStore implements OnModuleDestroy {
+  readonly pool: Pool;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.pool = new Pool({
+      connectionString: config.databaseUrl,
+      max: Math.max(2, Math.ceil(config.databasePoolMax / 2)),
+    });
+    this.pool.on('error', () => undefined); // a dropped idle connection is replaced on the next checkout
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Replaces the tenant's month with the given aggregate rows (AGGREGATE_COLUMNS order). Returns rows written. */
+  async replaceMonth(tenantId: string, month: string, rows: AsyncIterable<string[]>): Promise<number> {
+    const { start, end } = monthRange(month);
+    const client = await this.pool.connect();
+    let count = 0;
+    try {
+      await client.query('begin');
+      await client.query(
+        'delete from cost_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
+        [tenantId, start, end],
+      );
+      const sink = client.query(copyFrom(`copy cost_daily (${COPY_COLUMNS.join(', ')}) from stdin`));
+      async function* lines() {
+        let batch = '';
+        for await (const r of rows) {
+          if (r.length !== AGGREGATE_COLUMNS.length)
+            throw new Error(`Expected ${AGGREGATE_COLUMNS.length} columns, got ${r.length}`);
+          const date = r[0]!;
+          if (date < start || date >= end) throw new Error(`Row dated ${date} is outside ${month}`);
+          const values = r.map((v, i) => (i >= NUMERIC_FROM && v === '' ? '0' : copyValue(v)));
+          batch += `${tenantId}\t${values.join('\t')}\n`;
+          count++;
+          if (batch.length > 256 * 1024) {
+            yield batch;
+            batch = '';
+          }
+        }
+        if (batch) yield batch;
+      }
+      await pipeline(Readable.from(lines()), sink);
+      await client.query('commit');
+      return count;
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const res = await this.pool.query(sql, params);
+    return res.rows as T[];
+  }
+
+  async withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      return await fn(c);
+    } finally {
+      c.release();
+    }
+  }
+}

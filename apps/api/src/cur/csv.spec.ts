@@ -1,0 +1,44 @@
+import { parseCsv } from './csv';
+
+async function all(chunks: string[]): Promise<string[][]> {
+  const out: string[][] = [];
+  async function* gen() {
+    for (const c of chunks) yield c;
+  }
+  for await (const r of parseCsv(gen())) out.push(r);
+  return out;
+}
+
+describe('parseCsv', () => {
+  it('parses Athena output: quoted values, doubled quotes, commas and empty values', async () => {
+    const text =
+      '"usage_date","service","cost"\n"2026-11-01","Amazon ""EC2"", compute","1.5E7"\n"2026-11-02","","0.1"\n';
+    expect(await all([text])).toEqual([
+      ['usage_date', 'service', 'cost'],
+      ['2026-11-01', 'Amazon "EC2", compute', '1.5E7'],
+      ['2026-11-02', '', '0.1'],
+    ]);
+  });
+
+  it('gives the same records whatever the chunk boundaries', async () => {
+    const text = '"a","b ""x"" c"\r\n"1","2"\r\n"3",""\r\n';
+    const whole = await all([text]);
+    for (let size = 1; size < 7; size++) {
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+      expect(await all(chunks)).toEqual(whole);
+    }
+    expect(whole).toEqual([
+      ['a', 'b "x" c'],
+      ['1', '2'],
+      ['3', ''],
+    ]);
+  });
+
+  it('keeps a last record without a trailing newline', async () => {
+    expect(await all(['"a","b"\n"1","2"'])).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+  });
+});

@@ -1,0 +1,395 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetPartitionsCommand } from '@aws-sdk/client-glue';
+import type { SyncRun as SyncRunDto, SyncRunPage } from '@cost-optimizer/dto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { AppError, notFound } from '../common/errors';
+import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws/athena-runner';
+import { AwsClients, awsErrorText, type RoleCredentials } from '../aws/aws-clients';
+import { AwsConnectionSchema, type AwsConnection } from '../aws-connection/aws-connection.entity';
+import { CostStore } from './cost-store';
+import { parseCsv } from './csv';
+import { AGGREGATE_COLUMNS, buildMonthQuery, type CurTable } from './cur-sql';
+import { SyncRunSchema, type SyncError, type SyncRun } from './sync-run.entity';
+
+export class SyncFailure extends Error {
+  constructor(readonly error: SyncError) {
+    super(error.message);
+  }
+}
+
+/** The last n billing months, oldest first, ending with the current (UTC) month. */
+export function lastMonths(n: number, now = new Date()): string[] {
+  const out: string[] = [];
+  for (let i = n - 1; i >= 0; i--) {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1));
+    out.push(d.toISOString().slice(0, 7));
+  }
+  return out;
+}
+
+export function toSyncRunDto(r: SyncRun): SyncRunDto {
+  return {
+    id: r.id,
+    status: r.status,
+    trigger: r.trigger,
+    months: r.months,
+    progress: r.progress,
+    rows_loaded: r.rows_loaded,
+    bytes_scanned: Number(r.bytes_scanned),
+    athena_ms: r.athena_ms,
+    load_ms: r.load_ms,
+    attempt: r.attempt,
+    error: r.error ?? null,
+    created_at: r.created_at.toISOString(),
+    started_at: r.started_at ? r.started_at.toISOString() : null,
+    finished_at: r.finished_at ? r.finished_at.toISOString() : null,
+  };
+}
+
+const ACTIVE = new Set(['connected', 'pending_data']);
+
+@Injectable()
+export class CurSyncService {
+  private readonly logger = new Logger('CurSync');
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly store: CostStore,
+    private readonly aws: AwsClients,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Queues a sync. At most one queued/running run per tenant (a partial unique index): a second request gets
+   * 409 with the active run's id. A nightly run carries a schedule key, so replicas enqueue it once.
+   */
+  async enqueue(
+    tenantId: string,
+    trigger: SyncRun['trigger'],
+    months: number,
+    scheduleKey: string | null = null,
+  ): Promise<{ run_id: string; created: boolean }> {
+    const em = this.em.fork();
+    const conn = await em.findOne(AwsConnectionSchema, { tenant: tenantId });
+    if (!conn || !ACTIVE.has(conn.status)) {
+      throw new AppError(
+        422,
+        'NOT_CONNECTED',
+        'Connect an AWS account first: the sync reads your CUR through it',
+      );
+    }
+    const list = lastMonths(months);
+    const inserted: { id: string }[] = await em.getConnection().execute(
+      `insert into sync_run (id, tenant_id, status, trigger, months, schedule_key, progress, rows_loaded, bytes_scanned,
+                             athena_ms, load_ms, attempt, created_at)
+       values (gen_random_uuid(), ?, 'queued', ?, ?, ?, ?, 0, 0, 0, 0, 1, now())
+       on conflict do nothing returning id`,
+      [
+        tenantId,
+        trigger,
+        JSON.stringify(list),
+        scheduleKey,
+        JSON.stringify({ phase: 'queued', months_done: 0, months_total: list.length }),
+      ],
+    );
+    if (inserted[0]) {
+      this.logger.log({
+        msg: 'sync queued',
+        tenant_id: tenantId,
+        run_id: inserted[0].id,
+        trigger,
+        months: list,
+      });
+      return { run_id: inserted[0].id, created: true };
+    }
+    const active = await em.findOne(SyncRunSchema, {
+      tenant: tenantId,
+      status: { $in: ['queued', 'running'] },
+    });
+    if (active) {
+      if (scheduleKey) return { run_id: active.id, created: false };
+      throw new AppError(409, 'CONFLICT', 'A sync is already queued or running for this tenant', {
+        run_id: active.id,
+      });
+    }
+    const same = scheduleKey ? await em.findOne(SyncRunSchema, { schedule_key: scheduleKey }) : null;
+    if (same) return { run_id: same.id, created: false };
+    throw new AppError(409, 'CONFLICT', 'Could not queue the sync; try again');
+  }
+
+  async list(tenantId: string, page: number, pageSize: number): Promise<SyncRunPage> {
+    const em = this.em.fork();
+    const [rows, total] = await em.findAndCount(
+      SyncRunSchema,
+      { tenant: tenantId },
+      { orderBy: { created_at: 'desc', id: 'desc' }, limit: pageSize, offset: (page - 1) * pageSize },
+    );
+    return { items: rows.map(toSyncRunDto), total, page, page_size: pageSize };
+  }
+
+  async get(tenantId: string, runId: string): Promise<SyncRunDto> {
+    const run = await this.em.fork().findOne(SyncRunSchema, { id: runId, tenant: tenantId });
+    if (!run) throw notFound('Sync run');
+    return toSyncRunDto(run);
+  }
+
+  async latest(tenantId: string): Promise<SyncRunDto | null> {
+    const run = await this.em
+      .fork()
+      .findOne(SyncRunSchema, { tenant: tenantId }, { orderBy: { created_at: 'desc' } });
+    return run ? toSyncRunDto(run) : null;
+  }
+
+  async hasSucceeded(tenantId: string): Promise<boolean> {
+    return (await this.em.fork().count(SyncRunSchema, { tenant: tenantId, status: 'succeeded' })) > 0;
+  }
+
+  /**
+   * Runs one claimed sync: AssumeRole (refreshed before expiry), one Athena query per month, results streamed
+   * from the CSV Athena wrote (paged only for managed-results workgroups), each month replaced atomically.
+   * `owned()` is false once the run was taken away from this worker (then nothing more is written).
+   */
+  async execute(runId: string, owned: () => Promise<boolean>): Promise<void> {
+    const em = this.em.fork();
+    const run = await em.findOneOrFail(SyncRunSchema, { id: runId });
+    const tenantId = run.tenant.id;
+    const conn = await em.findOne(AwsConnectionSchema, { tenant: tenantId });
+    if (!conn || !ACTIVE.has(conn.status) || !conn.cur_format || !conn.role_arn || !conn.region) {
+      throw new SyncFailure({
+        code: 'NOT_CONNECTED',
+        message: 'The AWS connection is not active',
+        aws_error: null,
+      });
+    }
+    const table: CurTable = {
+      format: conn.cur_format,
+      database: conn.athena_db ?? '',
+      table: conn.athena_table ?? '',
+      columns: conn.columns ?? [],
+      partitionKeys: conn.partition_keys ?? [],
+    };
+    const region = conn.region;
+    const target: AthenaTarget = {
+      workgroup: conn.athena_workgroup ?? 'primary',
+      outputLocation: conn.managed_results
+        ? null
+        : conn.results_bucket
+          ? `s3://${conn.results_bucket}/${conn.results_prefix ?? ''}`
+          : null,
+    };
+    let creds: RoleCredentials | null = null;
+    const credentials = async (): Promise<RoleCredentials> => {
+      if (!creds || creds.expiration.getTime() - Date.now() < 5 * 60_000) {
+        try {
+          creds = await this.aws.assumeRole({
+            region,
+            roleArn: conn.role_arn!,
+            externalId: await this.externalIdOf(tenantId),
+            tenantId,
+            purpose: 'cur-sync',
+            durationSeconds: 3600,
+          });
+        } catch (e) {
+          throw new SyncFailure({
+            code: 'ASSUME_ROLE_FAILED',
+            message: 'Cannot AssumeRole',
+            aws_error: awsErrorText(e),
+          });
+        }
+      }
+      return creds;
+    };
+
+    const partitions = table.partitionKeys.length
+      ? await this.partitions(region, await credentials(), table)
+      : [];
+    const months = [...run.months].sort();
+    let maxDate: string | null = null;
+    for (const [i, month] of months.entries()) {
+      const sql = buildMonthQuery(table, month, partitions);
+      if (sql === null) {
+        await this.progress(run.id, {
+          phase: `no CUR partition for ${month}: kept as is`,
+          months_done: i + 1,
+          months_total: months.length,
+        });
+        continue;
+      }
+      await this.progress(run.id, {
+        phase: `querying ${month}`,
+        months_done: i,
+        months_total: months.length,
+      });
+      const athena = this.aws.athena(region, await credentials());
+      const t0 = Date.now();
+      let q;
+      try {
+        q = await runQuery(athena, sql, target, {
+          deadlineMs: this.config.aws.athenaQueryTimeoutMs,
+          clientRequestToken: createHash('sha256')
+            .update(`${run.id}:${month}:${run.attempt}`)
+            .digest('hex')
+            .slice(0, 64),
+        });
+      } catch (e) {
+        athena.destroy();
+        if (e instanceof AthenaQueryError) {
+          throw new SyncFailure({
+            code: 'ATHENA_QUERY_FAILED',
+            message: `Athena query for ${month} ${e.kind === 'timeout' ? 'timed out' : 'failed'}`,
+            aws_error: e.reason,
+          });
+        }
+        throw new SyncFailure({
+          code: 'AWS_ERROR',
+          message: `Athena query for ${month} could not run`,
+          aws_error: awsErrorText(e),
+        });
+      }
+      const athenaMs = Date.now() - t0;
+      if (!(await owned())) {
+        athena.destroy();
+        return;
+      }
+      await this.progress(run.id, { phase: `loading ${month}`, months_done: i, months_total: months.length });
+      const t1 = Date.now();
+      const rows =
+        q.outputLocation && !conn.managed_results
+          ? this.csvRows(region, await credentials(), q.outputLocation)
+          : this.pagedRows(athena, q.queryExecutionId);
+      let last: string | null = null;
+      const tracked = (async function* () {
+        for await (const r of rows) {
+          if (r[0] && (!last || r[0] > last)) last = r[0];
+          yield r;
+        }
+      })();
+      const loaded = await this.store.replaceMonth(tenantId, month, tracked);
+      athena.destroy();
+      if (last && (!maxDate || last > maxDate)) maxDate = last;
+      await em.getConnection().execute(
+        `update sync_run set rows_loaded = rows_loaded + ?, bytes_scanned = bytes_scanned + ?, athena_ms = athena_ms + ?,
+                load_ms = load_ms + ?, progress = ?, heartbeat_at = now() where id = ?`,
+        [
+          loaded,
+          q.dataScannedBytes,
+          athenaMs,
+          Date.now() - t1,
+          JSON.stringify({ phase: `loaded ${month}`, months_done: i + 1, months_total: months.length }),
+          run.id,
+        ],
+      );
+      this.logger.log({
+        msg: 'month loaded',
+        tenant_id: tenantId,
+        run_id: run.id,
+        month,
+        rows: loaded,
+        bytes_scanned: q.dataScannedBytes,
+        athena_ms: athenaMs,
+      });
+    }
+    if (maxDate) {
+      await em.getConnection().execute(
+        `update aws_connection set data_through = greatest(coalesce(data_through, ''), ?),
+             status = case when status = 'pending_data' then 'connected' else status end where tenant_id = ?`,
+        [maxDate, tenantId],
+      );
+    }
+  }
+
+  private async externalIdOf(tenantId: string): Promise<string | null> {
+    const rows: { external_id: string | null }[] = await this.em
+      .fork()
+      .getConnection()
+      .execute('select external_id from tenant where id = ?', [tenantId]);
+    return rows[0]?.external_id ?? null;
+  }
+
+  private async progress(
+    runId: string,
+    p: { phase: string; months_done: number; months_total: number },
+  ): Promise<void> {
+    await this.em
+      .fork()
+      .getConnection()
+      .execute('update sync_run set progress = ?, heartbeat_at = now() where id = ?', [
+        JSON.stringify(p),
+        runId,
+      ]);
+  }
+
+  private async partitions(region: string, creds: RoleCredentials, t: CurTable): Promise<string[][]> {
+    const glue = this.aws.glue(region, creds);
+    try {
+      const out: string[][] = [];
+      let token: string | undefined;
+      do {
+        const page = await glue.send(
+          new GetPartitionsCommand({ DatabaseName: t.database, TableName: t.table, NextToken: token }),
+        );
+        for (const p of page.Partitions ?? []) out.push(p.Values ?? []);
+        token = page.NextToken;
+      } while (token);
+      return out;
+    } catch (e) {
+      throw new SyncFailure({
+        code: 'AWS_ERROR',
+        message: 'Cannot list the CUR partitions (glue:GetPartitions)',
+        aws_error: awsErrorText(e),
+      });
+    } finally {
+      glue.destroy();
+    }
+  }
+
+  /** The result CSV, streamed with one GetObject (AWS.md §6: far faster than paging). */
+  private async *csvRows(region: string, creds: RoleCredentials, location: string): AsyncGenerator<string[]> {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
+    if (!m)
+      throw new SyncFailure({
+        code: 'AWS_ERROR',
+        message: `Unexpected result location ${location}`,
+        aws_error: null,
+      });
+    const s3 = this.aws.s3(region, creds);
+    try {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
+      const body = obj.Body as AsyncIterable<Buffer> | undefined;
+      if (!body) throw new Error('empty body');
+      let header = true;
+      for await (const record of parseCsv(body)) {
+        if (header) {
+          header = false;
+          if (record.join(',') !== AGGREGATE_COLUMNS.join(',')) {
+            throw new SyncFailure({
+              code: 'AWS_ERROR',
+              message: `Unexpected result columns: ${record.join(', ')}`,
+              aws_error: null,
+            });
+          }
+          continue;
+        }
+        yield record;
+      }
+    } catch (e) {
+      if (e instanceof SyncFailure) throw e;
+      throw new SyncFailure({
+        code: 'AWS_ERROR',
+        message: `Cannot read the query result ${location}`,
+        aws_error: awsErrorText(e),
+      });
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  private async *pagedRows(athena: Parameters<typeof queryRows>[0], id: string): AsyncGenerator<string[]> {
+    for await (const rec of queryRows(athena, id)) yield AGGREGATE_COLUMNS.map((c) => rec[c] ?? '');
+  }
+}
+
+export type { AwsConnection };

@@ -1,0 +1,209 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { AwsConnectionService } from '../aws-connection/aws-connection.service';
+import { CurSyncService, SyncFailure } from './cur-sync.service';
+
+const CLAIM_LOCK = 72_150_002;
+
+/**
+ * Runs queued syncs on every replica; PostgreSQL decides who runs what. Claims are serialized by an advisory
+ * transaction lock so at most CUR_SYNC_CONCURRENCY syncs run across all replicas; a heartbeat marks live runs;
+ * runs whose worker died are re-queued; failures are retried with a growing delay, then shown as failed.
+ */
+@Injectable()
+export class CurWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('CurWorker');
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private ticking = false;
+  private stopping = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sync: CurSyncService,
+    private readonly connections: AwsConnectionService,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // The first sync after connecting backfills CUR_BACKFILL_MONTHS.
+    this.connections.onConnected(async (tenantId) => {
+      if (await this.sync.hasSucceeded(tenantId)) return;
+      await this.sync.enqueue(tenantId, 'connect', this.config.cur.backfillMonths).catch((e: unknown) => {
+        if (!(e instanceof Error && 'status' in e && (e as { status: number }).status === 409)) throw e;
+      });
+      this.kick();
+    });
+    const job = new CronJob(this.config.cur.cron, () => void this.nightly(), null, true, 'UTC');
+    this.scheduler.addCronJob('cur-nightly', job);
+    this.timer = setInterval(() => this.kick(), this.config.cur.pollMs);
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    // Release our runs at once so another replica takes them over (the open COPY transaction rolls back).
+    await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        `update sync_run set status = 'queued', locked_by = null, progress = jsonb_set(progress, '{phase}', '"re-queued: the worker stopped"') where locked_by = ? and status = 'running'`,
+        [this.id],
+      )
+      .catch(() => undefined);
+  }
+
+  /** Enqueues tonight's sync of every connected tenant; the schedule key makes it once per tenant per night. */
+  async nightly(): Promise<number> {
+    const day = new Date().toISOString().slice(0, 10);
+    const tenants: { tenant_id: string }[] = await this.em
+      .fork()
+      .getConnection()
+      .execute(`select tenant_id from aws_connection where status in ('connected', 'pending_data')`);
+    let queued = 0;
+    for (const t of tenants) {
+      try {
+        const r = await this.sync.enqueue(
+          t.tenant_id,
+          'nightly',
+          this.config.cur.nightlyMonths,
+          `nightly:${day}:${t.tenant_id}`,
+        );
+        if (r.created) queued++;
+      } catch (e) {
+        this.logger.warn({ msg: 'nightly enqueue failed', tenant_id: t.tenant_id, error: String(e) });
+      }
+    }
+    if (queued) this.logger.log({ msg: 'nightly syncs queued', count: queued });
+    this.kick();
+    return queued;
+  }
+
+  /** Looks for work now (called on a timer and after enqueueing). */
+  kick(): void {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    this.tick()
+      .catch((e: unknown) => this.logger.error({ msg: 'worker tick failed', error: String(e) }))
+      .finally(() => (this.ticking = false));
+  }
+
+  private async tick(): Promise<void> {
+    const conn = this.em.fork().getConnection();
+    await conn.execute(
+      `update sync_run set
+         status = case when attempt < ? then 'queued' else 'failed' end,
+         finished_at = case when attempt < ? then null else now() end,
+         attempt = case when attempt < ? then attempt + 1 else attempt end,
+         error = '{"code":"WORKER_LOST","message":"The process running this sync stopped; it was re-queued","aws_error":null}',
+         locked_by = null
+       where status = 'running' and heartbeat_at < now() - make_interval(secs => ?)`,
+      [
+        this.config.cur.maxAttempts,
+        this.config.cur.maxAttempts,
+        this.config.cur.maxAttempts,
+        this.config.cur.staleSeconds,
+      ],
+    );
+    while (!this.stopping && this.inFlight.size < this.config.cur.concurrency) {
+      const id = await this.claim();
+      if (!id) break;
+      const p = this.run(id).finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, p);
+    }
+  }
+
+  private async claim(): Promise<string | null> {
+    const em = this.em.fork();
+    return em.transactional(async (tx) => {
+      const c = tx.getConnection();
+      const ctx = tx.getTransactionContext();
+      await c.execute('select pg_advisory_xact_lock(?)', [CLAIM_LOCK], 'all', ctx);
+      const rows: { id: string }[] = await c.execute(
+        `update sync_run set status = 'running', locked_by = ?, heartbeat_at = now(), started_at = coalesce(started_at, now()),
+                progress = jsonb_set(progress, '{phase}', '"starting"')
+          where id = (select id from sync_run where status = 'queued' and (not_before is null or not_before <= now())
+                        order by created_at limit 1 for update skip locked)
+            and (select count(*) from sync_run where status = 'running') < ?
+          returning id`,
+        [this.id, this.config.cur.concurrency],
+        'all',
+        ctx,
+      );
+      return rows[0]?.id ?? null;
+    });
+  }
+
+  private async run(id: string): Promise<void> {
+    const conn = this.em.fork().getConnection();
+    const heartbeat = setInterval(() => {
+      void conn
+        .execute('update sync_run set heartbeat_at = now() where id = ? and locked_by = ?', [id, this.id])
+        .catch(() => undefined);
+    }, 5000);
+    const owned = async () => {
+      const r: unknown[] = await conn.execute(
+        `select 1 from sync_run where id = ? and locked_by = ? and status = 'running'`,
+        [id, this.id],
+      );
+      return r.length > 0;
+    };
+    try {
+      await this.sync.execute(id, owned);
+      await conn.execute(
+        `update sync_run set status = 'succeeded', finished_at = now(), error = null, locked_by = null,
+                progress = jsonb_set(progress, '{phase}', '"done"') where id = ? and locked_by = ?`,
+        [id, this.id],
+      );
+    } catch (e) {
+      if (this.stopping) return; // released on shutdown; another replica retries it
+      const error =
+        e instanceof SyncFailure
+          ? e.error
+          : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), aws_error: null };
+      this.logger.warn({
+        msg: 'sync failed',
+        run_id: id,
+        code: error.code,
+        message: error.message,
+        aws_error: error.aws_error,
+      });
+      await conn.execute(
+        `update sync_run set
+           status = case when attempt < ? then 'queued' else 'failed' end,
+           not_before = case when attempt < ? then now() + make_interval(secs => ? * attempt) else null end,
+           finished_at = case when attempt < ? then null else now() end,
+           attempt = case when attempt < ? then attempt + 1 else attempt end,
+           error = ?, locked_by = null
+         where id = ? and locked_by = ?`,
+        [
+          this.config.cur.maxAttempts,
+          this.config.cur.maxAttempts,
+          this.config.cur.retryDelaySeconds,
+          this.config.cur.maxAttempts,
+          this.config.cur.maxAttempts,
+          JSON.stringify(error),
+          id,
+          this.id,
+        ],
+      );
+    } finally {
+      clearInterval(heartbeat);
+      this.kick();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { TenantSchema } from '../tenants/tenant.entity';
+
+export interface SyncProgress {
+  phase: string;
+  months_done: number;
+  months_total: number;
+}
+export interface SyncError {
+  code: string;
+  message: string;
+  aws_error: string | null;
+}
+
+/**
+ * One CUR sync: also the job queue. Workers on any replica claim `queued` rows with FOR UPDATE SKIP LOCKED;
+ * a partial unique index keeps at most one active run per tenant, and `schedule_key` makes the nightly run
+ * of a tenant unique per night across replicas.
+ */
+export const SyncRunSchema = defineEntity({
+  name: 'SyncRun',
+  tableName: 'sync_run',
+  indexes: [
+    { properties: ['tenant', 'created_at'] },
+    { properties: ['status', 'not_before'] },
+    {
+      name: 'sync_run_one_active_per_tenant',
+      expression: `create unique index "sync_run_one_active_per_tenant" on "sync_run" ("tenant_id") where status in ('queued', 'running')`,
+    },
+  ],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
+    status: p.enum(['queued', 'running', 'succeeded', 'failed'] as const),
+    trigger: p.enum(['manual', 'nightly', 'connect'] as const),
+    months: p.json<string[]>(),
+    schedule_key: p.string().length(64).nullable().unique(),
+    progress: p.json<SyncProgress>(),
+    rows_loaded: p.integer().default(0),
+    bytes_scanned: p.bigint('number').default(0),
+    athena_ms: p.integer().default(0),
+    load_ms: p.integer().default(0),
+    attempt: p.integer().default(1),
+    error: p.json<SyncError>().nullable(),
+    locked_by: p.string().length(100).nullable(),
+    heartbeat_at: p.datetime().nullable(),
+    not_before: p.datetime().nullable(),
+    created_at: p.datetime().onCreate(() => new Date()),
+    started_at: p.datetime().nullable(),
+    finished_at: p.datetime().nullable(),
+  },
+});
+export type SyncRun = InferEntity<typeof SyncRunSchema>;
