@@ -84,6 +84,25 @@ describe('MetricDetector (online metric streams)', () => {
     expect(flagged(run(heavy)).length).toBeLessThanOrEqual(3);
   });
 
+  it('learns a daily step that happens every day (seasonal veto) but still flags a spike during it', () => {
+    const r = seeded(13);
+    const times: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < 12 * 288; i++) {
+      const hour = (i % 288) / 12;
+      const busy = hour >= 8.5 && hour < 18.25; // business hours, 5-minute points
+      times.push(T0 + i * 300_000);
+      values.push((busy ? 80 : 20) + normal(r) * 2 + (i === 10 * 288 + 150 ? 30 : 0));
+    }
+    const res = run({ times, values });
+    const day = (i: number): number => Math.floor(i / 288);
+    const f = flagged(res);
+    expect(f.some((i) => day(i) <= 1)).toBe(true); // the first days: the steps are news
+    expect(f.filter((i) => day(i) >= 3)).toEqual([10 * 288 + 150]);
+    const noSeason = run({ times, values }, new MetricDetector({ seasonPeriodMs: 0 }));
+    expect(flagged(noSeason).filter((i) => day(i) >= 3).length).toBeGreaterThan(20);
+  });
+
   it('respects the direction option', () => {
     const s = stream(3000, 7, (i, v) => (i === 2000 ? v + 50 : i === 2500 ? v - 50 : v));
     expect(flagged(run(s, createMetricDetector({ direction: 'up' })))).toEqual([2000]);

@@ -30,6 +30,14 @@ export interface MetricDetectorOptions {
   readonly tailPrior: number;
   /** Points with tail probability <= this extend a run whose joint probability is scored (default 0.003). */
   readonly runP: number;
+  /**
+   * Seasonal veto: period in ms (default one day; 0 = off), buckets per period (48) and the weight of one
+   * period's evidence in a bucket (0.2). A point that is ordinary for its time of day (vs the same bucket
+   * in earlier periods) is not an anomaly, e.g. a daily step that happens every day.
+   */
+  readonly seasonPeriodMs: number;
+  readonly seasonBuckets: number;
+  readonly seasonGamma: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
@@ -48,6 +56,9 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   tailMemory: 5000,
   tailPrior: 20,
   runP: 0.003,
+  seasonPeriodMs: 86_400_000,
+  seasonBuckets: 48,
+  seasonGamma: 0.2,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -86,6 +97,10 @@ export interface MetricDetectorState {
   /** Log of the joint tail probability of the current run of same-sign unusual points (p <= runP). */
   runLogP: number;
   runPSign: number;
+  /** Per bucket of the seasonal period: robust mean, mean absolute deviation, visits (empty when off). */
+  seasonMean: number[];
+  seasonAbsDev: number[];
+  seasonVisits: number[];
 }
 
 export type MetricRule = 'warmup' | 'missing' | 'deviation' | 'level_shift_accepted' | 'normal';
@@ -135,6 +150,19 @@ export function initialMetricState(): MetricDetectorState {
     tailBeta: 1,
     runLogP: 0,
     runPSign: 0,
+    seasonMean: [],
+    seasonAbsDev: [],
+    seasonVisits: [],
+  };
+}
+
+function copyState(s: MetricDetectorState): MetricDetectorState {
+  return {
+    ...s,
+    tailBins: [...s.tailBins],
+    seasonMean: [...s.seasonMean],
+    seasonAbsDev: [...s.seasonAbsDev],
+    seasonVisits: [...s.seasonVisits],
   };
 }
 
@@ -161,13 +189,19 @@ export class MetricDetector {
     if (state !== undefined && (state.version !== 2 || state.tailBins.length !== BINS)) {
       throw new Error('unsupported metric detector state');
     }
-    this.s = state ? { ...state, tailBins: [...state.tailBins] } : initialMetricState();
+    this.s = state ? copyState(state) : initialMetricState();
+    const buckets = this.options.seasonPeriodMs > 0 ? this.options.seasonBuckets : 0;
+    if (this.s.seasonMean.length !== buckets) {
+      this.s.seasonMean = new Array<number>(buckets).fill(0);
+      this.s.seasonAbsDev = new Array<number>(buckets).fill(0);
+      this.s.seasonVisits = new Array<number>(buckets).fill(0);
+    }
     this.decay = 1 - 1 / this.options.tailMemory;
   }
 
   /** A copy of the state: plain finite numbers, safe to JSON.stringify and to pass back to the constructor. */
   getState(): MetricDetectorState {
-    return { ...this.s, tailBins: [...this.s.tailBins] };
+    return copyState(this.s);
   }
 
   /**
@@ -257,6 +291,54 @@ export class MetricDetector {
     return hi;
   }
 
+  private bucketOf(time: number): number {
+    const period = this.options.seasonPeriodMs;
+    const phase = (((time % period) + period) % period) / period;
+    return Math.min(this.s.seasonMean.length - 1, Math.floor(phase * this.s.seasonMean.length));
+  }
+
+  /** The value is ordinary (p >= 0.05) for its bucket or a neighbouring one (a step inside a bucket). */
+  private ordinaryForTimeOfDay(bucket: number, x: number, sigma: number): boolean {
+    const b = this.s.seasonMean.length;
+    return (
+      this.seasonalP(bucket, x, sigma) >= 0.05 ||
+      this.seasonalP((bucket + b - 1) % b, x, sigma) >= 0.05 ||
+      this.seasonalP((bucket + 1) % b, x, sigma) >= 0.05
+    );
+  }
+
+  /** Visits a bucket gets per period at the learned sampling interval. */
+  private visitsPerPeriod(): number {
+    const s = this.s;
+    return s.interval > 0 ? Math.max(1, this.options.seasonPeriodMs / s.interval / s.seasonMean.length) : 1;
+  }
+
+  /**
+   * Tail probability of x for its time of day (t(4) reference on the bucket's robust mean and scale); 0 until
+   * the bucket has seen two periods, so the veto never applies to a young or non-periodic history.
+   */
+  private seasonalP(bucket: number, x: number, sigma: number): number {
+    const s = this.s;
+    if (s.seasonVisits[bucket]! < 2 * this.visitsPerPeriod()) return 0;
+    const scale = ABS_DEV_TO_SIGMA * s.seasonAbsDev[bucket]!;
+    if (scale > 1.5 * sigma) return 0; // the time of day explains this series poorly: no veto
+    return 1 - scoreOfZ((x - s.seasonMean[bucket]!) / Math.max(scale, sigma));
+  }
+
+  /** Robust per-bucket mean and mean absolute deviation (first visits averaged, then `seasonGamma` a period). */
+  private learnSeason(bucket: number, x: number): void {
+    const s = this.s;
+    const n = s.seasonVisits[bucket]!;
+    const g = Math.max(1 - Math.pow(1 - this.options.seasonGamma, 1 / this.visitsPerPeriod()), 1 / (n + 1));
+    const mean = s.seasonMean[bucket]!;
+    const absDev = s.seasonAbsDev[bucket]!;
+    const dev = n === 0 ? 0 : x - mean;
+    const limit = n < 3 ? Infinity : 3 * ABS_DEV_TO_SIGMA * absDev;
+    s.seasonMean[bucket] = n === 0 ? x : mean + g * clamp(dev, -limit, limit);
+    if (n > 0) s.seasonAbsDev[bucket] = absDev + g * (Math.min(Math.abs(dev), limit) - absDev);
+    s.seasonVisits[bucket] = n + 1;
+  }
+
   private record(absZ: number): void {
     const s = this.s;
     s.tailIncrement /= this.decay;
@@ -321,7 +403,13 @@ export class MetricDetector {
     // A run of consecutive unusual points in one direction is jointly less likely than any one of them.
     const sign = Math.sign(z);
     const runLogP = p1 <= o.runP && sign === s.runPSign ? s.runLogP + Math.log(p1) : Math.log(p1);
-    const p = Math.min(p1, Math.exp(runLogP));
+    let p = Math.min(p1, Math.exp(runLogP));
+    const bucket = s.seasonMean.length > 0 ? this.bucketOf(time) : -1;
+    // An unusual point (p <= runP) that is ordinary for its time of day is not an anomaly (score 0), and
+    // its short-term |z| (a recurring step) stays out of the tail history so it does not make real
+    // anomalies at other times look ordinary.
+    const vetoed = bucket >= 0 && !warm && p <= o.runP && this.ordinaryForTimeOfDay(bucket, x, sigma);
+    if (vetoed) p = 1;
     if (!warm) {
       s.runLogP = p1 <= o.runP ? runLogP : 0;
       s.runPSign = p1 <= o.runP ? sign : 0;
@@ -367,8 +455,9 @@ export class MetricDetector {
       s.trend = s.trend * phiSteps + (o.trendBeta * a * clipped) / Math.max(1, steps);
       s.meanAbsDev += b * (Math.min(Math.abs(r), k) - s.meanAbsDev);
     }
+    if (bucket >= 0) this.learnSeason(bucket, x);
     // Flagged points stay out of the history, so one anomaly does not make the next one look ordinary.
-    if (!warm && !extreme) this.record(absZ);
+    if (!warm && !extreme && !(vetoed && p1 <= o.runP)) this.record(absZ);
     s.n++;
     if (s.n % 32 === 0) this.refitTail();
     return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ);
