@@ -26,6 +26,11 @@ export const routes: Routes = [
         loadComponent: () => import('./dashboard/dashboard').then((m) => m.Dashboard),
       },
       {
+        path: 'costs',
+        title: 'Cost Explorer · Cost Optimizer',
+        loadComponent: () => import('./costs/cost-explorer').then((m) => m.CostExplorer),
+      },
+      {
         path: 'anomalies',
         title: 'Anomalies · Cost Optimizer',
         loadComponent: () => import('./anomalies/anomalies').then((m) => m.Anomalies),

@@ -1,53 +1,128 @@
 import { httpResource } from '@angular/common/http';
-import { Component, computed } from '@angular/core';
+import { Component, computed, effect, inject, linkedSignal, signal, untracked } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
+import { MatButtonToggleModule } from '@angular/material/button-toggle';
+import { MatCardModule } from '@angular/material/card';
+import { MatIconModule } from '@angular/material/icon';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { MatTooltipModule } from '@angular/material/tooltip';
 import { RouterLink } from '@angular/router';
-import { Connection } from '@cost-optimizer/dto';
+import type { Connection, Dashboard as DashboardData, Measure } from '@cost-optimizer/dto';
 import { PENDING_DATA_NOTE } from '../connect-aws/connection-api';
-import { ComingSoon } from '../shared/coming-soon';
+import { Session } from '../core/auth/session';
+import { Chart } from '../shared/chart';
+import { stackedBarOption } from '../shared/chart-options';
+import {
+  MEASURES,
+  MEASURE_HINTS,
+  MEASURE_LABELS,
+  changeClass,
+  formatChange,
+  formatDay,
+  formatMoney,
+  percentChange,
+  relativeTime,
+} from '../shared/format';
+import { SYNC_STATUS_LABELS } from '../sync/sync-labels';
+import { SyncProgress } from '../sync/sync-progress';
+import { SyncTracker, isFinished } from '../sync/sync-tracker';
+import { TopList } from './top-list';
 
+/** The dashboard: month-to-date figures, 90 days by service, top lists, freshness and "Sync now". */
 @Component({
   selector: 'app-dashboard',
-  imports: [ComingSoon, MatButtonModule, RouterLink],
-  template: `
-    <section class="page">
-      <h1 class="page-title">Dashboard</h1>
-      <app-coming-soon
-        icon="dashboard"
-        heading="Your AWS spend at a glance"
-        summary="Once your AWS account is connected, this page will show your daily cost and how it compares with what we expected."
-        [points]="points"
-      >
-        @switch (status()) {
-          @case ('not_connected') {
-            <a mat-flat-button routerLink="/connect-aws" data-testid="dashboard-connect-aws">
-              Connect your AWS account
-            </a>
-          }
-          @case ('error') {
-            <p>The last check of your AWS connection failed.</p>
-            <a mat-stroked-button routerLink="/connect-aws" data-testid="dashboard-connect-aws">
-              Review the AWS connection
-            </a>
-          }
-          @case ('pending_data') {
-            <p data-testid="dashboard-pending-data">{{ pendingNote }}</p>
-          }
-        }
-      </app-coming-soon>
-    </section>
-  `,
+  imports: [
+    Chart,
+    MatButtonModule,
+    MatButtonToggleModule,
+    MatCardModule,
+    MatIconModule,
+    MatProgressBarModule,
+    MatTooltipModule,
+    RouterLink,
+    SyncProgress,
+    TopList,
+  ],
+  providers: [SyncTracker],
+  templateUrl: './dashboard.html',
+  styleUrl: './dashboard.scss',
 })
 export class Dashboard {
-  protected readonly points = [
-    'Daily cost for the last weeks, with the expected range',
-    'The services and accounts that changed the most',
-    'The latest open anomalies, one click away',
-  ];
+  protected readonly sync = inject(SyncTracker);
+  protected readonly canManage = inject(Session).canManage;
   protected readonly pendingNote = PENDING_DATA_NOTE;
+  protected readonly measures = MEASURES;
+  protected readonly measureLabels = MEASURE_LABELS;
+  protected readonly measureHints = MEASURE_HINTS;
+  protected readonly statusLabels = SYNC_STATUS_LABELS;
+  protected readonly money = formatMoney;
+  protected readonly change = formatChange;
+  protected readonly changeClass = changeClass;
+
+  /** The measure picked here; null: the tenant's default (the API's answer says which). */
+  private readonly measure = signal<Measure | null>(null);
 
   private readonly connection = httpResource<Connection>(() => '/api/tenants/connection');
-  protected readonly status = computed(() =>
+  protected readonly connectionStatus = computed(() =>
     this.connection.hasValue() ? this.connection.value().status : null,
   );
+
+  protected readonly dashboard = httpResource<DashboardData>(() => {
+    const measure = this.measure();
+    const params: Record<string, string> = measure ? { measure } : {};
+    return { url: '/api/dashboard', params };
+  });
+  /** The latest answer, kept on screen while another measure loads. */
+  protected readonly data = linkedSignal<DashboardData | undefined, DashboardData | undefined>({
+    source: () => (this.dashboard.hasValue() ? this.dashboard.value() : undefined),
+    computation: (value, previous) => value ?? previous?.value,
+  });
+  protected readonly selectedMeasure = computed(() => this.measure() ?? this.data()?.measure ?? null);
+  protected readonly notConnected = computed(
+    () => this.connectionStatus() === 'not_connected' || this.data()?.connected === false,
+  );
+
+  protected readonly changePct = computed(() => {
+    const d = this.data();
+    return d ? percentChange(d.month_to_date, d.previous_month_same_period) : null;
+  });
+  protected readonly hasCosts = computed(() => {
+    const d = this.data();
+    return !!d && (d.data_through !== null || d.daily.some((day) => day.cost !== 0));
+  });
+  protected readonly chartOption = computed(() => {
+    const d = this.data();
+    if (!d) return {};
+    const series = d.daily_by_service.series.map((s) => ({ name: s.name, values: s.costs }));
+    return stackedBarOption(d.daily_by_service.dates, series, d.currency);
+  });
+  protected readonly freshness = computed(() => {
+    const d = this.data();
+    if (!d) return '';
+    const through = d.data_through ? `Data through ${formatDay(d.data_through)}` : 'No data yet';
+    const run = d.last_sync;
+    if (!run) return `${through} · no sync yet`;
+    const at = run.finished_at ?? run.started_at ?? run.created_at;
+    return `${through} · last sync ${relativeTime(at)}, ${SYNC_STATUS_LABELS[run.status].toLowerCase()}`;
+  });
+
+  constructor() {
+    this.sync.finished.pipe(takeUntilDestroyed()).subscribe(() => {
+      this.dashboard.reload();
+      this.connection.reload();
+    });
+    // A sync someone else started (the nightly job, a new connection) is followed live too.
+    effect(() => {
+      const run = this.data()?.last_sync;
+      if (!run || isFinished(run)) return;
+      untracked(() => {
+        if (!this.sync.active() && this.sync.run()?.id !== run.id) this.sync.follow(run.id, run);
+      });
+    });
+  }
+
+  protected selectMeasure(measure: Measure): void {
+    this.measure.set(measure);
+  }
 }

@@ -6,6 +6,7 @@ import { MatNavListHarness } from '@angular/material/list/testing';
 import { MatMenuHarness } from '@angular/material/menu/testing';
 import { Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
+import { emptyDashboard } from '../../../testing/cost-fixtures';
 import { connection, http, me, provideTestApp, signIn } from '../../../testing/test-providers';
 import { routes } from '../../app.routes';
 import { TokenStore } from '../auth/token-store';
@@ -31,9 +32,14 @@ describe('Shell and routes', () => {
     signIn();
     await harness.navigateByUrl(path);
     http().expectOne('/api/auth/me').flush(me(overrides));
-    // Dashboard and Connect AWS load the AWS connection.
+    await answerPageRequests();
+  }
+
+  /** Dashboard and Connect AWS load the AWS connection; the dashboard loads its figures. */
+  async function answerPageRequests() {
     TestBed.tick();
     for (const req of http().match('/api/tenants/connection')) req.flush(connection());
+    for (const req of http().match('/api/dashboard')) req.flush(emptyDashboard(false));
     await harness.fixture.whenStable();
   }
 
@@ -53,13 +59,23 @@ describe('Shell and routes', () => {
     expect(harness.routeNativeElement?.querySelector('[data-testid=tenant-name]')?.textContent).toBe(
       'Analytical Engines Ltd',
     );
-    expect(await navLabels()).toEqual(['Dashboard', 'Anomalies', 'Connect AWS', 'Settings']);
-    expect(text('coming-soon')).toContain('Your AWS spend at a glance');
+    expect(await navLabels()).toEqual(['Dashboard', 'Cost Explorer', 'Anomalies', 'Connect AWS', 'Settings']);
+    expect(text('dashboard-connect-aws')).toContain('Connect your AWS account');
+    expect(
+      harness.routeNativeElement?.querySelector('[data-testid=nav-costs]')?.getAttribute('href'),
+    ).toBe('/costs');
   });
 
   it('shows Admin to global owners only', async () => {
     await openSignedIn('/dashboard', { is_global_owner: true });
-    expect(await navLabels()).toEqual(['Dashboard', 'Anomalies', 'Connect AWS', 'Settings', 'Admin']);
+    expect(await navLabels()).toEqual([
+      'Dashboard',
+      'Cost Explorer',
+      'Anomalies',
+      'Connect AWS',
+      'Settings',
+      'Admin',
+    ]);
   });
 
   it('keeps other users out of /admin', async () => {
@@ -72,9 +88,7 @@ describe('Shell and routes', () => {
     await openSignedIn('/connect-aws');
     expect(text('connect-external-id')).toBe(connection().external_id);
     await harness.navigateByUrl('/dashboard');
-    TestBed.tick();
-    for (const req of http().match('/api/tenants/connection')) req.flush(connection());
-    await harness.fixture.whenStable();
+    await answerPageRequests();
     expect(
       harness.routeNativeElement?.querySelector('[data-testid=dashboard-connect-aws]')?.getAttribute('href'),
     ).toBe('/connect-aws');
