@@ -72,6 +72,13 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(res[40]!.anomalyScore).toBe(1);
   });
 
+  it('treats blank days before the first value like zero days: the series is new when it appears', () => {
+    const points = dailySeries({ days: 60 }).map((p, i) => (i < 20 ? { date: p.date, value: null } : p));
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([20]);
+    expect(res[20]!.rule).toBe('new_series');
+  });
+
   it('does not treat the first row of a series as new unless the source saw days before it', () => {
     const points = dailySeries({ days: 30 });
     expect(scoreCostSeries(points)[0]!.isAnomaly).toBe(false);

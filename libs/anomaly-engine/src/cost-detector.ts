@@ -75,6 +75,7 @@ export class CostSeriesDetector {
   private readonly excessHist: number[] = []; // excess over the base expected of a positive outlier or recurring charge
   private readonly monthStartExcess: number[] = [];
   private observedDays = 0;
+  private absentRows = 0;
   private maxAbsSeen = 0;
   private seriesStart = 0;
   private levelStart = 0;
@@ -284,11 +285,14 @@ export class CostSeriesDetector {
     const isMonthStart = o.monthStart && this.lastDom === 1;
     if (Number.isNaN(x)) {
       this.appendSlot(d, NaN, NaN, NaN, NaN, NaN);
+      // Rows without a value before the first value: from 3 on, the series was not there (new-series rule).
+      if (this.maxAbsSeen === 0) this.absentRows++;
       return this.result(this.bareResult(date, x), null, null, null, null, 0, 0, 'missing', false, 0);
     }
 
     // New series: absent or zero on every observed day, now above the floor.
-    if (this.observedDays > 0 && this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor) {
+    const seenBefore = this.observedDays > 0 || this.absentRows >= 3; // (a blank first row or two is just a gap)
+    if (seenBefore && this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor) {
       this.levelStart = t;
       this.seriesStart = t;
       this.factorsAt = -1;
