@@ -16,7 +16,10 @@ type Doc = Record<string, any>;
 
 const ajv = new Ajv2019({ allErrors: true, strict: false });
 ajv.addFormat('duration', /^(?:\d+(?:\.\d+)?(?:ns|us|ms|s|m|h))+$/); // Go durations, as Compose reads them
-ajv.addFormat('ports', /^(?:(?:[\d.]+|\[[\da-fA-F:]+\]):)?(?:\d+(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/);
+ajv.addFormat(
+  'ports',
+  /^(?:(?:[\d.]+|\[[\da-fA-F:]+\]):)?(?:\d+(?:-\d+)?:)?\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/,
+);
 ajv.addFormat('expose', /^\d+(?:-\d+)?(?:\/(?:tcp|udp|sctp))?$/);
 ajv.addFormat('subnet_ip_address', /^[\da-fA-F.:]+\/\d{1,3}$/);
 // The schema carries draft-04 style `id` annotations, which Ajv 8 refuses, and an http:// `$schema` URI Ajv does not
@@ -39,13 +42,16 @@ const schemaErrors = (doc: unknown) =>
 /** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error}; `$$` is a literal dollar. */
 function interpolate(value: unknown, env: Record<string, string>): unknown {
   if (typeof value === 'string')
-    return value.replace(/\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}/g, (all, name?: string, op?: string, arg?: string) => {
-      if (!name) return '$';
-      const v = env[name];
-      if (v !== undefined && v !== '') return v;
-      if (op === '?') throw new Error(`${name}: ${arg}`);
-      return op === '-' ? (arg ?? '') : '';
-    });
+    return value.replace(
+      /\$\$|\$\{(\w+)(?::([-?])([^}]*))?\}/g,
+      (all, name?: string, op?: string, arg?: string) => {
+        if (!name) return '$';
+        const v = env[name];
+        if (v !== undefined && v !== '') return v;
+        if (op === '?') throw new Error(`${name}: ${arg}`);
+        return op === '-' ? (arg ?? '') : '';
+      },
+    );
   if (Array.isArray(value)) return value.map((v) => interpolate(v, env));
   if (value && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)]));
@@ -65,7 +71,9 @@ function merge(a: unknown, b: unknown): unknown {
 
 const rawDoc = (file: string) => parse(read(`docker/${file}`)) as Doc;
 const variables = (file: string) =>
-  [...read(`docker/${file}`).matchAll(/\$\{(\w+)/g)].map((m) => m[1]!).filter((v, i, a) => a.indexOf(v) === i);
+  [...read(`docker/${file}`).matchAll(/\$\{(\w+)/g)]
+    .map((m) => m[1]!)
+    .filter((v, i, a) => a.indexOf(v) === i);
 const ENV = { POSTGRES_PASSWORD: 'a-url-safe-password' };
 const base = () => interpolate(rawDoc('compose.yml'), ENV) as Doc;
 const demo = () => merge(base(), interpolate(rawDoc('compose.demo.yml'), ENV)) as Doc;
@@ -105,7 +113,9 @@ describe('docker/compose.yml and docker/compose.demo.yml', () => {
   });
 
   it('need POSTGRES_PASSWORD and say where to set it', () => {
-    expect(() => interpolate(rawDoc('compose.yml'), {})).toThrow(/POSTGRES_PASSWORD: set POSTGRES_PASSWORD in docker\/.env/);
+    expect(() => interpolate(rawDoc('compose.yml'), {})).toThrow(
+      /POSTGRES_PASSWORD: set POSTGRES_PASSWORD in docker\/.env/,
+    );
   });
 
   it('run PostgreSQL 17 with a volume and a health check the app waits for', () => {

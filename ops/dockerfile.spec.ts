@@ -20,7 +20,9 @@ const STRICT: ValidatorSettings = {
 };
 
 const problems = (text: string) =>
-  validate(text, STRICT).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
+  validate(text, STRICT).map(
+    (d) => `line ${d.range.start.line + 1}: ${typeof d.message === 'string' ? d.message : d.message.value}`,
+  );
 
 describe('docker/Dockerfile', () => {
   it('validates with dockerfile-utils, every rule strict', () => {
@@ -90,7 +92,8 @@ describe('docker/Dockerfile', () => {
     expect(script).toContain('--port 4566 --host 0.0.0.0');
     expect(all(demo, 'HEALTHCHECK')[0]).toContain('127.0.0.1:4566/_aws-local/health');
     // The built CLIs it runs exist after `npm run build` (no tsx in the image).
-    for (const cli of script.match(/libs\/[\w/-]+\.js/g) ?? []) expect(existsSync(join(ROOT, cli))).toBe(true);
+    for (const cli of script.match(/libs\/[\w/-]+\.js/g) ?? [])
+      expect(existsSync(join(ROOT, cli))).toBe(true);
     expect(script.match(/libs\/[\w/-]+\.js/g)).toHaveLength(2);
   });
 
@@ -113,7 +116,12 @@ describe('docker/Dockerfile', () => {
     const sources = dockerfile()
       .stages.flatMap((s) => all(s, 'COPY'))
       .filter((c) => !c.includes('--from='))
-      .flatMap((c) => c.replace(/--\S+\s+/g, '').split(/\s+/).slice(0, -1))
+      .flatMap((c) =>
+        c
+          .replace(/--\S+\s+/g, '')
+          .split(/\s+/)
+          .slice(0, -1),
+      )
       .filter((p) => p !== '.');
     expect(sources.length).toBeGreaterThan(5);
     for (const p of sources) {
@@ -121,7 +129,14 @@ describe('docker/Dockerfile', () => {
       expect([p, isIgnored(p)]).toEqual([p, false]);
     }
     // Secrets, local data and build output never reach the builder; the sources do.
-    for (const p of ['.env', 'docker/.env', '.data/pg/PG_VERSION', 'node_modules/pg', 'apps/api/dist/main.js', '.git'])
+    for (const p of [
+      '.env',
+      'docker/.env',
+      '.data/pg/PG_VERSION',
+      'node_modules/pg',
+      'apps/api/dist/main.js',
+      '.git',
+    ])
       expect([p, isIgnored(p)]).toEqual([p, true]);
     for (const p of ['apps/api/src/main.ts', 'angular.json', 'tsconfig.json', 'cfn/connect-aws-billing.yml'])
       expect([p, isIgnored(p)]).toEqual([p, false]);
@@ -161,7 +176,10 @@ describe('the production image runtime', () => {
     expect(loaded).toContain('@nestjs/core');
     // What a production install keeps: the dependency tree without devDependencies.
     // (npm ls exits non-zero on unrelated tree warnings; its listing is what counts.)
-    const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8' });
+    const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     const kept = new Set(ls.stdout.split('\n').map((p) => p.replace(`${ROOT}/node_modules/`, '')));
     expect(kept).toContain('pg');
     expect(kept).not.toContain('typescript-eslint');

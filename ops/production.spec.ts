@@ -61,7 +61,11 @@ describe('production mode', () => {
   });
 
   it('accepts real secrets: it gets past the configuration and only then fails on the absent database', async () => {
-    const out = await start({ ...GOOD, ADMIN_EMAIL: 'admin@example.com', ADMIN_PASSWORD: 'twelve-chars-or-more' });
+    const out = await start({
+      ...GOOD,
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: 'twelve-chars-or-more',
+    });
     expect(out.code).toBe(1);
     expect(out.stderr).not.toContain('Invalid configuration');
     expect(out.stderr).toContain('Failed to start');

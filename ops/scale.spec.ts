@@ -83,6 +83,8 @@ describe('two API processes on one database', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another account is not affected.
     const other = await b.signup();
-    expect((await a.post('/api/auth/login', { email: other.email, password: other.password })).status).toBe(200);
+    expect((await a.post('/api/auth/login', { email: other.email, password: other.password })).status).toBe(
+      200,
+    );
   });
 });
