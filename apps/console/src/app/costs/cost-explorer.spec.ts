@@ -40,7 +40,12 @@ describe('CostExplorer', () => {
     loader = TestbedHarnessEnvironment.loader(fixture);
     TestBed.tick();
     const req = costsRequest();
-    expect(params(req)).toEqual({ from: '2026-10-26', to: '2026-11-24', group_by: 'service', granularity: 'daily' });
+    expect(params(req)).toEqual({
+      from: '2026-10-26',
+      to: '2026-11-24',
+      group_by: 'service',
+      granularity: 'daily',
+    });
     req.flush(costsResponse());
     await fixture.whenStable();
   }
@@ -48,8 +53,10 @@ describe('CostExplorer', () => {
   afterEach(() => http().verify());
 
   const el = () => fixture.nativeElement as HTMLElement;
-  const text = (id: string) => el().querySelector(`[data-testid=${id}]`)?.textContent?.replace(/\s+/g, ' ').trim();
-  const select = (id: string) => loader.getHarness(MatSelectHarness.with({ selector: `[data-testid=${id}]` }));
+  const text = (id: string) =>
+    el().querySelector(`[data-testid=${id}]`)?.textContent?.replace(/\s+/g, ' ').trim();
+  const select = (id: string) =>
+    loader.getHarness(MatSelectHarness.with({ selector: `[data-testid=${id}]` }));
   const input = (id: string) => loader.getHarness(MatInputHarness.with({ selector: `[data-testid=${id}]` }));
   const apply = () => {
     el().querySelector<HTMLButtonElement>('[data-testid=costs-apply]')?.click();
@@ -121,7 +128,9 @@ describe('CostExplorer', () => {
     await (await input('costs-from')).setValue('2025-01-01');
     apply();
     costsRequest().flush(
-      errorBody('VALIDATION_FAILED', 'Invalid query', [{ field: 'to', message: 'The range may span at most 2 years' }]),
+      errorBody('VALIDATION_FAILED', 'Invalid query', [
+        { field: 'to', message: 'The range may span at most 2 years' },
+      ]),
       { status: 400, statusText: 'Bad Request' },
     );
     await fixture.whenStable();

@@ -25,7 +25,15 @@ import { Chart } from '../shared/chart';
 import { groupTotals, stackByGroup, stackedBarOption } from '../shared/chart-options';
 import { applyFieldIssues, firstError } from '../shared/form-errors';
 import { MEASURES, MEASURE_LABELS, formatMoney } from '../shared/format';
-import { GROUP_BY_LABELS, RANGE_PRESETS, RangePreset, TODAY, costsParams, presetRange, toCsv } from './costs-query';
+import {
+  GROUP_BY_LABELS,
+  RANGE_PRESETS,
+  RangePreset,
+  TODAY,
+  costsParams,
+  presetRange,
+  toCsv,
+} from './costs-query';
 
 interface GroupRow {
   group: string;
@@ -78,7 +86,11 @@ export class CostExplorer {
     const query = this.query();
     if (!query) return undefined;
     // Errors are explained on the page (field issues under the fields), not in a snackbar.
-    return { url: '/api/costs', params: costsParams(query), context: new HttpContext().set(SILENT_ERRORS, true) };
+    return {
+      url: '/api/costs',
+      params: costsParams(query),
+      context: new HttpContext().set(SILENT_ERRORS, true),
+    };
   });
   protected readonly result = computed(() => (this.costs.hasValue() ? this.costs.value() : null));
 

@@ -3,7 +3,8 @@ import type { CostsQuery, GroupBy } from '@cost-optimizer/dto';
 import type { CostItem } from '../shared/chart-options';
 import { isoDay } from '../shared/format';
 
-export type RangePreset = 'last_7' | 'last_30' | 'last_90' | 'this_month' | 'last_month' | 'last_12_months' | 'custom';
+export type RangePreset =
+  'last_7' | 'last_30' | 'last_90' | 'this_month' | 'last_month' | 'last_12_months' | 'custom';
 
 export const RANGE_PRESETS: readonly { value: RangePreset; label: string }[] = [
   { value: 'last_7', label: 'Last 7 days' },
@@ -27,7 +28,10 @@ export const GROUP_BY_LABELS: Record<GroupBy, string> = {
 export const TODAY = new InjectionToken<() => Date>('TODAY', { factory: () => () => new Date() });
 
 /** The first and last day (inclusive) of a preset range, in local days. */
-export function presetRange(preset: Exclude<RangePreset, 'custom'>, today: Date): { from: string; to: string } {
+export function presetRange(
+  preset: Exclude<RangePreset, 'custom'>,
+  today: Date,
+): { from: string; to: string } {
   const y = today.getFullYear();
   const m = today.getMonth();
   const d = today.getDate();
@@ -60,7 +64,8 @@ export function costsParams(query: CostsQuery): Record<string, string> {
   return params;
 }
 
-const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+const csvField = (value: string): string =>
+  /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 
 /** The items as CSV with the header `date,group,cost`. */
 export function toCsv(items: readonly CostItem[]): string {

@@ -1,12 +1,6 @@
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import type { Connection, Dashboard as DashboardData, Role, SyncRun } from '@cost-optimizer/dto';
-import {
-  OTHER_RUN_ID,
-  RUN_ID,
-  dashboardData,
-  emptyDashboard,
-  syncRun,
-} from '../../testing/cost-fixtures';
+import { OTHER_RUN_ID, RUN_ID, dashboardData, emptyDashboard, syncRun } from '../../testing/cost-fixtures';
 import { connection, errorBody, http, provideTestApp, withSession } from '../../testing/test-providers';
 import { CHART_FACTORY, ChartInstance, ChartOption } from '../shared/chart';
 import { stackTooltip } from '../shared/chart-options';
@@ -39,7 +33,9 @@ describe('Dashboard', () => {
     fixture = TestBed.createComponent(Dashboard);
     TestBed.tick();
     expect(el().querySelector('[data-testid=dashboard-loading]')).not.toBeNull();
-    http().expectOne('/api/tenants/connection').flush(opts.aws ?? connected());
+    http()
+      .expectOne('/api/tenants/connection')
+      .flush(opts.aws ?? connected());
     http().expectOne('/api/dashboard').flush(data);
     await fixture.whenStable();
   }
@@ -125,9 +121,9 @@ describe('Dashboard', () => {
     await open(dashboardData());
     const checked = el().querySelector('[data-testid=dashboard-measure] .mat-button-toggle-checked');
     expect(checked?.textContent?.trim()).toBe('Unblended');
-    const amortized = [...el().querySelectorAll<HTMLButtonElement>('[data-testid=dashboard-measure] button')].find(
-      (b) => b.textContent?.trim() === 'Amortized',
-    );
+    const amortized = [
+      ...el().querySelectorAll<HTMLButtonElement>('[data-testid=dashboard-measure] button'),
+    ].find((b) => b.textContent?.trim() === 'Amortized');
     amortized?.click();
     TestBed.tick();
     http()
@@ -166,7 +162,9 @@ describe('Dashboard', () => {
 
     await answerPoll(RUN_ID, syncRun({ status: 'succeeded', trigger: 'manual' }));
     expect(byId('sync-status')?.getAttribute('data-status')).toBe('succeeded');
-    http().expectOne('/api/dashboard').flush(dashboardData({ month_to_date: 13000 }));
+    http()
+      .expectOne('/api/dashboard')
+      .flush(dashboardData({ month_to_date: 13000 }));
     http().expectOne('/api/tenants/connection').flush(connected());
     await fixture.whenStable();
     expect(text('dashboard-mtd')).toContain('$13,000.00');
@@ -189,7 +187,11 @@ describe('Dashboard', () => {
     expect(byId('sync-error')).toBeNull();
     await answerPoll(
       OTHER_RUN_ID,
-      syncRun({ id: OTHER_RUN_ID, status: 'failed', error: { code: 'ATHENA_QUERY_FAILED', message: 'Athena failed', aws_error: 'HIVE_BAD_DATA: x' } }),
+      syncRun({
+        id: OTHER_RUN_ID,
+        status: 'failed',
+        error: { code: 'ATHENA_QUERY_FAILED', message: 'Athena failed', aws_error: 'HIVE_BAD_DATA: x' },
+      }),
     );
     expect(byId('sync-status')?.getAttribute('data-status')).toBe('failed');
     expect(text('sync-status')).toContain('HIVE_BAD_DATA: x');
@@ -212,7 +214,10 @@ describe('Dashboard', () => {
   it('follows a nightly sync that is running when the page opens', async () => {
     await open(
       dashboardData({
-        last_sync: syncRun({ status: 'running', progress: { phase: 'loading', months_done: 1, months_total: 2 } }),
+        last_sync: syncRun({
+          status: 'running',
+          progress: { phase: 'loading', months_done: 1, months_total: 2 },
+        }),
       }),
     );
     expect(byId('sync-status')?.getAttribute('data-status')).toBe('running');

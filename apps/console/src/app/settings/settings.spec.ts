@@ -8,8 +8,10 @@ import { MatInputHarness } from '@angular/material/input/testing';
 import { MatProgressBarHarness } from '@angular/material/progress-bar/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatTableHarness } from '@angular/material/table/testing';
-import { Connection, Member, Role, Tenant } from '@cost-optimizer/dto';
+import { Connection, Member, Role, SyncRun, SyncRunPage, Tenant } from '@cost-optimizer/dto';
+import { RUN_ID, syncRun } from '../../testing/cost-fixtures';
 import { IDS, connection, errorBody, http, provideTestApp, withSession } from '../../testing/test-providers';
+import { SYNC_POLL_MS } from '../sync/sync-tracker';
 import { Session } from '../core/auth/session';
 import { Settings } from './settings';
 
@@ -17,7 +19,15 @@ const tenant: Tenant = {
   id: IDS.tenant,
   name: 'Analytical Engines Ltd',
   created_at: '2026-11-01T10:00:00.000Z',
+  default_measure: 'unblended',
 };
+const FAILED_RUN_ID = '66666666-6666-4666-8666-666666666666';
+const runs = (items: SyncRun[] = [syncRun()], total = items.length): SyncRunPage => ({
+  items,
+  total,
+  page: 1,
+  page_size: 10,
+});
 const ada: Member = {
   user_id: IDS.user,
   email: 'ada@example.com',
@@ -38,19 +48,25 @@ describe('Settings', () => {
   let loader: HarnessLoader;
   let root: HarnessLoader;
 
-  async function open(role: Role, members: Member[] = [ada, grace], aws: Connection = connection()) {
+  async function open(
+    role: Role,
+    members: Member[] = [ada, grace],
+    aws: Connection = connection(),
+    syncRuns: SyncRunPage = runs(),
+  ) {
     localStorage.clear();
-    TestBed.configureTestingModule({ providers: provideTestApp() });
+    TestBed.configureTestingModule({ providers: [provideTestApp(), { provide: SYNC_POLL_MS, useValue: 5 }] });
     withSession({ role });
     fixture = TestBed.createComponent(Settings);
     loader = TestbedHarnessEnvironment.loader(fixture);
     root = TestbedHarnessEnvironment.documentRootLoader(fixture);
     TestBed.tick();
     // Loading states (harnesses would wait for the pending requests, so look at the DOM directly).
-    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(3);
+    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(4);
     http().expectOne('/api/tenants/current').flush(tenant);
     http().expectOne('/api/tenants/current/members').flush({ items: members });
     http().expectOne('/api/tenants/connection').flush(aws);
+    http().expectOne('/api/cur/sync-runs?page=1&page_size=10').flush(syncRuns);
     await fixture.whenStable();
   }
 
@@ -64,7 +80,7 @@ describe('Settings', () => {
     (fixture.nativeElement as HTMLElement).querySelector('[data-testid=member-error]')?.textContent?.trim();
 
   async function memberRows(): Promise<string[][]> {
-    const table = await loader.getHarness(MatTableHarness);
+    const table = await loader.getHarness(MatTableHarness.with({ ancestor: 'app-member-table' }));
     const rows = await table.getRows();
     return Promise.all(rows.map(async (row) => (await row.getCellTextByIndex()).map((t) => t.trim())));
   }
@@ -108,7 +124,9 @@ describe('Settings', () => {
     expect(
       await loader.getAllHarnesses(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' })),
     ).toHaveLength(0);
-    expect(await loader.getAllHarnesses(MatSelectHarness)).toHaveLength(0);
+    expect(
+      await loader.getAllHarnesses(MatSelectHarness.with({ ancestor: 'app-member-table' })),
+    ).toHaveLength(0);
     expect(
       await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=member-remove]' })),
     ).toHaveLength(0);
@@ -346,6 +364,106 @@ describe('Settings', () => {
       http().expectOne('/api/tenants/connection').flush(connection());
       await fixture.whenStable();
       expect(awsText()).toContain('Not connected');
+    });
+  });
+
+  describe('cost data sync and measure', () => {
+    const el = () => fixture.nativeElement as HTMLElement;
+    const pause = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+    const failed = syncRun({
+      id: FAILED_RUN_ID,
+      status: 'failed',
+      trigger: 'manual',
+      months: ['2026-11'],
+      rows_loaded: 0,
+      error: {
+        code: 'ATHENA_QUERY_FAILED',
+        message: 'The Athena query failed',
+        aws_error: 'HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split s3://cur/2026-11/part-0.parquet',
+      },
+    });
+
+    it('lists the sync runs with their figures and shows the AWS error on expand', async () => {
+      await open('viewer', [ada], connection(), runs([syncRun(), failed], 12));
+      const table = await loader.getHarness(
+        MatTableHarness.with({ selector: '[data-testid=sync-runs-table]' }),
+      );
+      const cells = await table.getCellTextByColumnName();
+      expect(cells['trigger']?.text).toEqual(['Nightly', 'Manual']);
+      expect(cells['months']?.text).toEqual(['2026-10, 2026-11', '2026-11']);
+      expect(cells['status']?.text).toEqual(['Succeeded', 'Failed']);
+      expect(cells['rows']?.text).toEqual(['48,211', '0']);
+      expect(cells['scanned']?.text).toEqual(['70.0 MB', '70.0 MB']);
+      expect(cells['athena']?.text).toEqual(['12.4 s', '12.4 s']);
+      expect(cells['load']?.text).toEqual(['850 ms', '850 ms']);
+      const rows = el().querySelectorAll('[data-testid=sync-run-row]');
+      expect([...rows].map((r) => r.getAttribute('data-status'))).toEqual(['succeeded', 'failed']);
+
+      const detail = () => el().querySelector<HTMLElement>('.detail-row');
+      expect(detail()?.classList).toContain('collapsed');
+      await (await loader.getHarness(MatButtonHarness.with({ text: /The Athena query failed/ }))).click();
+      expect(detail()?.classList).not.toContain('collapsed');
+      expect(detail()?.textContent).toContain('HIVE_CANNOT_OPEN_SPLIT: Error opening Hive split');
+
+      // Viewers neither sync nor change the measure; they see it.
+      expect(el().querySelector('[data-testid=sync-now]')).toBeNull();
+      expect(el().querySelector('[data-testid=settings-default-measure]')?.textContent).toBe('Unblended');
+
+      // Paging asks the server for the next page.
+      el().querySelector<HTMLButtonElement>('.mat-mdc-paginator-navigation-next')?.click();
+      TestBed.tick();
+      http()
+        .expectOne('/api/cur/sync-runs?page=2&page_size=10')
+        .flush({ ...runs([failed], 12), page: 2 });
+      await fixture.whenStable();
+    });
+
+    it('syncs now, follows the run, then reloads the history', async () => {
+      await open('admin', [ada], connection({ status: 'connected' }), runs([]));
+      expect(el().querySelector('[data-testid=sync-runs-empty]')).not.toBeNull();
+      await (await button('sync-now')).click();
+      http().expectOne('/api/cur/sync').flush({ run_id: RUN_ID }, { status: 202, statusText: 'Accepted' });
+      await pause();
+      http()
+        .expectOne(`/api/cur/sync-runs/${RUN_ID}`)
+        .flush(
+          syncRun({
+            status: 'running',
+            trigger: 'manual',
+            progress: { phase: 'loading 2026-10', months_done: 0, months_total: 2 },
+          }),
+        );
+      TestBed.tick();
+      const status = () => el().querySelector('[data-testid=sync-status]');
+      expect(status()?.getAttribute('data-status')).toBe('running');
+      expect(await (await button('sync-now')).isDisabled()).toBe(true);
+      await pause();
+      http()
+        .expectOne(`/api/cur/sync-runs/${RUN_ID}`)
+        .flush(syncRun({ trigger: 'manual' }));
+      TestBed.tick();
+      expect(status()?.getAttribute('data-status')).toBe('succeeded');
+      http()
+        .expectOne('/api/cur/sync-runs?page=1&page_size=10')
+        .flush(runs([syncRun({ trigger: 'manual' })]));
+      await fixture.whenStable();
+      expect(el().querySelectorAll('[data-testid=sync-run-row]')).toHaveLength(1);
+      expect(await (await button('sync-now')).isDisabled()).toBe(false);
+    });
+
+    it('changes the default measure', async () => {
+      await open('owner');
+      const select = await loader.getHarness(
+        MatSelectHarness.with({ selector: '[data-testid=settings-default-measure]' }),
+      );
+      expect(await select.getValueText()).toBe('Unblended');
+      await select.clickOptions({ text: 'Amortized' });
+      const req = http().expectOne('/api/tenants/current');
+      expect(req.request.method).toBe('PATCH');
+      expect(req.request.body).toEqual({ default_measure: 'amortized' });
+      req.flush({ ...tenant, default_measure: 'amortized' });
+      await fixture.whenStable();
+      expect(await select.getValueText()).toBe('Amortized');
     });
   });
 });

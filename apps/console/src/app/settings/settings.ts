@@ -1,11 +1,22 @@
 import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, computed, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatDialog } from '@angular/material/dialog';
 import { MatIconModule } from '@angular/material/icon';
+import { PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { AddMemberRequest, Connection, Member, MemberList, Tenant } from '@cost-optimizer/dto';
+import {
+  AddMemberRequest,
+  Connection,
+  Measure,
+  Member,
+  MemberList,
+  SyncRunPage,
+  Tenant,
+} from '@cost-optimizer/dto';
 import { filter, switchMap } from 'rxjs';
 import { Session } from '../core/auth/session';
 import { describeError, errorCode } from '../core/http/api-error';
@@ -17,9 +28,14 @@ import {
   verifyFailure,
 } from '../connect-aws/connection-api';
 import { ConfirmDialog, ConfirmDialogData } from '../shared/confirm-dialog';
+import { MEASURE_LABELS } from '../shared/format';
+import { SyncProgress } from '../sync/sync-progress';
+import { SyncTracker } from '../sync/sync-tracker';
 import { AddMemberForm } from './add-member-form';
 import { AwsStatusCard } from './aws-status-card';
+import { MeasureSetting } from './measure-setting';
 import { MemberTable, RoleChange } from './member-table';
+import { SyncHistory } from './sync-history';
 import { TenantNameForm } from './tenant-name-form';
 
 /** What a member-management error means for the person looking at the page. */
@@ -44,12 +60,17 @@ export function explainMemberError(err: unknown): string {
   imports: [
     AddMemberForm,
     AwsStatusCard,
+    MatButtonModule,
     MatCardModule,
     MatIconModule,
     MatProgressBarModule,
+    MeasureSetting,
     MemberTable,
+    SyncHistory,
+    SyncProgress,
     TenantNameForm,
   ],
+  providers: [SyncTracker],
   templateUrl: './settings.html',
   styleUrl: './settings.scss',
 })
@@ -78,6 +99,43 @@ export class Settings {
   protected readonly awsVerified = signal<Connection | null>(null);
   protected readonly awsFailure = signal<VerifyFailure | null>(null);
   protected readonly awsError = signal<string | null>(null);
+
+  protected readonly savingMeasure = signal(false);
+  protected readonly sync = inject(SyncTracker);
+  private readonly syncPage = signal({ page: 1, page_size: 10 });
+  protected readonly syncRuns = httpResource<SyncRunPage>(() => ({
+    url: '/api/cur/sync-runs',
+    params: this.syncPage(),
+  }));
+
+  constructor() {
+    this.sync.finished.pipe(takeUntilDestroyed()).subscribe(() => this.syncRuns.reload());
+  }
+
+  protected changeSyncPage(event: PageEvent): void {
+    this.syncPage.set({ page: event.pageIndex + 1, page_size: event.pageSize });
+  }
+
+  protected startSync(): void {
+    this.sync.start();
+  }
+
+  protected changeMeasure(measure: Measure): void {
+    this.savingMeasure.set(true);
+    this.http.patch<Tenant>('/api/tenants/current', { default_measure: measure }).subscribe({
+      next: (tenant) => {
+        this.tenant.set(tenant);
+        this.savingMeasure.set(false);
+        this.snackBar.open(`Default measure: ${MEASURE_LABELS[tenant.default_measure]}`, undefined, {
+          duration: 3000,
+        });
+      },
+      error: () => {
+        this.savingMeasure.set(false);
+        this.tenant.reload();
+      },
+    });
+  }
 
   protected rename(name: string): void {
     this.savingName.set(true);

@@ -27,8 +27,7 @@ const PALETTE = [
   '#9aa3ad',
 ];
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The tooltip of a stacked chart: each non-zero series, largest first, then the total. */
 export function stackTooltip(items: readonly TooltipItem[], currency: string): string {

@@ -10,7 +10,12 @@ import { SYNC_STATUS_ICONS, SYNC_STATUS_LABELS, syncPercent } from './sync-label
   imports: [MatIconModule, MatProgressBarModule],
   template: `
     @let r = run();
-    <div class="sync" [class]="'sync sync-' + r.status" data-testid="sync-status" [attr.data-status]="r.status">
+    <div
+      class="sync"
+      [class]="'sync sync-' + r.status"
+      data-testid="sync-status"
+      [attr.data-status]="r.status"
+    >
       <p class="line" role="status">
         <mat-icon aria-hidden="true">{{ icons[r.status] }}</mat-icon>
         <strong>Sync {{ labels[r.status].toLowerCase() }}</strong>

@@ -61,9 +61,9 @@ describe('Shell and routes', () => {
     );
     expect(await navLabels()).toEqual(['Dashboard', 'Cost Explorer', 'Anomalies', 'Connect AWS', 'Settings']);
     expect(text('dashboard-connect-aws')).toContain('Connect your AWS account');
-    expect(
-      harness.routeNativeElement?.querySelector('[data-testid=nav-costs]')?.getAttribute('href'),
-    ).toBe('/costs');
+    expect(harness.routeNativeElement?.querySelector('[data-testid=nav-costs]')?.getAttribute('href')).toBe(
+      '/costs',
+    );
   });
 
   it('shows Admin to global owners only', async () => {
