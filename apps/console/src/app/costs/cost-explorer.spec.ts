@@ -166,7 +166,7 @@ describe('CostExplorer', () => {
     expect(blobs[0]?.type).toBe('text/csv;charset=utf-8');
     const csv = await new Promise<string>((resolve) => {
       const reader = new FileReader();
-      reader.onload = () => resolve(String(reader.result));
+      reader.onload = () => resolve(typeof reader.result === 'string' ? reader.result : '');
       reader.readAsText(blobs[0] as Blob);
     });
     expect(csv).toContain('date,group,cost\n2026-11-01,AmazonEC2,100\n');

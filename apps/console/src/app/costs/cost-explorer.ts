@@ -72,12 +72,13 @@ export class CostExplorer {
   protected readonly firstError = firstError;
   protected readonly columns = ['group', 'total', 'share'];
 
-  protected readonly form = inject(NonNullableFormBuilder).group({
-    preset: ['last_30' as RangePreset],
+  private readonly fb = inject(NonNullableFormBuilder);
+  protected readonly form = this.fb.group({
+    preset: this.fb.control<RangePreset>('last_30'),
     ...presetRange('last_30', this.today()),
-    group_by: ['service' as GroupBy],
-    measure: [null as Measure | null],
-    granularity: ['daily' as 'daily' | 'monthly'],
+    group_by: this.fb.control<GroupBy>('service'),
+    measure: this.fb.control<Measure | null>(null),
+    granularity: this.fb.control<'daily' | 'monthly'>('daily'),
   });
 
   /** The query last applied; the tenant's default measure until one is picked. */

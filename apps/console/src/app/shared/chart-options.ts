@@ -79,7 +79,6 @@ export function stackedBarOption(
       name: s.name,
       type: 'bar',
       stack: 'total',
-      emphasis: { focus: 'series' },
       data: [...s.values],
     })),
   };
