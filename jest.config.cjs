@@ -8,5 +8,6 @@ module.exports = {
     '<rootDir>/apps/*/jest.config.cjs',
     '<rootDir>/cfn/jest.config.cjs',
     '<rootDir>/e2e/jest.config.cjs',
+    '<rootDir>/ops/jest.config.cjs',
   ],
 };

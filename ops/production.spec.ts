@@ -10,6 +10,8 @@ const GOOD = {
   DATABASE_URL: NO_DB,
   JWT_SECRET: 'a-production-jwt-secret-of-more-than-32-chars',
   ENCRYPTION_KEY: 'a-production-encryption-key-of-32-or-more-chars',
+  ADMIN_EMAIL: 'admin@example.com',
+  ADMIN_PASSWORD: 'twelve-chars-or-more',
 };
 // The development defaults in apps/api/src/config/config.ts, given explicitly.
 const DEV_JWT_SECRET = 'dev-only-jwt-secret-do-not-use-in-production-0000';
@@ -18,12 +20,13 @@ const DEV_ENCRYPTION_KEY = 'dev-only-encryption-key-do-not-use-in-production';
 const start = (env: Record<string, string>) => run(process.execPath, [MAIN], env);
 
 describe('production mode', () => {
-  it('refuses missing JWT_SECRET and ENCRYPTION_KEY, naming both in one message', async () => {
+  it('refuses missing JWT_SECRET, ENCRYPTION_KEY and admin password, naming each in one message', async () => {
     const out = await start({ NODE_ENV: 'production', DATABASE_URL: NO_DB });
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('Invalid configuration');
     expect(out.stderr).toMatch(/JWT_SECRET: must be set to your own random value in production/);
     expect(out.stderr).toMatch(/ENCRYPTION_KEY: must be set to your own random value in production/);
+    expect(out.stderr).toMatch(/ADMIN_PASSWORD: must be set in production/);
   });
 
   it('refuses the development default values given explicitly', async () => {
@@ -48,7 +51,8 @@ describe('production mode', () => {
     expect(short.stderr).toMatch(/ADMIN_PASSWORD: must be at least 12 characters in production/);
     expect(short.stderr).not.toContain('elevenchars');
 
-    const half = await start({ ...GOOD, ADMIN_EMAIL: 'admin@example.com' });
+    const { ADMIN_PASSWORD: _omitted, ...withoutPassword } = GOOD;
+    const half = await start({ ...withoutPassword, ADMIN_EMAIL: 'admin@example.com' });
     expect(half.code).toBe(1);
     expect(half.stderr).toMatch(/ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither/);
   });

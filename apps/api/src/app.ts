@@ -43,6 +43,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onSend', async (req, reply) => {
     void reply.header(CORRELATION_HEADER, req.id);
   });
+  // Graceful shutdown: once closing, responses ask keep-alive clients to reconnect (to another replica)
+  // instead of holding the process open until the keep-alive timeout.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_req, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
   setupSwagger(app);
   if (indexHtml) {
     await app.register(await import('@fastify/static').then((m) => m.default), {

@@ -132,8 +132,16 @@ export class ApiProcess {
     return { email, password, ...(res.body as { access_token: string; refresh_token: string }) };
   }
 
+  /** Kills the process at once (SIGKILL), as a crash or an OOM kill would. */
+  async kill(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
+    this.proc.kill('SIGKILL');
+    await exited;
+  }
+
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
     this.proc.kill('SIGTERM');
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);

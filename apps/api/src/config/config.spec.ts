@@ -31,13 +31,15 @@ describe('loadConfig', () => {
 
   it('refuses production defaults and says which', () => {
     expect(() => loadConfig({ ...base, NODE_ENV: 'production' })).toThrow(
-      /JWT_SECRET: must be set[\s\S]*ENCRYPTION_KEY: must be set/,
+      /JWT_SECRET: must be set[\s\S]*ENCRYPTION_KEY: must be set[\s\S]*ADMIN_PASSWORD: must be set in production/,
     );
     const ok = loadConfig({
       ...base,
       NODE_ENV: 'production',
       JWT_SECRET: 'x'.repeat(40),
       ENCRYPTION_KEY: 'y'.repeat(40),
+      ADMIN_EMAIL: 'root@example.com',
+      ADMIN_PASSWORD: 'a-long-admin-password',
     });
     expect(ok.env).toBe('production');
   });

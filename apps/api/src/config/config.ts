@@ -151,7 +151,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       problems.push('JWT_SECRET: must be set to your own random value in production');
     if (e.ENCRYPTION_KEY === DEV_ENCRYPTION_KEY)
       problems.push('ENCRYPTION_KEY: must be set to your own random value in production');
-    if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12)
+    if (e.ADMIN_PASSWORD === undefined)
+      problems.push(
+        'ADMIN_PASSWORD: must be set in production (with ADMIN_EMAIL); the first platform administrator is created from it',
+      );
+    else if (e.ADMIN_PASSWORD.length < 12)
       problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
   }
   if (problems.length > 0) throw new ConfigError(problems);

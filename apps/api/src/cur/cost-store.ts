@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -23,8 +23,9 @@ const NUMERIC_FROM = AGGREGATE_COLUMNS.indexOf('unblended');
  * a load that dies midway leaves the old month in place.
  */
 @Injectable()
-export class CostStore implements OnModuleDestroy {
+export class CostStore implements OnApplicationShutdown {
   readonly pool: Pool;
+  private readonly loading = new Set<PoolClient>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.pool = new Pool({
@@ -34,7 +35,10 @@ export class CostStore implements OnModuleDestroy {
     this.pool.on('error', () => undefined); // a dropped idle connection is replaced on the next checkout
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** On shutdown, loads in progress are cut off (their transactions roll back) instead of delaying the exit. */
+  async onApplicationShutdown(): Promise<void> {
+    for (const c of this.loading) c.release(new Error('shutting down'));
+    this.loading.clear();
     await this.pool.end();
   }
 
@@ -42,6 +46,7 @@ export class CostStore implements OnModuleDestroy {
   async replaceMonth(tenantId: string, month: string, rows: AsyncIterable<string[]>): Promise<number> {
     const { start, end } = monthRange(month);
     const client = await this.pool.connect();
+    this.loading.add(client);
     let count = 0;
     try {
       await client.query('begin');
@@ -74,7 +79,7 @@ export class CostStore implements OnModuleDestroy {
       await client.query('rollback').catch(() => undefined);
       throw e;
     } finally {
-      client.release();
+      if (this.loading.delete(client)) client.release();
     }
   }
 

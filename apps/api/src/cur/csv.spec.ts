@@ -2,10 +2,7 @@ import { parseCsv } from './csv';
 
 async function all(chunks: string[]): Promise<string[][]> {
   const out: string[][] = [];
-  async function* gen() {
-    for (const c of chunks) yield c;
-  }
-  for await (const r of parseCsv(gen())) out.push(r);
+  for await (const r of parseCsv(chunks)) out.push(r);
   return out;
 }
 

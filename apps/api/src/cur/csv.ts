@@ -2,7 +2,9 @@
  * A streaming CSV parser for the files Athena writes (RFC 4180: every value quoted, quotes doubled, CRLF or LF).
  * Yields one string array per record; works across chunk boundaries, constant memory per record.
  */
-export async function* parseCsv(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+export async function* parseCsv(
+  chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+): AsyncGenerator<string[]> {
   let field = '';
   let record: string[] = [];
   let inQuotes = false;
@@ -47,7 +49,6 @@ export async function* parseCsv(chunks: AsyncIterable<Buffer | string>): AsyncGe
       }
     }
   }
-  if (quotePending) inQuotes = false;
   if (any || record.length > 0) {
     record.push(field);
     yield record;

@@ -15,7 +15,13 @@ const legacyCols = [
   'reservation_effective_cost',
   'reservation_reservation_a_r_n',
 ];
-const legacy: CurTable = { format: 'legacy', database: 'athenacurcfn_my-report', table: '2024report', columns: legacyCols, partitionKeys: ['year', 'month'] };
+const legacy: CurTable = {
+  format: 'legacy',
+  database: 'athenacurcfn_my-report',
+  table: '2024report',
+  columns: legacyCols,
+  partitionKeys: ['year', 'month'],
+};
 
 describe('CUR SQL builder', () => {
   it('computes half-open month ranges, across a year end', () => {
@@ -24,7 +30,12 @@ describe('CUR SQL builder', () => {
   });
 
   it('prunes legacy partitions with the values the catalog really holds (unpadded months)', () => {
-    expect(partitionPredicate(legacy, '2026-07', [['2026', '6'], ['2026', '7']])).toBe(`"year" = '2026' AND "month" = '7'`);
+    expect(
+      partitionPredicate(legacy, '2026-07', [
+        ['2026', '6'],
+        ['2026', '7'],
+      ]),
+    ).toBe(`"year" = '2026' AND "month" = '7'`);
     expect(partitionPredicate(legacy, '2026-08', [['2026', '7']])).toBeNull();
     const cur2: CurTable = { ...legacy, format: 'cur2', partitionKeys: ['billing_period'] };
     expect(partitionPredicate(cur2, '2026-11', [['2026-11']])).toBe(`"billing_period" = '2026-11'`);
@@ -38,14 +49,20 @@ describe('CUR SQL builder', () => {
     expect(sql).toContain(`"line_item_usage_start_date" >= TIMESTAMP '2026-07-01 00:00:00'`);
     expect(sql).toContain(`"line_item_usage_start_date" < TIMESTAMP '2026-08-01 00:00:00'`);
     expect(sql).toContain(`CAST(date_trunc('day', "line_item_usage_start_date") AS date) AS usage_date`);
-    expect(sql).toContain("WHEN 'SavingsPlanCoveredUsage' THEN COALESCE(\"savings_plan_savings_plan_effective_cost\", 0)");
+    expect(sql).toContain(
+      'WHEN \'SavingsPlanCoveredUsage\' THEN COALESCE("savings_plan_savings_plan_effective_cost", 0)',
+    );
     expect(sql).toContain("WHEN 'RIFee' THEN 0 + 0"); // the table lacks the unused-RI columns: they count as 0
     expect(sql).toContain(`WHEN 'EdpDiscount' THEN 'discount'`);
     expect(sql).toMatch(/GROUP BY 1, 2, 3, 4, 5, 6$/);
   });
 
   it('falls back to unblended where a table has no net columns', () => {
-    const sql = buildMonthQuery({ ...legacy, columns: legacyCols.filter((c) => c !== 'line_item_net_unblended_cost') }, '2026-07', [['2026', '7']])!;
+    const sql = buildMonthQuery(
+      { ...legacy, columns: legacyCols.filter((c) => c !== 'line_item_net_unblended_cost') },
+      '2026-07',
+      [['2026', '7']],
+    )!;
     expect(sql).not.toContain('line_item_net_unblended_cost');
     expect(sql).toContain('sum(COALESCE("line_item_unblended_cost", 0)) AS net_unblended');
   });
@@ -66,7 +83,17 @@ describe('CUR SQL builder', () => {
       format: 'focus',
       database: 'db',
       table: 'focus',
-      columns: ['chargeperiodstart', 'billedcost', 'effectivecost', 'listcost', 'subaccountid', 'servicename', 'x_servicecode', 'regionid', 'chargecategory'],
+      columns: [
+        'chargeperiodstart',
+        'billedcost',
+        'effectivecost',
+        'listcost',
+        'subaccountid',
+        'servicename',
+        'x_servicecode',
+        'regionid',
+        'chargecategory',
+      ],
       partitionKeys: ['billing_period'],
     };
     const sql = buildMonthQuery(focus, '2026-11', [['2026-11']])!;
@@ -76,6 +103,8 @@ describe('CUR SQL builder', () => {
   });
 
   it('refuses identifiers that could break out of quotes', () => {
-    expect(() => buildMonthQuery({ ...legacy, table: 'x"; drop table y; --' }, '2026-07', [['2026', '7']])).toThrow(/unsafe identifier/);
+    expect(() =>
+      buildMonthQuery({ ...legacy, table: 'x"; drop table y; --' }, '2026-07', [['2026', '7']]),
+    ).toThrow(/unsafe identifier/);
   });
 });

@@ -5,7 +5,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
@@ -22,7 +22,7 @@ const CLAIM_LOCK = 72_150_002;
  * runs whose worker died are re-queued; failures are retried with a growing delay, then shown as failed.
  */
 @Injectable()
-export class CurWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('CurWorker');
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private timer: NodeJS.Timeout | null = null;
@@ -53,7 +53,7 @@ export class CurWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     this.kick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     // Release our runs at once so another replica takes them over (the open COPY transaction rolls back).
@@ -131,7 +131,7 @@ export class CurWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     const em = this.em.fork();
     return em.transactional(async (tx) => {
       const c = tx.getConnection();
-      const ctx = tx.getTransactionContext();
+      const ctx: unknown = tx.getTransactionContext();
       await c.execute('select pg_advisory_xact_lock(?)', [CLAIM_LOCK], 'all', ctx);
       const rows: { id: string }[] = await c.execute(
         `update sync_run set status = 'running', locked_by = ?, heartbeat_at = now(), started_at = coalesce(started_at, now()),

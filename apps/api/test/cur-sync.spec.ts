@@ -1,0 +1,277 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { awsEnv, connectBody, ACCOUNT, ROLE, type AwsEnv } from './aws-env';
+import { spawnApi, testApp, type ApiProcess, type Session, type TestApp } from './harness';
+
+type Measure = 'unblended' | 'net_unblended' | 'amortized' | 'net_amortized';
+const MEASURES: Record<'legacy' | 'cur2' | 'focus', Measure[]> = {
+  legacy: ['unblended', 'net_unblended', 'amortized', 'net_amortized'],
+  cur2: ['unblended', 'net_unblended', 'amortized', 'net_amortized'],
+  focus: ['unblended', 'net_amortized'],
+};
+
+let roles = 0;
+/** A tenant connected through its own role (as each customer deploys our stack in their account). */
+async function connected(
+  api: ApiProcess,
+  env: AwsEnv,
+  overrides: Record<string, unknown> = {},
+): Promise<Session & { tenantId: string }> {
+  const s = await api.signup();
+  const conn = await api.get('/api/tenants/connection', s.access_token);
+  const role = `${ROLE}-${++roles}`;
+  env.aws.setRole(ACCOUNT, role, { external_id: conn.body.external_id });
+  const body = connectBody(conn.body.external_id, {
+    aws_role_arn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+    ...overrides,
+  });
+  const res = await api.post('/api/tenants/connect', body, s.access_token);
+  if (res.status !== 200) throw new Error(`connect failed: ${JSON.stringify(res.body)}`);
+  const me = await api.get('/api/auth/me', s.access_token);
+  return { ...s, tenantId: me.body.tenant.id };
+}
+
+/** Waits until the tenant's runs are all finished; returns the newest. */
+async function settled(api: ApiProcess, token: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await api.get('/api/cur/sync-runs?page_size=100', token);
+    const active = runs.body.items.filter(
+      (r: { status: string }) => r.status === 'queued' || r.status === 'running',
+    );
+    if (runs.body.items.length > 0 && active.length === 0) return runs.body.items[0];
+    if (Date.now() > deadline) throw new Error(`runs did not finish: ${JSON.stringify(runs.body.items)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function syncNow(api: ApiProcess, token: string, months: number): Promise<any> {
+  const started = await api.post('/api/cur/sync', { months }, token);
+  if (started.status !== 202) throw new Error(`sync: ${started.status} ${JSON.stringify(started.body)}`);
+  return settled(api, token);
+}
+
+/** Daily totals per measure from /api/costs, to compare with the sample's expected.json. */
+async function dailyTotals(
+  api: ApiProcess,
+  token: string,
+  from: string,
+  to: string,
+  measure: Measure,
+): Promise<Map<string, number>> {
+  const res = await api.get(
+    `/api/costs?from=${from}&to=${to}&group_by=charge_class&measure=${measure}&granularity=daily`,
+    token,
+  );
+  expect(res.status).toBe(200);
+  const out = new Map<string, number>();
+  for (const i of res.body.items) out.set(i.date, (out.get(i.date) ?? 0) + i.cost);
+  return out;
+}
+
+const cents = (x: number) => Math.round(x * 100);
+
+describe.each(['legacy', 'cur2', 'focus'] as const)('CUR sync of a %s sample', (format) => {
+  let env: AwsEnv;
+  let api: TestApp;
+  beforeAll(async () => {
+    env = await awsEnv({ format, days: 40, rowsPerDay: 50 });
+    api = await testApp({ ...env.apiEnv, CUR_WORKER_POLL_MS: '200' });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await env?.close();
+  });
+
+  it('stores daily costs equal to expected.json to the cent, for every measure', async () => {
+    const t = await connected(api, env);
+    const first = await settled(api, t.access_token); // the backfill after connecting
+    expect(first).toMatchObject({ status: 'succeeded', trigger: 'connect' });
+    const run = await syncNow(api, t.access_token, 3);
+    expect(run.status).toBe('succeeded');
+    expect(run.rows_loaded).toBeGreaterThan(0);
+    expect(run.bytes_scanned).toBeGreaterThan(0);
+    const expected = JSON.parse(readFileSync(join(env.dir, 'expected.json'), 'utf8'));
+    const days = Object.keys(expected.daily).sort();
+    for (const measure of MEASURES[format]) {
+      const got = await dailyTotals(api, t.access_token, days[0]!, days.at(-1)!, measure);
+      const mismatches = days.filter((d) => cents(got.get(d) ?? 0) !== cents(expected.daily[d][measure]));
+      expect({ measure, mismatches }).toEqual({ measure, mismatches: [] });
+      const total = [...got.values()].reduce((a, b) => a + b, 0);
+      expect(cents(total)).toBe(cents(expected.totals[measure]));
+    }
+  });
+});
+
+describe('CUR sync behaviour', () => {
+  let env: AwsEnv;
+  let api: TestApp;
+  beforeAll(async () => {
+    env = await awsEnv({ format: 'legacy', days: 40, rowsPerDay: 40 });
+    api = await testApp({ ...env.apiEnv, CUR_WORKER_POLL_MS: '200', CUR_SYNC_RETRY_DELAY_SECONDS: '0' });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await env?.close();
+  });
+  afterEach(() => env.aws.clearFaults());
+
+  it('answers 202, 409 while one runs, 422 when not connected, 403 for viewers, 404 across tenants', async () => {
+    const t = await connected(api, env);
+    await settled(api, t.access_token);
+    env.aws.addFault({ service: 'athena', operation: 'Query', kind: 'latency', ms: 1500, count: 1 });
+    const a = await api.post('/api/cur/sync', {}, t.access_token);
+    expect(a.status).toBe(202);
+    const b = await api.post('/api/cur/sync', {}, t.access_token);
+    expect(b.status).toBe(409);
+    expect(b.body.details.run_id).toBe(a.body.run_id);
+    const run = await api.get(`/api/cur/sync-runs/${a.body.run_id}`, t.access_token);
+    expect(run.body.months).toHaveLength(2);
+    await settled(api, t.access_token);
+
+    const lonely = await api.signup();
+    expect((await api.post('/api/cur/sync', {}, lonely.access_token)).body.code).toBe('NOT_CONNECTED');
+    expect((await api.get(`/api/cur/sync-runs/${a.body.run_id}`, lonely.access_token)).status).toBe(404);
+    expect((await api.post('/api/cur/sync', { months: 99 }, t.access_token)).status).toBe(400);
+
+    const v = await api.signup();
+    await api.post('/api/tenants/current/members', { email: v.email, role: 'viewer' }, t.access_token);
+    const viewer = (
+      await api.post('/api/auth/login', { email: v.email, password: v.password, tenant_id: t.tenantId })
+    ).body;
+    expect((await api.post('/api/cur/sync', {}, viewer.access_token)).status).toBe(403);
+    expect((await api.get('/api/cur/sync-runs', viewer.access_token)).status).toBe(200);
+  });
+
+  it('replaces only the months it syncs (a restated month)', async () => {
+    const t = await connected(api, env);
+    await settled(api, t.access_token);
+    const db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    try {
+      const months = await db.query(
+        `select to_char(usage_date, 'YYYY-MM') as m, sum(unblended) as s from cost_daily where tenant_id = $1 group by 1 order by 1`,
+        [t.tenantId],
+      );
+      expect(months.rows.length).toBeGreaterThanOrEqual(2);
+      // Pretend both months changed on our side; a sync of the current month alone must restore only it.
+      await db.query('update cost_daily set unblended = unblended * 2 where tenant_id = $1', [t.tenantId]);
+      const run = await syncNow(api, t.access_token, 1);
+      expect(run.months).toEqual([months.rows.at(-1).m]);
+      const after = await db.query(
+        `select to_char(usage_date, 'YYYY-MM') as m, sum(unblended) as s from cost_daily where tenant_id = $1 group by 1 order by 1`,
+        [t.tenantId],
+      );
+      const last = after.rows.length - 1;
+      expect(cents(Number(after.rows[last].s))).toBe(cents(Number(months.rows[last].s)));
+      expect(cents(Number(after.rows[0].s))).toBe(cents(Number(months.rows[0].s) * 2));
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('still succeeds when Athena throttles', async () => {
+    const t = await connected(api, env);
+    await settled(api, t.access_token);
+    env.aws.addFault({ service: 'athena', operation: 'StartQueryExecution', kind: 'throttle', count: 2 });
+    env.aws.addFault({ service: 'athena', operation: 'GetQueryExecution', kind: 'throttle', count: 2 });
+    const run = await syncNow(api, t.access_token, 2);
+    expect(run.status).toBe('succeeded');
+  });
+
+  it("retries a failed query, then shows it failed with Athena's reason", async () => {
+    const t = await connected(api, env);
+    await settled(api, t.access_token);
+    env.aws.addFault({
+      service: 'athena',
+      operation: 'Query',
+      kind: 'fail',
+      count: 10,
+      message: 'HIVE_BAD_DATA: Error parsing field value',
+    });
+    const run = await syncNow(api, t.access_token, 1);
+    expect(run.status).toBe('failed');
+    expect(run.attempt).toBe(3);
+    expect(run.error).toMatchObject({ code: 'ATHENA_QUERY_FAILED' });
+    expect(run.error.aws_error).toContain('HIVE_BAD_DATA: Error parsing field value');
+    // The dashboard shows it: nothing fails silently.
+    expect((await api.get('/api/dashboard', t.access_token)).body.last_sync.status).toBe('failed');
+  });
+});
+
+describe('CUR sync across processes', () => {
+  let env: AwsEnv;
+  beforeAll(async () => {
+    env = await awsEnv({ format: 'cur2', days: 20, rowsPerDay: 30 });
+  });
+  afterAll(() => env?.close());
+
+  it('a sync killed mid-load leaves the previous data intact, and the next process completes it', async () => {
+    const api = await testApp({ ...env.apiEnv, CUR_WORKER_POLL_MS: '200', CUR_SYNC_STALE_SECONDS: '2' });
+    let second: ApiProcess | null = null;
+    try {
+      const t = await connected(api, env);
+      await settled(api, t.access_token);
+      const before = await api.get('/api/dashboard?measure=unblended', t.access_token);
+      expect(before.body.month_to_date).toBeGreaterThan(0);
+      // Slow down reading the result CSV so the process is killed inside the load transaction.
+      env.aws.addFault({ service: 's3', operation: 'GetObject', kind: 'latency', ms: 4000, count: 1 });
+      const started = await api.post('/api/cur/sync', { months: 1 }, t.access_token);
+      for (let i = 0; i < 100; i++) {
+        const r = await api.get(`/api/cur/sync-runs/${started.body.run_id}`, t.access_token);
+        if (r.body.progress.phase.startsWith('loading')) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      await api.kill(); // the process dies mid-load
+      second = await spawnApi(api.databaseUrl, {
+        ...env.apiEnv,
+        CUR_WORKER_POLL_MS: '200',
+        CUR_SYNC_STALE_SECONDS: '2',
+      });
+      const during = await second.get('/api/dashboard?measure=unblended', t.access_token);
+      expect(during.body.month_to_date).toBe(before.body.month_to_date);
+      const run = await settled(second, t.access_token).catch((e: Error) => {
+        throw new Error(`${e.message}\n--- second process logs:\n${second?.logs().slice(-3000)}`);
+      });
+      expect(run.id).toBe(started.body.run_id);
+      expect(run.attempt).toBe(2);
+      expect(run.status).toBe('succeeded');
+      const after = await second.get('/api/dashboard?measure=unblended', t.access_token);
+      expect(after.body.month_to_date).toBe(before.body.month_to_date);
+    } finally {
+      await second?.stop();
+      await api.close();
+    }
+  });
+
+  it('two API processes started together run the nightly sync of each tenant once', async () => {
+    const base = await testApp({ ...env.apiEnv, CUR_WORKER_POLL_MS: '200' });
+    const a = await connected(base, env);
+    const b = await connected(base, env);
+    await settled(base, a.access_token);
+    await settled(base, b.access_token);
+    await base.stop();
+    const nightlyEnv = { ...env.apiEnv, CUR_WORKER_POLL_MS: '200', CUR_SYNC_CRON: '* * * * * *' };
+    const [p1, p2] = await Promise.all([
+      spawnApi(base.databaseUrl, nightlyEnv),
+      spawnApi(base.databaseUrl, nightlyEnv),
+    ]);
+    try {
+      await new Promise((r) => setTimeout(r, 3500)); // several cron ticks on both processes
+      const db = new Client({ connectionString: base.databaseUrl });
+      await db.connect();
+      const rows = await db.query(
+        `select tenant_id, count(*)::int as n from sync_run where trigger = 'nightly' group by 1`,
+      );
+      await db.end();
+      expect(rows.rows.map((r) => r.n)).toEqual([1, 1]);
+      expect((await settled(p1, a.access_token)).status).toBe('succeeded');
+      expect((await settled(p2, b.access_token)).status).toBe('succeeded');
+    } finally {
+      await p1.stop();
+      await p2.stop();
+      await base.db.drop();
+    }
+  });
+});
