@@ -25,11 +25,12 @@ function step(title, cmd, args, env = process.env) {
 }
 
 let pg;
+// Build first: the workspaces' type declarations (libs/*/dist) are what lint and typecheck resolve against.
 let ok =
+  step('build', 'npm', ['run', '--silent', 'build']) &&
   step('lint', 'npx', ['eslint', '.']) &&
   step('format', 'npx', ['prettier', '--check', '.']) &&
-  step('typecheck', 'npm', ['run', '--silent', 'typecheck']) &&
-  step('build', 'npm', ['run', '--silent', 'build']);
+  step('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 
 if (ok) {
   const env = { ...process.env };

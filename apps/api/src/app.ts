@@ -46,8 +46,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Graceful shutdown: once closing, responses ask keep-alive clients to reconnect (to another replica)
   // instead of holding the process open until the keep-alive timeout.
   let closing = false;
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   fastify.addHook('onSend', async (_req, reply) => {
     if (closing) void reply.header('connection', 'close');
