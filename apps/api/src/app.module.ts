@@ -10,6 +10,7 @@ import { TenantsModule } from './tenants/tenants.module';
 import { AwsConnectionModule } from './aws-connection/aws-connection.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CurModule } from './cur/cur.module';
+import { AnomalyModule } from './anomaly/anomaly.module';
 import { HealthController } from './health/health.controller';
 
 @Module({})
@@ -28,6 +29,7 @@ export class AppModule {
         AwsConnectionModule,
         ScheduleModule.forRoot(),
         CurModule,
+        AnomalyModule,
       ],
       controllers: [HealthController],
       providers: [

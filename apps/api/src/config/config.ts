@@ -68,6 +68,15 @@ const EnvSchema = z.object({
   CUR_SYNC_RETRY_DELAY_SECONDS: int(0, 86400).default(300),
   CUR_SYNC_STALE_SECONDS: int(1, 3600).default(60),
   CUR_WORKER_POLL_MS: int(100, 600000).default(2000),
+  ANOMALY_SETTLE_DAYS: int(0, 14).default(2),
+  ANOMALY_HISTORY_DAYS: int(28, 365).default(90),
+  ANOMALY_MIN_IMPACT_USD: int(0, 1000000).default(10),
+  ANOMALY_NEW_SERIES_FLOOR_USD: int(0, 1000000).default(10),
+  ANOMALY_FEEDBACK_FACTOR: z.coerce
+    .number({ message: 'must be a number between 1 and 100' })
+    .min(1, { message: 'must be a number between 1 and 100' })
+    .max(100, { message: 'must be a number between 1 and 100' })
+    .default(2),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -108,6 +117,13 @@ export interface AppConfig {
     retryDelaySeconds: number;
     staleSeconds: number;
     pollMs: number;
+  };
+  anomaly: {
+    settleDays: number;
+    historyDays: number;
+    minImpactUsd: number;
+    newSeriesFloorUsd: number;
+    feedbackFactor: number;
   };
 }
 
@@ -204,6 +220,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryDelaySeconds: e.CUR_SYNC_RETRY_DELAY_SECONDS,
       staleSeconds: e.CUR_SYNC_STALE_SECONDS,
       pollMs: e.CUR_WORKER_POLL_MS,
+    },
+    anomaly: {
+      settleDays: e.ANOMALY_SETTLE_DAYS,
+      historyDays: e.ANOMALY_HISTORY_DAYS,
+      minImpactUsd: e.ANOMALY_MIN_IMPACT_USD,
+      newSeriesFloorUsd: e.ANOMALY_NEW_SERIES_FLOOR_USD,
+      feedbackFactor: e.ANOMALY_FEEDBACK_FACTOR,
     },
   };
 }

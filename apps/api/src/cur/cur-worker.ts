@@ -8,6 +8,8 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { ModuleRef } from '@nestjs/core';
+import { AnomalyDetector } from '../anomaly/anomaly.detector';
 import { CronJob } from 'cron';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -36,6 +38,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly connections: AwsConnectionService,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -169,6 +172,12 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
                 progress = jsonb_set(progress, '{phase}', '"done"') where id = ? and locked_by = ?`,
         [id, this.id],
       );
+      // Anomaly detection on the fresh data; its failure never fails the sync.
+      await Promise.resolve()
+        .then(() => this.moduleRef.get(AnomalyDetector, { strict: false }).onSyncRunSucceeded(id))
+        .catch((e: unknown) =>
+          this.logger.warn({ msg: 'anomaly detection failed', run_id: id, error: String(e) }),
+        );
     } catch (e) {
       if (this.stopping) return; // released on shutdown; another replica retries it
       const error =

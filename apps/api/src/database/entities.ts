@@ -1,3 +1,4 @@
+import { AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema } from '../anomaly/anomaly.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { SyncRunSchema } from '../cur/sync-run.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
@@ -13,4 +14,5 @@ export const ENTITIES = [
   RateLimitBucketSchema,
   AwsConnectionSchema,
   SyncRunSchema,
+  ...[AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema],
 ];

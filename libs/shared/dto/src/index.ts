@@ -3,3 +3,4 @@ export * from './auth';
 export * from './tenants';
 export * from './aws-connection';
 export * from './costs';
+export * from './anomaly';

@@ -1,3 +1,4 @@
+import { Migration20261124230301Anomaly } from './Migration20261124230301_anomaly';
 import { Migration20261124223051CurSync } from './Migration20261124223051_cur_sync';
 import { Migration20261124222553TenantDefaultMeasure } from './Migration20261124222553_tenant_default_measure';
 import { Migration20261124220417AwsConnection } from './Migration20261124220417_aws_connection';
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
     class: Migration20261124222553TenantDefaultMeasure,
   },
   { name: 'Migration20261124223051_cur_sync', class: Migration20261124223051CurSync },
+  { name: 'Migration20261124230301_anomaly', class: Migration20261124230301Anomaly },
 ];

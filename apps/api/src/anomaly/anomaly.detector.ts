@@ -1,0 +1,363 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { CostDetectorOptions } from '@cost-optimizer/anomaly-engine';
+import type { AnomalySuppression, DetectResult, Measure } from '@cost-optimizer/dto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { CostStore } from '../cur/cost-store';
+import { TenantSchema } from '../tenants/tenant.entity';
+import {
+  AnomalyMonitorSchema,
+  AnomalySchema,
+  AnomalySeriesStateSchema,
+  type AnomalyEntity,
+  type AnomalyExplanation,
+  type AnomalyMonitorEntity,
+} from './anomaly.entity';
+import {
+  addDays,
+  dailySums,
+  fingerprintOf,
+  firstRestatedDay,
+  judge,
+  pointsOf,
+  rootCauses,
+  round,
+  rowsBySeries,
+  severityOf,
+  summarise,
+  type EpisodeSummary,
+  type UsageRow,
+} from './series';
+
+const MEASURE_COLUMN: Record<Measure, string> = {
+  unblended: 'unblended',
+  net_unblended: 'net_unblended',
+  amortized: 'amortized',
+  net_amortized: 'net_amortized',
+};
+const DETECT_LOCK = 72_150_007;
+
+export const DEFAULT_MONITORS = [
+  { name: 'Total usage', dimension: 'total' },
+  { name: 'Per service', dimension: 'service' },
+  { name: 'Per linked account', dimension: 'account' },
+  { name: 'Per region', dimension: 'region' },
+] as const;
+
+/** What the tenant's data covers, in the measure watched. */
+export interface TenantWindow {
+  measure: Measure;
+  dataStart: string;
+  dataThrough: string;
+  /** Last settled day: data_through - ANOMALY_SETTLE_DAYS. */
+  judgeThrough: string;
+}
+
+/**
+ * Daily anomaly detection of a tenant: after every successful sync and on demand. Each series of each enabled
+ * monitor is scored by the engine over ~90 days of history; new settled days are judged, and when a judged day
+ * was restated (its cost changed) the days from it on are judged again. Episodes are stored once per
+ * (monitor, series, start) and grow; runs of one tenant are serialized by an advisory lock.
+ */
+@Injectable()
+export class AnomalyDetector {
+  private readonly logger = new Logger('AnomalyDetector');
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly store: CostStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get detectorOptions(): Partial<CostDetectorOptions> {
+    return {
+      direction: 'up',
+      minImpactAbs: Math.max(1, this.config.anomaly.minImpactUsd),
+      newSeriesFloor: Math.max(1, this.config.anomaly.newSeriesFloorUsd),
+    };
+  }
+
+  /** Called by the CUR worker after a sync run succeeded. */
+  async onSyncRunSucceeded(runId: string): Promise<void> {
+    const rows = await this.store.query<{ tenant_id: string }>(
+      'select tenant_id from sync_run where id = $1',
+      [runId],
+    );
+    if (rows[0]) await this.onSyncSucceeded(rows[0].tenant_id);
+  }
+
+  async onSyncSucceeded(tenantId: string): Promise<void> {
+    const started = Date.now();
+    const r = await this.detect(tenantId);
+    this.logger.log({ msg: 'anomaly detection done', tenant_id: tenantId, ms: Date.now() - started, ...r });
+  }
+
+  /** The tenant's data window and measure, or null without usage data. */
+  async window(tenantId: string): Promise<TenantWindow | null> {
+    const tenant = await this.em.fork().findOne(TenantSchema, { id: tenantId });
+    const measure: Measure = tenant?.default_measure ?? 'net_amortized';
+    const rows = await this.store.query<{ first: string | null; last: string | null }>(
+      `select to_char(min(usage_date), 'YYYY-MM-DD') as first, to_char(max(usage_date), 'YYYY-MM-DD') as last
+         from cost_daily where tenant_id = $1`,
+      [tenantId],
+    );
+    const first = rows[0]?.first;
+    const last = rows[0]?.last;
+    if (!first || !last) return null;
+    return {
+      measure,
+      dataStart: first,
+      dataThrough: last,
+      judgeThrough: addDays(last, -this.config.anomaly.settleDays),
+    };
+  }
+
+  /** Usage rows (charge class `usage`) of the tenant over [from, to], in the measure. */
+  async usageRows(tenantId: string, measure: Measure, from: string, to: string): Promise<UsageRow[]> {
+    const m = MEASURE_COLUMN[measure];
+    const rows = await this.store.query<{
+      d: string;
+      service: string;
+      account_id: string;
+      region: string;
+      usage_type: string;
+      cost: number;
+    }>(
+      `select to_char(usage_date, 'YYYY-MM-DD') as d, service, account_id, region, usage_type, sum(${m})::float8 as cost
+         from cost_daily
+        where tenant_id = $1 and charge_class = 'usage' and usage_date between $2 and $3
+        group by 1, 2, 3, 4, 5`,
+      [tenantId, from, to],
+    );
+    return rows.map((r) => ({
+      date: r.d,
+      service: r.service,
+      account: r.account_id,
+      region: r.region,
+      usage_type: r.usage_type,
+      cost: Number(r.cost),
+    }));
+  }
+
+  async detect(tenantId: string): Promise<DetectResult> {
+    return this.em.fork().transactional(async (em) => {
+      const conn = em.getConnection();
+      await conn.execute(
+        'select pg_advisory_xact_lock(?, hashtext(?))',
+        [DETECT_LOCK, tenantId],
+        'all',
+        em.getTransactionContext(),
+      );
+      const result: DetectResult = { judged_through: null, series: 0, days_judged: 0, anomalies_open: 0 };
+      const w = await this.window(tenantId);
+      if (!w || w.judgeThrough < w.dataStart) return result;
+      result.judged_through = w.judgeThrough;
+      if ((await em.count(AnomalyMonitorSchema, { tenant: tenantId })) === 0) {
+        for (const d of DEFAULT_MONITORS) {
+          em.create(AnomalyMonitorSchema, {
+            tenant: tenantId,
+            name: d.name,
+            dimension: d.dimension,
+            filter: {},
+            enabled: true,
+            is_default: true,
+          });
+        }
+        await em.flush();
+      }
+      const monitors = await em.find(AnomalyMonitorSchema, { tenant: tenantId, enabled: true });
+      const history = this.config.anomaly.historyDays;
+      // The oldest day any series might re-judge is judgeThrough - history + 1; its history goes back as far again.
+      const loadFrom = addDays(w.judgeThrough, -2 * history);
+      const rows = await this.usageRows(tenantId, w.measure, loadFrom, w.judgeThrough);
+      const states = await em.find(AnomalySeriesStateSchema, { tenant: tenantId });
+      const stateOf = new Map(states.map((s) => [`${s.monitor.id}\u0000${s.dimension_value}`, s]));
+      const fpFrom = addDays(w.judgeThrough, -history + 1);
+
+      for (const monitor of monitors) {
+        if (monitor.dimension === 'tag') continue;
+        for (const [value, seriesRows] of rowsBySeries(monitor, rows)) {
+          const sums = dailySums(seriesRows);
+          const fingerprint = fingerprintOf(sums, fpFrom, w.judgeThrough);
+          const state = stateOf.get(`${monitor.id}\u0000${value}`);
+          let judgeFrom = fpFrom < w.dataStart ? w.dataStart : fpFrom;
+          if (state && state.measure === w.measure) {
+            const next = addDays(state.judged_through, 1);
+            const restated = firstRestatedDay(state.fingerprint, fingerprint, fpFrom, state.judged_through);
+            const from = restated !== null && restated < next ? restated : next;
+            judgeFrom = from > judgeFrom ? from : judgeFrom;
+          }
+          if (state) {
+            state.judged_through = w.judgeThrough;
+            state.fingerprint = fingerprint;
+            state.measure = w.measure;
+          } else {
+            em.create(AnomalySeriesStateSchema, {
+              tenant: tenantId,
+              monitor,
+              dimension_value: value,
+              measure: w.measure,
+              judged_through: w.judgeThrough,
+              fingerprint,
+            });
+          }
+          if (judgeFrom > w.judgeThrough) continue;
+          result.series++;
+          result.days_judged += Math.round(
+            (Date.parse(w.judgeThrough) - Date.parse(judgeFrom)) / 86_400_000 + 1,
+          );
+          await this.reconcile(em, tenantId, monitor, value, seriesRows, sums, judgeFrom, w);
+        }
+      }
+      await em.flush();
+      // An episode whose last anomalous day is before the latest judged day is over.
+      await em.nativeUpdate(
+        AnomalySchema,
+        { tenant: tenantId, status: 'open', end_date: { $lt: w.judgeThrough } },
+        { status: 'closed' },
+      );
+      result.anomalies_open = await this.countOpen(em, tenantId);
+      return result;
+    });
+  }
+
+  countOpen(em: EntityManager, tenantId: string): Promise<number> {
+    return em.count(AnomalySchema, {
+      tenant: tenantId,
+      status: 'open',
+      held_back: false,
+    });
+  }
+
+  /** Stores the episodes of one series that touch [judgeFrom, judgeThrough]; the stored ones grow, not repeat. */
+  private async reconcile(
+    em: EntityManager,
+    tenantId: string,
+    monitor: AnomalyMonitorEntity,
+    value: string,
+    seriesRows: UsageRow[],
+    sums: Map<string, number>,
+    judgeFrom: string,
+    w: TenantWindow,
+  ): Promise<void> {
+    const options = { ...this.detectorOptions, observedSince: w.dataStart };
+    const scoreFrom = addDays(judgeFrom, -this.config.anomaly.historyDays);
+    const points = pointsOf(sums, scoreFrom, w.judgeThrough, w.dataStart);
+    const { results, episodes } = judge(points, judgeFrom, options);
+    const stored = await em.find(
+      AnomalySchema,
+      {
+        tenant: tenantId,
+        monitor: monitor.id,
+        dimension_value: value,
+        end_date: { $gte: addDays(judgeFrom, -1) },
+      },
+      { orderBy: { start_date: 'asc' } },
+    );
+    const matched = new Set<AnomalyEntity>();
+    for (const ep of episodes) {
+      const overlapping = stored.filter(
+        (s) => !matched.has(s) && s.start_date <= ep.end && s.end_date >= addDays(ep.start, -1),
+      );
+      const keep = overlapping[0];
+      const start = keep && keep.start_date < ep.start ? keep.start_date : ep.start;
+      const summary = summarise(results, start, ep.end);
+      const causes = rootCauses(
+        seriesRows,
+        summary.days.map((d) => d.date),
+        scoreFrom,
+        w.judgeThrough,
+        w.dataStart,
+        options,
+      );
+      const suppression = await this.suppressionFor(em, tenantId, monitor.id, value, start, summary.impact);
+      const fields = {
+        end_date: ep.end,
+        status: ep.end >= w.judgeThrough ? ('open' as const) : ('closed' as const),
+        expected: round(summary.expected),
+        actual: round(summary.actual),
+        impact_usd: round(summary.impact),
+        impact_pct: summary.impactPct === null ? null : round(summary.impactPct * 100, 4),
+        severity: severityOf(summary.impact, summary.impactPct),
+        score: round(summary.score, 8),
+        root_causes: causes,
+        explanation: explanationOf(summary),
+      };
+      if (keep) {
+        matched.add(keep);
+        // Feedback on this very episode keeps its own suppression record.
+        const own = keep.suppression?.source_anomaly_id === keep.id ? keep.suppression : suppression;
+        em.assign(keep, { ...fields, suppression: own, held_back: own?.held_back ?? false });
+        for (const extra of overlapping.slice(1)) {
+          matched.add(extra);
+          em.remove(extra);
+        }
+      } else {
+        em.create(AnomalySchema, {
+          tenant: tenantId,
+          monitor,
+          dimension_value: value,
+          start_date: start,
+          suppression,
+          held_back: suppression?.held_back ?? false,
+          feedback: null,
+          feedback_note: null,
+          ...fields,
+        });
+      }
+    }
+    // Episodes from days judged again (a restatement) that the new judgement no longer finds.
+    for (const s of stored) {
+      if (!matched.has(s) && s.start_date >= judgeFrom) em.remove(s);
+    }
+  }
+
+  /** The bar set by feedback "no"/"planned_activity" on an earlier episode of the same series, if any. */
+  async suppressionFor(
+    em: EntityManager,
+    tenantId: string,
+    monitorId: string,
+    value: string,
+    start: string,
+    impact: number,
+  ): Promise<AnomalySuppression | null> {
+    const source = await em.findOne(
+      AnomalySchema,
+      {
+        tenant: tenantId,
+        monitor: monitorId,
+        dimension_value: value,
+        feedback: { $in: ['no', 'planned_activity'] },
+        start_date: { $lt: start },
+      },
+      { orderBy: { start_date: 'desc' } },
+    );
+    if (!source || !source.feedback || source.feedback === 'yes') return null;
+    const min = round(Math.abs(source.impact_usd) * this.config.anomaly.feedbackFactor, 2);
+    return {
+      source_anomaly_id: source.id,
+      feedback: source.feedback,
+      factor: this.config.anomaly.feedbackFactor,
+      min_impact_usd: min,
+      held_back: impact < min,
+    };
+  }
+}
+
+function explanationOf(s: EpisodeSummary): AnomalyExplanation {
+  return {
+    rules: s.rules,
+    peak_date: s.peakDate,
+    peak_impact: round(s.peakImpact),
+    days: s.days.map((d) => ({
+      date: d.date,
+      actual: d.actual === null ? null : round(d.actual),
+      expected: d.expected === null ? null : round(d.expected),
+      upper: d.upper === null ? null : round(d.upper),
+      score: round(d.anomalyScore, 8),
+      rule: d.rule,
+      z: round(d.z, 4),
+      sigma: round(d.sigma),
+    })),
+  };
+}

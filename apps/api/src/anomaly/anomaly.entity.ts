@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import type {
+  AnomalyRootCause,
+  AnomalySuppression,
+  MonitorDimension,
+  MonitorFilter,
+} from '@cost-optimizer/dto';
+import { TenantSchema } from '../tenants/tenant.entity';
+
+/** A set of daily cost series watched for anomalies (usage charges only, in the tenant's default measure). */
+export const AnomalyMonitorSchema = defineEntity({
+  name: 'AnomalyMonitor',
+  tableName: 'anomaly_monitor',
+  indexes: [{ properties: ['tenant', 'created_at'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
+    name: p.string().length(120),
+    dimension: p
+      .enum(['total', 'service', 'account', 'region', 'usage_type', 'tag', 'custom'] as const)
+      .$type<MonitorDimension>(),
+    filter: p.json<MonitorFilter>(),
+    enabled: p.boolean().default(true),
+    is_default: p.boolean().default(false),
+    created_at: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type AnomalyMonitorEntity = InferEntity<typeof AnomalyMonitorSchema>;
+
+/** The engine's numbers behind an episode, kept so the decision can be explained later. */
+export interface AnomalyExplanation {
+  rules: string[];
+  peak_date: string;
+  peak_impact: number;
+  days: {
+    date: string;
+    actual: number | null;
+    expected: number | null;
+    upper: number | null;
+    score: number;
+    rule: string;
+    z: number;
+    sigma: number;
+  }[];
+}
+
+/** One episode: consecutive anomalous days of one series; grows instead of being duplicated. */
+export const AnomalySchema = defineEntity({
+  name: 'Anomaly',
+  tableName: 'anomaly',
+  uniques: [{ properties: ['tenant', 'monitor', 'dimension_value', 'start_date'] }],
+  indexes: [{ properties: ['tenant', 'status'] }, { properties: ['tenant', 'start_date'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
+    monitor: () => p.manyToOne(AnomalyMonitorSchema).deleteRule('cascade'),
+    dimension_value: p.string().length(256),
+    start_date: p.date(),
+    end_date: p.date(),
+    status: p.enum(['open', 'closed'] as const),
+    expected: p.decimal('number').precision(20).scale(6),
+    actual: p.decimal('number').precision(20).scale(6),
+    impact_usd: p.decimal('number').precision(20).scale(6),
+    impact_pct: p.decimal('number').precision(20).scale(6).nullable(),
+    severity: p.enum(['low', 'medium', 'high'] as const),
+    score: p.decimal('number').precision(10).scale(8),
+    root_causes: p.json<AnomalyRootCause[]>(),
+    explanation: p.json<AnomalyExplanation>(),
+    /** Set when feedback on an earlier (or this) episode of the series raised the bar for it. */
+    suppression: p.json<AnomalySuppression>().nullable(),
+    /** The episode stayed below the bar feedback set: kept, but not listed by default nor counted as open. */
+    held_back: p.boolean().default(false),
+    feedback: p.enum(['yes', 'no', 'planned_activity'] as const).nullable(),
+    feedback_note: p.string().length(1000).nullable(),
+    created_at: p.datetime().onCreate(() => new Date()),
+    updated_at: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type AnomalyEntity = InferEntity<typeof AnomalySchema>;
+
+/**
+ * What detection last judged for one series: the last judged day and a fingerprint (cents per day) of the
+ * judged window, so a restated day is noticed and the days from it on are judged again.
+ */
+export const AnomalySeriesStateSchema = defineEntity({
+  name: 'AnomalySeriesState',
+  tableName: 'anomaly_series_state',
+  uniques: [{ properties: ['monitor', 'dimension_value'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
+    monitor: () => p.manyToOne(AnomalyMonitorSchema).deleteRule('cascade'),
+    dimension_value: p.string().length(256),
+    measure: p.string().length(32),
+    judged_through: p.date(),
+    fingerprint: p.json<Record<string, number>>(),
+    updated_at: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type AnomalySeriesState = InferEntity<typeof AnomalySeriesStateSchema>;

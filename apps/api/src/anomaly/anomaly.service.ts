@@ -1,0 +1,224 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { scoreCostSeries } from '@cost-optimizer/anomaly-engine';
+import type {
+  Anomaly,
+  AnomalyDetail,
+  AnomalyFeedbackBody,
+  AnomalyListQuery,
+  AnomalyMonitor,
+  AnomalyMonitorList,
+  AnomalyPage,
+  Backtest,
+  BacktestQuery,
+  CreateAnomalyMonitor,
+  DetectResult,
+  UpdateAnomalyMonitor,
+} from '@cost-optimizer/dto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { notFound } from '../common/errors';
+import { AnomalyDetector } from './anomaly.detector';
+import { AnomalyMonitorSchema, AnomalySchema, type AnomalyEntity } from './anomaly.entity';
+import { tagMonitorUnsupported } from './anomaly.errors';
+import { toAnomalyDto, toMonitorDto } from './anomaly.mapper';
+import { addDays, dailySums, judge, pointsOf, round, rowsBySeries, severityOf, summarise } from './series';
+
+/** Anomaly use cases; every query is scoped by the tenant id passed in (another tenant's id is a 404). */
+@Injectable()
+export class AnomalyService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly detector: AnomalyDetector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  detect(tenantId: string): Promise<DetectResult> {
+    return this.detector.detect(tenantId);
+  }
+
+  countOpen(tenantId: string): Promise<number> {
+    return this.detector.countOpen(this.em.fork(), tenantId);
+  }
+
+  // --- monitors ---
+
+  async monitors(tenantId: string): Promise<AnomalyMonitorList> {
+    const items = await this.em
+      .fork()
+      .find(AnomalyMonitorSchema, { tenant: tenantId }, { orderBy: { created_at: 'asc', name: 'asc' } });
+    return { items: items.map(toMonitorDto) };
+  }
+
+  async createMonitor(tenantId: string, body: CreateAnomalyMonitor): Promise<AnomalyMonitor> {
+    if (body.dimension === 'tag') throw tagMonitorUnsupported();
+    const em = this.em.fork();
+    const m = em.create(AnomalyMonitorSchema, {
+      tenant: tenantId,
+      name: body.name,
+      dimension: body.dimension,
+      filter: body.filter,
+      enabled: true,
+      is_default: false,
+    });
+    await em.flush();
+    return toMonitorDto(m);
+  }
+
+  async updateMonitor(tenantId: string, id: string, body: UpdateAnomalyMonitor): Promise<AnomalyMonitor> {
+    const em = this.em.fork();
+    const m = await em.findOne(AnomalyMonitorSchema, { id, tenant: tenantId });
+    if (!m) throw notFound('Monitor');
+    if (body.name !== undefined) m.name = body.name;
+    if (body.enabled !== undefined) m.enabled = body.enabled;
+    await em.flush();
+    return toMonitorDto(m);
+  }
+
+  /** Deletes the monitor with its episodes. */
+  async deleteMonitor(tenantId: string, id: string): Promise<void> {
+    const em = this.em.fork();
+    const m = await em.findOne(AnomalyMonitorSchema, { id, tenant: tenantId });
+    if (!m) throw notFound('Monitor');
+    await em.nativeDelete(AnomalySchema, { tenant: tenantId, monitor: id });
+    em.remove(m);
+    await em.flush();
+  }
+
+  // --- anomalies ---
+
+  async list(tenantId: string, q: AnomalyListQuery): Promise<AnomalyPage> {
+    const where: Record<string, unknown> = { tenant: tenantId };
+    if (q.status) where.status = q.status;
+    if (q.monitor) where.monitor = q.monitor;
+    if (q.from) where.end_date = { $gte: q.from };
+    if (q.to) where.start_date = { $lte: q.to };
+    if (!q.include_suppressed) where.held_back = false;
+    const [items, total] = await this.em.fork().findAndCount(AnomalySchema, where, {
+      populate: ['monitor'],
+      orderBy:
+        q.sort === 'impact'
+          ? { impact_usd: 'desc', start_date: 'desc', id: 'asc' }
+          : { start_date: 'desc', impact_usd: 'desc', id: 'asc' },
+      limit: q.page_size,
+      offset: (q.page - 1) * q.page_size,
+    });
+    return { items: items.map(toAnomalyDto), total, page: q.page, page_size: q.page_size };
+  }
+
+  private async find(em: EntityManager, tenantId: string, id: string): Promise<AnomalyEntity> {
+    const a = await em.findOne(AnomalySchema, { id, tenant: tenantId }, { populate: ['monitor'] });
+    if (!a) throw notFound('Anomaly');
+    return a;
+  }
+
+  /** One episode with the engine's numbers and the series around it (band included). */
+  async get(tenantId: string, id: string): Promise<AnomalyDetail> {
+    const a = await this.find(this.em.fork(), tenantId, id);
+    const w = await this.detector.window(tenantId);
+    let series: AnomalyDetail['series'] = [];
+    if (w) {
+      const from = addDays(a.start_date, -30);
+      const toCandidate = addDays(a.end_date, 14);
+      const to = toCandidate < w.judgeThrough ? toCandidate : w.judgeThrough;
+      const scoreFrom = addDays(from, -this.config.anomaly.historyDays);
+      const rows = await this.detector.usageRows(tenantId, w.measure, scoreFrom, to);
+      const seriesRows = rowsBySeries(a.monitor, rows).get(a.dimension_value) ?? [];
+      const points = pointsOf(dailySums(seriesRows), scoreFrom, to, w.dataStart);
+      const scored = scoreCostSeries(points, {
+        ...this.detector.detectorOptions,
+        observedSince: w.dataStart,
+      });
+      series = scored
+        .filter((r) => r.date >= from)
+        .map((r) => ({
+          date: r.date,
+          actual: r.actual === null ? null : round(r.actual),
+          expected: r.expected === null ? null : round(r.expected),
+          lower: r.lower === null ? null : round(r.lower),
+          upper: r.upper === null ? null : round(r.upper),
+          is_anomaly: r.isAnomaly,
+        }));
+    }
+    return { ...toAnomalyDto(a), explanation: a.explanation, series };
+  }
+
+  /**
+   * Feedback as in AWS (yes / no / planned_activity). "no" and "planned_activity" raise the bar for later
+   * episodes of the same series: they need ANOMALY_FEEDBACK_FACTOR x this impact to be raised.
+   */
+  async feedback(tenantId: string, id: string, body: AnomalyFeedbackBody): Promise<Anomaly> {
+    return this.em.fork().transactional(async (em) => {
+      const a = await this.find(em, tenantId, id);
+      a.feedback = body.feedback;
+      a.feedback_note = body.note ?? null;
+      if (body.feedback === 'yes') {
+        if (a.suppression?.source_anomaly_id === a.id) a.suppression = null;
+      } else {
+        const factor = this.config.anomaly.feedbackFactor;
+        a.suppression = {
+          source_anomaly_id: a.id,
+          feedback: body.feedback,
+          factor,
+          min_impact_usd: round(Math.abs(Number(a.impact_usd)) * factor, 2),
+          held_back: false,
+        };
+        a.held_back = false;
+      }
+      await em.flush();
+      // Later episodes of the same series are judged against the new bar.
+      const later = await em.find(AnomalySchema, {
+        tenant: tenantId,
+        monitor: a.monitor.id,
+        dimension_value: a.dimension_value,
+        start_date: { $gt: a.start_date },
+      });
+      for (const l of later) {
+        if (l.suppression?.source_anomaly_id === l.id) continue;
+        const s = await this.detector.suppressionFor(
+          em,
+          tenantId,
+          a.monitor.id,
+          l.dimension_value,
+          l.start_date,
+          Number(l.impact_usd),
+        );
+        l.suppression = s;
+        l.held_back = s?.held_back ?? false;
+      }
+      await em.flush();
+      return toAnomalyDto(a);
+    });
+  }
+
+  /** What a monitor would have raised over the last `days` settled days; nothing is stored. */
+  async backtest(tenantId: string, q: BacktestQuery): Promise<Backtest> {
+    const monitor = await this.em.fork().findOne(AnomalyMonitorSchema, { id: q.monitor, tenant: tenantId });
+    if (!monitor) throw notFound('Monitor');
+    const w = await this.detector.window(tenantId);
+    if (!w || w.judgeThrough < w.dataStart)
+      return { monitor_id: monitor.id, from: null, to: null, alerts: [] };
+    const from = addDays(w.judgeThrough, -q.days + 1);
+    const scoreFrom = addDays(from, -this.config.anomaly.historyDays);
+    const rows = await this.detector.usageRows(tenantId, w.measure, scoreFrom, w.judgeThrough);
+    const alerts: Backtest['alerts'] = [];
+    const options = { ...this.detector.detectorOptions, observedSince: w.dataStart };
+    for (const [value, seriesRows] of rowsBySeries(monitor, rows)) {
+      const points = pointsOf(dailySums(seriesRows), scoreFrom, w.judgeThrough, w.dataStart);
+      const { results, episodes } = judge(points, from, options);
+      for (const ep of episodes) {
+        const s = summarise(results, ep.start, ep.end);
+        alerts.push({
+          dimension_value: value,
+          start_date: ep.start,
+          end_date: ep.end,
+          impact_usd: round(s.impact),
+          impact_pct: s.impactPct === null ? null : round(s.impactPct * 100, 4),
+          severity: severityOf(s.impact, s.impactPct),
+          score: round(s.score, 8),
+        });
+      }
+    }
+    alerts.sort((x, y) => x.start_date.localeCompare(y.start_date) || y.impact_usd - x.impact_usd);
+    return { monitor_id: monitor.id, from, to: w.judgeThrough, alerts };
+  }
+}

@@ -1,0 +1,257 @@
+import { z } from 'zod';
+import { pageOf } from './common';
+
+const isoDate = z.iso.date({ message: 'Must be a date YYYY-MM-DD' });
+
+export const MonitorDimensionSchema = z
+  .enum(['total', 'service', 'account', 'region', 'usage_type', 'tag', 'custom'])
+  .meta({
+    id: 'MonitorDimension',
+    description:
+      'total: one series for all usage; service/account/region/usage_type: one series per value; custom: one series of the rows the filter keeps; tag: not available yet (cost data carries no tags), refused with 422',
+  });
+export type MonitorDimension = z.infer<typeof MonitorDimensionSchema>;
+
+const values = (example: string) =>
+  z
+    .array(z.string().min(1).max(256))
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ example: [example] });
+
+export const MonitorFilterSchema = z
+  .object({
+    services: values('AmazonEC2'),
+    accounts: values('111122223333'),
+    regions: values('us-east-1'),
+    usage_types: values('BoxUsage:m5.large'),
+  })
+  .strict()
+  .meta({
+    id: 'MonitorFilter',
+    description: 'Rows kept by the monitor: every given list must contain the row value (AND across lists)',
+    example: { services: ['AmazonEC2'], regions: ['us-east-1'] },
+  });
+export type MonitorFilter = z.infer<typeof MonitorFilterSchema>;
+
+export const AnomalyMonitorSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string().meta({ example: 'Per service' }),
+    dimension: MonitorDimensionSchema,
+    filter: MonitorFilterSchema,
+    enabled: z.boolean(),
+    is_default: z.boolean().meta({ description: 'Created automatically the first time detection ran' }),
+    created_at: z.iso.datetime(),
+  })
+  .meta({
+    id: 'AnomalyMonitor',
+    description:
+      'A set of daily cost series (usage charges only, in the tenant default measure) watched for anomalies',
+  });
+export type AnomalyMonitor = z.infer<typeof AnomalyMonitorSchema>;
+
+export const AnomalyMonitorListSchema = z
+  .object({ items: z.array(AnomalyMonitorSchema) })
+  .meta({ id: 'AnomalyMonitorList' });
+export type AnomalyMonitorList = z.infer<typeof AnomalyMonitorListSchema>;
+
+export const CreateAnomalyMonitorSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120).meta({ example: 'EC2 in production' }),
+    dimension: MonitorDimensionSchema,
+    filter: MonitorFilterSchema.default({}),
+  })
+  .meta({
+    id: 'CreateAnomalyMonitor',
+    description: 'A custom monitor',
+    example: { name: 'EC2 in production', dimension: 'custom', filter: { services: ['AmazonEC2'] } },
+  });
+export type CreateAnomalyMonitor = z.infer<typeof CreateAnomalyMonitorSchema>;
+
+export const UpdateAnomalyMonitorSchema = z
+  .object({
+    name: z.string().trim().min(1).max(120).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => b.name !== undefined || b.enabled !== undefined, { message: 'Nothing to change' })
+  .meta({ id: 'UpdateAnomalyMonitor', example: { enabled: false } });
+export type UpdateAnomalyMonitor = z.infer<typeof UpdateAnomalyMonitorSchema>;
+
+export const AnomalyStatusSchema = z.enum(['open', 'closed']).meta({
+  id: 'AnomalyStatus',
+  description: 'open while the latest judged day is still anomalous',
+});
+export const AnomalySeveritySchema = z.enum(['low', 'medium', 'high']).meta({
+  id: 'AnomalySeverity',
+  description: 'high: impact >= $1000, or >= $100 and >= 100 %; medium: >= $100 or >= 50 %; low otherwise',
+});
+export const AnomalyFeedbackSchema = z
+  .enum(['yes', 'no', 'planned_activity'])
+  .meta({ id: 'AnomalyFeedbackValue', description: 'As in AWS Cost Anomaly Detection' });
+export type AnomalyFeedbackValue = z.infer<typeof AnomalyFeedbackSchema>;
+
+export const RootCauseSchema = z
+  .object({
+    dimension: z.enum(['service', 'account', 'region', 'usage_type']),
+    key: z.string().meta({ example: 'AmazonEC2' }),
+    actual: z.number().meta({ description: 'Cost over the anomalous days' }),
+    expected: z.number(),
+    contribution_usd: z.number().meta({ description: 'actual - expected', example: 412.5 }),
+    contribution_pct: z.number().meta({ description: "Share of the episode's impact, in %", example: 87.2 }),
+  })
+  .meta({ id: 'AnomalyRootCause' });
+export type AnomalyRootCause = z.infer<typeof RootCauseSchema>;
+
+export const SuppressionSchema = z
+  .object({
+    source_anomaly_id: z.uuid().meta({ description: 'The episode whose feedback created it' }),
+    feedback: z.enum(['no', 'planned_activity']),
+    factor: z.number().meta({ example: 2 }),
+    min_impact_usd: z
+      .number()
+      .meta({ description: 'Impact a later episode of the same series needs to be raised', example: 280 }),
+    held_back: z.boolean().meta({
+      description:
+        'True when this episode stayed below min_impact_usd: kept, but not listed by default nor counted as open',
+    }),
+  })
+  .meta({ id: 'AnomalySuppression' });
+export type AnomalySuppression = z.infer<typeof SuppressionSchema>;
+
+export const AnomalySchema = z
+  .object({
+    id: z.uuid(),
+    monitor_id: z.uuid(),
+    monitor_name: z.string(),
+    dimension: MonitorDimensionSchema,
+    dimension_value: z.string().meta({ example: 'AmazonEC2' }),
+    start_date: isoDate,
+    end_date: isoDate.meta({ description: 'Last anomalous day so far' }),
+    status: AnomalyStatusSchema,
+    expected: z.number().meta({ description: 'Expected cost over the anomalous days' }),
+    actual: z.number(),
+    impact_usd: z.number().meta({ example: 420.1 }),
+    impact_pct: z
+      .number()
+      .nullable()
+      .meta({ description: 'In %; null when nothing was expected (new series)' }),
+    severity: AnomalySeveritySchema,
+    score: z.number().meta({ description: 'Peak anomaly score in [0, 1]' }),
+    root_causes: z.array(RootCauseSchema),
+    feedback: AnomalyFeedbackSchema.nullable(),
+    feedback_note: z.string().nullable(),
+    suppressed_by_feedback: SuppressionSchema.nullable(),
+    created_at: z.iso.datetime(),
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Anomaly' });
+export type Anomaly = z.infer<typeof AnomalySchema>;
+
+export const AnomalyPageSchema = pageOf(AnomalySchema, 'AnomalyPage');
+export type AnomalyPage = z.infer<typeof AnomalyPageSchema>;
+
+export const AnomalySeriesPointSchema = z
+  .object({
+    date: isoDate,
+    actual: z.number().nullable(),
+    expected: z.number().nullable(),
+    lower: z.number().nullable(),
+    upper: z.number().nullable(),
+    is_anomaly: z.boolean(),
+  })
+  .meta({ id: 'AnomalySeriesPoint' });
+
+export const AnomalyDetailSchema = AnomalySchema.extend({
+  explanation: z
+    .object({
+      rules: z.array(z.string()).meta({ example: ['deviation'] }),
+      peak_date: isoDate,
+      peak_impact: z.number(),
+      days: z
+        .array(
+          z.object({
+            date: isoDate,
+            actual: z.number().nullable(),
+            expected: z.number().nullable(),
+            upper: z.number().nullable(),
+            score: z.number(),
+            rule: z.string(),
+            z: z.number(),
+            sigma: z.number(),
+          }),
+        )
+        .meta({ description: "The engine's stored numbers for each anomalous day" }),
+    })
+    .meta({ description: 'Why it was raised' }),
+  series: z
+    .array(AnomalySeriesPointSchema)
+    .meta({ description: 'The series around the episode with its band' }),
+}).meta({ id: 'AnomalyDetail' });
+export type AnomalyDetail = z.infer<typeof AnomalyDetailSchema>;
+
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const AnomalyListQuerySchema = z.object({
+  status: AnomalyStatusSchema.optional(),
+  monitor: z.uuid().optional().meta({ description: 'Monitor id' }),
+  from: isoDate.optional().meta({ description: 'Episodes ending on or after this day' }),
+  to: isoDate.optional().meta({ description: 'Episodes starting on or before this day' }),
+  sort: z
+    .enum(['impact', 'start'])
+    .default('start')
+    .meta({ description: 'impact: largest first; start: newest first' }),
+  include_suppressed: bool.optional().meta({ description: 'Also list episodes held back by feedback' }),
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type AnomalyListQuery = z.infer<typeof AnomalyListQuerySchema>;
+
+export const AnomalyFeedbackBodySchema = z
+  .object({
+    feedback: AnomalyFeedbackSchema,
+    note: z.string().trim().max(1000).optional(),
+  })
+  .meta({ id: 'AnomalyFeedback', example: { feedback: 'planned_activity', note: 'Load test' } });
+export type AnomalyFeedbackBody = z.infer<typeof AnomalyFeedbackBodySchema>;
+
+export const DetectResultSchema = z
+  .object({
+    judged_through: isoDate.nullable().meta({ description: 'Last settled day judged; null without data' }),
+    series: z.number().int().meta({ description: 'Series scored' }),
+    days_judged: z.number().int(),
+    anomalies_open: z.number().int(),
+  })
+  .meta({ id: 'AnomalyDetectResult' });
+export type DetectResult = z.infer<typeof DetectResultSchema>;
+
+export const BacktestQuerySchema = z.object({
+  monitor: z.uuid().meta({ description: 'Monitor id' }),
+  days: z.coerce.number().int().min(1).max(365).default(90),
+});
+export type BacktestQuery = z.infer<typeof BacktestQuerySchema>;
+
+export const BacktestSchema = z
+  .object({
+    monitor_id: z.uuid(),
+    from: isoDate.nullable(),
+    to: isoDate.nullable(),
+    alerts: z.array(
+      z.object({
+        dimension_value: z.string(),
+        start_date: isoDate,
+        end_date: isoDate,
+        impact_usd: z.number(),
+        impact_pct: z.number().nullable(),
+        severity: AnomalySeveritySchema,
+        score: z.number(),
+      }),
+    ),
+  })
+  .meta({
+    id: 'AnomalyBacktest',
+    description: 'What the monitor would have raised over the window (nothing stored)',
+  });
+export type Backtest = z.infer<typeof BacktestSchema>;
