@@ -43,7 +43,11 @@ export class CostStore implements OnApplicationShutdown {
   }
 
   /** Replaces the tenant's month with the given aggregate rows (AGGREGATE_COLUMNS order). Returns rows written. */
-  async replaceMonth(tenantId: string, month: string, rows: AsyncIterable<string[]>): Promise<number> {
+  async replaceMonth(
+    tenantId: string,
+    month: string,
+    rows: AsyncIterable<string[]> | Iterable<string[]>,
+  ): Promise<number> {
     const { start, end } = monthRange(month);
     const client = await this.pool.connect();
     this.loading.add(client);

@@ -27,17 +27,11 @@ const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'Must be a 
 
 export const SyncRequestSchema = z
   .object({
-    months: z
-      .number()
-      .int()
-      .min(1)
-      .max(24)
-      .optional()
-      .meta({
-        description:
-          'How many billing months to re-ingest, ending with the current one (default 2; first sync: CUR_BACKFILL_MONTHS)',
-        example: 2,
-      }),
+    months: z.number().int().min(1).max(24).optional().meta({
+      description:
+        'How many billing months to re-ingest, ending with the current one (default 2; first sync: CUR_BACKFILL_MONTHS)',
+      example: 2,
+    }),
   })
   .meta({ id: 'SyncRequest' });
 export type SyncRequest = z.infer<typeof SyncRequestSchema>;
@@ -87,13 +81,10 @@ export const NamedCostSchema = z
   .object({
     name: z.string().meta({ example: 'AmazonEC2' }),
     cost: z.number().meta({ example: 1234.56 }),
-    change_pct: z
-      .number()
-      .nullable()
-      .meta({
-        description:
-          'Month to date vs the same days of the previous month, in %; null when there was nothing before',
-      }),
+    change_pct: z.number().nullable().meta({
+      description:
+        'Month to date vs the same days of the previous month, in %; null when there was nothing before',
+    }),
   })
   .meta({ id: 'NamedCost' });
 export type NamedCost = z.infer<typeof NamedCostSchema>;

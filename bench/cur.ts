@@ -1,0 +1,316 @@
+/**
+ * Bench for CUR ingestion and the dashboard. Each figure is a ratio to a baseline measured in the same run
+ * (these machines are shared and noisy). Run: npm run bench -- cur [--scale 0.2]
+ *   1. month replacement (DELETE + COPY in one transaction, the product's CostStore) vs a raw COPY of the same rows
+ *   2. reading a 100k-row Athena result from the CSV in S3 vs paging GetQueryResults, under 20 ms per-call latency
+ *   3. /api/dashboard p50/p99 at 200 concurrent requests on a year of data (20 accounts x 40 services x 6 regions)
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { generateCurSample, startAwsLocal } from '@cost-optimizer/aws-local';
+import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { loadConfig } from '../apps/api/src/config/config';
+import { parseCsv } from '../apps/api/src/cur/csv';
+import { queryRows, runQuery } from '../apps/api/src/aws/athena-runner';
+
+const ROOT = join(__dirname, '..');
+// The product's CostStore, compiled (npm run bench builds first): the Nest decorators need tsc's emit.
+const { CostStore } =
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('../apps/api/dist/cur/cost-store') as typeof import('../apps/api/src/cur/cost-store');
+const scaleArg = process.argv.indexOf('--scale');
+const SCALE = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 1;
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ms = (t: number) => `${t.toFixed(0)} ms`;
+
+async function sql(url: string, text: string, params: unknown[] = []) {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+function dbUrl(name: string) {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Synthetic aggregate rows in the query's column order (usage_date first). */
+function* monthRows(month: string, accounts: number, services: number, regions: number): Generator<string[]> {
+  const days = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
+  for (let d = 1; d <= days; d++) {
+    const date = `${month}-${String(d).padStart(2, '0')}`;
+    for (let a = 0; a < accounts; a++)
+      for (let s = 0; s < services; s++)
+        for (let r = 0; r < regions; r++) {
+          const cost = ((a + 1) * (s + 3) * (r + 2) * (1 + ((d * 7) % 5) / 10)) / 10;
+          yield [
+            date,
+            String(100000000000 + a),
+            `Service${s}`,
+            `region-${r}`,
+            `Usage${s % 7}`,
+            'usage',
+            `${cost}`,
+            `${cost * 0.97}`,
+            `${cost * 0.9}`,
+            `${cost * 0.88}`,
+            `${cost * 1.2}`,
+            '10',
+            '24',
+          ];
+        }
+  }
+}
+
+async function benchReplace(url: string) {
+  const accounts = Math.max(2, Math.round(20 * SCALE));
+  const rows = [...monthRows('2026-10', accounts, 40, 6)];
+  const config = loadConfig({ DATABASE_URL: url });
+  const store = new CostStore(config);
+  const tenant = randomUUID();
+  // Raw COPY baseline: the same rows into the same table, nothing else.
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const rawTenant = randomUUID();
+  const t0 = performance.now();
+  const text = rows.map((r) => `${rawTenant}\t${r.join('\t')}\n`).join('');
+  await pipeline(
+    Readable.from([text]),
+    c.query(
+      copyFrom(
+        'copy cost_daily (tenant_id, usage_date, account_id, service, region, usage_type, charge_class, unblended, net_unblended, amortized, net_amortized, public_on_demand, usage_quantity, line_items) from stdin',
+      ),
+    ),
+  );
+  const rawMs = performance.now() - t0;
+  await c.end();
+  // The product's path: first load, then a replacement of the same month (DELETE + COPY, atomically).
+  await store.replaceMonth(tenant, '2026-10', rows);
+  const t1 = performance.now();
+  await store.replaceMonth(tenant, '2026-10', rows);
+  const replaceMs = performance.now() - t1;
+  await store.onApplicationShutdown();
+  const rawRate = rows.length / (rawMs / 1000);
+  const replaceRate = rows.length / (replaceMs / 1000);
+  console.log(
+    `1. month replacement: ${rows.length} rows; raw COPY ${ms(rawMs)} (${Math.round(rawRate)} rows/s); replace (delete + copy, one transaction) ${ms(replaceMs)} (${Math.round(replaceRate)} rows/s)`,
+  );
+  console.log(`   ratio replace/raw throughput = ${(replaceRate / rawRate).toFixed(2)}x (target >= 0.5x)`);
+}
+
+async function benchCsvVsPaging() {
+  const dir = mkdtempSync(join(tmpdir(), 'co-bench-'));
+  try {
+    await generateCurSample({
+      out: dir,
+      format: 'legacy',
+      days: 31,
+      rowsPerDay: Math.round(4000 * Math.max(SCALE, 0.25)),
+      accounts: 4,
+      seed: 3,
+    });
+    const aws = await startAwsLocal({ root: dir, port: 0 });
+    aws.config.athena.queued_ms = 5;
+    aws.config.athena.running_ms = 5;
+    const platform = { accessKeyId: 'AKIABENCHPLATFORM001', secretAccessKey: 'x' };
+    const sts = new STSClient({ endpoint: aws.url, region: 'us-east-1', credentials: platform });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::123456789012:role/CostOptimizerAccess',
+        RoleSessionName: 'bench',
+        ExternalId: aws.config.accounts[0]!.roles[0]!.external_id ?? undefined,
+      }),
+    );
+    const credentials = {
+      accessKeyId: assumed.Credentials!.AccessKeyId!,
+      secretAccessKey: assumed.Credentials!.SecretAccessKey!,
+      sessionToken: assumed.Credentials!.SessionToken!,
+    };
+    const athena = new AthenaClient({ endpoint: aws.url, region: 'us-east-1', credentials });
+    const s3 = new S3Client({ endpoint: aws.url, region: 'us-east-1', credentials, forcePathStyle: true });
+    const rowsWanted = Math.round(100_000 * Math.max(SCALE, 0.25));
+    const q = await runQuery(
+      athena,
+      `SELECT identity_line_item_id, line_item_usage_account_id, line_item_product_code, line_item_unblended_cost FROM "cost_optimizer_cur_db"."cost_optimizer_cur_table" LIMIT ${rowsWanted}`,
+      { workgroup: 'primary', outputLocation: null },
+      { deadlineMs: 120_000 },
+    );
+    // Simulated network latency per API call (the same for both paths).
+    aws.addFault({ service: 's3', operation: 'GetObject', kind: 'latency', ms: 20 });
+    aws.addFault({ service: 'athena', operation: 'GetQueryResults', kind: 'latency', ms: 20 });
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(q.outputLocation!)!;
+    const t0 = performance.now();
+    let csvRows = -1;
+    const obj = await s3.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
+    for await (const _ of parseCsv(obj.Body as AsyncIterable<Buffer>)) csvRows++;
+    const csvMs = performance.now() - t0;
+    const t1 = performance.now();
+    let paged = 0;
+    for await (const _ of queryRows(athena, q.queryExecutionId)) paged++;
+    const pageMs = performance.now() - t1;
+    console.log(
+      `2. reading ${csvRows} result rows (20 ms latency per call): CSV from S3 ${ms(csvMs)}; GetQueryResults paging (${Math.ceil((paged + 1) / 1000)} pages) ${ms(pageMs)}`,
+    );
+    console.log(`   ratio paging/CSV time = ${(pageMs / csvMs).toFixed(1)}x (target >= 10x)`);
+    if (csvRows !== paged) throw new Error(`row counts differ: ${csvRows} vs ${paged}`);
+    await aws.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function latencies(
+  url: string,
+  token: string | null,
+  total: number,
+  concurrency: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next++;
+        const t = performance.now();
+        const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`${url}: ${res.status}`);
+        out.push(performance.now() - t);
+      }
+    }),
+  );
+  return out.sort((a, b) => a - b);
+}
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+async function benchDashboard(url: string) {
+  const port = await freePort();
+  const api = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SIGNUP_MAX_PER_IP: '1000',
+    },
+    stdio: 'inherit',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; i < 300; i++) {
+      const ok = await fetch(`${base}/api/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const signup = (await (
+      await fetch(`${base}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password-123' }),
+      })
+    ).json()) as { access_token: string };
+    const me = (await (
+      await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${signup.access_token}` } })
+    ).json()) as { tenant: { id: string } };
+    const tenant = me.tenant.id;
+    await sql(
+      url,
+      `insert into aws_connection (id, tenant_id, status, created_at, updated_at) values (gen_random_uuid(), $1, 'connected', now(), now())`,
+      [tenant],
+    );
+    const accounts = Math.max(2, Math.round(20 * SCALE));
+    const config = loadConfig({ DATABASE_URL: url });
+    const store = new CostStore(config);
+    const now = new Date();
+    let rows = 0;
+    const t0 = performance.now();
+    for (let i = 11; i >= 0; i--) {
+      const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1));
+      const month = d.toISOString().slice(0, 7);
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+      rows += await store.replaceMonth(
+        tenant,
+        month,
+        (function* () {
+          for (const r of monthRows(month, accounts, 40, 6)) if (r[0]! <= yesterday) yield r;
+        })(),
+      );
+    }
+    await store.onApplicationShutdown();
+    await sql(url, 'analyze cost_daily');
+    console.log(
+      `3. dashboard: loaded a year of data, ${rows} rows (${accounts} accounts x 40 services x 6 regions) in ${ms(performance.now() - t0)}`,
+    );
+    const total = Math.max(400, Math.round(1000 * SCALE));
+    await latencies(`${base}/api/dashboard`, signup.access_token, 50, 10); // warm up
+    const health = await latencies(`${base}/api/health`, null, total, 200);
+    const dash = await latencies(`${base}/api/dashboard`, signup.access_token, total, 200);
+    console.log(
+      `   /api/health    (baseline) ${total} requests, 200 concurrent: p50 ${ms(pct(health, 50))}, p99 ${ms(pct(health, 99))}`,
+    );
+    console.log(
+      `   /api/dashboard            ${total} requests, 200 concurrent: p50 ${ms(pct(dash, 50))}, p99 ${ms(pct(dash, 99))}`,
+    );
+    console.log(
+      `   ratio dashboard/health: p50 ${(pct(dash, 50) / pct(health, 50)).toFixed(1)}x, p99 ${(pct(dash, 99) / pct(health, 99)).toFixed(1)}x`,
+    );
+  } finally {
+    api.kill('SIGTERM');
+    await new Promise((r) => api.once('exit', r));
+  }
+}
+
+async function main() {
+  const name = `co_bench_${Date.now().toString(36)}`;
+  await sql(ADMIN_URL, `create database "${name}"`);
+  const url = dbUrl(name);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn(process.execPath, [join(ROOT, 'apps/api/dist/cli.js'), 'migrate'], {
+        env: { ...process.env, DATABASE_URL: url },
+        stdio: 'inherit',
+      });
+      p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`migrate exited ${code}`))));
+    });
+    console.log(`CUR bench (scale ${SCALE}); PostgreSQL ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')}`);
+    await benchReplace(url);
+    await benchCsvVsPaging();
+    await benchDashboard(url);
+  } finally {
+    await sql(ADMIN_URL, `drop database if exists "${name}" with (force)`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
