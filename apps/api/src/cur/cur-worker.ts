@@ -101,7 +101,9 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     if (this.ticking || this.stopping) return;
     this.ticking = true;
     this.tick()
-      .catch((e: unknown) => this.logger.error({ msg: 'worker tick failed', error: String(e) }))
+      .catch((e: unknown) => {
+        if (!this.stopping) this.logger.error({ msg: 'worker tick failed', error: String(e) });
+      })
       .finally(() => (this.ticking = false));
   }
 
