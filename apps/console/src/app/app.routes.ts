@@ -36,6 +36,11 @@ export const routes: Routes = [
         loadComponent: () => import('./anomalies/anomalies').then((m) => m.Anomalies),
       },
       {
+        path: 'anomalies/:id',
+        title: 'Anomaly · Cost Optimizer',
+        loadComponent: () => import('./anomalies/anomaly-detail').then((m) => m.AnomalyDetail),
+      },
+      {
         path: 'connect-aws',
         title: 'Connect AWS · Cost Optimizer',
         loadComponent: () => import('./connect-aws/connect-aws').then((m) => m.ConnectAws),

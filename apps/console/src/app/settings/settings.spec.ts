@@ -62,11 +62,12 @@ describe('Settings', () => {
     root = TestbedHarnessEnvironment.documentRootLoader(fixture);
     TestBed.tick();
     // Loading states (harnesses would wait for the pending requests, so look at the DOM directly).
-    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(4);
+    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(5);
     http().expectOne('/api/tenants/current').flush(tenant);
     http().expectOne('/api/tenants/current/members').flush({ items: members });
     http().expectOne('/api/tenants/connection').flush(aws);
     http().expectOne('/api/cur/sync-runs?page=1&page_size=10').flush(syncRuns);
+    http().expectOne('/api/anomaly-monitors').flush({ items: [] });
     await fixture.whenStable();
   }
 

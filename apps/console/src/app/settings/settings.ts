@@ -18,6 +18,7 @@ import {
   Tenant,
 } from '@cost-optimizer/dto';
 import { filter, switchMap } from 'rxjs';
+import { AnomalyMonitors } from '../anomalies/anomaly-monitors';
 import { Session } from '../core/auth/session';
 import { describeError, errorCode } from '../core/http/api-error';
 import {
@@ -59,6 +60,7 @@ export function explainMemberError(err: unknown): string {
   selector: 'app-settings',
   imports: [
     AddMemberForm,
+    AnomalyMonitors,
     AwsStatusCard,
     MatButtonModule,
     MatCardModule,
