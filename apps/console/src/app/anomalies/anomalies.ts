@@ -4,6 +4,7 @@ import { toSignal } from '@angular/core/rxjs-interop';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
+import { MatCheckboxModule } from '@angular/material/checkbox';
 import { MatChipsModule } from '@angular/material/chips';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
@@ -35,6 +36,7 @@ export const ANOMALY_PAGE_SIZE = 20;
   imports: [
     MatButtonModule,
     MatCardModule,
+    MatCheckboxModule,
     MatChipsModule,
     MatFormFieldModule,
     MatIconModule,
@@ -68,13 +70,14 @@ export class Anomalies {
     from: '',
     to: '',
     sort: 'start',
+    held: false,
   });
   private readonly filters = toSignal(this.form.valueChanges.pipe(map(() => this.form.getRawValue())), {
     initialValue: this.form.getRawValue(),
   });
   protected readonly filtered = computed(() => {
     const f = this.filters();
-    return !!(f.status || f.monitor || f.from || f.to);
+    return !!(f.status || f.monitor || f.from || f.to || f.held);
   });
   /** Back to the first page whenever a filter changes. */
   private readonly page = linkedSignal<unknown, { page: number; page_size: number }>({
@@ -94,6 +97,7 @@ export class Anomalies {
     if (f.monitor) params['monitor'] = f.monitor;
     if (f.from) params['from'] = f.from;
     if (f.to) params['to'] = f.to;
+    if (f.held) params['include_suppressed'] = 'true';
     return { url: '/api/anomalies', params };
   });
   protected readonly detecting = signal(false);

@@ -93,6 +93,12 @@ export class AnomalyMonitors {
       : undefined;
   });
 
+  /** A custom monitor needs the rows it keeps. */
+  protected customWithoutFilter(): boolean {
+    const { dimension, services } = this.form.getRawValue();
+    return dimension === 'custom' && splitValues(services).length === 0;
+  }
+
   protected asMonitor(m: AnomalyMonitor): AnomalyMonitor {
     return m;
   }
@@ -114,7 +120,7 @@ export class AnomalyMonitors {
   }
 
   protected create(): void {
-    if (this.form.invalid) return;
+    if (this.form.invalid || this.customWithoutFilter()) return;
     const { name, dimension, services } = this.form.getRawValue();
     const values = splitValues(services);
     const body: CreateAnomalyMonitor = {
