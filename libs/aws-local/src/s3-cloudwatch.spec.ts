@@ -19,6 +19,21 @@ afterAll(() => env.close());
 afterEach(() => env.aws.clearFaults());
 
 describe('S3', () => {
+  it('applies an uncounted latency fault once to every call, until cleared', async () => {
+    env.aws.addFault({ service: 's3', operation: 'HeadBucket', kind: 'latency', ms: 150 });
+    for (let i = 0; i < 2; i++) {
+      const t0 = Date.now();
+      await c.s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }));
+      const took = Date.now() - t0;
+      expect(took).toBeGreaterThanOrEqual(140);
+      expect(took).toBeLessThan(2000);
+    }
+    env.aws.clearFaults();
+    const t0 = Date.now();
+    await c.s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }));
+    expect(Date.now() - t0).toBeLessThan(140);
+  });
+
   it('HeadBucket, ListObjectsV2 (prefix, delimiter, paging), HeadObject, GetObject with ranges', async () => {
     await expect(c.s3.send(new HeadBucketCommand({ Bucket: 'cur-data' }))).resolves.toBeDefined();
     await expect(c.s3.send(new HeadBucketCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({

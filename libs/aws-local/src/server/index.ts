@@ -150,9 +150,11 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
   };
 
   const applyFaults = async (service: Service, op: string, accountId: string | undefined) => {
+    const applied = new Set<ActiveFault>(); // each fault applies at most once per call (an uncounted one: forever)
     for (;;) {
-      const f = state.takeFault(service, op, accountId);
+      const f = state.takeFault(service, op, accountId, applied);
       if (!f) return;
+      applied.add(f);
       if (f.kind === 'latency') {
         await sleep(f.ms ?? 1000);
         continue;

@@ -231,9 +231,15 @@ export class State {
   }
 
   /** Takes the next matching fault for a call (consuming one of its count). */
-  takeFault(service: Service, operation: string, accountId: string | undefined): ActiveFault | undefined {
+  takeFault(
+    service: Service,
+    operation: string,
+    accountId: string | undefined,
+    skip: ReadonlySet<ActiveFault> = new Set(),
+  ): ActiveFault | undefined {
     const f = this.faultList.find(
       (x) =>
+        !skip.has(x) &&
         x.service === service &&
         (x.operation === operation || x.operation === '*') &&
         (!x.account_id || x.account_id === accountId) &&
