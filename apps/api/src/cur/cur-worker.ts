@@ -155,11 +155,14 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private async run(id: string): Promise<void> {
     const conn = this.em.fork().getConnection();
-    const heartbeat = setInterval(() => {
-      void conn
-        .execute('update sync_run set heartbeat_at = now() where id = ? and locked_by = ?', [id, this.id])
-        .catch(() => undefined);
-    }, 5000);
+    const heartbeat = setInterval(
+      () => {
+        void conn
+          .execute('update sync_run set heartbeat_at = now() where id = ? and locked_by = ?', [id, this.id])
+          .catch(() => undefined);
+      },
+      Math.min(5000, (this.config.cur.staleSeconds * 1000) / 3),
+    ); // well inside the stale limit
     const owned = async () => {
       const r: unknown[] = await conn.execute(
         `select 1 from sync_run where id = ? and locked_by = ? and status = 'running'`,
