@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { awsEnv, connectBody, ACCOUNT, ROLE, type AwsEnv } from './aws-env';
-import { testApp, type ApiProcess, type Session, type TestApp } from './harness';
+import { awsEnv, connectedTenant, syncsSettled, ACCOUNT, type AwsEnv } from './aws-env';
+import { testApp, type Session, type TestApp } from './harness';
 
 interface Label {
   id: string;
@@ -9,35 +9,6 @@ interface Label {
   end_date: string;
   account_id: string;
   service: string;
-}
-
-async function connected(
-  api: ApiProcess,
-  env: AwsEnv,
-  role: string,
-): Promise<Session & { tenantId: string }> {
-  const s = await api.signup();
-  const conn = await api.get('/api/tenants/connection', s.access_token);
-  env.aws.setRole(ACCOUNT, role, { external_id: conn.body.external_id });
-  const body = connectBody(conn.body.external_id, { aws_role_arn: `arn:aws:iam::${ACCOUNT}:role/${role}` });
-  const res = await api.post('/api/tenants/connect', body, s.access_token);
-  if (res.status !== 200) throw new Error(`connect failed: ${JSON.stringify(res.body)}`);
-  const me = await api.get('/api/auth/me', s.access_token);
-  return { ...s, tenantId: me.body.tenant.id };
-}
-
-/** Waits until the tenant's sync runs are all finished (the backfill after connecting). */
-async function settled(api: ApiProcess, token: string, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const runs = await api.get('/api/cur/sync-runs?page_size=100', token);
-    const active = runs.body.items.filter(
-      (r: { status: string }) => r.status === 'queued' || r.status === 'running',
-    );
-    if (runs.body.items.length > 0 && active.length === 0) return runs.body.items[0];
-    if (Date.now() > deadline) throw new Error(`runs did not finish: ${JSON.stringify(runs.body.items)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const overlaps = (a: { start_date: string; end_date: string }, l: Label) =>
@@ -56,8 +27,8 @@ describe('anomaly detection', () => {
     env = await awsEnv({ format: 'legacy', days: 100, rowsPerDay: 40 });
     labels = env.sample.labels;
     api = await testApp({ ...env.apiEnv, CUR_WORKER_POLL_MS: '200', CUR_BACKFILL_MONTHS: '6' });
-    t = await connected(api, env, `${ROLE}-anomaly-1`);
-    const run = await settled(api, t.access_token);
+    t = await connectedTenant(api, env);
+    const run = await syncsSettled(api, t.access_token);
     expect(run.status).toBe('succeeded');
     // The sync already ran detection; on demand it judges nothing new.
     const again = await api.post('/api/anomalies/detect', {}, t.access_token);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { ApiProcess, Session } from './harness';
 import {
   generateCurSample,
   startAwsLocal,
@@ -97,4 +98,42 @@ export function connectBody(externalId: string, overrides: Record<string, unknow
     athena_table: 'cost_optimizer_cur_table',
     ...overrides,
   };
+}
+
+let roles = 0;
+/**
+ * A new tenant connected through its own role (as each customer deploys our stack in their own account):
+ * signs up, trusts the tenant's External ID on a fresh role, connects.
+ */
+export async function connectedTenant(
+  api: ApiProcess,
+  env: AwsEnv,
+  overrides: Record<string, unknown> = {},
+): Promise<Session & { tenantId: string }> {
+  const s = await api.signup();
+  const conn = await api.get('/api/tenants/connection', s.access_token);
+  const role = `${ROLE}-${process.pid}-${++roles}`;
+  env.aws.setRole(ACCOUNT, role, { external_id: conn.body.external_id });
+  const body = connectBody(conn.body.external_id, {
+    aws_role_arn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+    ...overrides,
+  });
+  const res = await api.post('/api/tenants/connect', body, s.access_token);
+  if (res.status !== 200) throw new Error(`connect failed: ${JSON.stringify(res.body)}`);
+  const me = await api.get('/api/auth/me', s.access_token);
+  return { ...s, tenantId: me.body.tenant.id };
+}
+
+/** Waits until the tenant's sync runs are all finished; returns the newest. */
+export async function syncsSettled(api: ApiProcess, token: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await api.get('/api/cur/sync-runs?page_size=100', token);
+    const active = runs.body.items.filter(
+      (r: { status: string }) => r.status === 'queued' || r.status === 'running',
+    );
+    if (runs.body.items.length > 0 && active.length === 0) return runs.body.items[0];
+    if (Date.now() > deadline) throw new Error(`runs did not finish: ${JSON.stringify(runs.body.items)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { awsEnv, connectBody, ACCOUNT, ROLE, type AwsEnv } from './aws-env';
-import { spawnApi, testApp, type ApiProcess, type Session, type TestApp } from './harness';
+import { awsEnv, connectedTenant as connected, syncsSettled as settled, type AwsEnv } from './aws-env';
+import { spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
 
 type Measure = 'unblended' | 'net_unblended' | 'amortized' | 'net_amortized';
 const MEASURES: Record<'legacy' | 'cur2' | 'focus', Measure[]> = {
@@ -10,41 +10,6 @@ const MEASURES: Record<'legacy' | 'cur2' | 'focus', Measure[]> = {
   cur2: ['unblended', 'net_unblended', 'amortized', 'net_amortized'],
   focus: ['unblended', 'net_amortized'],
 };
-
-let roles = 0;
-/** A tenant connected through its own role (as each customer deploys our stack in their account). */
-async function connected(
-  api: ApiProcess,
-  env: AwsEnv,
-  overrides: Record<string, unknown> = {},
-): Promise<Session & { tenantId: string }> {
-  const s = await api.signup();
-  const conn = await api.get('/api/tenants/connection', s.access_token);
-  const role = `${ROLE}-${++roles}`;
-  env.aws.setRole(ACCOUNT, role, { external_id: conn.body.external_id });
-  const body = connectBody(conn.body.external_id, {
-    aws_role_arn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
-    ...overrides,
-  });
-  const res = await api.post('/api/tenants/connect', body, s.access_token);
-  if (res.status !== 200) throw new Error(`connect failed: ${JSON.stringify(res.body)}`);
-  const me = await api.get('/api/auth/me', s.access_token);
-  return { ...s, tenantId: me.body.tenant.id };
-}
-
-/** Waits until the tenant's runs are all finished; returns the newest. */
-async function settled(api: ApiProcess, token: string, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const runs = await api.get('/api/cur/sync-runs?page_size=100', token);
-    const active = runs.body.items.filter(
-      (r: { status: string }) => r.status === 'queued' || r.status === 'running',
-    );
-    if (runs.body.items.length > 0 && active.length === 0) return runs.body.items[0];
-    if (Date.now() > deadline) throw new Error(`runs did not finish: ${JSON.stringify(runs.body.items)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function syncNow(api: ApiProcess, token: string, months: number): Promise<any> {
   const started = await api.post('/api/cur/sync', { months }, token);

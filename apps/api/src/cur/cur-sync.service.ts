@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError, notFound } from '../common/errors';
 import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws/athena-runner';
 import { AwsClients, awsErrorText, type RoleCredentials } from '../aws/aws-clients';
-import { AwsConnectionSchema, type AwsConnection } from '../aws-connection/aws-connection.entity';
+import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { CostStore } from './cost-store';
 import { parseCsv } from './csv';
 import { AGGREGATE_COLUMNS, buildMonthQuery, type CurTable } from './cur-sql';
@@ -391,5 +391,3 @@ export class CurSyncService {
     for await (const rec of queryRows(athena, id)) yield AGGREGATE_COLUMNS.map((c) => rec[c] ?? '');
   }
 }
-
-export type { AwsConnection };
