@@ -267,6 +267,7 @@ async function benchDashboard(url: string) {
     }
     await store.onApplicationShutdown();
     await sql(url, 'analyze cost_daily');
+    await sql(url, 'analyze cost_rollup_daily');
     console.log(
       `3. dashboard: loaded a year of data, ${rows} rows (${accounts} accounts x 40 services x 6 regions) in ${ms(performance.now() - t0)}`,
     );

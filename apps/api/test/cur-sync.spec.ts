@@ -131,6 +131,20 @@ describe('CUR sync behaviour', () => {
       const last = after.rows.length - 1;
       expect(cents(Number(after.rows[last].s))).toBe(cents(Number(months.rows[last].s)));
       expect(cents(Number(after.rows[0].s))).toBe(cents(Number(months.rows[0].s) * 2));
+      // The re-synced month's rollup (what the dashboard and /api/costs read) was rebuilt in the same load.
+      const rollup = await db.query(
+        `select dimension, sum(unblended) as s from cost_rollup_daily
+          where tenant_id = $1 and to_char(usage_date, 'YYYY-MM') = $2 group by 1 order by 1`,
+        [t.tenantId, months.rows[last].m],
+      );
+      expect(rollup.rows.map((r) => r.dimension)).toEqual([
+        'account',
+        'charge_class',
+        'region',
+        'service',
+        'usage_type',
+      ]);
+      for (const r of rollup.rows) expect(cents(Number(r.s))).toBe(cents(Number(months.rows[last].s)));
     } finally {
       await db.end();
     }

@@ -6,6 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AGGREGATE_COLUMNS } from './cur-sql';
 import { monthRange } from './cur-sql';
+import { rollupInsertSql } from './cost-rollup';
 
 /** Columns of cost_daily after tenant_id, in AGGREGATE_COLUMNS order (the Athena query's order). */
 const COPY_COLUMNS = ['tenant_id', ...AGGREGATE_COLUMNS];
@@ -19,8 +20,8 @@ const NUMERIC_FROM = AGGREGATE_COLUMNS.indexOf('unblended');
 
 /**
  * The daily cost table (`cost_daily`), written only by bulk loads. A (tenant, month) slice is replaced in one
- * transaction: DELETE + COPY, committed together, so readers see the old month or the new one, never a mix, and
- * a load that dies midway leaves the old month in place.
+ * transaction: DELETE + COPY + rebuilding that slice of the rollup (`cost_rollup_daily`), committed together, so
+ * readers see the old month or the new one, never a mix, and a load that dies midway leaves the old month in place.
  */
 @Injectable()
 export class CostStore implements OnApplicationShutdown {
@@ -77,6 +78,15 @@ export class CostStore implements OnApplicationShutdown {
         if (batch) yield batch;
       }
       await pipeline(Readable.from(lines()), sink);
+      await client.query(
+        'delete from cost_rollup_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
+        [tenantId, start, end],
+      );
+      await client.query(rollupInsertSql('tenant_id = $1 and usage_date >= $2 and usage_date < $3'), [
+        tenantId,
+        start,
+        end,
+      ]);
       await client.query('commit');
       return count;
     } catch (e) {

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { CostsQuery, CostsResponse, Dashboard, GroupBy, Measure, NamedCost } from '@cost-optimizer/dto';
+import type { CostsQuery, CostsResponse, Dashboard, Measure, NamedCost } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { CostStore } from './cost-store';
 import { CurSyncService } from './cur-sync.service';
+import type { RollupDimension } from './cost-rollup';
 
 /** Whitelists: the only identifiers that reach SQL from a request. */
 const MEASURE_COLUMN: Record<Measure, string> = {
@@ -13,13 +14,8 @@ const MEASURE_COLUMN: Record<Measure, string> = {
   amortized: 'amortized',
   net_amortized: 'net_amortized',
 };
-const GROUP_COLUMN: Record<GroupBy, string> = {
-  service: 'service',
-  account: 'account_id',
-  region: 'region',
-  usage_type: 'usage_type',
-  charge_class: 'charge_class',
-};
+/** Totals come from the rollup's smallest dimension (a handful of charge classes per day). */
+const TOTAL_DIMENSION: RollupDimension = 'charge_class';
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 const DAY = 86_400_000;
@@ -52,13 +48,13 @@ export class CostsService {
   async costs(tenantId: string, q: CostsQuery): Promise<CostsResponse> {
     const measure = await this.measureFor(tenantId, q.measure);
     const m = MEASURE_COLUMN[measure];
-    const g = GROUP_COLUMN[q.group_by];
+    const dimension: RollupDimension = q.group_by;
     const day = q.granularity === 'monthly' ? `date_trunc('month', usage_date)::date` : 'usage_date';
     const rows = await this.store.query<{ date: string; grp: string; cost: number }>(
-      `select to_char(${day}, 'YYYY-MM-DD') as date, ${g} as grp, sum(${m}) as cost
-         from cost_daily where tenant_id = $1 and usage_date between $2 and $3
+      `select to_char(${day}, 'YYYY-MM-DD') as date, name as grp, sum(${m}) as cost
+         from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3
         group by 1, 2 order by 1, 2`,
-      [tenantId, q.from, q.to],
+      [tenantId, q.from, q.to, dimension],
     );
     let total = 0;
     const items = rows.map((r) => {
@@ -85,8 +81,9 @@ export class CostsService {
     const connected = !!conn && (conn.status === 'connected' || conn.status === 'pending_data');
     const [last, lastSync, open] = await Promise.all([
       this.store.query<{ d: string | null }>(
-        `select to_char(max(usage_date), 'YYYY-MM-DD') as d from cost_daily where tenant_id = $1`,
-        [tenantId],
+        `select to_char(max(usage_date), 'YYYY-MM-DD') as d from cost_rollup_daily
+          where tenant_id = $1 and dimension = $2`,
+        [tenantId, TOTAL_DIMENSION],
       ),
       this.sync.latest(tenantId),
       this.openAnomalies(tenantId),
@@ -119,37 +116,39 @@ export class CostsService {
     const prevEnd = Math.min(prevStart + (dayOfMonth - 1) * DAY, prevMonthEnd);
     const daysInMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
     const start90 = end - 89 * DAY;
+    // Every query reads the rollup (one row per day and dimension value), never the detail table.
     const p = [tenantId];
-
     const [totals, daily, byService, tops] = await Promise.all([
       this.store.query<{ mtd: number | null; prev: number | null; last7: number | null }>(
         `select sum(${m}) filter (where usage_date between $2 and $3) as mtd,
                 sum(${m}) filter (where usage_date between $4 and $5) as prev,
                 sum(${m}) filter (where usage_date between $6 and $3) as last7
-           from cost_daily where tenant_id = $1 and usage_date between $4 and $3`,
-        [...p, iso(monthStart), through, iso(prevStart), iso(prevEnd), iso(end - 6 * DAY)],
+           from cost_rollup_daily where tenant_id = $1 and dimension = $7 and usage_date between $4 and $3`,
+        [...p, iso(monthStart), through, iso(prevStart), iso(prevEnd), iso(end - 6 * DAY), TOTAL_DIMENSION],
       ),
       this.store.query<{ date: string; cost: number }>(
         `select to_char(g.day, 'YYYY-MM-DD') as date, coalesce(sum(c.${m}), 0) as cost
            from generate_series($2::date, $3::date, interval '1 day') g(day)
-           left join cost_daily c on c.tenant_id = $1 and c.usage_date = g.day::date
+           left join cost_rollup_daily c
+             on c.tenant_id = $1 and c.dimension = $4 and c.usage_date = g.day::date
           group by g.day order by g.day`,
-        [...p, iso(start90), through],
+        [...p, iso(start90), through, TOTAL_DIMENSION],
       ),
       this.store.query<{ date: string; service: string; cost: number }>(
-        `select to_char(usage_date, 'YYYY-MM-DD') as date, service, sum(${m}) as cost
-           from cost_daily where tenant_id = $1 and usage_date between $2 and $3 group by 1, 2`,
+        `select to_char(usage_date, 'YYYY-MM-DD') as date, name as service, ${m} as cost
+           from cost_rollup_daily
+          where tenant_id = $1 and dimension = 'service' and usage_date between $2 and $3`,
         [...p, iso(start90), through],
       ),
       Promise.all(
-        (['service', 'account_id', 'region'] as const).map((g) =>
+        (['service', 'account', 'region'] as const).map((dimension) =>
           this.store.query<{ name: string; cur: number | null; prev: number | null }>(
-            `select ${g} as name,
+            `select name,
                     sum(${m}) filter (where usage_date between $2 and $3) as cur,
                     sum(${m}) filter (where usage_date between $4 and $5) as prev
-               from cost_daily where tenant_id = $1 and usage_date between $4 and $3
+               from cost_rollup_daily where tenant_id = $1 and dimension = $6 and usage_date between $4 and $3
               group by 1 order by cur desc nulls last limit 10`,
-            [...p, iso(monthStart), through, iso(prevStart), iso(prevEnd)],
+            [...p, iso(monthStart), through, iso(prevStart), iso(prevEnd), dimension],
           ),
         ),
       ),

@@ -16,8 +16,8 @@ export function ormConfig(databaseUrl: string, poolMax = 10) {
       snapshot: false,
       silent: true,
     },
-    // cost_daily is written by COPY and read with SQL; its migration is hand-written.
-    schemaGenerator: { skipTables: ['cost_daily'] },
+    // cost_daily (written by COPY) and its rollup are read with SQL; their migrations are hand-written.
+    schemaGenerator: { skipTables: ['cost_daily', 'cost_rollup_daily'] },
     debug: false,
     allowGlobalContext: false,
   });

@@ -1,3 +1,4 @@
+import { Migration20261125000500CostRollup } from './Migration20261125000500_cost_rollup';
 import { Migration20261124230301Anomaly } from './Migration20261124230301_anomaly';
 import { Migration20261124223051CurSync } from './Migration20261124223051_cur_sync';
 import { Migration20261124222553TenantDefaultMeasure } from './Migration20261124222553_tenant_default_measure';
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   },
   { name: 'Migration20261124223051_cur_sync', class: Migration20261124223051CurSync },
   { name: 'Migration20261124230301_anomaly', class: Migration20261124230301Anomaly },
+  { name: 'Migration20261125000500_cost_rollup', class: Migration20261125000500CostRollup },
 ];
