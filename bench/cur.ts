@@ -20,7 +20,7 @@ import { generateCurSample, startAwsLocal } from '@cost-optimizer/aws-local';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../apps/api/src/config/config';
-import { parseCsv } from '../apps/api/src/cur/csv';
+import { parseCsvBatches } from '../apps/api/src/cur/csv';
 import { queryRows, runQuery } from '../apps/api/src/aws/athena-runner';
 
 const ROOT = join(__dirname, '..');
@@ -87,6 +87,8 @@ async function benchReplace(url: string) {
   const c = new Client({ connectionString: url });
   await c.connect();
   const rawTenant = randomUUID();
+  for (const id of [tenant, rawTenant])
+    await c.query(`insert into tenant (id, name, created_at) values ($1, 'bench', now())`, [id]);
   const t0 = performance.now();
   const text = rows.map((r) => `${rawTenant}\t${r.join('\t')}\n`).join('');
   await pipeline(
@@ -100,9 +102,9 @@ async function benchReplace(url: string) {
   const rawMs = performance.now() - t0;
   await c.end();
   // The product's path: first load, then a replacement of the same month (DELETE + COPY, atomically).
-  await store.replaceMonth(tenant, '2026-10', rows);
+  await store.replaceMonth(tenant, '2026-10', [rows]);
   const t1 = performance.now();
-  await store.replaceMonth(tenant, '2026-10', rows);
+  await store.replaceMonth(tenant, '2026-10', [rows]);
   const replaceMs = performance.now() - t1;
   await store.onApplicationShutdown();
   const rawRate = rows.length / (rawMs / 1000);
@@ -157,7 +159,7 @@ async function benchCsvVsPaging() {
     const t0 = performance.now();
     let csvRows = -1;
     const obj = await s3.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
-    for await (const _ of parseCsv(obj.Body as AsyncIterable<Buffer>)) csvRows++;
+    for await (const batch of parseCsvBatches(obj.Body as AsyncIterable<Buffer>)) csvRows += batch.length;
     const csvMs = performance.now() - t0;
     const t1 = performance.now();
     let paged = 0;
@@ -257,13 +259,9 @@ async function benchDashboard(url: string) {
       const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 1));
       const month = d.toISOString().slice(0, 7);
       const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-      rows += await store.replaceMonth(
-        tenant,
-        month,
-        (function* () {
-          for (const r of monthRows(month, accounts, 40, 6)) if (r[0]! <= yesterday) yield r;
-        })(),
-      );
+      rows += await store.replaceMonth(tenant, month, [
+        [...monthRows(month, accounts, 40, 6)].filter((r) => r[0]! <= yesterday),
+      ]);
     }
     await store.onApplicationShutdown();
     await sql(url, 'analyze cost_daily');

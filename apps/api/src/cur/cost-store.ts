@@ -43,11 +43,14 @@ export class CostStore implements OnApplicationShutdown {
     await this.pool.end();
   }
 
-  /** Replaces the tenant's month with the given aggregate rows (AGGREGATE_COLUMNS order). Returns rows written. */
+  /**
+   * Replaces the tenant's month with the given aggregate rows (AGGREGATE_COLUMNS order), arriving in batches
+   * (one per CSV chunk or result page). Returns rows written.
+   */
   async replaceMonth(
     tenantId: string,
     month: string,
-    rows: AsyncIterable<string[]> | Iterable<string[]>,
+    batches: AsyncIterable<string[][]> | Iterable<string[][]>,
   ): Promise<number> {
     const { start, end } = monthRange(month);
     const client = await this.pool.connect();
@@ -61,21 +64,23 @@ export class CostStore implements OnApplicationShutdown {
       );
       const sink = client.query(copyFrom(`copy cost_daily (${COPY_COLUMNS.join(', ')}) from stdin`));
       async function* lines() {
-        let batch = '';
-        for await (const r of rows) {
-          if (r.length !== AGGREGATE_COLUMNS.length)
-            throw new Error(`Expected ${AGGREGATE_COLUMNS.length} columns, got ${r.length}`);
-          const date = r[0]!;
-          if (date < start || date >= end) throw new Error(`Row dated ${date} is outside ${month}`);
-          const values = r.map((v, i) => (i >= NUMERIC_FROM && v === '' ? '0' : copyValue(v)));
-          batch += `${tenantId}\t${values.join('\t')}\n`;
-          count++;
-          if (batch.length > 256 * 1024) {
-            yield batch;
-            batch = '';
+        let text = '';
+        for await (const rows of batches) {
+          for (const r of rows) {
+            if (r.length !== AGGREGATE_COLUMNS.length)
+              throw new Error(`Expected ${AGGREGATE_COLUMNS.length} columns, got ${r.length}`);
+            const date = r[0]!;
+            if (date < start || date >= end) throw new Error(`Row dated ${date} is outside ${month}`);
+            const values = r.map((v, i) => (i >= NUMERIC_FROM && v === '' ? '0' : copyValue(v)));
+            text += `${tenantId}\t${values.join('\t')}\n`;
+            count++;
+          }
+          if (text.length > 256 * 1024) {
+            yield text;
+            text = '';
           }
         }
-        if (batch) yield batch;
+        if (text) yield text;
       }
       await pipeline(Readable.from(lines()), sink);
       await client.query(

@@ -1,4 +1,4 @@
-import { parseCsv } from './csv';
+import { parseCsv, parseCsvBatches } from './csv';
 
 async function all(chunks: string[]): Promise<string[][]> {
   const out: string[][] = [];
@@ -36,6 +36,33 @@ describe('parseCsv', () => {
     expect(await all(['"a","b"\n"1","2"'])).toEqual([
       ['a', 'b'],
       ['1', '2'],
+    ]);
+  });
+});
+
+describe('parseCsvBatches', () => {
+  it('decodes a UTF-8 character split between two chunks', async () => {
+    const bytes = Buffer.from('"Zürich","東京"\n', 'utf8');
+    const whole: string[][] = [];
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const out: string[][] = [];
+      for await (const batch of parseCsvBatches([bytes.subarray(0, cut), bytes.subarray(cut)]))
+        out.push(...batch);
+      whole.push(...out);
+      expect(out).toEqual([['Zürich', '東京']]);
+    }
+    expect(whole).toHaveLength(bytes.length - 1);
+  });
+
+  it('yields the records of a chunk together, and a quote inside an unquoted value as is', async () => {
+    const batches: string[][][] = [];
+    for await (const b of parseCsvBatches(['a,b"c\n1,2\n3', ',4\n'])) batches.push(b);
+    expect(batches).toEqual([
+      [
+        ['a', 'b"c'],
+        ['1', '2'],
+      ],
+      [['3', '4']],
     ]);
   });
 });
