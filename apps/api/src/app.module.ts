@@ -12,6 +12,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CurModule } from './cur/cur.module';
 import { AnomalyModule } from './anomaly/anomaly.module';
 import { HealthController } from './health/health.controller';
+import { AuditModule } from './audit/audit.module';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         CurModule,
         AnomalyModule,
+        AuditModule,
       ],
       controllers: [HealthController],
       providers: [

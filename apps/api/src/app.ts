@@ -9,8 +9,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { AppConfig } from './config/config';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
-import { JsonLogger } from './common/json-logger';
+import { JsonLogger, requestSerializer } from './common/json-logger';
 import { setupSwagger } from './openapi/openapi';
+import { registerRequestLimits } from './abuse/request-limits';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -21,7 +22,14 @@ export function consoleDir(config: AppConfig): string {
 /** Builds the whole application (API, Swagger UI, console) without listening. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            serializers: { req: requestSerializer },
+            redact: { paths: ['req.headers', 'req.body', 'req.query'], remove: true },
+          },
     logController: new LogController({ requestIdLogLabel: 'correlation_id' }),
     genReqId: (req: IncomingMessage) => {
       const given = req.headers[CORRELATION_HEADER];
@@ -43,6 +51,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onSend', async (req, reply) => {
     void reply.header(CORRELATION_HEADER, req.id);
   });
+  registerRequestLimits(fastify, config);
   // Graceful shutdown: once closing, responses ask keep-alive clients to reconnect (to another replica)
   // instead of holding the process open until the keep-alive timeout.
   let closing = false;

@@ -155,6 +155,12 @@ export const TEST_ENV: Record<string, string> = {
   LOG_LEVEL: 'warn',
   SIGNUP_MAX_PER_IP: '100000',
   LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
+  // Per-request limits off in effect (tests share 127.0.0.1 and poll); abuse.spec.ts sets real ones.
+  RATE_LIMIT_IP_RPS: '1000000',
+  RATE_LIMIT_IP_BURST: '1000000',
+  RATE_LIMIT_TENANT_RPS: '1000000',
+  RATE_LIMIT_TENANT_BURST: '1000000',
+  TENANT_MAX_IN_FLIGHT: '10000',
 };
 
 /** Starts the built API (`apps/api/dist/main.js`) as its own process on a database URL. */

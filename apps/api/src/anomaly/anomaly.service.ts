@@ -17,6 +17,7 @@ import type {
 } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
+import { AuditService } from '../audit/audit.service';
 import { AnomalyDetector } from './anomaly.detector';
 import { AnomalyMonitorSchema, AnomalySchema, type AnomalyEntity } from './anomaly.entity';
 import { tagMonitorUnsupported } from './anomaly.errors';
@@ -30,6 +31,7 @@ export class AnomalyService {
     private readonly em: EntityManager,
     private readonly detector: AnomalyDetector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   detect(tenantId: string): Promise<DetectResult> {
@@ -60,6 +62,15 @@ export class AnomalyService {
       enabled: true,
       is_default: false,
     });
+    await this.audit.record(
+      {
+        tenantId,
+        action: 'anomaly_monitor.created',
+        target: { type: 'anomaly_monitor', id: m.id },
+        details: { name: body.name, dimension: body.dimension, filter: body.filter },
+      },
+      em,
+    );
     await em.flush();
     return toMonitorDto(m);
   }
@@ -68,8 +79,23 @@ export class AnomalyService {
     const em = this.em.fork();
     const m = await em.findOne(AnomalyMonitorSchema, { id, tenant: tenantId });
     if (!m) throw notFound('Monitor');
+    const changes: Record<string, unknown> = {};
+    if (body.name !== undefined && body.name !== m.name) changes.name = { from: m.name, to: body.name };
+    if (body.enabled !== undefined && body.enabled !== m.enabled)
+      changes.enabled = { from: m.enabled, to: body.enabled };
     if (body.name !== undefined) m.name = body.name;
     if (body.enabled !== undefined) m.enabled = body.enabled;
+    if (Object.keys(changes).length > 0) {
+      await this.audit.record(
+        {
+          tenantId,
+          action: 'anomaly_monitor.updated',
+          target: { type: 'anomaly_monitor', id },
+          details: changes,
+        },
+        em,
+      );
+    }
     await em.flush();
     return toMonitorDto(m);
   }
@@ -80,6 +106,15 @@ export class AnomalyService {
     const m = await em.findOne(AnomalyMonitorSchema, { id, tenant: tenantId });
     if (!m) throw notFound('Monitor');
     await em.nativeDelete(AnomalySchema, { tenant: tenantId, monitor: id });
+    await this.audit.record(
+      {
+        tenantId,
+        action: 'anomaly_monitor.deleted',
+        target: { type: 'anomaly_monitor', id },
+        details: { name: m.name, dimension: m.dimension },
+      },
+      em,
+    );
     em.remove(m);
     await em.flush();
   }

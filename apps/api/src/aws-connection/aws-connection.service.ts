@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { ConnectAws, Connection, VerifyStep } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError, notFound } from '../common/errors';
+import { AuditService } from '../audit/audit.service';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { AwsConnectionSchema, type AwsConnection } from './aws-connection.entity';
 import { settingsOf, toConnectionDto } from './aws-connection.mapper';
@@ -26,6 +27,7 @@ export class AwsConnectionService {
     private readonly em: EntityManager,
     private readonly verifier: ConnectionVerifier,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   onConnected(listener: ConnectionListener): void {
@@ -77,9 +79,21 @@ export class AwsConnectionService {
     const em = this.em.fork();
     const conn = await em.findOne(AwsConnectionSchema, { tenant: tenantId });
     if (!conn) return;
+    const was = conn.status;
     conn.status = 'not_connected';
     conn.last_error = null;
     conn.steps = [];
+    if (was !== 'not_connected') {
+      await this.audit.record(
+        {
+          tenantId,
+          action: 'aws.disconnected',
+          target: { type: 'aws_account', id: conn.role_arn ?? null },
+          details: { previous_status: was },
+        },
+        em,
+      );
+    }
     await em.flush();
     this.logger.log({ msg: 'aws disconnected', tenant_id: tenantId });
   }
@@ -167,6 +181,29 @@ export class AwsConnectionService {
         row.last_error = result.error;
         if (!(working && kind === 'connect')) row.status = 'error';
       }
+      await this.audit.record(
+        {
+          tenantId,
+          action: !result.ok
+            ? 'aws.verification_failed'
+            : kind === 'verify'
+              ? 'aws.verified'
+              : working
+                ? 'aws.reconfigured'
+                : 'aws.connected',
+          target: { type: 'aws_account', id: settings.aws_role_arn },
+          details: {
+            role_arn: settings.aws_role_arn,
+            region: settings.region,
+            athena_workgroup: settings.athena_workgroup,
+            athena_db: settings.athena_db,
+            athena_table: settings.athena_table,
+            status: row.status,
+            ...(result.ok ? {} : { request: kind, code: result.error.code, step: result.error.step }),
+          },
+        },
+        tx,
+      );
       await tx.flush();
       return row;
     });

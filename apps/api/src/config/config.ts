@@ -39,6 +39,12 @@ const EnvSchema = z.object({
   SIGNUP_MAX_PER_IP: int(1, 100000).default(20),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
+  API_REPLICAS: int(1, 1000).default(1),
+  RATE_LIMIT_TENANT_RPS: int(1, 1000000).default(20),
+  RATE_LIMIT_TENANT_BURST: int(1, 1000000).default(100),
+  RATE_LIMIT_IP_RPS: int(1, 1000000).default(50),
+  RATE_LIMIT_IP_BURST: int(1, 1000000).default(200),
+  TENANT_MAX_IN_FLIGHT: int(1, 10000).default(8),
   PLATFORM_PRINCIPAL_ARN: z
     .string()
     .regex(/^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[\w+=,.@/:-]+$/, {
@@ -100,6 +106,15 @@ export interface AppConfig {
     windowSeconds: number;
   };
   bodyLimitBytes: number;
+  /** Per-request limits, enforced in each replica's memory: rates are divided by `replicas`. */
+  requestLimits: {
+    replicas: number;
+    tenantPerSecond: number;
+    tenantBurst: number;
+    ipPerSecond: number;
+    ipBurst: number;
+    tenantMaxInFlight: number;
+  };
   aws: {
     platformPrincipalArn: string;
     templateUrl: string;
@@ -201,6 +216,14 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestLimits: {
+      replicas: e.API_REPLICAS,
+      tenantPerSecond: e.RATE_LIMIT_TENANT_RPS,
+      tenantBurst: e.RATE_LIMIT_TENANT_BURST,
+      ipPerSecond: e.RATE_LIMIT_IP_RPS,
+      ipBurst: e.RATE_LIMIT_IP_BURST,
+      tenantMaxInFlight: e.TENANT_MAX_IN_FLIGHT,
+    },
     aws: {
       platformPrincipalArn: e.PLATFORM_PRINCIPAL_ARN,
       templateUrl:

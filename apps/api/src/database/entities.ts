@@ -1,4 +1,5 @@
 import { AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema } from '../anomaly/anomaly.entity';
+import { AuditEventSchema } from '../audit/audit.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { SyncRunSchema } from '../cur/sync-run.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
@@ -15,4 +16,5 @@ export const ENTITIES = [
   AwsConnectionSchema,
   SyncRunSchema,
   ...[AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema],
+  AuditEventSchema,
 ];

@@ -1,14 +1,15 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   AdminTenantDetailSchema,
   AdminTenantListQuerySchema,
   AdminTenantPageSchema,
+  AdminUserSchema,
   UuidSchema,
   type AdminTenantListQuery,
 } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
-import { GlobalOwnerOnly } from '../common/auth-user';
+import { CurrentUser, GlobalOwnerOnly, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { TenantsService } from './tenants.service';
 
@@ -38,5 +39,40 @@ export class AdminTenantsController {
   })
   detail(@Param('id', new ZodPipe(UuidSchema, 'path')) id: string) {
     return this.tenants.adminDetail(id);
+  }
+}
+
+const UserIdPipe = new ZodPipe(UuidSchema, 'path');
+
+@ApiTags('admin')
+@GlobalOwnerOnly()
+@Controller('admin/users/:id')
+export class AdminUsersController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post('disable')
+  @HttpCode(200)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Disable an account (global owners): its sessions end and it can no longer log in',
+    description:
+      'Revokes every refresh token of the account at once; its access tokens stop working at the next request. Login then answers as for a wrong password. Idempotent.',
+    response: AdminUserSchema,
+    errors: { 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'CANNOT_DISABLE_SELF' },
+  })
+  disable(@CurrentUser() u: AuthUser, @Param('id', UserIdPipe) id: string) {
+    return this.tenants.setUserDisabled(u, id, true);
+  }
+
+  @Post('enable')
+  @HttpCode(200)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Enable a disabled account again (global owners)',
+    response: AdminUserSchema,
+    errors: [403, 404],
+  })
+  enable(@CurrentUser() u: AuthUser, @Param('id', UserIdPipe) id: string) {
+    return this.tenants.setUserDisabled(u, id, false);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type {
   AddMemberRequest,
+  AdminUser,
   AdminTenantDetail,
   AdminTenantListQuery,
   AdminTenantPage,
@@ -13,6 +14,7 @@ import type {
 } from '@cost-optimizer/dto';
 import type { AuthUser } from '../common/auth-user';
 import { AppError, forbidden, notFound } from '../common/errors';
+import { AuditService } from '../audit/audit.service';
 import { MembershipSchema, UserSchema } from './tenant.entity';
 import { toAdminTenantDto, toMemberDto, toTenantDto } from './tenants.mapper';
 import { TenantsRepository } from './tenants.repository';
@@ -22,6 +24,7 @@ export class TenantsService {
   constructor(
     private readonly em: EntityManager,
     private readonly repo: TenantsRepository,
+    private readonly audit: AuditService,
   ) {}
 
   async current(tenantId: string): Promise<Tenant> {
@@ -34,8 +37,30 @@ export class TenantsService {
     const em = this.em.fork();
     const t = await this.repo.findTenant(em, tenantId);
     if (!t) throw notFound('Tenant');
-    if (body.name !== undefined) t.name = body.name;
-    if (body.default_measure !== undefined) t.default_measure = body.default_measure;
+    if (body.name !== undefined && body.name !== t.name) {
+      await this.audit.record(
+        {
+          tenantId,
+          action: 'tenant.renamed',
+          target: { type: 'tenant', id: tenantId },
+          details: { from: t.name, to: body.name },
+        },
+        em,
+      );
+      t.name = body.name;
+    }
+    if (body.default_measure !== undefined && body.default_measure !== t.default_measure) {
+      await this.audit.record(
+        {
+          tenantId,
+          action: 'tenant.default_measure_changed',
+          target: { type: 'tenant', id: tenantId },
+          details: { from: t.default_measure, to: body.default_measure },
+        },
+        em,
+      );
+      t.default_measure = body.default_measure;
+    }
     await em.flush();
     return toTenantDto(t);
   }
@@ -64,6 +89,15 @@ export class TenantsService {
         ]);
       }
       const m = tx.create(MembershipSchema, { tenant: actor.tenantId, user, role: body.role });
+      await this.audit.record(
+        {
+          tenantId: actor.tenantId,
+          action: 'member.added',
+          target: { type: 'user', id: user.id },
+          details: { email: user.email, role: body.role },
+        },
+        tx,
+      );
       await tx.flush();
       return toMemberDto(m);
     });
@@ -77,6 +111,17 @@ export class TenantsService {
       if ((role === 'owner' || m.role === 'owner') && actor.role !== 'owner')
         throw forbidden('Only owners can grant or take the owner role');
       if (m.role === 'owner' && role !== 'owner') await this.keepAnOwner(tx, actor.tenantId);
+      if (m.role !== role) {
+        await this.audit.record(
+          {
+            tenantId: actor.tenantId,
+            action: 'member.role_changed',
+            target: { type: 'user', id: userId },
+            details: { email: m.user.email, from: m.role, to: role },
+          },
+          tx,
+        );
+      }
       m.role = role;
       await tx.flush();
       return toMemberDto(m);
@@ -90,6 +135,15 @@ export class TenantsService {
       if (!m) throw notFound('Member');
       if (m.role === 'owner' && actor.role !== 'owner') throw forbidden('Only owners can remove an owner');
       if (m.role === 'owner') await this.keepAnOwner(tx, actor.tenantId);
+      await this.audit.record(
+        {
+          tenantId: actor.tenantId,
+          action: 'member.removed',
+          target: { type: 'user', id: userId },
+          details: { email: m.user.email, role: m.role },
+        },
+        tx,
+      );
       tx.remove(m);
       await tx.flush();
     });
@@ -132,6 +186,53 @@ export class TenantsService {
       ),
       members: members.map(toMemberDto),
     };
+  }
+
+  /**
+   * A global owner disables (or re-enables) an account. Disabling revokes every refresh token at once; access
+   * tokens stop working at the next request (each request re-reads the user). The event goes to the audit log
+   * of every tenant the user belongs to.
+   */
+  async setUserDisabled(actor: AuthUser, userId: string, disabled: boolean): Promise<AdminUser> {
+    if (disabled && actor.userId === userId)
+      throw new AppError(422, 'CANNOT_DISABLE_SELF', 'You cannot disable your own account');
+    const em = this.em.fork();
+    return em.transactional(async (tx) => {
+      const user = await tx.findOne(UserSchema, { id: userId });
+      if (!user) throw notFound('User');
+      const changed = disabled ? !user.disabled_at : !!user.disabled_at;
+      user.disabled_at = disabled ? (user.disabled_at ?? new Date()) : null;
+      if (disabled) {
+        await tx
+          .getConnection()
+          .execute(
+            'update refresh_token set revoked_at = now() where user_id = ? and revoked_at is null',
+            [userId],
+            'run',
+            tx.getTransactionContext(),
+          );
+      }
+      if (changed) {
+        const memberships = await tx.find(MembershipSchema, { user: userId });
+        for (const m of memberships) {
+          await this.audit.record(
+            {
+              tenantId: m.tenant.id,
+              action: disabled ? 'user.disabled' : 'user.enabled',
+              target: { type: 'user', id: userId },
+              details: { email: user.email },
+            },
+            tx,
+          );
+        }
+      }
+      await tx.flush();
+      return {
+        id: user.id,
+        email: user.email,
+        disabled_at: user.disabled_at ? user.disabled_at.toISOString() : null,
+      };
+    });
   }
 
   /** Locks the tenant's owner rows so two concurrent demotions cannot both pass. */

@@ -4,3 +4,4 @@ export * from './tenants';
 export * from './aws-connection';
 export * from './costs';
 export * from './anomaly';
+export * from './audit';

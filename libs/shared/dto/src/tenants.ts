@@ -86,3 +86,14 @@ export const AdminTenantDetailSchema = AdminTenantSchema.extend({
   members: z.array(MemberSchema),
 }).meta({ id: 'AdminTenantDetail' });
 export type AdminTenantDetail = z.infer<typeof AdminTenantDetailSchema>;
+
+export const AdminUserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string().meta({ example: 'grace@example.com' }),
+    disabled_at: z.iso.datetime().nullable().meta({
+      description: 'When a platform administrator disabled the account (null: active)',
+    }),
+  })
+  .meta({ id: 'AdminUser' });
+export type AdminUser = z.infer<typeof AdminUserSchema>;

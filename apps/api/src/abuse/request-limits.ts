@@ -1,0 +1,108 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody } from '@cost-optimizer/dto';
+import type { AppConfig } from '../config/config';
+import { InFlight, TokenBuckets } from './token-bucket';
+
+/**
+ * Routes whose cost grows with the tenant's data (SQL over the cost rollup, anomaly series): a tenant may run
+ * at most TENANT_MAX_IN_FLIGHT of them at once per replica, so it cannot hold the whole connection pool.
+ */
+export const EXPENSIVE_ROUTES = new Set([
+  '/api/dashboard',
+  '/api/costs',
+  '/api/anomalies',
+  '/api/anomalies/:id',
+  '/api/anomalies/backtest',
+  '/api/anomalies/detect',
+]);
+
+/** Not limited: load balancers and orchestrators poll it. */
+const EXEMPT = new Set(['/api/health']);
+
+/**
+ * The tenant of a valid HS256 access token, or null. Only picks the bucket: the JWT guard still authenticates
+ * the request (an invalid token here just counts against the client address).
+ */
+export function tenantOf(authorization: string | undefined, secret: string, nowS = Date.now() / 1000) {
+  if (!authorization?.startsWith('Bearer ')) return null;
+  const parts = authorization.slice(7).trim().split('.');
+  if (parts.length !== 3) return null;
+  const [h, p, s] = parts as [string, string, string];
+  try {
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: unknown };
+    if (header.alg !== 'HS256') return null;
+    const expected = createHmac('sha256', secret).update(`${h}.${p}`).digest();
+    const given = Buffer.from(s, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
+      tid?: unknown;
+      exp?: unknown;
+      typ?: unknown;
+    };
+    if (claims.typ !== 'access' || typeof claims.tid !== 'string') return null;
+    if (typeof claims.exp !== 'number' || claims.exp <= nowS) return null;
+    return claims.tid;
+  } catch {
+    return null;
+  }
+}
+
+function tooMany(req: FastifyRequest, reply: FastifyReply, seconds: number, message: string, scope: string) {
+  const retryAfter = Math.max(1, Math.ceil(seconds));
+  const body: ErrorBody = {
+    code: 'RATE_LIMITED',
+    message: `${message}; try again in ${retryAfter} s`,
+    details: { retry_after_s: retryAfter, scope },
+    correlation_id: String(req.id),
+  };
+  return reply.code(429).header('retry-after', String(retryAfter)).send(body);
+}
+
+/**
+ * Per-address and per-tenant token buckets and a per-tenant cap on expensive requests in flight, checked in
+ * Fastify's onRequest hook: before the body is read, the token is looked up or the database is touched, so a
+ * refused request costs microseconds.
+ */
+export function registerRequestLimits(fastify: FastifyInstance, config: AppConfig): void {
+  const l = config.requestLimits;
+  const perIp = new TokenBuckets(l.ipPerSecond / l.replicas, Math.max(1, l.ipBurst / l.replicas));
+  const perTenant = new TokenBuckets(l.tenantPerSecond / l.replicas, Math.max(1, l.tenantBurst / l.replicas));
+  const inFlight = new InFlight(l.tenantMaxInFlight);
+  const sweeper = setInterval(() => {
+    perIp.sweep();
+    perTenant.sweep();
+  }, 60_000);
+  sweeper.unref();
+  fastify.addHook('onClose', (_instance, done) => {
+    clearInterval(sweeper);
+    done();
+  });
+
+  fastify.addHook('onRequest', async (req, reply) => {
+    const route = req.routeOptions.url ?? req.url.split('?')[0] ?? '';
+    if (!route.startsWith('/api/') || EXEMPT.has(route)) return;
+    const ipWait = perIp.take(req.ip);
+    if (ipWait > 0) return tooMany(req, reply, ipWait, 'Too many requests from this address', 'ip');
+    const tenant = tenantOf(req.headers.authorization, config.jwt.secret);
+    if (!tenant) return;
+    const wait = perTenant.take(tenant);
+    if (wait > 0) return tooMany(req, reply, wait, 'Too many requests for this tenant', 'tenant');
+    if (!EXPENSIVE_ROUTES.has(route)) return;
+    if (!inFlight.enter(tenant)) {
+      return tooMany(
+        req,
+        reply,
+        1,
+        `Too many concurrent requests for this tenant (at most ${l.tenantMaxInFlight} at once)`,
+        'tenant_in_flight',
+      );
+    }
+    let left = false;
+    reply.raw.once('close', () => {
+      if (left) return;
+      left = true;
+      inFlight.leave(tenant);
+    });
+  });
+}

@@ -1,0 +1,56 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  AuditEventPageSchema,
+  AuditEventQuerySchema,
+  UuidSchema,
+  type AuditEventQuery,
+} from '@cost-optimizer/dto';
+import { ApiContract } from '../common/api-contract';
+import { CurrentUser, GlobalOwnerOnly, Roles, type AuthUser } from '../common/auth-user';
+import { ZodPipe } from '../common/zod.pipe';
+import { TenantsService } from '../tenants/tenants.service';
+import { AuditService } from './audit.service';
+
+const QueryPipe = new ZodPipe(AuditEventQuerySchema, 'query');
+
+@ApiTags('audit')
+@Controller('audit-events')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Roles('owner')
+  @ApiContract({
+    summary: "Your tenant's audit log, newest first (owners only)",
+    query: AuditEventQuerySchema,
+    response: AuditEventPageSchema,
+    errors: [400, 403],
+  })
+  list(@CurrentUser() u: AuthUser, @Query(QueryPipe) q: AuditEventQuery) {
+    return this.audit.list(u.tenantId, q);
+  }
+}
+
+@ApiTags('admin')
+@GlobalOwnerOnly()
+@Controller('admin/tenants/:id/audit-events')
+export class AdminAuditController {
+  constructor(
+    private readonly audit: AuditService,
+    private readonly tenants: TenantsService,
+  ) {}
+
+  @Get()
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: "A tenant's audit log, newest first (global owners)",
+    query: AuditEventQuerySchema,
+    response: AuditEventPageSchema,
+    errors: [400, 403, 404],
+  })
+  async list(@Param('id', new ZodPipe(UuidSchema, 'path')) id: string, @Query(QueryPipe) q: AuditEventQuery) {
+    await this.tenants.current(id);
+    return this.audit.list(id, q);
+  }
+}
