@@ -66,6 +66,28 @@ describe.each(['legacy', 'cur2', 'focus'] as const)('CUR sync of a %s sample', (
       const total = [...got.values()].reduce((a, b) => a + b, 0);
       expect(cents(total)).toBe(cents(expected.totals[measure]));
     }
+
+    // The dashboard agrees with expected.json: month to date, the 90-day chart and its stack, the top lists.
+    const dash = (await api.get('/api/dashboard?measure=unblended', t.access_token)).body;
+    const through = days.at(-1)!;
+    expect(dash.data_through).toBe(through);
+    const sum = (from: string, to: string) =>
+      days.filter((d) => d >= from && d <= to).reduce((a, d) => a + expected.daily[d].unblended, 0);
+    expect(cents(dash.month_to_date)).toBe(cents(sum(`${through.slice(0, 7)}-01`, through)));
+    for (const p of dash.daily) {
+      if (expected.daily[p.date]) expect(cents(p.cost)).toBe(cents(expected.daily[p.date].unblended));
+      const i = dash.daily_by_service.dates.indexOf(p.date);
+      const stacked = dash.daily_by_service.series.reduce((a: number, s: any) => a + s.costs[i], 0);
+      expect(cents(stacked)).toBe(cents(p.cost));
+    }
+    const services = await api.get(
+      `/api/costs?from=${through.slice(0, 7)}-01&to=${through}&group_by=service&measure=unblended&granularity=monthly`,
+      t.access_token,
+    );
+    const byService = [...services.body.items].sort((a: any, b: any) => b.cost - a.cost).slice(0, 10);
+    expect(dash.top_services.map((x: any) => [x.name, cents(x.cost)])).toEqual(
+      byService.map((x: any) => [x.group || '(none)', cents(x.cost)]),
+    );
   });
 });
 
@@ -145,6 +167,22 @@ describe('CUR sync behaviour', () => {
         'usage_type',
       ]);
       for (const r of rollup.rows) expect(cents(Number(r.s))).toBe(cents(Number(months.rows[last].s)));
+      // Built while loading, it equals the SQL rollup the migration uses for older data, row for row.
+      const diff = await db.query(
+        `with built as (select usage_date, dimension, name, net_amortized from cost_rollup_daily where tenant_id = $1),
+              sql as (select usage_date, d.dimension, d.name, sum(c.net_amortized) as net_amortized
+                        from cost_daily c
+                        cross join lateral (values ('service', c.service), ('account', c.account_id),
+                          ('region', c.region), ('usage_type', c.usage_type), ('charge_class', c.charge_class)) d(dimension, name)
+                       where c.tenant_id = $1 and to_char(c.usage_date, 'YYYY-MM') = $2
+                       group by 1, 2, 3)
+         select count(*) as n from sql full join built using (usage_date, dimension, name)
+          where to_char(usage_date, 'YYYY-MM') = $2
+            and (sql.net_amortized is null or built.net_amortized is null
+                 or abs(sql.net_amortized - built.net_amortized) > 0.000001)`,
+        [t.tenantId, months.rows[last].m],
+      );
+      expect(Number(diff.rows[0].n)).toBe(0);
     } finally {
       await db.end();
     }

@@ -27,3 +27,41 @@ export function rollupInsertSql(where: string): string {
      where ${where}
      group by tenant_id, usage_date, grouping sets ((service), (account_id), (region), (usage_type), (charge_class))`;
 }
+
+const DIMENSION_COLUMN: Record<RollupDimension, number> = {
+  account: 1,
+  service: 2,
+  region: 3,
+  usage_type: 4,
+  charge_class: 5,
+};
+/** Indexes of unblended, net_unblended, amortized, net_amortized in an aggregate row (AGGREGATE_COLUMNS). */
+const MEASURES = [6, 7, 8, 9] as const;
+
+/**
+ * Builds the rollup of aggregate rows while they stream into `cost_daily`, so a month replacement does not read
+ * back what it just wrote. Gives the same sums as `rollupInsertSql` (which the migration uses for old data).
+ */
+export class RollupAccumulator {
+  private readonly sums = new Map<string, number[]>();
+
+  add(row: readonly string[]): void {
+    const date = row[0]!;
+    const m = MEASURES.map((i) => Number(row[i] || 0));
+    for (const dimension of ROLLUP_DIMENSIONS) {
+      const key = `${date}\t${dimension}\t${row[DIMENSION_COLUMN[dimension]]!}`;
+      const s = this.sums.get(key);
+      if (s) for (let i = 0; i < 4; i++) s[i]! += m[i]!;
+      else this.sums.set(key, [...m]);
+    }
+  }
+
+  /** Rows in `cost_rollup_daily` column order after tenant_id: usage_date, dimension, name, four measures. */
+  *rows(): Generator<string[]> {
+    for (const [key, s] of this.sums) yield [...key.split('\t'), ...s.map(String)];
+  }
+
+  get size(): number {
+    return this.sums.size;
+  }
+}

@@ -6,7 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AGGREGATE_COLUMNS } from './cur-sql';
 import { monthRange } from './cur-sql';
-import { rollupInsertSql } from './cost-rollup';
+import { RollupAccumulator } from './cost-rollup';
 
 /** Columns of cost_daily after tenant_id, in AGGREGATE_COLUMNS order (the Athena query's order). */
 const COPY_COLUMNS = ['tenant_id', ...AGGREGATE_COLUMNS];
@@ -62,6 +62,7 @@ export class CostStore implements OnApplicationShutdown {
         'delete from cost_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
         [tenantId, start, end],
       );
+      const rollup = new RollupAccumulator();
       const sink = client.query(copyFrom(`copy cost_daily (${COPY_COLUMNS.join(', ')}) from stdin`));
       async function* lines() {
         let text = '';
@@ -73,6 +74,7 @@ export class CostStore implements OnApplicationShutdown {
             if (date < start || date >= end) throw new Error(`Row dated ${date} is outside ${month}`);
             const values = r.map((v, i) => (i >= NUMERIC_FROM && v === '' ? '0' : copyValue(v)));
             text += `${tenantId}\t${values.join('\t')}\n`;
+            rollup.add(r);
             count++;
           }
           if (text.length > 256 * 1024) {
@@ -87,11 +89,18 @@ export class CostStore implements OnApplicationShutdown {
         'delete from cost_rollup_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
         [tenantId, start, end],
       );
-      await client.query(rollupInsertSql('tenant_id = $1 and usage_date >= $2 and usage_date < $3'), [
-        tenantId,
-        start,
-        end,
-      ]);
+      await pipeline(
+        Readable.from(
+          (function* () {
+            for (const r of rollup.rows()) yield `${tenantId}\t${r.map(copyValue).join('\t')}\n`;
+          })(),
+        ),
+        client.query(
+          copyFrom(
+            'copy cost_rollup_daily (tenant_id, usage_date, dimension, name, unblended, net_unblended, amortized, net_amortized) from stdin',
+          ),
+        ),
+      );
       await client.query('commit');
       return count;
     } catch (e) {

@@ -6,6 +6,7 @@ import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { CostStore } from './cost-store';
 import { CurSyncService } from './cur-sync.service';
 import type { RollupDimension } from './cost-rollup';
+import { OTHER, STACKED_SERVICES, stackByService } from './dashboard-stack';
 
 /** Whitelists: the only identifiers that reach SQL from a request. */
 const MEASURE_COLUMN: Record<Measure, string> = {
@@ -116,46 +117,51 @@ export class CostsService {
     const prevEnd = Math.min(prevStart + (dayOfMonth - 1) * DAY, prevMonthEnd);
     const daysInMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
     const start90 = end - 89 * DAY;
-    // Every query reads the rollup (one row per day and dimension value), never the detail table.
-    const p = [tenantId];
-    const [totals, daily, byService, tops] = await Promise.all([
-      this.store.query<{ mtd: number | null; prev: number | null; last7: number | null }>(
-        `select sum(${m}) filter (where usage_date between $2 and $3) as mtd,
-                sum(${m}) filter (where usage_date between $4 and $5) as prev,
-                sum(${m}) filter (where usage_date between $6 and $3) as last7
-           from cost_rollup_daily where tenant_id = $1 and dimension = $7 and usage_date between $4 and $3`,
-        [...p, iso(monthStart), through, iso(prevStart), iso(prevEnd), iso(end - 6 * DAY), TOTAL_DIMENSION],
-      ),
+    // Three queries, all on the rollup (one row per day and dimension value), never on the detail table.
+    const [daily, byService, tops] = await Promise.all([
+      // Daily totals for 90 days: the chart, and (the previous month starts inside them) every total below.
       this.store.query<{ date: string; cost: number }>(
         `select to_char(g.day, 'YYYY-MM-DD') as date, coalesce(sum(c.${m}), 0) as cost
            from generate_series($2::date, $3::date, interval '1 day') g(day)
            left join cost_rollup_daily c
              on c.tenant_id = $1 and c.dimension = $4 and c.usage_date = g.day::date
           group by g.day order by g.day`,
-        [...p, iso(start90), through, TOTAL_DIMENSION],
+        [tenantId, iso(start90), through, TOTAL_DIMENSION],
       ),
+      // The stacked chart: the top services over the 90 days, the rest summed as "Other" in SQL.
       this.store.query<{ date: string; service: string; cost: number }>(
-        `select to_char(usage_date, 'YYYY-MM-DD') as date, name as service, ${m} as cost
-           from cost_rollup_daily
-          where tenant_id = $1 and dimension = 'service' and usage_date between $2 and $3`,
-        [...p, iso(start90), through],
+        `with s as (select usage_date, name, ${m} as cost from cost_rollup_daily
+                     where tenant_id = $1 and dimension = 'service' and usage_date between $2 and $3),
+              top as (select name from s group by name order by sum(cost) desc limit $4)
+         select to_char(usage_date, 'YYYY-MM-DD') as date,
+                case when name in (select name from top) then name else $5 end as service, sum(cost) as cost
+           from s group by 1, 2`,
+        [tenantId, iso(start90), through, STACKED_SERVICES, OTHER],
       ),
-      Promise.all(
-        (['service', 'account', 'region'] as const).map((dimension) =>
-          this.store.query<{ name: string; cur: number | null; prev: number | null }>(
-            `select name,
-                    sum(${m}) filter (where usage_date between $2 and $3) as cur,
-                    sum(${m}) filter (where usage_date between $4 and $5) as prev
-               from cost_rollup_daily where tenant_id = $1 and dimension = $6 and usage_date between $4 and $3
-              group by 1 order by cur desc nulls last limit 10`,
-            [...p, iso(monthStart), through, iso(prevStart), iso(prevEnd), dimension],
-          ),
-        ),
+      // Top 10 services, accounts and regions this month, with the same days of the previous month.
+      this.store.query<{ dimension: string; name: string; cur: number | null; prev: number | null }>(
+        `select dimension, name, cur, prev from (
+           select dimension, name,
+                  sum(${m}) filter (where usage_date between $2 and $3) as cur,
+                  sum(${m}) filter (where usage_date between $4 and $5) as prev,
+                  row_number() over (partition by dimension
+                    order by sum(${m}) filter (where usage_date between $2 and $3) desc nulls last) as rank
+             from cost_rollup_daily
+            where tenant_id = $1 and dimension in ('service', 'account', 'region') and usage_date between $4 and $3
+            group by 1, 2) t
+          where rank <= 10 order by dimension, rank`,
+        [tenantId, iso(monthStart), through, iso(prevStart), iso(prevEnd)],
       ),
     ]);
-    const mtd = Number(totals[0]?.mtd ?? 0);
-    const prev = Number(totals[0]?.prev ?? 0);
-    const runRate = Number(totals[0]?.last7 ?? 0) / 7;
+    const sumDays = (from: number, to: number) =>
+      daily.reduce((acc, r) => {
+        const t = Date.parse(`${r.date}T00:00:00Z`);
+        return t >= from && t <= to ? acc + Number(r.cost) : acc;
+      }, 0);
+    const mtd = sumDays(monthStart, end);
+    const prev = sumDays(prevStart, prevEnd);
+    const runRate = sumDays(end - 6 * DAY, end) / 7;
+    const topOf = (dimension: string) => tops.filter((r) => r.dimension === dimension);
     const named = (rows: { name: string; cur: number | null; prev: number | null }[]): NamedCost[] =>
       rows
         .filter((r) => r.cur !== null)
@@ -178,36 +184,9 @@ export class CostsService {
         daily.map((r) => r.date),
         byService,
       ),
-      top_services: named(tops[0]!),
-      top_accounts: named(tops[1]!),
-      top_regions: named(tops[2]!),
+      top_services: named(topOf('service')),
+      top_accounts: named(topOf('account')),
+      top_regions: named(topOf('region')),
     };
   }
-}
-
-/** The top 6 services by cost over the period, then everything else as "Other". */
-export function stackByService(
-  dates: string[],
-  rows: { date: string; service: string; cost: number }[],
-  top = 6,
-): Dashboard['daily_by_service'] {
-  const totals = new Map<string, number>();
-  for (const r of rows) totals.set(r.service, (totals.get(r.service) ?? 0) + Number(r.cost));
-  const names = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([n]) => n);
-  const kept = names.slice(0, top);
-  const hasOther = names.length > top;
-  const index = new Map(dates.map((d, i) => [d, i]));
-  const series = [...kept, ...(hasOther ? ['Other'] : [])].map((name) => ({
-    name: name || '(none)',
-    costs: dates.map(() => 0),
-  }));
-  const slot = new Map(kept.map((n, i) => [n, i]));
-  for (const r of rows) {
-    const i = index.get(r.date);
-    if (i === undefined) continue;
-    const s = slot.get(r.service) ?? (hasOther ? kept.length : undefined);
-    if (s === undefined) continue;
-    series[s]!.costs[i] = round(series[s]!.costs[i]! + Number(r.cost));
-  }
-  return { dates, series };
 }
