@@ -188,4 +188,16 @@ describe('CloudWatch', () => {
     await expect(c.cloudwatch.send(new ListMetricsCommand({}))).rejects.toMatchObject({ name: 'Throttling' });
     await expect(c.cloudwatch.send(new ListMetricsCommand({}))).resolves.toBeDefined();
   });
+
+  it('counts calls per operation, faulted ones included (handle and admin route)', async () => {
+    env.aws.resetCalls();
+    env.aws.addFault({ service: 'cloudwatch', operation: 'ListMetrics', kind: 'throttle', count: 1 });
+    await expect(c.cloudwatch.send(new ListMetricsCommand({}))).rejects.toMatchObject({ name: 'Throttling' });
+    await c.cloudwatch.send(new ListMetricsCommand({}));
+    expect(env.aws.calls()).toEqual({ 'cloudwatch.ListMetrics': 2 });
+    const res = await fetch(`${env.aws.url}/_aws-local/calls`);
+    expect(await res.json()).toEqual({ calls: { 'cloudwatch.ListMetrics': 2 } });
+    await fetch(`${env.aws.url}/_aws-local/calls`, { method: 'DELETE' });
+    expect(env.aws.calls()).toEqual({});
+  });
 });

@@ -213,7 +213,7 @@ export class AnomalyDetector {
       // An episode whose last anomalous day is before the latest judged day is over.
       await em.nativeUpdate(
         AnomalySchema,
-        { tenant: tenantId, status: 'open', end_date: { $lt: w.judgeThrough } },
+        { tenant: tenantId, kind: 'cost', status: 'open', end_date: { $lt: w.judgeThrough } },
         { status: 'closed' },
       );
       result.anomalies_open = await this.countOpen(em, tenantId);

@@ -7,6 +7,7 @@ import type {
   MonitorFilter,
 } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
+import { MetricWatchSchema } from '../metrics/metric-watch.entity';
 
 /** A set of daily cost series watched for anomalies (usage charges only, in the tenant's default measure). */
 export const AnomalyMonitorSchema = defineEntity({
@@ -36,6 +37,16 @@ export interface AnomalyExplanation {
   rules: string[];
   peak_date: string;
   peak_impact: number;
+  /** Metric anomalies: the anomalous points as the streaming detector judged them. */
+  metric_points?: {
+    ts: string;
+    actual: number;
+    expected: number | null;
+    lower: number | null;
+    upper: number | null;
+    score: number;
+    z: number;
+  }[];
   days: {
     date: string;
     actual: number | null;
@@ -52,7 +63,10 @@ export interface AnomalyExplanation {
 export const AnomalySchema = defineEntity({
   name: 'Anomaly',
   tableName: 'anomaly',
-  uniques: [{ properties: ['tenant', 'monitor', 'dimension_value', 'start_date'] }],
+  uniques: [
+    { properties: ['tenant', 'monitor', 'dimension_value', 'start_date'] },
+    { properties: ['watch', 'start_at'] },
+  ],
   indexes: [{ properties: ['tenant', 'status'] }, { properties: ['tenant', 'start_date'] }],
   properties: {
     id: p
@@ -60,9 +74,15 @@ export const AnomalySchema = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
-    monitor: () => p.manyToOne(AnomalyMonitorSchema).deleteRule('cascade'),
+    /** cost: a daily cost series of a monitor; metric: a CloudWatch metric watch (monitor is null). */
+    kind: p.enum(['cost', 'metric'] as const).default('cost'),
+    monitor: () => p.manyToOne(AnomalyMonitorSchema).deleteRule('cascade').nullable(),
+    watch: () => p.manyToOne(MetricWatchSchema).deleteRule('cascade').nullable(),
     dimension_value: p.string().length(256),
     start_date: p.date(),
+    /** Metric anomalies: first and last anomalous point. */
+    start_at: p.datetime().nullable(),
+    end_at: p.datetime().nullable(),
     end_date: p.date(),
     status: p.enum(['open', 'closed'] as const),
     expected: p.decimal('number').precision(20).scale(6),

@@ -13,13 +13,17 @@ export function toMonitorDto(m: AnomalyMonitorEntity): AnomalyMonitor {
   };
 }
 
-/** Entity -> response; the monitor must be loaded. */
+/** Entity -> response; the monitor (cost anomalies) must be loaded. */
 export function toAnomalyDto(a: AnomalyEntity): Anomaly {
   return {
     id: a.id,
-    monitor_id: a.monitor.id,
-    monitor_name: a.monitor.name,
-    dimension: a.monitor.dimension,
+    kind: a.kind,
+    monitor_id: a.monitor?.id ?? null,
+    monitor_name: a.monitor?.name ?? a.dimension_value,
+    dimension: a.monitor?.dimension ?? null,
+    watch_id: a.watch?.id ?? null,
+    start_at: a.start_at ? a.start_at.toISOString() : null,
+    end_at: a.end_at ? a.end_at.toISOString() : null,
     dimension_value: a.dimension_value,
     start_date: a.start_date,
     end_date: a.end_date,

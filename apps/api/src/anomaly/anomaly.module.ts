@@ -9,7 +9,7 @@ import { AnomalyService } from './anomaly.service';
   imports: [CurModule],
   controllers: [AnomalyController, AnomalyMonitorController],
   providers: [AnomalyDetector, AnomalyService],
-  exports: [AnomalyDetector],
+  exports: [AnomalyDetector, AnomalyService],
 })
 export class AnomalyModule implements OnModuleInit {
   constructor(

@@ -13,20 +13,43 @@ import type {
   BacktestQuery,
   CreateAnomalyMonitor,
   DetectResult,
+  MetricAnomalyDetail,
+  RelatedMetric,
   UpdateAnomalyMonitor,
 } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { AnomalyDetector } from './anomaly.detector';
-import { AnomalyMonitorSchema, AnomalySchema, type AnomalyEntity } from './anomaly.entity';
+import {
+  AnomalyMonitorSchema,
+  AnomalySchema,
+  type AnomalyEntity,
+  type AnomalyExplanation,
+} from './anomaly.entity';
 import { tagMonitorUnsupported } from './anomaly.errors';
 import { toAnomalyDto, toMonitorDto } from './anomaly.mapper';
 import { addDays, dailySums, judge, pointsOf, round, rowsBySeries, severityOf, summarise } from './series';
 
+/** What the metrics module provides to anomaly details (registered by it; absent when it is not loaded). */
+export interface MetricLinks {
+  related(tenantId: string, services: string[], fromDate: string, toDate: string): Promise<RelatedMetric[]>;
+  detail(
+    tenantId: string,
+    watchId: string,
+    explanation: AnomalyExplanation,
+  ): Promise<MetricAnomalyDetail | null>;
+}
+
 /** Anomaly use cases; every query is scoped by the tenant id passed in (another tenant's id is a 404). */
 @Injectable()
 export class AnomalyService {
+  private metricLinks: MetricLinks | null = null;
+
+  setMetricLinks(links: MetricLinks): void {
+    this.metricLinks = links;
+  }
+
   constructor(
     private readonly em: EntityManager,
     private readonly detector: AnomalyDetector,
@@ -124,6 +147,7 @@ export class AnomalyService {
   async list(tenantId: string, q: AnomalyListQuery): Promise<AnomalyPage> {
     const where: Record<string, unknown> = { tenant: tenantId };
     if (q.status) where.status = q.status;
+    if (q.kind) where.kind = q.kind;
     if (q.monitor) where.monitor = q.monitor;
     if (q.from) where.end_date = { $gte: q.from };
     if (q.to) where.start_date = { $lte: q.to };
@@ -149,6 +173,13 @@ export class AnomalyService {
   /** One episode with the engine's numbers and the series around it (band included). */
   async get(tenantId: string, id: string): Promise<AnomalyDetail> {
     const a = await this.find(this.em.fork(), tenantId, id);
+    if (a.kind === 'metric' || !a.monitor) {
+      const metric =
+        a.watch && this.metricLinks
+          ? await this.metricLinks.detail(tenantId, a.watch.id, a.explanation)
+          : null;
+      return { ...toAnomalyDto(a), explanation: a.explanation, series: [], related_metrics: [], metric };
+    }
     const w = await this.detector.window(tenantId);
     let series: AnomalyDetail['series'] = [];
     if (w) {
@@ -174,7 +205,29 @@ export class AnomalyService {
           is_anomaly: r.isAnomaly,
         }));
     }
-    return { ...toAnomalyDto(a), explanation: a.explanation, series };
+    return {
+      ...toAnomalyDto(a),
+      explanation: a.explanation,
+      series,
+      related_metrics: await this.relatedMetrics(tenantId, a),
+      metric: null,
+    };
+  }
+
+  /** Metric watches linked to the episode's services (its own value, its monitor's filter, its root causes). */
+  private async relatedMetrics(tenantId: string, a: AnomalyEntity): Promise<RelatedMetric[]> {
+    if (!this.metricLinks || !a.monitor) return [];
+    const services = new Set<string>();
+    if (a.monitor.dimension === 'service') services.add(a.dimension_value);
+    for (const s of a.monitor.filter.services ?? []) services.add(s);
+    for (const c of a.root_causes) if (c.dimension === 'service') services.add(c.key);
+    if (services.size === 0) return [];
+    return this.metricLinks.related(
+      tenantId,
+      [...services],
+      addDays(a.start_date, -14),
+      addDays(a.end_date, 7),
+    );
   }
 
   /**
@@ -190,20 +243,30 @@ export class AnomalyService {
         if (a.suppression?.source_anomaly_id === a.id) a.suppression = null;
       } else {
         const factor = this.config.anomaly.feedbackFactor;
+        // Metric episodes have no dollar impact: the bar is on the peak's deviation, in metric units.
+        const impact =
+          a.kind === 'metric'
+            ? Math.abs(Number(a.actual) - Number(a.expected))
+            : Math.abs(Number(a.impact_usd));
         a.suppression = {
           source_anomaly_id: a.id,
           feedback: body.feedback,
           factor,
-          min_impact_usd: round(Math.abs(Number(a.impact_usd)) * factor, 2),
+          min_impact_usd: round(impact * factor, a.kind === 'metric' ? 6 : 2),
           held_back: false,
         };
         a.held_back = false;
       }
       await em.flush();
+      if (a.kind === 'metric' || !a.monitor) {
+        await this.metricFeedbackLater(em, tenantId, a);
+        return toAnomalyDto(a);
+      }
+      const monitor = a.monitor;
       // Later episodes of the same series are judged against the new bar.
       const later = await em.find(AnomalySchema, {
         tenant: tenantId,
-        monitor: a.monitor.id,
+        monitor: monitor.id,
         dimension_value: a.dimension_value,
         start_date: { $gt: a.start_date },
       });
@@ -212,7 +275,7 @@ export class AnomalyService {
         const s = await this.detector.suppressionFor(
           em,
           tenantId,
-          a.monitor.id,
+          monitor.id,
           l.dimension_value,
           l.start_date,
           Number(l.impact_usd),
@@ -223,6 +286,25 @@ export class AnomalyService {
       await em.flush();
       return toAnomalyDto(a);
     });
+  }
+
+  /** Later episodes of the same metric watch are held back when their peak deviation stays below the new bar. */
+  private async metricFeedbackLater(em: EntityManager, tenantId: string, a: AnomalyEntity): Promise<void> {
+    if (!a.watch || !a.start_at) return;
+    const later = await em.find(AnomalySchema, {
+      tenant: tenantId,
+      kind: 'metric',
+      watch: a.watch.id,
+      start_at: { $gt: a.start_at },
+    });
+    const bar = a.suppression;
+    for (const l of later) {
+      if (l.suppression?.source_anomaly_id === l.id) continue;
+      const deviation = Math.abs(Number(l.actual) - Number(l.expected));
+      l.suppression = bar ? { ...bar, held_back: deviation < bar.min_impact_usd } : null;
+      l.held_back = l.suppression?.held_back ?? false;
+    }
+    await em.flush();
   }
 
   /** What a monitor would have raised over the last `days` settled days; nothing is stored. */

@@ -83,6 +83,16 @@ const EnvSchema = z.object({
     .min(1, { message: 'must be a number between 1 and 100' })
     .max(100, { message: 'must be a number between 1 and 100' })
     .default(2),
+  METRICS_COLLECT_CRON: z
+    .string()
+    .regex(/^(\S+\s+){4,5}\S+$/, { message: "must be a cron expression such as '*/5 * * * *'" })
+    .default('*/5 * * * *'),
+  METRIC_WATCHES_MAX_PER_TENANT: int(1, 100000).default(1000),
+  METRICS_QUERIES_PER_CALL: int(1, 500).default(500),
+  METRICS_BACKFILL_HOURS: int(1, 24 * 14).default(24),
+  METRICS_RETENTION_DAYS: int(1, 3650).default(35),
+  METRICS_THROTTLE_RETRIES: int(0, 10).default(3),
+  METRICS_TENANT_CONCURRENCY: int(1, 64).default(4),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -139,6 +149,15 @@ export interface AppConfig {
     minImpactUsd: number;
     newSeriesFloorUsd: number;
     feedbackFactor: number;
+  };
+  metrics: {
+    cron: string;
+    maxWatchesPerTenant: number;
+    queriesPerCall: number;
+    backfillHours: number;
+    retentionDays: number;
+    throttleRetries: number;
+    tenantConcurrency: number;
   };
 }
 
@@ -250,6 +269,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       minImpactUsd: e.ANOMALY_MIN_IMPACT_USD,
       newSeriesFloorUsd: e.ANOMALY_NEW_SERIES_FLOOR_USD,
       feedbackFactor: e.ANOMALY_FEEDBACK_FACTOR,
+    },
+    metrics: {
+      cron: e.METRICS_COLLECT_CRON,
+      maxWatchesPerTenant: e.METRIC_WATCHES_MAX_PER_TENANT,
+      queriesPerCall: e.METRICS_QUERIES_PER_CALL,
+      backfillHours: e.METRICS_BACKFILL_HOURS,
+      retentionDays: e.METRICS_RETENTION_DAYS,
+      throttleRetries: e.METRICS_THROTTLE_RETRIES,
+      tenantConcurrency: e.METRICS_TENANT_CONCURRENCY,
     },
   };
 }

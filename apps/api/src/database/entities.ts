@@ -1,6 +1,7 @@
 import { AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema } from '../anomaly/anomaly.entity';
 import { AuditEventSchema } from '../audit/audit.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
+import { MetricCollectionRunSchema, MetricWatchSchema } from '../metrics/metric-watch.entity';
 import { SyncRunSchema } from '../cur/sync-run.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
 import { RefreshTokenSchema } from '../auth/refresh-token.entity';
@@ -17,4 +18,5 @@ export const ENTITIES = [
   SyncRunSchema,
   ...[AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema],
   AuditEventSchema,
+  ...[MetricWatchSchema, MetricCollectionRunSchema],
 ];

@@ -58,6 +58,9 @@ export interface AwsLocalHandle {
   advanceClock(seconds: number): void;
   /** Expires issued credentials now (all, or one access key id); returns how many. */
   expireCredentials(accessKeyId?: string): number;
+  /** Calls received per `service.Operation` (faulted ones included) since start or the last reset. */
+  calls(): Record<string, number>;
+  resetCalls(): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,11 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
   const athena = new AthenaService(state, catalog);
   const cloudwatch = new CloudWatchService(state);
   const s3 = new S3Service(root);
+  let calls: Record<string, number> = {};
+  const count = (service: Service, op: string) => {
+    const key = `${service}.${op}`;
+    calls[key] = (calls[key] ?? 0) + 1;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -98,6 +106,7 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
         const bucket = decodeURIComponent(url.pathname.split('/')[1] ?? '');
         const op = `${method}`;
         const account = state.actingAccount(principal, 's3', `s3:${op}`, `arn:aws:s3:::${bucket}`);
+        count('s3', s3Operation(method, url));
         await applyFaults('s3', s3Operation(method, url), account.account_id);
         const owner = state.bucketOwner(bucket);
         if (owner && owner !== account.account_id) throw new AwsError('AccessDenied', 'Access Denied', 403);
@@ -108,6 +117,7 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
       if (String(req.headers['content-encoding'] ?? '').includes('gzip')) body = gunzipSync(body);
       if (service === 'sts') {
         const { action, params } = stsOperation(body);
+        count('sts', action);
         await applyFaults('sts', action, undefined);
         const xml = handleSts(state, principal, action, params);
         return sendXml(res, 200, xml.replace(/^/, ''), { 'content-type': 'text/xml' });
@@ -124,6 +134,7 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
         `${ACTIONS[service]}:${op}`,
         resourceOf(service, principal.accountId, op, input, config.region),
       );
+      count(service, op);
       await applyFaults(service, op, account.account_id);
       let out: Json;
       if (service === 'athena') out = await athena.handle(account, op, input);
@@ -180,6 +191,11 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
           });
         case 'GET config':
           return reply(200, config);
+        case 'GET calls':
+          return reply(200, { calls });
+        case 'DELETE calls':
+          calls = {};
+          return reply(200, { ok: true });
         case 'GET faults':
           return reply(200, { faults: state.faults() });
         case 'POST faults': {
@@ -262,6 +278,10 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
     clearFaults: () => state.clearFaults(),
     advanceClock: (s) => state.advanceClock(s),
     expireCredentials: (k) => state.expireCredentials(k),
+    calls: () => ({ ...calls }),
+    resetCalls: () => {
+      calls = {};
+    },
     close: async () => {
       athena.close();
       server.closeAllConnections();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageOf } from './common';
+import { MetricAnomalyDetailSchema, RelatedMetricSchema } from './metrics';
 
 const isoDate = z.iso.date({ message: 'Must be a date YYYY-MM-DD' });
 
@@ -121,12 +122,25 @@ export const SuppressionSchema = z
   .meta({ id: 'AnomalySuppression' });
 export type AnomalySuppression = z.infer<typeof SuppressionSchema>;
 
+export const AnomalyKindSchema = z.enum(['cost', 'metric']).meta({
+  id: 'AnomalyKind',
+  description: 'cost: a daily cost series of a monitor; metric: a CloudWatch metric watch (near real time)',
+});
+export type AnomalyKind = z.infer<typeof AnomalyKindSchema>;
+
 export const AnomalySchema = z
   .object({
     id: z.uuid(),
-    monitor_id: z.uuid(),
-    monitor_name: z.string(),
-    dimension: MonitorDimensionSchema,
+    kind: AnomalyKindSchema,
+    monitor_id: z.uuid().nullable().meta({ description: 'null for metric anomalies' }),
+    monitor_name: z.string().meta({ description: 'For metric anomalies: the watch label' }),
+    dimension: MonitorDimensionSchema.nullable().meta({ description: 'null for metric anomalies' }),
+    watch_id: z.uuid().nullable().meta({ description: 'The metric watch (metric anomalies only)' }),
+    start_at: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'First anomalous point (metric anomalies only)' }),
+    end_at: z.iso.datetime().nullable().meta({ description: 'Last anomalous point (metric anomalies only)' }),
     dimension_value: z.string().meta({ example: 'AmazonEC2' }),
     start_date: isoDate,
     end_date: isoDate.meta({ description: 'Last anomalous day so far' }),
@@ -188,7 +202,13 @@ export const AnomalyDetailSchema = AnomalySchema.extend({
     .meta({ description: 'Why it was raised' }),
   series: z
     .array(AnomalySeriesPointSchema)
-    .meta({ description: 'The series around the episode with its band' }),
+    .meta({ description: 'The series around the episode with its band (cost anomalies)' }),
+  related_metrics: z.array(RelatedMetricSchema).meta({
+    description: 'Metric watches linked to the cost service of this episode (cost anomalies)',
+  }),
+  metric: MetricAnomalyDetailSchema.nullable().meta({
+    description: 'Metric anomalies: the watch and its points',
+  }),
 }).meta({ id: 'AnomalyDetail' });
 export type AnomalyDetail = z.infer<typeof AnomalyDetailSchema>;
 
@@ -196,6 +216,7 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const AnomalyListQuerySchema = z.object({
   status: AnomalyStatusSchema.optional(),
+  kind: AnomalyKindSchema.optional().meta({ description: 'Only cost or only metric episodes' }),
   monitor: z.uuid().optional().meta({ description: 'Monitor id' }),
   from: isoDate.optional().meta({ description: 'Episodes ending on or after this day' }),
   to: isoDate.optional().meta({ description: 'Episodes starting on or before this day' }),

@@ -5,3 +5,4 @@ export * from './aws-connection';
 export * from './costs';
 export * from './anomaly';
 export * from './audit';
+export * from './metrics';

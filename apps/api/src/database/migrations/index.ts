@@ -4,6 +4,7 @@ import { Migration20261124223051CurSync } from './Migration20261124223051_cur_sy
 import { Migration20261124222553TenantDefaultMeasure } from './Migration20261124222553_tenant_default_measure';
 import { Migration20261124220417AwsConnection } from './Migration20261124220417_aws_connection';
 import { Migration20261124000000Init } from './Migration20261124000000_init';
+import { Migration20261125020000Metrics } from './Migration20261125020000_metrics';
 import { Migration20261125030000Audit } from './Migration20261125030000_audit';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
@@ -17,5 +18,6 @@ export const MIGRATIONS = [
   { name: 'Migration20261124223051_cur_sync', class: Migration20261124223051CurSync },
   { name: 'Migration20261124230301_anomaly', class: Migration20261124230301Anomaly },
   { name: 'Migration20261125000500_cost_rollup', class: Migration20261125000500CostRollup },
+  { name: 'Migration20261125020000_metrics', class: Migration20261125020000Metrics },
   { name: 'Migration20261125030000_audit', class: Migration20261125030000Audit },
 ];

@@ -1,0 +1,525 @@
+import { hostname } from 'node:os';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { PoolClient } from 'pg';
+import {
+  createMetricDetector,
+  type MetricDetectorState,
+  type MetricPointResult,
+} from '@cost-optimizer/anomaly-engine';
+import type { MetricDimension } from '@cost-optimizer/dto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { AppError } from '../common/errors';
+import { awsErrorName, awsErrorText } from '../aws/aws-clients';
+import type { AnomalyExplanation } from '../anomaly/anomaly.entity';
+import type { CollectionError } from './metric-watch.entity';
+import {
+  backoffMs,
+  batchesOf,
+  collectEnd,
+  collectStart,
+  episodesOf,
+  estimateCostUsd,
+  isThrottle,
+  metricSeverity,
+  peakOf,
+  round,
+  type EpisodeDraft,
+} from './metric-logic';
+import { MetricPointStore } from './metric-point-store';
+import { TenantAws, type CloudWatchSession } from './tenant-aws';
+
+interface WatchRow {
+  id: string;
+  region: string;
+  namespace: string;
+  metric_name: string;
+  dimensions: MetricDimension[];
+  stat: string;
+  period: number;
+  label: string;
+  last_ms: number | null;
+}
+
+interface Pending extends WatchRow {
+  startMs: number;
+}
+
+export interface RunCounters {
+  watches: number;
+  calls: number;
+  metrics_requested: number;
+  throttle_retries: number;
+  points_stored: number;
+  anomalies: number;
+  errors: CollectionError[];
+}
+
+/** What one tenant's collection did (null when another process had already claimed the tick). */
+export interface CollectOutcome extends RunCounters {
+  run_id: string;
+  status: 'succeeded' | 'partial' | 'failed';
+  duration_ms: number;
+  estimated_cost_usd: number;
+}
+
+/**
+ * Collects a tenant's watches for one schedule slot: one claim per (tenant, slot) across every API process,
+ * GetMetricData in batches of up to 500 queries per region (NextToken followed), throttling retried, points
+ * stored idempotently, then every new point through the streaming detector with its state kept in PostgreSQL.
+ */
+@Injectable()
+export class MetricCollector {
+  private readonly logger = new Logger('MetricCollector');
+  readonly worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
+  constructor(
+    private readonly store: MetricPointStore,
+    private readonly tenantAws: TenantAws,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Tenants with a working connection and at least one enabled watch. */
+  async tenantsToCollect(): Promise<string[]> {
+    const res = await this.store.pool.query<{ tenant_id: string }>(
+      `select c.tenant_id from aws_connection c
+        where c.status in ('connected', 'pending_data')
+          and exists (select 1 from metric_watch w where w.tenant_id = c.tenant_id and w.enabled)
+        order by c.tenant_id`,
+    );
+    return res.rows.map((r) => r.tenant_id);
+  }
+
+  /** Runs left 'running' by a process that died are marked failed. */
+  async failStaleRuns(): Promise<void> {
+    await this.store.pool.query(
+      `update metric_collection_run set status = 'failed', finished_at = now(),
+              errors = errors || '[{"region":"-","step":"worker","code":"WORKER_LOST","message":"The process collecting stopped"}]'::jsonb
+        where status = 'running' and started_at < now() - interval '15 minutes'`,
+    );
+  }
+
+  /** Inserts the run row; false when this (tenant, slot) is already claimed. */
+  private async claim(runId: string, tenantId: string, slotMs: number, trigger: 'schedule' | 'manual') {
+    const res = await this.store.pool.query(
+      `insert into metric_collection_run (id, tenant_id, tick_at, trigger, status, worker, started_at, errors)
+       values ($1, $2, to_timestamp($3 / 1000.0), $4, 'running', $5, now(), '[]')
+       on conflict (tenant_id, tick_at) do nothing`,
+      [runId, tenantId, slotMs, trigger, this.worker],
+    );
+    return res.rowCount === 1;
+  }
+
+  async collectTenant(
+    tenantId: string,
+    slotMs: number,
+    trigger: 'schedule' | 'manual',
+  ): Promise<CollectOutcome | null> {
+    const runId = randomUUID();
+    if (!(await this.claim(runId, tenantId, slotMs, trigger))) return null;
+    const started = Date.now();
+    const c: RunCounters = {
+      watches: 0,
+      calls: 0,
+      metrics_requested: 0,
+      throttle_retries: 0,
+      points_stored: 0,
+      anomalies: 0,
+      errors: [],
+    };
+    let status: CollectOutcome['status'];
+    try {
+      status = await this.collect(tenantId, c);
+    } catch (e) {
+      status = 'failed';
+      c.errors.push({
+        region: '-',
+        step:
+          e instanceof AppError
+            ? String((e.details as { step?: string } | undefined)?.step ?? e.code)
+            : 'collect',
+        code: e instanceof AppError ? e.code : 'INTERNAL',
+        message: e instanceof Error ? e.message : String(e),
+      });
+      this.logger.warn({ msg: 'metric collection failed', tenant_id: tenantId, error: String(e) });
+    }
+    const duration = Date.now() - started;
+    const cost = estimateCostUsd(c.metrics_requested);
+    await this.store.pool.query(
+      `update metric_collection_run set status = $2, finished_at = now(), duration_ms = $3, watches = $4, calls = $5,
+              metrics_requested = $6, throttle_retries = $7, points_stored = $8, anomalies = $9,
+              estimated_cost_usd = $10, errors = $11::jsonb
+        where id = $1`,
+      [
+        runId,
+        status,
+        duration,
+        c.watches,
+        c.calls,
+        c.metrics_requested,
+        c.throttle_retries,
+        c.points_stored,
+        c.anomalies,
+        cost,
+        JSON.stringify(c.errors.slice(0, 50)),
+      ],
+    );
+    return { run_id: runId, status, duration_ms: duration, estimated_cost_usd: cost, ...c };
+  }
+
+  private async collect(tenantId: string, c: RunCounters): Promise<'succeeded' | 'partial' | 'failed'> {
+    const conn = await this.tenantAws.connection(tenantId);
+    if (!conn) {
+      c.errors.push({
+        region: '-',
+        step: 'connection',
+        code: 'NOT_CONNECTED',
+        message: 'AWS is not connected',
+      });
+      return 'failed';
+    }
+    const res = await this.store.pool.query<WatchRow>(
+      `select id, region, namespace, metric_name, dimensions, stat, period, label,
+              extract(epoch from last_ts) * 1000 as last_ms
+         from metric_watch where tenant_id = $1 and enabled order by id`,
+      [tenantId],
+    );
+    const now = Date.now();
+    const end = collectEnd(now);
+    const pending: Pending[] = [];
+    for (const w of res.rows) {
+      const last = w.last_ms === null ? null : Math.round(Number(w.last_ms));
+      const startMs = collectStart(last, w.period, now, this.config.metrics.backfillHours);
+      // Nothing to ask for until a whole new period has passed (a daily metric is requested once a day).
+      if (startMs + w.period * 1000 > end) continue;
+      pending.push({ ...w, last_ms: last, startMs });
+    }
+    c.watches = pending.length;
+    if (pending.length === 0) return 'succeeded';
+
+    const session = this.tenantAws.session(tenantId, conn, 'metrics');
+    const ids: string[] = [];
+    const ts: number[] = [];
+    const values: number[] = [];
+    let failedBatches = 0;
+    const batches = batchesOf(pending, this.config.metrics.queriesPerCall);
+    try {
+      for (const batch of batches) {
+        try {
+          await this.fetchBatch(session, batch, end, c, (w, t, v) => {
+            ids.push(w);
+            ts.push(t);
+            values.push(v);
+          });
+        } catch (e) {
+          failedBatches++;
+          const region = batch[0]?.region ?? '-';
+          if (e instanceof AppError) throw e; // AssumeRole failed: nothing else can work
+          c.errors.push({ region, step: 'GetMetricData', code: awsErrorName(e), message: awsErrorText(e) });
+          this.logger.warn({
+            msg: 'GetMetricData failed',
+            tenant_id: tenantId,
+            region,
+            error: awsErrorText(e),
+          });
+        }
+      }
+    } finally {
+      session.close();
+    }
+    const added = await this.store.insert(ids, ts, values);
+    for (const n of added.values()) c.points_stored += n;
+    const touched = [...new Set(ids)];
+    if (touched.length > 0) c.anomalies = await this.detect(tenantId, touched);
+    if (failedBatches === batches.length) return 'failed';
+    return failedBatches > 0 || c.errors.length > 0 ? 'partial' : 'succeeded';
+  }
+
+  /** One batch: GetMetricData pages (NextToken) for the batch's time range; points at or after each start. */
+  private async fetchBatch(
+    session: CloudWatchSession,
+    batch: Pending[],
+    endMs: number,
+    c: RunCounters,
+    emit: (watchId: string, tsMs: number, value: number) => void,
+  ): Promise<void> {
+    const region = batch[0]!.region;
+    const client = await session.client(region);
+    const startMs = Math.min(...batch.map((w) => w.startMs));
+    const queries: MetricDataQuery[] = batch.map((w, i) => ({
+      Id: `m${i}`,
+      MetricStat: {
+        Metric: {
+          Namespace: w.namespace,
+          MetricName: w.metric_name,
+          Dimensions: w.dimensions.map((d) => ({ Name: d.name, Value: d.value })),
+        },
+        Period: w.period,
+        Stat: w.stat,
+      },
+      ReturnData: true,
+    }));
+    let token: string | undefined;
+    do {
+      const cmd = new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: new Date(startMs),
+        EndTime: new Date(endMs),
+        ScanBy: 'TimestampAscending',
+        ...(token ? { NextToken: token } : {}),
+      });
+      const out = await this.sendWithRetry(() => client.send(cmd), c);
+      c.calls++;
+      c.metrics_requested += queries.length;
+      for (const r of out.MetricDataResults ?? []) {
+        const w = batch[Number((r.Id ?? '').slice(1))];
+        if (!w) continue;
+        const times = r.Timestamps ?? [];
+        const vals = r.Values ?? [];
+        for (let i = 0; i < times.length; i++) {
+          const t = times[i]!.getTime();
+          const v = vals[i];
+          // Whole periods only, from the watch's own start (the batch asks from the earliest start).
+          if (v === undefined || !Number.isFinite(v) || t < w.startMs || t + w.period * 1000 > endMs)
+            continue;
+          emit(w.id, t, v);
+        }
+        if (r.StatusCode === 'Forbidden' || r.StatusCode === 'InternalError') {
+          c.errors.push({
+            region,
+            step: 'GetMetricData',
+            code: r.StatusCode,
+            message: `${w.label}: ${(r.Messages ?? []).map((m) => `${m.Code}: ${m.Value}`).join('; ') || r.StatusCode}`,
+          });
+        }
+      }
+      token = out.NextToken;
+    } while (token);
+  }
+
+  /** The SDK retries throttling itself (standard mode); when it gives up we wait with full jitter and retry. */
+  private async sendWithRetry<T>(send: () => Promise<T>, c: RunCounters): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (e) {
+        if (!isThrottle(e) || attempt >= this.config.metrics.throttleRetries) throw e;
+        c.throttle_retries++;
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  /**
+   * Feeds every stored point newer than each watch's `detected_through` to its detector, in time order, under a
+   * per-tenant lock (two collections of one tenant never judge a point twice); writes episodes and the state in
+   * the same transaction. Returns the anomalous points found.
+   */
+  async detect(tenantId: string, watchIds: string[]): Promise<number> {
+    const client = await this.store.pool.connect();
+    let anomalies = 0;
+    try {
+      await client.query('begin');
+      await client.query(`select pg_advisory_xact_lock(hashtext('metric-detect'), hashtext($1))`, [tenantId]);
+      const watches = await client.query<{
+        id: string;
+        period: number;
+        label: string;
+        detector_state: MetricDetectorState | null;
+        through_ms: string | null;
+      }>(
+        `select id, period, label, detector_state, extract(epoch from detected_through) * 1000 as through_ms
+           from metric_watch where tenant_id = $1 and id = any($2::uuid[]) order by id for update`,
+        [tenantId, watchIds],
+      );
+      const points = await client.query<{ watch_id: string; t: string; value: number }>(
+        `select p.watch_id, extract(epoch from p.ts) * 1000 as t, p.value
+           from metric_watch w join metric_point p on p.watch_id = w.id
+          where w.tenant_id = $1 and w.id = any($2::uuid[]) and (w.detected_through is null or p.ts > w.detected_through)
+          order by p.watch_id, p.ts`,
+        [tenantId, watchIds],
+      );
+      const byWatch = new Map<string, { t: number; v: number }[]>();
+      for (const p of points.rows) {
+        const list = byWatch.get(p.watch_id) ?? [];
+        list.push({ t: Math.round(Number(p.t)), v: p.value });
+        byWatch.set(p.watch_id, list);
+      }
+      const open = await client.query<{
+        id: string;
+        watch_id: string;
+        start_ms: string;
+        end_ms: string;
+        explanation: AnomalyExplanation;
+      }>(
+        `select id, watch_id, extract(epoch from start_at) * 1000 as start_ms, extract(epoch from end_at) * 1000 as end_ms, explanation
+           from anomaly where tenant_id = $1 and kind = 'metric' and status = 'open' and watch_id = any($2::uuid[])`,
+        [tenantId, watchIds],
+      );
+      const openByWatch = new Map(open.rows.map((r) => [r.watch_id, r]));
+      const stateIds: string[] = [];
+      const states: string[] = [];
+      const through: number[] = [];
+      for (const w of watches.rows) {
+        const pts = byWatch.get(w.id);
+        if (!pts || pts.length === 0) continue;
+        const detector = createMetricDetector({}, w.detector_state ?? undefined);
+        const results: MetricPointResult[] = pts.map((p) => detector.update(p.t, p.v, true));
+        anomalies += results.filter((r) => r.isAnomaly).length;
+        const ep = openByWatch.get(w.id);
+        const openEnd = ep ? Math.round(Number(ep.end_ms)) : null;
+        const drafts = episodesOf(results, w.period, openEnd);
+        for (const d of drafts) {
+          if (d.continues && ep) await this.extendEpisode(client, ep.id, ep.explanation, d);
+          else await this.createEpisode(client, tenantId, w.id, w.label, d);
+        }
+        // An open episode is over once the series has been normal for longer than the gap.
+        const lastT = results[results.length - 1]!.time;
+        const lastAnomalous = [...results].reverse().find((r) => r.isAnomaly)?.time ?? openEnd;
+        if (lastAnomalous === null || lastT - lastAnomalous > 2 * w.period * 1000) {
+          await client.query(
+            `update anomaly set status = 'closed', updated_at = now()
+              where tenant_id = $1 and kind = 'metric' and watch_id = $2 and status = 'open'`,
+            [tenantId, w.id],
+          );
+        }
+        stateIds.push(w.id);
+        states.push(JSON.stringify(detector.getState()));
+        through.push(lastT);
+      }
+      if (stateIds.length > 0) {
+        await client.query(
+          `update metric_watch w set detector_state = x.s::jsonb, detected_through = to_timestamp(x.t / 1000.0), updated_at = now()
+             from unnest($1::uuid[], $2::text[], $3::float8[]) as x(id, s, t) where w.id = x.id`,
+          [stateIds, states, through],
+        );
+      }
+      // Newest stored point of each watch (collection resumes after it).
+      await client.query(
+        `update metric_watch w set last_ts = p.ts, last_value = p.value
+           from (select distinct on (watch_id) watch_id, ts, value from metric_point
+                  where watch_id = any($1::uuid[]) order by watch_id, ts desc) p
+          where w.id = p.watch_id and (w.last_ts is null or w.last_ts < p.ts)`,
+        [watchIds],
+      );
+      await client.query('commit');
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+    return anomalies;
+  }
+
+  private episodeFields(points: NonNullable<AnomalyExplanation['metric_points']>) {
+    const peak = points.reduce((a, b) => (Math.abs(b.z) > Math.abs(a.z) ? b : a));
+    const expected = peak.expected ?? 0;
+    const deviationPct = expected !== 0 ? ((peak.actual - expected) / Math.abs(expected)) * 100 : null;
+    const explanation: AnomalyExplanation = {
+      rules: ['deviation'],
+      peak_date: peak.ts.slice(0, 10),
+      peak_impact: round(peak.actual - expected),
+      metric_points: points,
+      days: [],
+    };
+    return {
+      expected: round(expected),
+      actual: round(peak.actual),
+      impactPct: deviationPct === null ? null : round(deviationPct, 4),
+      severity: metricSeverity(Math.abs(peak.z), deviationPct),
+      score: round(Math.max(...points.map((p) => p.score)), 8),
+      deviation: Math.abs(peak.actual - expected),
+      explanation,
+    };
+  }
+
+  private pointsOf(d: EpisodeDraft): NonNullable<AnomalyExplanation['metric_points']> {
+    return d.points.map((r) => ({
+      ts: new Date(r.time).toISOString(),
+      actual: round(r.actual ?? 0),
+      expected: r.expected === null ? null : round(r.expected),
+      lower: r.lower === null ? null : round(r.lower),
+      upper: r.upper === null ? null : round(r.upper),
+      score: round(r.anomalyScore, 8),
+      z: round(Number.isFinite(r.z) ? r.z : 0, 4),
+    }));
+  }
+
+  private async extendEpisode(client: PoolClient, id: string, old: AnomalyExplanation, d: EpisodeDraft) {
+    const points = [...(old.metric_points ?? []), ...this.pointsOf(d)].slice(-500);
+    const f = this.episodeFields(points);
+    await client.query(
+      `update anomaly set end_at = to_timestamp($2 / 1000.0), end_date = (to_timestamp($2 / 1000.0) at time zone 'UTC')::date,
+              expected = $3, actual = $4, impact_pct = $5, severity = $6, score = $7, explanation = $8::jsonb,
+              status = 'open', updated_at = now()
+        where id = $1`,
+      [id, d.endMs, f.expected, f.actual, f.impactPct, f.severity, f.score, JSON.stringify(f.explanation)],
+    );
+  }
+
+  private async createEpisode(
+    client: PoolClient,
+    tenantId: string,
+    watchId: string,
+    label: string,
+    d: EpisodeDraft,
+  ) {
+    const f = this.episodeFields(this.pointsOf(d));
+    // Feedback "no"/"planned_activity" on an earlier episode of this watch raises the bar (metric units).
+    const src = await client.query<{ id: string; feedback: 'no' | 'planned_activity'; dev: number }>(
+      `select id, feedback, abs(actual - expected)::float8 as dev from anomaly
+        where tenant_id = $1 and kind = 'metric' and watch_id = $2 and feedback in ('no', 'planned_activity')
+          and start_at < to_timestamp($3 / 1000.0)
+        order by start_at desc limit 1`,
+      [tenantId, watchId, d.startMs],
+    );
+    const s = src.rows[0];
+    const factor = this.config.anomaly.feedbackFactor;
+    const suppression = s
+      ? {
+          source_anomaly_id: s.id,
+          feedback: s.feedback,
+          factor,
+          min_impact_usd: round(s.dev * factor, 6),
+          held_back: f.deviation < s.dev * factor,
+        }
+      : null;
+    const peak = peakOf(d.points);
+    await client.query(
+      `insert into anomaly (id, tenant_id, kind, monitor_id, watch_id, dimension_value, start_date, end_date, start_at, end_at,
+                            status, expected, actual, impact_usd, impact_pct, severity, score, root_causes, explanation,
+                            suppression, held_back, feedback, feedback_note, created_at, updated_at)
+       values ($1, $2, 'metric', null, $3, $4, (to_timestamp($5 / 1000.0) at time zone 'UTC')::date,
+               (to_timestamp($6 / 1000.0) at time zone 'UTC')::date, to_timestamp($5 / 1000.0), to_timestamp($6 / 1000.0),
+               'open', $7, $8, 0, $9, $10, $11, '[]', $12::jsonb, $13::jsonb, $14, null, null, now(), now())
+       on conflict (watch_id, start_at) do nothing`,
+      [
+        randomUUID(),
+        tenantId,
+        watchId,
+        label.slice(0, 256),
+        d.startMs,
+        d.endMs,
+        f.expected,
+        f.actual,
+        f.impactPct,
+        f.severity,
+        f.score,
+        JSON.stringify(f.explanation),
+        suppression ? JSON.stringify(suppression) : null,
+        suppression?.held_back ?? false,
+      ],
+    );
+    this.logger.log({
+      msg: 'metric anomaly',
+      tenant_id: tenantId,
+      watch_id: watchId,
+      at: new Date(peak.time).toISOString(),
+      actual: peak.actual,
+      expected: peak.expected,
+    });
+  }
+}

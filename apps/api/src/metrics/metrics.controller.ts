@@ -1,0 +1,184 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  AddMetricPresetsResultSchema,
+  AddMetricPresetsSchema,
+  CreateMetricWatchSchema,
+  MetricCollectionRunSchema,
+  MetricCollectionSchema,
+  MetricDiscoverPageSchema,
+  MetricDiscoverQuerySchema,
+  MetricPointsQuerySchema,
+  MetricPointsSchema,
+  MetricPresetListSchema,
+  MetricWatchListQuerySchema,
+  MetricWatchPageSchema,
+  MetricWatchSchema,
+  UpdateMetricWatchSchema,
+  UuidSchema,
+  type AddMetricPresets,
+  type CreateMetricWatch,
+  type MetricDiscoverQuery,
+  type MetricPointsQuery,
+  type MetricWatchListQuery,
+  type UpdateMetricWatch,
+} from '@cost-optimizer/dto';
+import { ApiContract } from '../common/api-contract';
+import { CurrentUser, Roles, type AuthUser } from '../common/auth-user';
+import { ZodPipe } from '../common/zod.pipe';
+import { MetricsService } from './metrics.service';
+
+const IdPipe = new ZodPipe(UuidSchema, 'path');
+const NOT_CONNECTED = 'NOT_CONNECTED: AWS is not connected (metrics are read through its role)';
+
+@ApiTags('metrics')
+@Controller('metric-watches')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsService) {}
+
+  @Get()
+  @ApiContract({
+    summary: 'Metric watches with their last value and a 24 h sparkline, newest first',
+    query: MetricWatchListQuerySchema,
+    response: MetricWatchPageSchema,
+    errors: [400],
+  })
+  list(
+    @CurrentUser() u: AuthUser,
+    @Query(new ZodPipe(MetricWatchListQuerySchema, 'query')) q: MetricWatchListQuery,
+  ) {
+    return this.metrics.list(u.tenantId, q);
+  }
+
+  @Post()
+  @Roles('owner', 'admin')
+  @ApiContract({
+    summary: 'Watch a CloudWatch metric (owner/admin)',
+    description:
+      'Collected every METRICS_COLLECT_CRON tick; new points go through the streaming anomaly detector. At most METRIC_WATCHES_MAX_PER_TENANT watches.',
+    body: CreateMetricWatchSchema,
+    response: MetricWatchSchema,
+    status: 201,
+    errors: {
+      400: 'VALIDATION_FAILED',
+      403: 'FORBIDDEN',
+      409: 'CONFLICT: the same series is already watched',
+      422: 'METRIC_WATCH_LIMIT',
+    },
+  })
+  create(@CurrentUser() u: AuthUser, @Body(new ZodPipe(CreateMetricWatchSchema)) body: CreateMetricWatch) {
+    return this.metrics.create(u.tenantId, body);
+  }
+
+  @Get('presets')
+  @ApiContract({ summary: 'Presets that matter for cost', response: MetricPresetListSchema })
+  presets() {
+    return this.metrics.presets();
+  }
+
+  @Post('presets')
+  @Roles('owner', 'admin')
+  @ApiContract({
+    summary: 'Add presets: watch every matching metric ListMetrics finds (owner/admin)',
+    description:
+      'Per-resource presets (EC2, NAT gateway, Lambda, RDS, S3) add one watch per resource found in the region; AWS/Billing is read in us-east-1. Already watched series are skipped.',
+    body: AddMetricPresetsSchema,
+    response: AddMetricPresetsResultSchema,
+    status: 201,
+    errors: { 400: 'VALIDATION_FAILED', 403: 'FORBIDDEN', 422: NOT_CONNECTED },
+  })
+  addPresets(@CurrentUser() u: AuthUser, @Body(new ZodPipe(AddMetricPresetsSchema)) body: AddMetricPresets) {
+    return this.metrics.addPresets(u.tenantId, body);
+  }
+
+  @Get('discover')
+  @ApiContract({
+    summary: 'Discover metrics (ListMetrics through your role), one page at a time',
+    query: MetricDiscoverQuerySchema,
+    response: MetricDiscoverPageSchema,
+    errors: { 400: 'VALIDATION_FAILED', 422: NOT_CONNECTED },
+  })
+  discover(
+    @CurrentUser() u: AuthUser,
+    @Query(new ZodPipe(MetricDiscoverQuerySchema, 'query')) q: MetricDiscoverQuery,
+  ) {
+    return this.metrics.discover(u.tenantId, q);
+  }
+
+  @Get('collection')
+  @ApiContract({
+    summary:
+      'Collection ticks: calls made, metrics requested, points stored and the estimated CloudWatch cost',
+    response: MetricCollectionSchema,
+  })
+  collection(@CurrentUser() u: AuthUser) {
+    return this.metrics.collection(u.tenantId);
+  }
+
+  @Post('collect')
+  @HttpCode(200)
+  @Roles('owner', 'admin')
+  @ApiContract({
+    summary: 'Collect now (owner/admin): the same code path as the scheduled tick',
+    response: MetricCollectionRunSchema,
+    errors: { 403: 'FORBIDDEN', 422: NOT_CONNECTED },
+  })
+  collect(@CurrentUser() u: AuthUser) {
+    return this.metrics.collectNow(u.tenantId);
+  }
+
+  @Get(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({ summary: 'One metric watch', response: MetricWatchSchema, errors: [404] })
+  get(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string) {
+    return this.metrics.get(u.tenantId, id);
+  }
+
+  @Get(':id/points')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Stored points in a range (default: the last 24 h), with the anomaly episodes in it',
+    description:
+      'Long ranges come back averaged into at most ~500 buckets (bucket_seconds), with min and max.',
+    query: MetricPointsQuerySchema,
+    response: MetricPointsSchema,
+    errors: [400, 404],
+  })
+  pointsOf(
+    @CurrentUser() u: AuthUser,
+    @Param('id', IdPipe) id: string,
+    @Query(new ZodPipe(MetricPointsQuerySchema, 'query')) q: MetricPointsQuery,
+  ) {
+    return this.metrics.pointsOf(u.tenantId, id, q);
+  }
+
+  @Patch(':id')
+  @Roles('owner', 'admin')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Rename, enable/disable or link a watch to a cost service (owner/admin)',
+    body: UpdateMetricWatchSchema,
+    response: MetricWatchSchema,
+    errors: [400, 403, 404],
+  })
+  update(
+    @CurrentUser() u: AuthUser,
+    @Param('id', IdPipe) id: string,
+    @Body(new ZodPipe(UpdateMetricWatchSchema)) body: UpdateMetricWatch,
+  ) {
+    return this.metrics.update(u.tenantId, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('owner', 'admin')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Stop watching: deletes the watch, its points and its metric anomalies (owner/admin)',
+    status: 204,
+    errors: [403, 404],
+  })
+  async remove(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string): Promise<void> {
+    await this.metrics.remove(u.tenantId, id);
+  }
+}
