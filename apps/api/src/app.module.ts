@@ -11,6 +11,7 @@ import { AwsConnectionModule } from './aws-connection/aws-connection.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CurModule } from './cur/cur.module';
 import { AnomalyModule } from './anomaly/anomaly.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { HealthController } from './health/health.controller';
 import { AuditModule } from './audit/audit.module';
@@ -32,6 +33,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         CurModule,
         AnomalyModule,
+        AlertsModule,
         AuditModule,
         MetricsModule,
       ],

@@ -62,6 +62,7 @@ export interface TenantWindow {
 @Injectable()
 export class AnomalyDetector {
   private readonly logger = new Logger('AnomalyDetector');
+  private readonly detectedListeners: ((tenantId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly em: EntityManager,
@@ -139,8 +140,13 @@ export class AnomalyDetector {
     }));
   }
 
+  /** Runs after each detection of a tenant has committed (alerts); a listener's failure never fails detection. */
+  onDetected(listener: (tenantId: string) => Promise<void>): void {
+    this.detectedListeners.push(listener);
+  }
+
   async detect(tenantId: string): Promise<DetectResult> {
-    return this.em.fork().transactional(async (em) => {
+    const done = await this.em.fork().transactional(async (em) => {
       const conn = em.getConnection();
       await conn.execute(
         'select pg_advisory_xact_lock(?, hashtext(?))',
@@ -219,6 +225,11 @@ export class AnomalyDetector {
       result.anomalies_open = await this.countOpen(em, tenantId);
       return result;
     });
+    for (const listener of this.detectedListeners)
+      await listener(tenantId).catch((e: unknown) =>
+        this.logger.warn({ msg: 'after-detection listener failed', tenant_id: tenantId, error: String(e) }),
+      );
+    return done;
   }
 
   countOpen(em: EntityManager, tenantId: string): Promise<number> {

@@ -31,6 +31,12 @@ const EnvSchema = z.object({
     .string()
     .min(32, { message: 'must be at least 32 characters' })
     .default(DEV_ENCRYPTION_KEY),
+  ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => k.trim().length >= 32), {
+      message: 'must be a comma-separated list of former ENCRYPTION_KEY values (each >= 32 characters)',
+    })
+    .optional(),
   ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
   ADMIN_PASSWORD: z.string().min(10, { message: 'must be at least 10 characters' }).optional(),
   CONSOLE_DIR: z.string().optional(),
@@ -45,6 +51,29 @@ const EnvSchema = z.object({
   RATE_LIMIT_IP_RPS: int(1, 1000000).default(50),
   RATE_LIMIT_IP_BURST: int(1, 1000000).default(200),
   TENANT_MAX_IN_FLIGHT: int(1, 10000).default(8),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/]+/, { message: 'must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)' })
+    .optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: int(1, 65535).optional(),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  SMTP_SECURE: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional(),
+  ALERT_EMAIL_FROM: z.string().min(3).optional(),
+  ALERT_WEBHOOK_ALLOW_HOSTS: z.string().optional(),
+  ALERT_MAX_ATTEMPTS: int(1, 20).default(6),
+  ALERT_RETRY_BASE_SECONDS: int(1, 86400).default(60),
+  ALERT_WORKER_POLL_MS: int(100, 600000).default(2000),
+  ALERT_SEND_TIMEOUT_MS: int(100, 120000).default(10000),
+  ALERT_DIGEST_DAILY_CRON: z
+    .string()
+    .regex(/^(\S+\s+){4,5}\S+$/, { message: "must be a cron expression such as '0 8 * * *'" })
+    .default('0 8 * * *'),
+  ALERT_DIGEST_WEEKLY_CRON: z
+    .string()
+    .regex(/^(\S+\s+){4,5}\S+$/, { message: "must be a cron expression such as '0 8 * * 1'" })
+    .default('0 8 * * 1'),
   PLATFORM_PRINCIPAL_ARN: z
     .string()
     .regex(/^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[\w+=,.@/:-]+$/, {
@@ -107,6 +136,8 @@ export interface AppConfig {
   databasePoolMax: number;
   jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number };
   encryptionKey: string;
+  /** Former ENCRYPTION_KEY values: secrets sealed with them still open and are sealed again with the current key. */
+  encryptionKeyPrevious: string[];
   admin: { email: string; password: string } | null;
   consoleDir: string | null;
   rateLimits: {
@@ -124,6 +155,22 @@ export interface AppConfig {
     ipPerSecond: number;
     ipBurst: number;
     tenantMaxInFlight: number;
+  };
+  alerts: {
+    /** nodemailer transport options, or null when SMTP is not configured. */
+    smtp:
+      string | { host: string; port: number; secure: boolean; auth?: { user: string; pass: string } } | null;
+    emailFrom: string | null;
+    /** Hosts reachable over http and on private addresses (ALERT_WEBHOOK_ALLOW_HOSTS), lower case. */
+    allowHosts: string[];
+    /** NODE_ENV=development: http webhook URLs allowed (addresses still checked). */
+    allowHttp: boolean;
+    maxAttempts: number;
+    retryBaseSeconds: number;
+    pollMs: number;
+    sendTimeoutMs: number;
+    dailyCron: string;
+    weeklyCron: string;
   };
   aws: {
     platformPrincipalArn: string;
@@ -223,6 +270,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     },
     encryptionKey: e.ENCRYPTION_KEY,
+    encryptionKeyPrevious: (e.ENCRYPTION_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
     admin:
       e.ADMIN_EMAIL && e.ADMIN_PASSWORD
         ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD }
@@ -242,6 +293,35 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ipPerSecond: e.RATE_LIMIT_IP_RPS,
       ipBurst: e.RATE_LIMIT_IP_BURST,
       tenantMaxInFlight: e.TENANT_MAX_IN_FLIGHT,
+    },
+    alerts: {
+      smtp:
+        e.SMTP_URL ??
+        (e.SMTP_HOST
+          ? {
+              host: e.SMTP_HOST,
+              port: e.SMTP_PORT ?? (e.SMTP_SECURE === 'true' ? 465 : 587),
+              secure: e.SMTP_SECURE === 'true',
+              ...(e.SMTP_USER ? { auth: { user: e.SMTP_USER, pass: e.SMTP_PASSWORD ?? '' } } : {}),
+            }
+          : null),
+      emailFrom: e.ALERT_EMAIL_FROM ?? null,
+      allowHosts: (e.ALERT_WEBHOOK_ALLOW_HOSTS ?? '')
+        .split(',')
+        .map((h) =>
+          h
+            .trim()
+            .toLowerCase()
+            .replace(/^\[|\]$/g, ''),
+        )
+        .filter(Boolean),
+      allowHttp: e.NODE_ENV === 'development',
+      maxAttempts: e.ALERT_MAX_ATTEMPTS,
+      retryBaseSeconds: e.ALERT_RETRY_BASE_SECONDS,
+      pollMs: e.ALERT_WORKER_POLL_MS,
+      sendTimeoutMs: e.ALERT_SEND_TIMEOUT_MS,
+      dailyCron: e.ALERT_DIGEST_DAILY_CRON,
+      weeklyCron: e.ALERT_DIGEST_WEEKLY_CRON,
     },
     aws: {
       platformPrincipalArn: e.PLATFORM_PRINCIPAL_ARN,

@@ -1,3 +1,4 @@
+import { AlertDeliverySchema, AlertEventSchema, AlertSubscriptionSchema } from '../alerts/alerts.entity';
 import { AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema } from '../anomaly/anomaly.entity';
 import { AuditEventSchema } from '../audit/audit.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
@@ -19,4 +20,5 @@ export const ENTITIES = [
   ...[AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema],
   AuditEventSchema,
   ...[MetricWatchSchema, MetricCollectionRunSchema],
+  ...[AlertSubscriptionSchema, AlertDeliverySchema, AlertEventSchema],
 ];

@@ -6,3 +6,4 @@ export * from './costs';
 export * from './anomaly';
 export * from './audit';
 export * from './metrics';
+export * from './alerts';

@@ -1,4 +1,5 @@
 import { Migration20261125000500CostRollup } from './Migration20261125000500_cost_rollup';
+import { Migration20261125010000Alerts } from './Migration20261125010000_alerts';
 import { Migration20261124230301Anomaly } from './Migration20261124230301_anomaly';
 import { Migration20261124223051CurSync } from './Migration20261124223051_cur_sync';
 import { Migration20261124222553TenantDefaultMeasure } from './Migration20261124222553_tenant_default_measure';
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125000500_cost_rollup', class: Migration20261125000500CostRollup },
   { name: 'Migration20261125020000_metrics', class: Migration20261125020000Metrics },
   { name: 'Migration20261125030000_audit', class: Migration20261125030000Audit },
+  { name: 'Migration20261125010000_alerts', class: Migration20261125010000Alerts },
 ];

@@ -1,0 +1,53 @@
+import { levelOf, matchesMonitor, meetsThresholds, nextAlertLevel, retryDelaySeconds } from './alert-rules';
+
+describe('alert rules', () => {
+  const usd100 = { min_impact_usd: 100, min_impact_pct: null, threshold_mode: 'or' as const };
+  const both = { min_impact_usd: 100, min_impact_pct: 50, threshold_mode: 'and' as const };
+
+  it('applies one threshold, both (and) or either (or)', () => {
+    expect(meetsThresholds(usd100, { impact_usd: 99.99, impact_pct: 900 })).toBe(false);
+    expect(meetsThresholds(usd100, { impact_usd: 100, impact_pct: 1 })).toBe(true);
+    expect(meetsThresholds(both, { impact_usd: 150, impact_pct: 20 })).toBe(false);
+    expect(meetsThresholds(both, { impact_usd: 150, impact_pct: 60 })).toBe(true);
+    expect(meetsThresholds({ ...both, threshold_mode: 'or' }, { impact_usd: 20, impact_pct: 60 })).toBe(true);
+    // A new series (nothing expected, no %) reaches any % threshold.
+    expect(meetsThresholds(both, { impact_usd: 150, impact_pct: null })).toBe(true);
+    expect(
+      meetsThresholds(
+        { min_impact_usd: null, min_impact_pct: null, threshold_mode: 'or' },
+        { impact_usd: 1e6, impact_pct: 1e3 },
+      ),
+    ).toBe(false);
+  });
+
+  it('levels double from the $ threshold, or from the % one without it', () => {
+    expect(levelOf(usd100, { impact_usd: 100, impact_pct: null })).toBe(0);
+    expect(levelOf(usd100, { impact_usd: 199.99, impact_pct: null })).toBe(0);
+    expect(levelOf(usd100, { impact_usd: 200, impact_pct: null })).toBe(1);
+    expect(levelOf(usd100, { impact_usd: 5000, impact_pct: null })).toBe(5);
+    const pct = { min_impact_usd: null, min_impact_pct: 25, threshold_mode: 'or' as const };
+    expect(levelOf(pct, { impact_usd: 1, impact_pct: 100 })).toBe(2);
+    expect(levelOf(pct, { impact_usd: 1, impact_pct: null })).toBe(0);
+  });
+
+  it('alerts once per level: the first match at its level, then only when the episode grows past it', () => {
+    const grown = (usd: number, highest: number | null) =>
+      nextAlertLevel(usd100, { impact_usd: usd, impact_pct: null }, highest);
+    expect(grown(50, null)).toBeNull(); // below the threshold
+    expect(grown(450, null)).toBe(2); // first alert: straight at level 2, no levels 0 and 1 replayed
+    expect(grown(700, 2)).toBeNull(); // still level 2: no second alert
+    expect(grown(820, 2)).toBe(3); // grew past 8 x $100: follow-up
+    expect(grown(300, 3)).toBeNull(); // shrank: nothing
+  });
+
+  it('matches every monitor when the list is empty', () => {
+    expect(matchesMonitor([], 'a')).toBe(true);
+    expect(matchesMonitor(['a'], 'a')).toBe(true);
+    expect(matchesMonitor(['b'], 'a')).toBe(false);
+  });
+
+  it('backs off exponentially, capped at a day', () => {
+    expect([1, 2, 3, 4].map((a) => retryDelaySeconds(60, a))).toEqual([60, 120, 240, 480]);
+    expect(retryDelaySeconds(3600, 20)).toBe(86_400);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Which episodes a subscription alerts on, and at which level. Pure.
+ *
+ * Thresholds: `min_impact_usd` on the episode's impact in USD, `min_impact_pct` on its impact in % of the expected
+ * cost (a new series, with nothing expected, has no % and counts as reaching any % threshold). With both set,
+ * `threshold_mode` says whether both (`and`) or either (`or`) must be reached.
+ *
+ * Levels: an episode alerts once at the level it has when it first matches, and again (a follow-up) only when it
+ * grows to a higher level. Level n is reached at 2^n x the threshold: with min_impact_usd = 100, $100 is level 0,
+ * $200 level 1, $400 level 2 and so on. The $ threshold sets the levels when it is set, the % threshold otherwise.
+ */
+
+export interface Thresholds {
+  min_impact_usd: number | null;
+  min_impact_pct: number | null;
+  threshold_mode: 'and' | 'or';
+}
+
+export interface EpisodeImpact {
+  impact_usd: number;
+  /** In %; null when nothing was expected (a new series). */
+  impact_pct: number | null;
+}
+
+export const MAX_LEVEL = 30;
+
+export function meetsThresholds(t: Thresholds, e: EpisodeImpact): boolean {
+  const usd = t.min_impact_usd === null ? null : e.impact_usd >= t.min_impact_usd;
+  const pct = t.min_impact_pct === null ? null : e.impact_pct === null || e.impact_pct >= t.min_impact_pct;
+  if (usd === null && pct === null) return false;
+  if (usd === null) return pct!;
+  if (pct === null) return usd;
+  return t.threshold_mode === 'and' ? usd && pct : usd || pct;
+}
+
+/** The alert level of an episode that meets the thresholds (see the module comment). */
+export function levelOf(t: Thresholds, e: EpisodeImpact): number {
+  let ratio: number;
+  if (t.min_impact_usd !== null) ratio = e.impact_usd / t.min_impact_usd;
+  else if (t.min_impact_pct !== null && e.impact_pct !== null) ratio = e.impact_pct / t.min_impact_pct;
+  else return 0;
+  if (!(ratio >= 1)) return 0;
+  // A small epsilon so that exactly 2^n x the threshold counts as level n despite floating point.
+  return Math.min(MAX_LEVEL, Math.floor(Math.log2(ratio) + 1e-9));
+}
+
+/** The level to record now, or null: nothing when below the thresholds or not above the highest level alerted. */
+export function nextAlertLevel(
+  t: Thresholds,
+  e: EpisodeImpact,
+  highestAlerted: number | null,
+): number | null {
+  if (!meetsThresholds(t, e)) return null;
+  const level = levelOf(t, e);
+  return highestAlerted === null || level > highestAlerted ? level : null;
+}
+
+export function matchesMonitor(monitorIds: readonly string[], monitorId: string): boolean {
+  return monitorIds.length === 0 || monitorIds.includes(monitorId);
+}
+
+/** Retry delay after the given failed attempt (1-based): base x 2^(attempt-1), at most a day. */
+export function retryDelaySeconds(baseSeconds: number, attempt: number): number {
+  return Math.min(86_400, baseSeconds * 2 ** Math.max(0, attempt - 1));
+}

@@ -1,0 +1,151 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  AlertDeliveryPageSchema,
+  AlertListQuerySchema,
+  AlertSubscriptionPageSchema,
+  AlertSubscriptionSchema,
+  AlertSubscriptionWithSecretSchema,
+  AlertTestResultSchema,
+  CreateAlertSubscriptionSchema,
+  UpdateAlertSubscriptionSchema,
+  UuidSchema,
+  type AlertListQuery,
+  type CreateAlertSubscription,
+  type UpdateAlertSubscription,
+} from '@cost-optimizer/dto';
+import { ApiContract } from '../common/api-contract';
+import { CurrentUser, Roles, type AuthUser } from '../common/auth-user';
+import { ZodPipe } from '../common/zod.pipe';
+import { AlertsService } from './alerts.service';
+
+const IdPipe = new ZodPipe(UuidSchema, 'path');
+
+@ApiTags('alerts')
+@Controller('alert-subscriptions')
+export class AlertsController {
+  constructor(private readonly alerts: AlertsService) {}
+
+  @Get()
+  @ApiContract({
+    summary: 'Alert subscriptions of your tenant, oldest first',
+    description: 'URLs are masked (scheme and host only); signing secrets are never returned here.',
+    query: AlertListQuerySchema,
+    response: AlertSubscriptionPageSchema,
+    errors: [400],
+  })
+  list(@CurrentUser() u: AuthUser, @Query(new ZodPipe(AlertListQuerySchema, 'query')) q: AlertListQuery) {
+    return this.alerts.list(u.tenantId, q);
+  }
+
+  @Post()
+  @Roles('owner', 'admin')
+  @ApiContract({
+    summary: 'Subscribe a channel to anomaly alerts (owner/admin)',
+    description:
+      'Slack and webhook URLs must be https and reach a public address (private, loopback, link-local, CGNAT and multicast addresses are refused, also through DNS); they are stored encrypted. A webhook subscription answers with its signing secret: it is shown only here and on rotate-secret.',
+    body: CreateAlertSubscriptionSchema,
+    response: AlertSubscriptionWithSecretSchema,
+    status: 201,
+    errors: {
+      400: 'VALIDATION_FAILED: e.g. url (not https, private address) or monitor_ids (not yours)',
+      403: 'FORBIDDEN',
+      422: 'EMAIL_NOT_CONFIGURED: the platform has no SMTP server (names the variables to set)',
+    },
+  })
+  create(
+    @CurrentUser() u: AuthUser,
+    @Body(new ZodPipe(CreateAlertSubscriptionSchema)) body: CreateAlertSubscription,
+  ) {
+    return this.alerts.create(u.tenantId, body);
+  }
+
+  @Get(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({ summary: 'One alert subscription', response: AlertSubscriptionSchema, errors: [404] })
+  get(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string) {
+    return this.alerts.get(u.tenantId, id);
+  }
+
+  @Patch(':id')
+  @Roles('owner', 'admin')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Change an alert subscription (owner/admin)',
+    description: 'The channel cannot change. A new url is checked like on create.',
+    body: UpdateAlertSubscriptionSchema,
+    response: AlertSubscriptionSchema,
+    errors: [400, 403, 404],
+  })
+  update(
+    @CurrentUser() u: AuthUser,
+    @Param('id', IdPipe) id: string,
+    @Body(new ZodPipe(UpdateAlertSubscriptionSchema)) body: UpdateAlertSubscription,
+  ) {
+    return this.alerts.update(u.tenantId, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('owner', 'admin')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Delete an alert subscription and its delivery history (owner/admin)',
+    status: 204,
+    errors: [403, 404],
+  })
+  async remove(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string): Promise<void> {
+    await this.alerts.remove(u.tenantId, id);
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @Roles('owner', 'admin')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Send a test alert now (owner/admin)',
+    description:
+      'Sends an example alert through the channel at once and answers with the result; it is also listed in the deliveries.',
+    response: AlertTestResultSchema,
+    errors: {
+      403: 'FORBIDDEN',
+      404: 'NOT_FOUND',
+      422: 'EMAIL_NOT_CONFIGURED',
+      502: 'ALERT_DELIVERY_FAILED: details.step names where it failed (dns, address, connect, tls, http, smtp) and details.error what the receiver said',
+    },
+  })
+  test(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string) {
+    return this.alerts.test(u.tenantId, id);
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @Roles('owner', 'admin')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Replace the signing secret of a webhook subscription (owner/admin)',
+    description: 'The new secret is shown in this answer only; the old one stops signing at once.',
+    response: AlertSubscriptionWithSecretSchema,
+    errors: { 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'NO_SIGNING_SECRET: not a webhook subscription' },
+  })
+  rotate(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string) {
+    return this.alerts.rotateSecret(u.tenantId, id);
+  }
+
+  @Get(':id/deliveries')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Recent deliveries of a subscription, newest first',
+    description: 'Status, attempts, the last error with its step, and when a queued delivery is retried.',
+    query: AlertListQuerySchema,
+    response: AlertDeliveryPageSchema,
+    errors: [400, 404],
+  })
+  deliveries(
+    @CurrentUser() u: AuthUser,
+    @Param('id', IdPipe) id: string,
+    @Query(new ZodPipe(AlertListQuerySchema, 'query')) q: AlertListQuery,
+  ) {
+    return this.alerts.deliveries(u.tenantId, id, q);
+  }
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import type { AlertDeliveryError } from '@cost-optimizer/dto';
+import { AnomalySchema } from '../anomaly/anomaly.entity';
+import { TenantSchema } from '../tenants/tenant.entity';
+import type { AlertItem } from './alert-message';
+
+/** Who hears about anomaly episodes. Slack/webhook URLs and the signing secret are sealed (common/secret-box). */
+export const AlertSubscriptionSchema = defineEntity({
+  name: 'AlertSubscription',
+  tableName: 'alert_subscription',
+  indexes: [{ properties: ['tenant', 'created_at'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
+    name: p.string().length(120),
+    channel: p.enum(['email', 'slack', 'webhook'] as const),
+    recipients: p.json<string[]>(),
+    /** Sealed URL (slack, webhook); context `alert_subscription:<id>:url`. */
+    url_sealed: p.text().nullable(),
+    url_masked: p.string().length(300).nullable(),
+    /** Sealed webhook signing secret; context `alert_subscription:<id>:secret`. */
+    secret_sealed: p.text().nullable(),
+    min_impact_usd: p.decimal('number').precision(20).scale(2).nullable(),
+    min_impact_pct: p.decimal('number').precision(12).scale(2).nullable(),
+    threshold_mode: p.enum(['and', 'or'] as const),
+    frequency: p.enum(['immediate', 'daily', 'weekly'] as const),
+    monitor_ids: p.json<string[]>(),
+    enabled: p.boolean().default(true),
+    created_at: p.datetime().onCreate(() => new Date()),
+    updated_at: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type AlertSubscriptionEntity = InferEntity<typeof AlertSubscriptionSchema>;
+
+/**
+ * The outbox: one message to send (an alert, a digest or a test) with its retry state. Workers on every replica
+ * claim queued rows with FOR UPDATE SKIP LOCKED. `items` freezes what the message says about each episode.
+ */
+export const AlertDeliverySchema = defineEntity({
+  name: 'AlertDelivery',
+  tableName: 'alert_delivery',
+  indexes: [{ properties: ['subscription', 'created_at'] }, { properties: ['status', 'next_attempt_at'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
+    subscription: () => p.manyToOne(AlertSubscriptionSchema).deleteRule('cascade'),
+    kind: p.enum(['alert', 'digest', 'test'] as const),
+    status: p.enum(['queued', 'sending', 'sent', 'failed', 'cancelled'] as const),
+    subject: p.string().length(500),
+    items: p.json<AlertItem[]>(),
+    level: p.integer().nullable(),
+    attempts: p.integer().default(0),
+    max_attempts: p.integer(),
+    last_error: p.json<AlertDeliveryError>().nullable(),
+    next_attempt_at: p.datetime().nullable(),
+    locked_by: p.string().length(120).nullable(),
+    locked_at: p.datetime().nullable(),
+    sent_at: p.datetime().nullable(),
+    created_at: p.datetime().onCreate(() => new Date()),
+    updated_at: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+export type AlertDeliveryEntity = InferEntity<typeof AlertDeliverySchema>;
+
+/**
+ * That a subscription alerted on an episode at a level: unique, so an episode alerts once per level. Digest
+ * subscriptions collect events with no delivery yet; the digest job gathers them into one delivery.
+ */
+export const AlertEventSchema = defineEntity({
+  name: 'AlertEvent',
+  tableName: 'alert_event',
+  uniques: [{ properties: ['subscription', 'anomaly', 'level'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
+    subscription: () => p.manyToOne(AlertSubscriptionSchema).deleteRule('cascade'),
+    anomaly: () => p.manyToOne(AnomalySchema).deleteRule('cascade').index(),
+    level: p.integer(),
+    delivery: () => p.manyToOne(AlertDeliverySchema).deleteRule('set null').nullable().index(),
+    item: p.json<AlertItem>(),
+    created_at: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type AlertEventEntity = InferEntity<typeof AlertEventSchema>;

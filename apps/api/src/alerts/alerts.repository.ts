@@ -1,0 +1,304 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { AlertDeliveryError, AlertDeliveryStatus } from '@cost-optimizer/dto';
+import type { AlertItem } from './alert-message';
+import { AlertDeliverySchema, AlertSubscriptionSchema, type AlertSubscriptionEntity } from './alerts.entity';
+
+export interface LastDelivery {
+  id: string;
+  subscription_id: string;
+  status: AlertDeliveryStatus;
+  at: Date;
+  last_error: AlertDeliveryError | null;
+}
+
+/** An open, not held back cost episode with its monitor, as alerts need it. */
+export interface OpenEpisode {
+  id: string;
+  monitor_id: string;
+  monitor_name: string;
+  dimension: string;
+  dimension_value: string;
+  start_date: string;
+  end_date: string;
+  status: 'open' | 'closed';
+  expected: number;
+  actual: number;
+  impact_usd: number;
+  impact_pct: number | null;
+  severity: 'low' | 'medium' | 'high';
+  root_causes: AlertItem['root_causes'];
+}
+
+const ENQUEUE_LOCK = 72_150_011;
+
+/** Named queries of the alerts module; every tenant-facing one is scoped by the tenant id it is given. */
+@Injectable()
+export class AlertsRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  findSubscription(em: EntityManager, tenantId: string, id: string): Promise<AlertSubscriptionEntity | null> {
+    return em.findOne(AlertSubscriptionSchema, { id, tenant: tenantId });
+  }
+
+  /** How many of these monitor ids belong to the tenant. */
+  async ownedMonitorIds(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        'select id from anomaly_monitor where tenant_id = ? and id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
+        [tenantId, JSON.stringify(ids)],
+      );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async lastDeliveries(subscriptionIds: readonly string[]): Promise<Map<string, LastDelivery>> {
+    if (subscriptionIds.length === 0) return new Map();
+    const rows: (Omit<LastDelivery, 'at'> & { at: string | Date })[] = await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        `select distinct on (subscription_id) id, subscription_id, status, coalesce(sent_at, updated_at) as at, last_error
+           from alert_delivery where subscription_id in (select jsonb_array_elements_text(?::jsonb)::uuid)
+          order by subscription_id, created_at desc, id`,
+        [JSON.stringify(subscriptionIds)],
+      );
+    return new Map(rows.map((r) => [r.subscription_id, { ...r, at: new Date(r.at) }]));
+  }
+
+  async pendingDigestCounts(subscriptionIds: readonly string[]): Promise<Map<string, number>> {
+    if (subscriptionIds.length === 0) return new Map();
+    const rows: { subscription_id: string; n: string }[] = await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        `select subscription_id, count(*) as n from alert_event
+          where subscription_id in (select jsonb_array_elements_text(?::jsonb)::uuid) and delivery_id is null
+          group by subscription_id`,
+        [JSON.stringify(subscriptionIds)],
+      );
+    return new Map(rows.map((r) => [r.subscription_id, Number(r.n)]));
+  }
+
+  /** Open cost episodes not held back by feedback (metric episodes have no monitor and are not alerted here). */
+  async openEpisodes(em: EntityManager, tenantId: string, ctx: unknown): Promise<OpenEpisode[]> {
+    const rows: (Omit<OpenEpisode, 'expected' | 'actual' | 'impact_usd' | 'impact_pct'> & {
+      expected: string;
+      actual: string;
+      impact_usd: string;
+      impact_pct: string | null;
+    })[] = await em.getConnection().execute(
+      `select a.id, a.monitor_id, m.name as monitor_name, m.dimension, a.dimension_value,
+              to_char(a.start_date, 'YYYY-MM-DD') as start_date, to_char(a.end_date, 'YYYY-MM-DD') as end_date,
+              a.status, a.expected, a.actual, a.impact_usd, a.impact_pct, a.severity, a.root_causes
+         from anomaly a join anomaly_monitor m on m.id = a.monitor_id
+        where a.tenant_id = ? and a.status = 'open' and a.held_back = false
+        order by a.start_date, a.id`,
+      [tenantId],
+      'all',
+      ctx,
+    );
+    return rows.map((r) => ({
+      ...r,
+      expected: Number(r.expected),
+      actual: Number(r.actual),
+      impact_usd: Number(r.impact_usd),
+      impact_pct: r.impact_pct === null ? null : Number(r.impact_pct),
+    }));
+  }
+
+  /** Serializes alert enqueueing of one tenant (inside a transaction). */
+  async lockTenant(em: EntityManager, tenantId: string, ctx: unknown): Promise<void> {
+    await em
+      .getConnection()
+      .execute('select pg_advisory_xact_lock(?, hashtext(?))', [ENQUEUE_LOCK, tenantId], 'all', ctx);
+  }
+
+  /** Highest level alerted per (subscription, episode) of the tenant. */
+  async highestLevels(em: EntityManager, tenantId: string, ctx: unknown): Promise<Map<string, number>> {
+    const rows: { subscription_id: string; anomaly_id: string; level: number }[] = await em
+      .getConnection()
+      .execute(
+        'select subscription_id, anomaly_id, max(level) as level from alert_event where tenant_id = ? group by 1, 2',
+        [tenantId],
+        'all',
+        ctx,
+      );
+    return new Map(rows.map((r) => [`${r.subscription_id}:${r.anomaly_id}`, Number(r.level)]));
+  }
+
+  /** Records that a subscription alerts on an episode at a level; false when it already did. */
+  async insertEvent(
+    em: EntityManager,
+    ctx: unknown,
+    e: {
+      id: string;
+      tenantId: string;
+      subscriptionId: string;
+      anomalyId: string;
+      level: number;
+      item: AlertItem;
+    },
+  ): Promise<boolean> {
+    const rows: unknown[] = await em.getConnection().execute(
+      `insert into alert_event (id, tenant_id, subscription_id, anomaly_id, level, delivery_id, item, created_at)
+       values (?, ?, ?, ?, ?, null, ?::jsonb, now())
+       on conflict (subscription_id, anomaly_id, level) do nothing returning id`,
+      [e.id, e.tenantId, e.subscriptionId, e.anomalyId, e.level, JSON.stringify(e.item)],
+      'all',
+      ctx,
+    );
+    return rows.length > 0;
+  }
+
+  async insertDelivery(
+    em: EntityManager,
+    ctx: unknown,
+    d: {
+      id: string;
+      tenantId: string;
+      subscriptionId: string;
+      kind: 'alert' | 'digest' | 'test';
+      status: 'queued' | 'sending';
+      subject: string;
+      items: AlertItem[];
+      level: number | null;
+      attempts: number;
+      maxAttempts: number;
+      lockedBy?: string;
+    },
+  ): Promise<void> {
+    await em.getConnection().execute(
+      `insert into alert_delivery (id, tenant_id, subscription_id, kind, status, subject, items, level, attempts,
+                                   max_attempts, next_attempt_at, locked_by, locked_at, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, now(), ?, case when ? = 'sending' then now() end, clock_timestamp(), now())`,
+      [
+        d.id,
+        d.tenantId,
+        d.subscriptionId,
+        d.kind,
+        d.status,
+        d.subject.slice(0, 500),
+        JSON.stringify(d.items),
+        d.level,
+        d.attempts,
+        d.maxAttempts,
+        d.lockedBy ?? null,
+        d.status,
+      ],
+      'all',
+      ctx,
+    );
+  }
+
+  async attachEvents(
+    em: EntityManager,
+    ctx: unknown,
+    deliveryId: string,
+    eventIds: readonly string[],
+  ): Promise<void> {
+    await em
+      .getConnection()
+      .execute(
+        'update alert_event set delivery_id = ? where id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
+        [deliveryId, JSON.stringify(eventIds)],
+        'all',
+        ctx,
+      );
+  }
+
+  /** Events waiting for a digest of subscriptions with this frequency, locked for this transaction. */
+  async claimDigestEvents(
+    em: EntityManager,
+    ctx: unknown,
+    frequencies: readonly string[],
+    subscriptionId?: string,
+  ): Promise<{ id: string; tenant_id: string; subscription_id: string; name: string; item: AlertItem }[]> {
+    return em.getConnection().execute(
+      `select e.id, e.tenant_id, e.subscription_id, s.name, e.item
+         from alert_event e join alert_subscription s on s.id = e.subscription_id
+        where e.delivery_id is null and s.enabled and s.frequency in (select jsonb_array_elements_text(?::jsonb))
+          ${subscriptionId ? 'and s.id = ?' : ''}
+        order by e.subscription_id, e.created_at
+        for update of e skip locked`,
+      subscriptionId ? [JSON.stringify(frequencies), subscriptionId] : [JSON.stringify(frequencies)],
+      'all',
+      ctx,
+    );
+  }
+
+  /**
+   * Claims up to `limit` queued deliveries that are due, for this worker: FOR UPDATE SKIP LOCKED, so replicas
+   * never take the same row; the attempt is counted when claimed.
+   */
+  async claimDue(workerId: string, limit: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        `update alert_delivery set status = 'sending', locked_by = ?, locked_at = now(), attempts = attempts + 1,
+                updated_at = now()
+          where id in (select id from alert_delivery
+                        where status = 'queued' and next_attempt_at <= now()
+                        order by next_attempt_at, created_at limit ? for update skip locked)
+          returning id`,
+        [workerId, limit],
+      );
+    return rows.map((r) => r.id);
+  }
+
+  /** Deliveries left in `sending` by a process that died: queued again (their attempt stays counted). */
+  async requeueStale(staleSeconds: number): Promise<number> {
+    const rows: unknown[] = await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        `update alert_delivery set
+            status = case when attempts < max_attempts then 'queued' else 'failed' end,
+            next_attempt_at = now(), locked_by = null, updated_at = now(),
+            last_error = '{"step":"internal","message":"The process sending this alert stopped; it was queued again"}'::jsonb
+          where status = 'sending' and kind <> 'test' and locked_at < now() - make_interval(secs => ?)
+          returning id`,
+        [staleSeconds],
+      );
+    return rows.length;
+  }
+
+  async finish(
+    id: string,
+    workerId: string,
+    outcome:
+      | { status: 'sent' }
+      | { status: 'queued'; error: AlertDeliveryError; retryInSeconds: number }
+      | { status: 'failed' | 'cancelled'; error: AlertDeliveryError },
+  ): Promise<void> {
+    const conn = this.em.fork().getConnection();
+    if (outcome.status === 'sent') {
+      await conn.execute(
+        `update alert_delivery set status = 'sent', sent_at = now(), locked_by = null, updated_at = now()
+          where id = ? and locked_by = ?`,
+        [id, workerId],
+      );
+      return;
+    }
+    await conn.execute(
+      `update alert_delivery set status = ?, last_error = ?::jsonb, locked_by = null, updated_at = now(),
+              next_attempt_at = case when ? = 'queued' then now() + make_interval(secs => ?) else null end
+        where id = ? and locked_by = ?`,
+      [
+        outcome.status,
+        JSON.stringify(outcome.error),
+        outcome.status,
+        outcome.status === 'queued' ? outcome.retryInSeconds : 0,
+        id,
+        workerId,
+      ],
+    );
+  }
+
+  findDelivery(em: EntityManager, id: string) {
+    return em.findOne(AlertDeliverySchema, { id }, { populate: ['subscription'] });
+  }
+}

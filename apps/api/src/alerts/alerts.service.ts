@@ -1,0 +1,397 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type {
+  AlertDeliveryPage,
+  AlertListQuery,
+  AlertSubscription,
+  AlertSubscriptionPage,
+  AlertSubscriptionWithSecret,
+  AlertTestResult,
+  CreateAlertSubscription,
+  UpdateAlertSubscription,
+} from '@cost-optimizer/dto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { notFound } from '../common/errors';
+import { SecretBox } from '../common/secret-box';
+import { matchesMonitor, nextAlertLevel } from './alert-rules';
+import { sampleItem, subjectOf, type AlertItem } from './alert-message';
+import { AlertSender, secretContext, urlContext } from './alert-sender';
+import { DeliveryFailure } from './alert-transport';
+import { AlertDeliverySchema, AlertSubscriptionSchema, type AlertSubscriptionEntity } from './alerts.entity';
+import { deliveryFailed, emailNotConfigured, invalidField, noSigningSecret } from './alerts.errors';
+import { toDeliveryDto, toSubscriptionDto } from './alerts.mapper';
+import { AlertsRepository, type OpenEpisode } from './alerts.repository';
+import { maskUrl } from './ssrf';
+
+const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+
+/** Alert subscription use cases and the outbox producer; the tenant id is always an explicit argument. */
+@Injectable()
+export class AlertsService {
+  private readonly logger = new Logger('Alerts');
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly repo: AlertsRepository,
+    private readonly sender: AlertSender,
+    private readonly box: SecretBox,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  // --- subscriptions ---
+
+  async list(tenantId: string, q: AlertListQuery): Promise<AlertSubscriptionPage> {
+    const [items, total] = await this.em
+      .fork()
+      .findAndCount(
+        AlertSubscriptionSchema,
+        { tenant: tenantId },
+        { orderBy: { created_at: 'asc', id: 'asc' }, limit: q.page_size, offset: (q.page - 1) * q.page_size },
+      );
+    return { items: await this.toDtos(items), total, page: q.page, page_size: q.page_size };
+  }
+
+  async get(tenantId: string, id: string): Promise<AlertSubscription> {
+    const s = await this.find(this.em.fork(), tenantId, id);
+    return (await this.toDtos([s]))[0]!;
+  }
+
+  async create(tenantId: string, body: CreateAlertSubscription): Promise<AlertSubscriptionWithSecret> {
+    if (body.channel === 'email') {
+      const missing = this.sender.mailer.missing();
+      if (missing) throw emailNotConfigured(missing);
+    } else {
+      await this.checkUrl(body.url);
+    }
+    await this.checkMonitors(tenantId, body.monitor_ids);
+    const em = this.em.fork();
+    const id = randomUUID();
+    const secret = body.channel === 'webhook' ? newSigningSecret() : null;
+    const s = em.create(AlertSubscriptionSchema, {
+      id,
+      tenant: tenantId,
+      name: body.name,
+      channel: body.channel,
+      recipients: body.channel === 'email' ? body.recipients : [],
+      url_sealed: body.channel === 'email' ? null : this.box.seal(body.url, urlContext(id)),
+      url_masked: body.channel === 'email' ? null : maskUrl(body.url),
+      secret_sealed: secret ? this.box.seal(secret, secretContext(id)) : null,
+      min_impact_usd: body.min_impact_usd ?? null,
+      min_impact_pct: body.min_impact_pct ?? null,
+      threshold_mode: body.threshold_mode,
+      frequency: body.frequency,
+      monitor_ids: body.monitor_ids,
+      enabled: body.enabled,
+    });
+    await em.flush();
+    return { ...toSubscriptionDto(s, null, 0), signing_secret: secret };
+  }
+
+  async update(tenantId: string, id: string, body: UpdateAlertSubscription): Promise<AlertSubscription> {
+    const em = this.em.fork();
+    const s = await this.find(em, tenantId, id);
+    if (body.recipients !== undefined && s.channel !== 'email')
+      throw invalidField('recipients', `A ${s.channel} subscription has no recipients; it has a url`);
+    if (body.url !== undefined && s.channel === 'email')
+      throw invalidField('url', 'An email subscription has no url; it has recipients');
+    const usd = body.min_impact_usd !== undefined ? body.min_impact_usd : num(s.min_impact_usd);
+    const pct = body.min_impact_pct !== undefined ? body.min_impact_pct : num(s.min_impact_pct);
+    if (usd === null && pct === null)
+      throw invalidField('min_impact_usd', 'Set min_impact_usd and/or min_impact_pct');
+    if (body.url !== undefined) {
+      await this.checkUrl(body.url);
+      s.url_sealed = this.box.seal(body.url, urlContext(s.id));
+      s.url_masked = maskUrl(body.url);
+    }
+    if (body.monitor_ids !== undefined) {
+      await this.checkMonitors(tenantId, body.monitor_ids);
+      s.monitor_ids = body.monitor_ids;
+    }
+    if (body.recipients !== undefined) s.recipients = body.recipients;
+    if (body.name !== undefined) s.name = body.name;
+    s.min_impact_usd = usd;
+    s.min_impact_pct = pct;
+    if (body.threshold_mode !== undefined) s.threshold_mode = body.threshold_mode;
+    const toImmediate = body.frequency === 'immediate' && s.frequency !== 'immediate';
+    if (body.frequency !== undefined) s.frequency = body.frequency;
+    if (body.enabled !== undefined) s.enabled = body.enabled;
+    await em.flush();
+    // Episodes collected for a digest are not dropped when the subscription switches to immediate.
+    if (toImmediate) await this.createDigests(['immediate'], s.id);
+    return this.get(tenantId, id);
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    const em = this.em.fork();
+    const s = await this.find(em, tenantId, id);
+    em.remove(s);
+    await em.flush();
+  }
+
+  /** A new signing secret for a webhook, shown in this answer only. */
+  async rotateSecret(tenantId: string, id: string): Promise<AlertSubscriptionWithSecret> {
+    const em = this.em.fork();
+    const s = await this.find(em, tenantId, id);
+    if (s.channel !== 'webhook') throw noSigningSecret();
+    const secret = newSigningSecret();
+    s.secret_sealed = this.box.seal(secret, secretContext(s.id));
+    await em.flush();
+    return { ...(await this.get(tenantId, id)), signing_secret: secret };
+  }
+
+  /** Sends a test alert now (not through the outbox), records it as a delivery and answers with the result. */
+  async test(tenantId: string, id: string): Promise<AlertTestResult> {
+    const em = this.em.fork();
+    const s = await this.find(em, tenantId, id);
+    const items = [sampleItem(this.config.publicUrl)];
+    const deliveryId = randomUUID();
+    const lockedBy = `test:${deliveryId}`;
+    await this.repo.insertDelivery(em, undefined, {
+      id: deliveryId,
+      tenantId,
+      subscriptionId: s.id,
+      kind: 'test',
+      status: 'sending',
+      subject: subjectOf('test', items, s.name),
+      items,
+      level: null,
+      attempts: 1,
+      maxAttempts: 1,
+      lockedBy,
+    });
+    const started = Date.now();
+    try {
+      const r = await this.sender.send(s, 'test', items, deliveryId);
+      await this.repo.finish(deliveryId, lockedBy, { status: 'sent' });
+      return {
+        delivery_id: deliveryId,
+        status: 'sent',
+        channel: s.channel,
+        detail: r.detail,
+        duration_ms: Date.now() - started,
+      };
+    } catch (e) {
+      const f = e instanceof DeliveryFailure ? e : new DeliveryFailure('internal', String(e));
+      await this.repo.finish(deliveryId, lockedBy, { status: 'failed', error: f.toJSON() });
+      throw deliveryFailed(f, deliveryId);
+    }
+  }
+
+  async deliveries(tenantId: string, id: string, q: AlertListQuery): Promise<AlertDeliveryPage> {
+    const em = this.em.fork();
+    await this.find(em, tenantId, id);
+    const [items, total] = await em.findAndCount(
+      AlertDeliverySchema,
+      { subscription: id, tenant: tenantId },
+      { orderBy: { created_at: 'desc', id: 'asc' }, limit: q.page_size, offset: (q.page - 1) * q.page_size },
+    );
+    return { items: items.map(toDeliveryDto), total, page: q.page, page_size: q.page_size };
+  }
+
+  // --- the outbox producer ---
+
+  /**
+   * After detection: records an alert for each open episode that matches an enabled subscription (monitor and
+   * thresholds) at a level not alerted yet. Immediate subscriptions get a queued delivery at once; daily and
+   * weekly ones collect the events for their digest. Returns how many deliveries were queued.
+   */
+  async enqueueForTenant(tenantId: string): Promise<{ queued: number; collected: number }> {
+    const result = { queued: 0, collected: 0 };
+    const subs = await this.em.fork().find(AlertSubscriptionSchema, { tenant: tenantId, enabled: true });
+    if (subs.length === 0) return result;
+    await this.em.fork().transactional(async (em) => {
+      const ctx: unknown = em.getTransactionContext();
+      await this.repo.lockTenant(em, tenantId, ctx);
+      const episodes = await this.repo.openEpisodes(em, tenantId, ctx);
+      if (episodes.length === 0) return;
+      const highest = await this.repo.highestLevels(em, tenantId, ctx);
+      for (const s of subs) {
+        const thresholds = {
+          min_impact_usd: num(s.min_impact_usd),
+          min_impact_pct: num(s.min_impact_pct),
+          threshold_mode: s.threshold_mode,
+        };
+        for (const ep of episodes) {
+          if (!matchesMonitor(s.monitor_ids, ep.monitor_id)) continue;
+          const before = highest.get(`${s.id}:${ep.id}`) ?? null;
+          const level = nextAlertLevel(thresholds, ep, before);
+          if (level === null) continue;
+          const item = this.itemOf(ep, level, before !== null);
+          const eventId = randomUUID();
+          const inserted = await this.repo.insertEvent(em, ctx, {
+            id: eventId,
+            tenantId,
+            subscriptionId: s.id,
+            anomalyId: ep.id,
+            level,
+            item,
+          });
+          if (!inserted) continue;
+          if (s.frequency === 'immediate') {
+            const deliveryId = randomUUID();
+            await this.repo.insertDelivery(em, ctx, {
+              id: deliveryId,
+              tenantId,
+              subscriptionId: s.id,
+              kind: 'alert',
+              status: 'queued',
+              subject: subjectOf('alert', [item], s.name),
+              items: [item],
+              level,
+              attempts: 0,
+              maxAttempts: this.config.alerts.maxAttempts,
+            });
+            await this.repo.attachEvents(em, ctx, deliveryId, [eventId]);
+            result.queued++;
+          } else {
+            result.collected++;
+          }
+        }
+      }
+    });
+    if (result.queued || result.collected)
+      this.logger.log({ msg: 'alerts enqueued', tenant_id: tenantId, ...result });
+    return result;
+  }
+
+  /** Gathers the collected events of digest subscriptions into one queued digest delivery each. */
+  async createDigests(frequencies: readonly string[], subscriptionId?: string): Promise<number> {
+    return this.em.fork().transactional(async (em) => {
+      const ctx: unknown = em.getTransactionContext();
+      const events = await this.repo.claimDigestEvents(em, ctx, frequencies, subscriptionId);
+      const bySub = new Map<string, typeof events>();
+      for (const e of events) bySub.set(e.subscription_id, [...(bySub.get(e.subscription_id) ?? []), e]);
+      for (const [subId, list] of bySub) {
+        // One line per episode: its latest (highest) level.
+        const latest = new Map<string, AlertItem>();
+        for (const e of list) {
+          const prev = latest.get(e.item.anomaly_id);
+          if (!prev || e.item.level >= prev.level) latest.set(e.item.anomaly_id, e.item);
+        }
+        const items = [...latest.values()].sort((a, b) => b.impact_usd - a.impact_usd);
+        const deliveryId = randomUUID();
+        const first = list[0]!;
+        await this.repo.insertDelivery(em, ctx, {
+          id: deliveryId,
+          tenantId: first.tenant_id,
+          subscriptionId: subId,
+          kind: 'digest',
+          status: 'queued',
+          subject: subjectOf('digest', items, first.name),
+          items,
+          level: null,
+          attempts: 0,
+          maxAttempts: this.config.alerts.maxAttempts,
+        });
+        await this.repo.attachEvents(
+          em,
+          ctx,
+          deliveryId,
+          list.map((e) => e.id),
+        );
+      }
+      return bySub.size;
+    });
+  }
+
+  /** After a key rotation: seals URLs and secrets sealed with a previous ENCRYPTION_KEY again with the current one. */
+  async resealAll(): Promise<number> {
+    const em = this.em.fork();
+    const subs = await em.find(AlertSubscriptionSchema, {
+      $or: [{ url_sealed: { $ne: null } }, { secret_sealed: { $ne: null } }],
+    });
+    let n = 0;
+    for (const s of subs) {
+      if (s.url_sealed && this.box.needsReseal(s.url_sealed)) {
+        s.url_sealed = this.box.seal(this.box.open(s.url_sealed, urlContext(s.id)), urlContext(s.id));
+        n++;
+      }
+      if (s.secret_sealed && this.box.needsReseal(s.secret_sealed)) {
+        s.secret_sealed = this.box.seal(
+          this.box.open(s.secret_sealed, secretContext(s.id)),
+          secretContext(s.id),
+        );
+        n++;
+      }
+    }
+    await em.flush();
+    return n;
+  }
+
+  // --- helpers ---
+
+  private itemOf(ep: OpenEpisode, level: number, followUp: boolean): AlertItem {
+    return {
+      anomaly_id: ep.id,
+      level,
+      follow_up: followUp,
+      monitor_id: ep.monitor_id,
+      monitor_name: ep.monitor_name,
+      dimension: ep.dimension,
+      dimension_value: ep.dimension_value,
+      start_date: ep.start_date,
+      end_date: ep.end_date,
+      status: ep.status,
+      expected: ep.expected,
+      actual: ep.actual,
+      impact_usd: ep.impact_usd,
+      impact_pct: ep.impact_pct,
+      severity: ep.severity,
+      root_causes: topCauses(ep.root_causes ?? []),
+      url: `${this.config.publicUrl.replace(/\/$/, '')}/anomalies/${ep.id}`,
+    };
+  }
+
+  private async find(em: EntityManager, tenantId: string, id: string): Promise<AlertSubscriptionEntity> {
+    const s = await this.repo.findSubscription(em, tenantId, id);
+    if (!s) throw notFound('Alert subscription');
+    return s;
+  }
+
+  private async toDtos(subs: AlertSubscriptionEntity[]): Promise<AlertSubscription[]> {
+    const ids = subs.map((s) => s.id);
+    const [last, pending] = await Promise.all([
+      this.repo.lastDeliveries(ids),
+      this.repo.pendingDigestCounts(ids),
+    ]);
+    return subs.map((s) => toSubscriptionDto(s, last.get(s.id) ?? null, pending.get(s.id) ?? 0));
+  }
+
+  private async checkUrl(url: string): Promise<void> {
+    try {
+      await this.sender.checkTarget(url);
+    } catch (e) {
+      if (e instanceof DeliveryFailure) throw invalidField('url', e.message);
+      throw e;
+    }
+  }
+
+  private async checkMonitors(tenantId: string, ids: readonly string[]): Promise<void> {
+    const owned = await this.repo.ownedMonitorIds(tenantId, ids);
+    const unknown = ids.filter((i) => !owned.has(i));
+    if (unknown.length) throw invalidField('monitor_ids', `No such monitor: ${unknown.join(', ')}`);
+  }
+}
+
+/** The top root cause of each dimension (account, region, usage type, ...), as the stored ranking has them. */
+function topCauses(causes: OpenEpisode['root_causes']): AlertItem['root_causes'] {
+  const seen = new Set<string>();
+  const out: AlertItem['root_causes'] = [];
+  for (const c of causes) {
+    if (seen.has(c.dimension)) continue;
+    seen.add(c.dimension);
+    out.push({
+      dimension: c.dimension,
+      key: c.key,
+      contribution_usd: c.contribution_usd,
+      contribution_pct: c.contribution_pct,
+    });
+  }
+  return out.slice(0, 4);
+}
+
+/** `whsec_` + 32 random bytes. */
+function newSigningSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
+}

@@ -1,0 +1,717 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
+import { SMTPServer } from 'smtp-server';
+import { awsEnv, connectedTenant, syncsSettled, ACCOUNT, type AwsEnv } from './aws-env';
+import { testApp, type Session, type TestApp } from './harness';
+
+/** A real SMTP server on 127.0.0.1: keeps every message; recipients starting with "reject" get a 550. */
+async function smtpSink() {
+  const mails: { to: string[]; raw: string; text: string }[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      if (address.address.startsWith('reject')) {
+        const err = Object.assign(new Error('Mailbox unavailable: no such user here'), { responseCode: 550 });
+        return cb(err);
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, text: decodeQp(raw) });
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.server.address() as AddressInfo).port;
+  return { mails, port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Unfolds headers and decodes quoted-printable, enough to read the message as text. */
+const decodeQp = (s: string) =>
+  s
+    .replace(/\r?\n(?=[ \t])/g, '')
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: any;
+  /** The HMAC signature matched the path's secret (webhooks). */
+  valid: boolean | null;
+}
+
+/**
+ * A real HTTP receiver. /hook/*: checks the X-CostOptimizer-Signature HMAC with the secret registered for the
+ * path; /flaky answers `flakyStatus`; /redirect sends a 302 to /metadata on itself (a private address).
+ */
+async function receiver() {
+  const received: Received[] = [];
+  const secrets = new Map<string, string>();
+  const state = { flakyStatus: 500 };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const path = req.url ?? '';
+      const secret = secrets.get(path);
+      const ts = String(req.headers['x-costoptimizer-timestamp'] ?? '');
+      const valid = secret
+        ? req.headers['x-costoptimizer-signature'] ===
+            `sha256=${createHmac('sha256', secret).update(`${ts}.${raw}`).digest('hex')}` &&
+          Math.abs(Date.now() / 1000 - Number(ts)) < 300
+        : null;
+      let body: unknown = null;
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        /* not JSON */
+      }
+      received.push({ path, headers: req.headers, raw, body, valid });
+      if (path === '/redirect') {
+        res.writeHead(302, { location: `http://127.0.0.1:${port}/metadata` }).end();
+      } else if (path.startsWith('/flaky')) {
+        res.writeHead(state.flakyStatus, { 'content-type': 'text/plain' }).end('receiver is down');
+      } else res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    received,
+    secrets,
+    state,
+    port,
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    at: (path: string) => received.filter((r) => r.path === path),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false> | T,
+  timeoutMs = 20_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('alert subscriptions', () => {
+  let env: AwsEnv;
+  let smtp: Awaited<ReturnType<typeof smtpSink>>;
+  let rx: Awaited<ReturnType<typeof receiver>>;
+  let api: TestApp;
+  let t: Session & { tenantId: string };
+  let serviceMonitor: string;
+  let judged: string;
+
+  const base = { min_impact_usd: 1000, frequency: 'immediate' };
+
+  beforeAll(async () => {
+    [env, smtp, rx] = await Promise.all([
+      awsEnv({ format: 'legacy', days: 100, rowsPerDay: 40 }),
+      smtpSink(),
+      receiver(),
+    ]);
+    api = await testApp({
+      ...env.apiEnv,
+      CUR_WORKER_POLL_MS: '200',
+      CUR_BACKFILL_MONTHS: '6',
+      PUBLIC_URL: 'https://costs.example.com',
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      ALERT_EMAIL_FROM: 'Cost Optimizer <alerts@example.com>',
+      ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WORKER_POLL_MS: '200',
+      ALERT_RETRY_BASE_SECONDS: '1',
+      ALERT_MAX_ATTEMPTS: '5',
+      ALERT_SEND_TIMEOUT_MS: '3000',
+      // Digests every 2 seconds, so the test sees one without waiting for 08:00.
+      ALERT_DIGEST_DAILY_CRON: '*/2 * * * * *',
+    });
+    t = await connectedTenant(api, env);
+    expect((await syncsSettled(api, t.access_token)).status).toBe('succeeded');
+    // Detection on demand (it also follows the sync) creates the default monitors if it has not run yet.
+    judged = (await api.post('/api/anomalies/detect', {}, t.access_token)).body.judged_through;
+    const monitors = await api.get('/api/anomaly-monitors', t.access_token);
+    serviceMonitor = monitors.body.items.find((m: { dimension: string }) => m.dimension === 'service').id;
+    expect(judged).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([env?.close(), smtp?.close(), rx?.close()]);
+  });
+
+  /** Restates the judged day of AWSLambda with `cost` more usage, as a late CUR correction would. */
+  async function addLambdaCost(cost: number) {
+    const db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    await db.query(
+      `insert into cost_daily (tenant_id, usage_date, account_id, service, region, usage_type, charge_class,
+         unblended, net_unblended, amortized, net_amortized, public_on_demand, usage_quantity, line_items)
+       values ($1, $2, $3, 'AWSLambda', 'us-east-1', $4, 'usage', $5, $5, $5, $5, $5, 1, 1)`,
+      [t.tenantId, judged, ACCOUNT, `alert-test-${cost}`, cost],
+    );
+    await db.end();
+  }
+
+  const deliveries = async (id: string) =>
+    (await api.get(`/api/alert-subscriptions/${id}/deliveries?page_size=100`, t.access_token)).body
+      .items as any[];
+
+  it('delivers an episode once by email, Slack and signed webhook, a follow-up when it grows, and a digest', async () => {
+    const create = (body: object) => api.post('/api/alert-subscriptions', body, t.access_token);
+    const email = await create({
+      ...base,
+      channel: 'email',
+      name: 'FinOps mail',
+      recipients: ['FinOps@Example.com'],
+      monitor_ids: [serviceMonitor],
+    });
+    expect(email.status).toBe(201);
+    expect(email.body).toMatchObject({
+      channel: 'email',
+      recipients: ['finops@example.com'],
+      signing_secret: null,
+    });
+    const hook = await create({
+      ...base,
+      channel: 'webhook',
+      name: 'Hook',
+      url: rx.url('/hook/a'),
+      monitor_ids: [serviceMonitor],
+    });
+    expect(hook.status).toBe(201);
+    rx.secrets.set('/hook/a', hook.body.signing_secret);
+    const slack = await create({
+      ...base,
+      channel: 'slack',
+      name: 'Slack',
+      url: rx.url('/slack'),
+      monitor_ids: [serviceMonitor],
+    });
+    expect(slack.status).toBe(201);
+    const digest = await create({
+      ...base,
+      channel: 'webhook',
+      name: 'Daily digest',
+      url: rx.url('/hook/digest'),
+      frequency: 'daily',
+      monitor_ids: [serviceMonitor],
+    });
+    rx.secrets.set('/hook/digest', digest.body.signing_secret);
+    // A subscription of another monitor and one above the episode's impact stay silent.
+    const total = (await api.get('/api/anomaly-monitors', t.access_token)).body.items.find(
+      (m: { dimension: string }) => m.dimension === 'total',
+    ).id;
+    const otherMonitor = await create({
+      ...base,
+      channel: 'slack',
+      name: 'Other',
+      url: rx.url('/slack-other'),
+      monitor_ids: [total],
+      min_impact_usd: 100000,
+    });
+    expect(otherMonitor.status).toBe(201);
+    const tooHigh = await create({
+      channel: 'slack',
+      name: 'High',
+      url: rx.url('/slack-high'),
+      min_impact_usd: 1e6,
+    });
+    expect(tooHigh.status).toBe(201);
+
+    await addLambdaCost(5000);
+    expect((await api.post('/api/anomalies/detect', {}, t.access_token)).status).toBe(202);
+    const open = (await api.get('/api/anomalies?status=open&page_size=100', t.access_token)).body.items;
+    const episode = open.find((a: any) => a.dimension === 'service' && a.dimension_value === 'AWSLambda');
+    expect(episode).toBeDefined();
+    expect(episode.impact_usd).toBeGreaterThan(4000);
+    expect(episode.impact_usd).toBeLessThan(8000); // level 2 of a $1000 threshold
+
+    // Email: subject and body carry impact, monitor, dimension value, dates, root causes and the link.
+    const mail = await until('the alert email', () =>
+      smtp.mails.find((m) => m.to.includes('finops@example.com')),
+    );
+    expect(mail.text).toMatch(/^Subject: .*AWSLambda \+\$[\d,]+\.\d\d \(\+[\d.]+ %\), Per service/m);
+    expect(mail.text).toContain(`https://costs.example.com/anomalies/${episode.id}`);
+    expect(mail.text).toContain(`Dates: ${episode.start_date}`);
+    expect(mail.text).toContain('Top root causes:');
+    expect(mail.text).toContain(`usage_type alert-test-5000`);
+
+    // Webhook: JSON with a valid HMAC signature over "<timestamp>.<body>".
+    const got = await until('the webhook', () =>
+      rx.at('/hook/a').find((r) => r.body?.type === 'anomaly.alert'),
+    );
+    expect(got.valid).toBe(true);
+    expect(got.headers['x-costoptimizer-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(got.body.anomalies).toHaveLength(1);
+    expect(got.body.anomalies[0]).toMatchObject({
+      id: episode.id,
+      url: `https://costs.example.com/anomalies/${episode.id}`,
+      dimension_value: 'AWSLambda',
+      level: 2,
+      follow_up: false,
+      monitor: { id: serviceMonitor, name: 'Per service', dimension: 'service' },
+    });
+    expect(got.body.anomalies[0].impact_usd).toBeCloseTo(episode.impact_usd, 2);
+
+    // Slack: an incoming-webhook payload { text, blocks } with the link.
+    const s = await until('the Slack message', () => rx.at('/slack')[0]);
+    expect(typeof s.body.text).toBe('string');
+    expect(s.body.text).toContain('AWSLambda');
+    expect(Array.isArray(s.body.blocks)).toBe(true);
+    expect(JSON.stringify(s.body.blocks)).toContain(`https://costs.example.com/anomalies/${episode.id}`);
+
+    // The daily digest (every 2 s here): one message listing the episode.
+    const dg = await until('the digest', () =>
+      rx.at('/hook/digest').find((r) => r.body?.type === 'anomaly.digest'),
+    );
+    expect(dg.valid).toBe(true);
+    expect(dg.body.anomalies.map((a: any) => a.id)).toEqual([episode.id]);
+    expect(
+      (await api.get(`/api/alert-subscriptions/${digest.body.id}`, t.access_token)).body.pending_digest,
+    ).toBe(0);
+
+    // Detection again (nothing changed): no second alert anywhere.
+    expect((await api.post('/api/anomalies/detect', {}, t.access_token)).status).toBe(202);
+    await sleep(2500);
+    expect(smtp.mails.filter((m) => m.to.includes('finops@example.com'))).toHaveLength(1);
+    expect(rx.at('/hook/a').filter((r) => r.body?.type === 'anomaly.alert')).toHaveLength(1);
+    expect(rx.at('/slack')).toHaveLength(1);
+    expect(rx.at('/hook/digest')).toHaveLength(1);
+    expect(rx.at('/slack-other')).toHaveLength(0);
+    expect(rx.at('/slack-high')).toHaveLength(0);
+    const sent = await deliveries(hook.body.id);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      kind: 'alert',
+      status: 'sent',
+      attempts: 1,
+      level: 2,
+      anomaly_ids: [episode.id],
+      last_error: null,
+    });
+    expect(
+      (await api.get(`/api/alert-subscriptions/${hook.body.id}`, t.access_token)).body.last_delivery,
+    ).toMatchObject({
+      status: 'sent',
+      error: null,
+    });
+
+    // The episode grows past 8 x $1000: one follow-up at level 3.
+    await addLambdaCost(10000);
+    expect((await api.post('/api/anomalies/detect', {}, t.access_token)).status).toBe(202);
+    const follow = await until(
+      'the follow-up',
+      () => rx.at('/hook/a').filter((r) => r.body?.type === 'anomaly.alert')[1],
+    );
+    expect(follow.valid).toBe(true);
+    expect(follow.body.anomalies[0]).toMatchObject({ id: episode.id, level: 3, follow_up: true });
+    expect(follow.body.anomalies[0].impact_usd).toBeGreaterThan(8000);
+    const followMail = await until(
+      'the follow-up email',
+      () => smtp.mails.filter((m) => m.to.includes('finops@example.com'))[1],
+    );
+    expect(followMail.text).toMatch(/^Subject: .*AWSLambda grew to \+\$/m);
+  });
+
+  it('retries a failing receiver with backoff, shows attempts and the last error, then succeeds', async () => {
+    rx.state.flakyStatus = 500;
+    const flaky = await api.post(
+      '/api/alert-subscriptions',
+      {
+        channel: 'webhook',
+        name: 'Flaky',
+        url: rx.url('/flaky'),
+        min_impact_usd: 1000,
+        monitor_ids: [serviceMonitor],
+      },
+      t.access_token,
+    );
+    expect(flaky.status).toBe(201);
+    await api.post('/api/anomalies/detect', {}, t.access_token);
+    const failing = await until('a retried delivery', async () => {
+      const d = (await deliveries(flaky.body.id))[0];
+      return d && d.attempts >= 2 && d.status === 'queued' ? d : null;
+    });
+    expect(failing.last_error).toEqual({ step: 'http', message: expect.stringContaining('HTTP 500') });
+    expect(failing.last_error.message).toContain('receiver is down');
+    expect(Date.parse(failing.next_attempt_at)).toBeGreaterThan(Date.parse(failing.created_at));
+    const list = (await api.get('/api/alert-subscriptions?page_size=100', t.access_token)).body.items;
+    expect(list.find((s: any) => s.id === flaky.body.id).last_delivery).toMatchObject({
+      status: 'queued',
+      error: { step: 'http' },
+    });
+
+    rx.state.flakyStatus = 204;
+    const done = await until('the retry to succeed', async () => {
+      const d = (await deliveries(flaky.body.id))[0];
+      return d?.status === 'sent' ? d : null;
+    });
+    expect(done.attempts).toBeGreaterThanOrEqual(3);
+    expect(done.sent_at).not.toBeNull();
+    const hits = rx.at('/flaky');
+    expect(hits.length).toBe(done.attempts);
+    // Every attempt carried the same delivery id (receivers de-duplicate on it).
+    expect(new Set(hits.map((h) => h.headers['x-costoptimizer-delivery'])).size).toBe(1);
+  });
+
+  it('sends a test alert now and names the failing step when it fails', async () => {
+    const hook = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'webhook', name: 'Test hook', url: rx.url('/hook/test'), min_impact_pct: 50 },
+      t.access_token,
+    );
+    rx.secrets.set('/hook/test', hook.body.signing_secret);
+    const ok = await api.post(`/api/alert-subscriptions/${hook.body.id}/test`, {}, t.access_token);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: 'sent', channel: 'webhook', detail: 'HTTP 200' });
+    const r = rx.at('/hook/test')[0]!;
+    expect(r).toMatchObject({ valid: true, body: { type: 'alert.test' } });
+
+    // Rotating the secret: the new one signs, the old one no longer verifies.
+    const rotated = await api.post(
+      `/api/alert-subscriptions/${hook.body.id}/rotate-secret`,
+      {},
+      t.access_token,
+    );
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.signing_secret).toMatch(/^whsec_/);
+    expect(rotated.body.signing_secret).not.toBe(hook.body.signing_secret);
+    await api.post(`/api/alert-subscriptions/${hook.body.id}/test`, {}, t.access_token);
+    expect(rx.at('/hook/test')[1]!.valid).toBe(false);
+    rx.secrets.set('/hook/test', rotated.body.signing_secret);
+    await api.post(`/api/alert-subscriptions/${hook.body.id}/test`, {}, t.access_token);
+    expect(rx.at('/hook/test')[2]!.valid).toBe(true);
+
+    const mail = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'email', name: 'Mail', recipients: ['ops@example.com'], min_impact_usd: 10 },
+      t.access_token,
+    );
+    const mailOk = await api.post(`/api/alert-subscriptions/${mail.body.id}/test`, {}, t.access_token);
+    expect(mailOk.status).toBe(200);
+    expect(smtp.mails.find((m) => m.to.includes('ops@example.com'))?.text).toContain('This is a test alert');
+
+    // A receiver answering 500, an SMTP server refusing the recipient, a redirect (not followed).
+    rx.state.flakyStatus = 500;
+    const down = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'slack', name: 'Down', url: rx.url('/flaky/test'), min_impact_usd: 10 },
+      t.access_token,
+    );
+    const failed = await api.post(`/api/alert-subscriptions/${down.body.id}/test`, {}, t.access_token);
+    expect(failed.status).toBe(502);
+    expect(failed.body).toMatchObject({
+      code: 'ALERT_DELIVERY_FAILED',
+      details: { step: 'http', error: expect.stringContaining('HTTP 500') },
+    });
+    expect(failed.body.message).toMatch(/step "http".*HTTP 500/);
+    expect(typeof failed.body.correlation_id).toBe('string');
+    expect((await deliveries(down.body.id))[0]).toMatchObject({
+      kind: 'test',
+      status: 'failed',
+      attempts: 1,
+    });
+
+    const refused = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'email', name: 'Refused', recipients: ['reject@example.com'], min_impact_usd: 10 },
+      t.access_token,
+    );
+    const smtpFail = await api.post(`/api/alert-subscriptions/${refused.body.id}/test`, {}, t.access_token);
+    expect(smtpFail.status).toBe(502);
+    expect(smtpFail.body.details.step).toBe('smtp');
+    expect(smtpFail.body.message).toMatch(/SMTP refused.*550/);
+
+    const redirect = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'webhook', name: 'Redirect', url: rx.url('/redirect'), min_impact_usd: 10 },
+      t.access_token,
+    );
+    const moved = await api.post(`/api/alert-subscriptions/${redirect.body.id}/test`, {}, t.access_token);
+    expect(moved.status).toBe(502);
+    expect(moved.body.details.step).toBe('http');
+    expect(moved.body.message).toMatch(/HTTP 302.*redirects are not followed/);
+    expect(rx.at('/redirect')).toHaveLength(1);
+    expect(rx.at('/metadata')).toHaveLength(0);
+  });
+
+  it('never shows a stored URL path or secret, and keeps them encrypted at rest', async () => {
+    const token = randomBytes(12).toString('hex');
+    const created = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'webhook', name: 'Secret hook', url: rx.url(`/hook/${token}`), min_impact_usd: 50 },
+      t.access_token,
+    );
+    expect(created.status).toBe(201);
+    const secret: string = created.body.signing_secret;
+    expect(created.body.url_masked).toBe(`http://127.0.0.1:${rx.port}/…`);
+    const slack = await api.post(
+      '/api/alert-subscriptions',
+      {
+        channel: 'slack',
+        name: 'Secret slack',
+        url: rx.url(`/services/T0/B0/${token}x`),
+        min_impact_usd: 50,
+      },
+      t.access_token,
+    );
+    for (const res of [
+      await api.get(`/api/alert-subscriptions/${created.body.id}`, t.access_token),
+      await api.get(`/api/alert-subscriptions/${slack.body.id}`, t.access_token),
+      await api.get('/api/alert-subscriptions?page_size=100', t.access_token),
+      await api.patch(`/api/alert-subscriptions/${created.body.id}`, { name: 'Renamed' }, t.access_token),
+      await api.get(`/api/alert-subscriptions/${created.body.id}/deliveries`, t.access_token),
+    ]) {
+      expect(res.status).toBe(200);
+      const text = JSON.stringify(res.body);
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain('"signing_secret"');
+    }
+    expect((await api.get(`/api/alert-subscriptions/${created.body.id}`, t.access_token)).body).toMatchObject(
+      {
+        has_signing_secret: true,
+        url_masked: `http://127.0.0.1:${rx.port}/…`,
+      },
+    );
+    const db = new Client({ connectionString: api.databaseUrl });
+    await db.connect();
+    const rows = (
+      await db.query('select * from alert_subscription where id = any($1)', [
+        [created.body.id, slack.body.id],
+      ])
+    ).rows;
+    await db.end();
+    expect(rows).toHaveLength(2);
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(token);
+    expect(stored).not.toContain(secret.slice(6));
+    for (const r of rows) expect(r.url_sealed).toMatch(/^v1\.[\w-]{8}\./);
+    expect(rows.find((r) => r.channel === 'webhook').secret_sealed).toMatch(/^v1\./);
+  });
+
+  it('validates fields, keeps tenants apart and lets viewers only read', async () => {
+    const bad = async (body: object, field: string) => {
+      const res = await api.post('/api/alert-subscriptions', body, t.access_token);
+      expect({ field, status: res.status, code: res.body.code }).toEqual({
+        field,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+      expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
+      return res;
+    };
+    await bad({ channel: 'email', name: 'No threshold', recipients: ['a@example.com'] }, 'min_impact_usd');
+    await bad({ channel: 'email', name: 'x', recipients: [], min_impact_usd: 1 }, 'recipients');
+    await bad(
+      {
+        channel: 'email',
+        name: 'x',
+        recipients: Array.from({ length: 21 }, (_, i) => `u${i}@example.com`),
+        min_impact_usd: 1,
+      },
+      'recipients',
+    );
+    await bad(
+      { channel: 'email', name: 'x', recipients: ['not-an-email'], min_impact_usd: 1 },
+      'recipients.0',
+    );
+    await bad({ channel: 'sms', name: 'x', min_impact_usd: 1 }, 'channel');
+    // A hostname is not an address: localhost resolves to loopback and is not in the allow-list.
+    const local = await bad(
+      { channel: 'webhook', name: 'x', url: `https://localhost:${rx.port}/x`, min_impact_usd: 1 },
+      'url',
+    );
+    expect(local.body.details[0].message).toMatch(/localhost resolves to (127\.0\.0\.1|::1) \(loopback\)/);
+
+    const other = await api.signup();
+    const otherMonitors = await api.post(
+      '/api/anomaly-monitors',
+      { name: 'Theirs', dimension: 'total' },
+      other.access_token,
+    );
+    await bad(
+      {
+        channel: 'slack',
+        name: 'x',
+        url: rx.url('/slack'),
+        min_impact_usd: 1,
+        monitor_ids: [otherMonitors.body.id],
+      },
+      'monitor_ids',
+    );
+
+    const mine = await api.post(
+      '/api/alert-subscriptions',
+      {
+        channel: 'slack',
+        name: 'Mine',
+        url: rx.url('/slack-mine'),
+        min_impact_pct: 30,
+        threshold_mode: 'and',
+      },
+      t.access_token,
+    );
+    expect(mine.status).toBe(201);
+    expect(mine.body).toMatchObject({
+      min_impact_usd: null,
+      min_impact_pct: 30,
+      threshold_mode: 'and',
+      frequency: 'immediate',
+      monitor_ids: [],
+      enabled: true,
+    });
+    const patchBad = await api.patch(
+      `/api/alert-subscriptions/${mine.body.id}`,
+      { min_impact_pct: null },
+      t.access_token,
+    );
+    expect(patchBad.status).toBe(400);
+    expect(patchBad.body.details[0].field).toBe('min_impact_usd');
+    expect(
+      (
+        await api.patch(
+          `/api/alert-subscriptions/${mine.body.id}`,
+          { recipients: ['a@example.com'] },
+          t.access_token,
+        )
+      ).body.details[0].field,
+    ).toBe('recipients');
+    const patched = await api.patch(
+      `/api/alert-subscriptions/${mine.body.id}`,
+      { min_impact_usd: 250, min_impact_pct: null, frequency: 'weekly', enabled: false },
+      t.access_token,
+    );
+    expect(patched.body).toMatchObject({
+      min_impact_usd: 250,
+      min_impact_pct: null,
+      frequency: 'weekly',
+      enabled: false,
+    });
+
+    // Another tenant's id answers exactly like a missing one.
+    const missing = '00000000-0000-4000-8000-000000000001';
+    for (const [method, suffix, body] of [
+      ['GET', '', undefined],
+      ['PATCH', '', { name: 'x' }],
+      ['DELETE', '', undefined],
+      ['POST', '/test', {}],
+      ['POST', '/rotate-secret', {}],
+      ['GET', '/deliveries', undefined],
+    ] as const) {
+      const theirs = await api.request(
+        method,
+        `/api/alert-subscriptions/${mine.body.id}${suffix}`,
+        body,
+        other.access_token,
+      );
+      const none = await api.request(
+        method,
+        `/api/alert-subscriptions/${missing}${suffix}`,
+        body,
+        other.access_token,
+      );
+      expect({ method, suffix, status: theirs.status }).toEqual({ method, suffix, status: 404 });
+      expect({ code: theirs.body.code, message: theirs.body.message }).toEqual({
+        code: none.body.code,
+        message: none.body.message,
+      });
+    }
+    expect((await api.get('/api/alert-subscriptions', other.access_token)).body.total).toBe(0);
+
+    const v = await api.signup();
+    await api.post('/api/tenants/current/members', { email: v.email, role: 'viewer' }, t.access_token);
+    const viewer = (
+      await api.post('/api/auth/login', { email: v.email, password: v.password, tenant_id: t.tenantId })
+    ).body;
+    expect((await api.get('/api/alert-subscriptions', viewer.access_token)).status).toBe(200);
+    expect(
+      (await api.get(`/api/alert-subscriptions/${mine.body.id}/deliveries`, viewer.access_token)).status,
+    ).toBe(200);
+    for (const [method, suffix, body] of [
+      ['POST', '', { channel: 'slack', name: 'v', url: rx.url('/slack'), min_impact_usd: 1 }],
+      ['PATCH', `/${mine.body.id}`, { name: 'v' }],
+      ['DELETE', `/${mine.body.id}`, undefined],
+      ['POST', `/${mine.body.id}/test`, {}],
+      ['POST', `/${mine.body.id}/rotate-secret`, {}],
+    ] as const) {
+      const res = await api.request(method, `/api/alert-subscriptions${suffix}`, body, viewer.access_token);
+      expect({ method, suffix, status: res.status }).toEqual({ method, suffix, status: 403 });
+    }
+    expect((await api.del(`/api/alert-subscriptions/${mine.body.id}`, t.access_token)).status).toBe(204);
+    expect((await api.get(`/api/alert-subscriptions/${mine.body.id}`, t.access_token)).status).toBe(404);
+  });
+});
+
+describe('alert subscriptions without SMTP or an allow-list', () => {
+  let api: TestApp;
+  let s: Session;
+  beforeAll(async () => {
+    api = await testApp();
+    s = await api.signup();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('refuses email until SMTP is configured, naming what to set', async () => {
+    const res = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'email', name: 'Mail', recipients: ['a@example.com'], min_impact_usd: 10 },
+      s.access_token,
+    );
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('EMAIL_NOT_CONFIGURED');
+    expect(res.body.message).toContain('SMTP_URL');
+    expect(res.body.message).toContain('ALERT_EMAIL_FROM');
+  });
+
+  it.each([
+    ['http://127.0.0.1:9/hook', /https/],
+    ['https://127.0.0.1/hook', /loopback/],
+    ['https://10.0.0.5/hook', /private/],
+    ['https://169.254.169.254/latest/meta-data/', /link-local/],
+    ['https://[::1]/hook', /loopback/],
+    ['https://[::ffff:127.0.0.1]/hook', /loopback/],
+    ['https://[fd00::1]/hook', /unique-local/],
+    ['https://100.64.0.1/hook', /cgnat/],
+    ['https://localhost/hook', /localhost resolves to .* \(loopback\)/],
+    ['ftp://example.com/hook', /ftp is not allowed/],
+    ['https://user:pw@example.com/hook', /credentials/],
+  ])('refuses the URL %s', async (url, why) => {
+    for (const channel of ['webhook', 'slack']) {
+      const res = await api.post(
+        '/api/alert-subscriptions',
+        { channel, name: 'x', url, min_impact_usd: 10 },
+        s.access_token,
+      );
+      expect({ channel, status: res.status, code: res.body.code }).toEqual({
+        channel,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+      expect(res.body.details).toEqual([{ field: 'url', message: expect.stringMatching(why) }]);
+    }
+  });
+});
