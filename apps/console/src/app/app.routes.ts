@@ -41,6 +41,16 @@ export const routes: Routes = [
         loadComponent: () => import('./anomalies/anomaly-detail').then((m) => m.AnomalyDetail),
       },
       {
+        path: 'metrics',
+        title: 'Metrics · Cost Optimizer',
+        loadComponent: () => import('./metrics/metrics').then((m) => m.Metrics),
+      },
+      {
+        path: 'metrics/:id',
+        title: 'Metric · Cost Optimizer',
+        loadComponent: () => import('./metrics/metric-detail').then((m) => m.MetricDetail),
+      },
+      {
         path: 'connect-aws',
         title: 'Connect AWS · Cost Optimizer',
         loadComponent: () => import('./connect-aws/connect-aws').then((m) => m.ConnectAws),

@@ -23,9 +23,13 @@ export const customMonitor = (overrides: Partial<AnomalyMonitor> = {}): AnomalyM
 export function anomaly(overrides: Partial<Anomaly> = {}): Anomaly {
   return {
     id: ANOMALY_ID,
+    kind: 'cost',
     monitor_id: MONITOR_ID,
     monitor_name: 'Per service',
     dimension: 'service',
+    watch_id: null,
+    start_at: null,
+    end_at: null,
     dimension_value: 'AmazonEC2',
     start_date: '2026-11-18',
     end_date: '2026-11-20',
@@ -90,6 +94,8 @@ export function anomalyDetail(overrides: Partial<Anomaly> = {}): AnomalyDetail {
       days: [],
     },
     series,
+    related_metrics: [],
+    metric: null,
   };
 }
 

@@ -106,6 +106,10 @@ export class Anomalies {
     return a;
   }
 
+  protected dimensionLabel(a: Anomaly): string {
+    return a.dimension ? this.dimensions[a.dimension] : 'CloudWatch metric';
+  }
+
   protected changePage(event: PageEvent): void {
     this.page.set({ page: event.pageIndex + 1, page_size: event.pageSize });
   }

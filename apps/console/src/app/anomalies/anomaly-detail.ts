@@ -20,6 +20,7 @@ import type {
 import { Session } from '../core/auth/session';
 import { Chart } from '../shared/chart';
 import { formatDay, formatMoney } from '../shared/format';
+import { formatMetric, sparklineOption } from '../metrics/metric-charts';
 import {
   DIMENSION_LABELS,
   FEEDBACK_LABELS,
@@ -69,6 +70,8 @@ export class AnomalyDetail {
   protected readonly dimensions = DIMENSION_LABELS;
   protected readonly causeDimensions = ROOT_CAUSE_LABELS;
   protected readonly causeColumns = ['dimension', 'key', 'usd', 'pct'];
+  protected readonly metricValue = formatMetric;
+  protected readonly spark = sparklineOption;
 
   protected readonly detail = httpResource<AnomalyDetailData>(() => `/api/anomalies/${this.id()}`);
   protected readonly anomaly = computed(() => (this.detail.hasValue() ? this.detail.value() : undefined));

@@ -25,6 +25,7 @@ const NAV: readonly NavItem[] = [
   { path: '/dashboard', label: 'Dashboard', icon: 'dashboard', testId: 'nav-dashboard' },
   { path: '/costs', label: 'Cost Explorer', icon: 'query_stats', testId: 'nav-costs' },
   { path: '/anomalies', label: 'Anomalies', icon: 'troubleshoot', testId: 'nav-anomalies' },
+  { path: '/metrics', label: 'Metrics', icon: 'monitoring', testId: 'nav-metrics' },
   { path: '/connect-aws', label: 'Connect AWS', icon: 'cloud_sync', testId: 'nav-connect-aws' },
   { path: '/settings', label: 'Settings', icon: 'settings', testId: 'nav-settings' },
 ];
