@@ -28,40 +28,51 @@ export function rollupInsertSql(where: string): string {
      group by tenant_id, usage_date, grouping sets ((service), (account_id), (region), (usage_type), (charge_class))`;
 }
 
-const DIMENSION_COLUMN: Record<RollupDimension, number> = {
-  account: 1,
-  service: 2,
-  region: 3,
-  usage_type: 4,
-  charge_class: 5,
-};
-/** Indexes of unblended, net_unblended, amortized, net_amortized in an aggregate row (AGGREGATE_COLUMNS). */
-const MEASURES = [6, 7, 8, 9] as const;
+/** Column index in an aggregate row (AGGREGATE_COLUMNS) of each rollup dimension, in ROLLUP_DIMENSIONS order. */
+const DIMENSION_COLUMNS = [2, 1, 3, 4, 5] as const;
 
 /**
  * Builds the rollup of aggregate rows while they stream into `cost_daily`, so a month replacement does not read
  * back what it just wrote. Gives the same sums as `rollupInsertSql` (which the migration uses for old data).
  */
 export class RollupAccumulator {
-  private readonly sums = new Map<string, number[]>();
+  /** Per dimension: date -> name -> [unblended, net_unblended, amortized, net_amortized]. */
+  private readonly sums = ROLLUP_DIMENSIONS.map(() => new Map<string, Map<string, number[]>>());
+  private lastDate = '';
+  private byDate: Map<string, number[]>[] = [];
 
   add(row: readonly string[]): void {
     const date = row[0]!;
-    const m = MEASURES.map((i) => Number(row[i] || 0));
-    for (const dimension of ROLLUP_DIMENSIONS) {
-      const key = `${date}\t${dimension}\t${row[DIMENSION_COLUMN[dimension]]!}`;
-      const s = this.sums.get(key);
-      if (s) for (let i = 0; i < 4; i++) s[i]! += m[i]!;
-      else this.sums.set(key, [...m]);
+    if (date !== this.lastDate) {
+      // Rows mostly arrive grouped by day: look the day up once per run of rows.
+      this.lastDate = date;
+      this.byDate = this.sums.map((m) => {
+        let names = m.get(date);
+        if (!names) m.set(date, (names = new Map<string, number[]>()));
+        return names;
+      });
+    }
+    const u = Number(row[6] || 0);
+    const nu = Number(row[7] || 0);
+    const a = Number(row[8] || 0);
+    const na = Number(row[9] || 0);
+    for (let k = 0; k < DIMENSION_COLUMNS.length; k++) {
+      const names = this.byDate[k]!;
+      const name = row[DIMENSION_COLUMNS[k]!]!;
+      const s = names.get(name);
+      if (s) {
+        s[0]! += u;
+        s[1]! += nu;
+        s[2]! += a;
+        s[3]! += na;
+      } else names.set(name, [u, nu, a, na]);
     }
   }
 
   /** Rows in `cost_rollup_daily` column order after tenant_id: usage_date, dimension, name, four measures. */
   *rows(): Generator<string[]> {
-    for (const [key, s] of this.sums) yield [...key.split('\t'), ...s.map(String)];
-  }
-
-  get size(): number {
-    return this.sums.size;
+    for (let k = 0; k < ROLLUP_DIMENSIONS.length; k++)
+      for (const [date, names] of this.sums[k]!)
+        for (const [name, s] of names) yield [date, ROLLUP_DIMENSIONS[k]!, name, ...s.map(String)];
   }
 }

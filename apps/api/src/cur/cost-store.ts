@@ -12,7 +12,9 @@ import { RollupAccumulator } from './cost-rollup';
 const COPY_COLUMNS = ['tenant_id', ...AGGREGATE_COLUMNS];
 
 /** Escapes one value for COPY ... FORMAT text. */
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
 function copyValue(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
@@ -100,6 +102,13 @@ export class CostStore implements OnApplicationShutdown {
             'copy cost_rollup_daily (tenant_id, usage_date, dimension, name, unblended, net_unblended, amortized, net_amortized) from stdin',
           ),
         ),
+      );
+      await client.query(
+        `insert into cost_data_version (tenant_id, version, data_through, updated_at)
+         values ($1, 1, (select max(usage_date) from cost_rollup_daily where tenant_id = $1 and dimension = 'charge_class'), now())
+         on conflict (tenant_id) do update
+           set version = cost_data_version.version + 1, data_through = excluded.data_through, updated_at = now()`,
+        [tenantId],
       );
       await client.query('commit');
       return count;

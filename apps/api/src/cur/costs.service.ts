@@ -7,6 +7,7 @@ import { CostStore } from './cost-store';
 import { CurSyncService } from './cur-sync.service';
 import type { RollupDimension } from './cost-rollup';
 import { OTHER, STACKED_SERVICES, stackByService } from './dashboard-stack';
+import { VersionedCache } from './versioned-cache';
 
 /** Whitelists: the only identifiers that reach SQL from a request. */
 const MEASURE_COLUMN: Record<Measure, string> = {
@@ -23,11 +24,25 @@ const DAY = 86_400_000;
 const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
 const CURRENCY = 'USD';
 
+/** The part of the dashboard derived from cost data alone. */
+type DashboardFigures = Pick<
+  Dashboard,
+  | 'month_to_date'
+  | 'previous_month_same_period'
+  | 'forecast_month_end'
+  | 'daily'
+  | 'daily_by_service'
+  | 'top_services'
+  | 'top_accounts'
+  | 'top_regions'
+>;
+
 /** Hook for the anomaly module: how many anomalies are open for a tenant. */
 export type OpenAnomalyCounter = (tenantId: string) => Promise<number>;
 
 @Injectable()
 export class CostsService {
+  private readonly figures = new VersionedCache<DashboardFigures>();
   private openAnomalies: OpenAnomalyCounter = () => Promise.resolve(0);
 
   constructor(
@@ -76,20 +91,18 @@ export class CostsService {
 
   async dashboard(tenantId: string, requested?: Measure): Promise<Dashboard> {
     const measure = await this.measureFor(tenantId, requested);
-    const m = MEASURE_COLUMN[measure];
     const em = this.em.fork();
-    const conn = await em.findOne(AwsConnectionSchema, { tenant: tenantId });
-    const connected = !!conn && (conn.status === 'connected' || conn.status === 'pending_data');
-    const [last, lastSync, open] = await Promise.all([
-      this.store.query<{ d: string | null }>(
-        `select to_char(max(usage_date), 'YYYY-MM-DD') as d from cost_rollup_daily
-          where tenant_id = $1 and dimension = $2`,
-        [tenantId, TOTAL_DIMENSION],
+    const [conn, version, lastSync, open] = await Promise.all([
+      em.findOne(AwsConnectionSchema, { tenant: tenantId }),
+      this.store.query<{ version: string; through: string | null }>(
+        `select version, to_char(data_through, 'YYYY-MM-DD') as through from cost_data_version where tenant_id = $1`,
+        [tenantId],
       ),
       this.sync.latest(tenantId),
       this.openAnomalies(tenantId),
     ]);
-    const through = last[0]?.d ?? null;
+    const connected = !!conn && (conn.status === 'connected' || conn.status === 'pending_data');
+    const through = version[0]?.through ?? null;
     const empty: Dashboard = {
       connected,
       currency: CURRENCY,
@@ -107,7 +120,16 @@ export class CostsService {
       last_sync: lastSync,
     };
     if (!through) return empty;
+    // The cost figures change only when a month is replaced (which bumps the version): computed once per version.
+    const figures = await this.figures.get(`${tenantId}:${measure}`, version[0]!.version, () =>
+      this.costFigures(tenantId, measure, through),
+    );
+    return { ...empty, ...figures };
+  }
 
+  /** The dashboard's cost figures from the rollup, for data through the given day. */
+  private async costFigures(tenantId: string, measure: Measure, through: string): Promise<DashboardFigures> {
+    const m = MEASURE_COLUMN[measure];
     const end = Date.parse(`${through}T00:00:00Z`);
     const d = new Date(end);
     const dayOfMonth = d.getUTCDate();
@@ -133,9 +155,8 @@ export class CostsService {
         `with s as (select usage_date, name, ${m} as cost from cost_rollup_daily
                      where tenant_id = $1 and dimension = 'service' and usage_date between $2 and $3),
               top as (select name from s group by name order by sum(cost) desc limit $4)
-         select to_char(usage_date, 'YYYY-MM-DD') as date,
-                case when name in (select name from top) then name else $5 end as service, sum(cost) as cost
-           from s group by 1, 2`,
+         select to_char(usage_date, 'YYYY-MM-DD') as date, coalesce(top.name, $5) as service, sum(cost) as cost
+           from s left join top using (name) group by usage_date, top.name`,
         [tenantId, iso(start90), through, STACKED_SERVICES, OTHER],
       ),
       // Top 10 services, accounts and regions this month, with the same days of the previous month.
@@ -175,7 +196,6 @@ export class CostsService {
           };
         });
     return {
-      ...empty,
       month_to_date: round(mtd),
       previous_month_same_period: round(prev),
       forecast_month_end: round(mtd + runRate * (daysInMonth - dayOfMonth)),
