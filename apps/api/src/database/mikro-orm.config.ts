@@ -18,7 +18,7 @@ export function ormConfig(databaseUrl: string, poolMax = 10) {
     },
     // cost_daily (written by COPY), its rollup and metric_point (bulk-written points) are read with SQL; their
     // migrations are hand-written.
-    schemaGenerator: { skipTables: ['cost_daily', 'cost_rollup_daily', 'metric_point'] },
+    schemaGenerator: { skipTables: ['cost_daily', 'cost_rollup_daily', 'cost_data_version', 'metric_point'] },
     debug: false,
     allowGlobalContext: false,
   });
