@@ -62,12 +62,15 @@ describe('Settings', () => {
     root = TestbedHarnessEnvironment.documentRootLoader(fixture);
     TestBed.tick();
     // Loading states (harnesses would wait for the pending requests, so look at the DOM directly).
-    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(5);
+    expect((fixture.nativeElement as HTMLElement).querySelectorAll('mat-progress-bar')).toHaveLength(6);
     http().expectOne('/api/tenants/current').flush(tenant);
     http().expectOne('/api/tenants/current/members').flush({ items: members });
     http().expectOne('/api/tenants/connection').flush(aws);
     http().expectOne('/api/cur/sync-runs?page=1&page_size=10').flush(syncRuns);
     http().expectOne('/api/anomaly-monitors').flush({ items: [] });
+    http()
+      .expectOne('/api/alert-subscriptions?page=1&page_size=100')
+      .flush({ items: [], total: 0, page: 1, page_size: 100 });
     await fixture.whenStable();
   }
 

@@ -33,6 +33,7 @@ import { MEASURE_LABELS } from '../shared/format';
 import { SyncProgress } from '../sync/sync-progress';
 import { SyncTracker } from '../sync/sync-tracker';
 import { AddMemberForm } from './add-member-form';
+import { AlertSubscriptions } from './alert-subscriptions';
 import { AwsStatusCard } from './aws-status-card';
 import { MeasureSetting } from './measure-setting';
 import { MemberTable, RoleChange } from './member-table';
@@ -60,6 +61,7 @@ export function explainMemberError(err: unknown): string {
   selector: 'app-settings',
   imports: [
     AddMemberForm,
+    AlertSubscriptions,
     AnomalyMonitors,
     AwsStatusCard,
     MatButtonModule,

@@ -1,0 +1,343 @@
+import { HarnessLoader, manualChangeDetection } from '@angular/cdk/testing';
+import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
+import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { MatButtonHarness } from '@angular/material/button/testing';
+import { MatDialogHarness } from '@angular/material/dialog/testing';
+import { MatInputHarness } from '@angular/material/input/testing';
+import { MatSelectHarness } from '@angular/material/select/testing';
+import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
+import { MatTableHarness } from '@angular/material/table/testing';
+import type { AlertSubscription, AlertSubscriptionPage, Role } from '@cost-optimizer/dto';
+import { errorBody, http, provideTestApp, withSession } from '../../testing/test-providers';
+import { AlertSubscriptions } from './alert-subscriptions';
+
+const EMAIL_ID = '44444444-4444-4444-8444-444444444444';
+const HOOK_ID = '55555555-5555-4555-8555-555555555555';
+const MONITOR_ID = '77777777-7777-4777-8777-777777777777';
+const LIST_URL = '/api/alert-subscriptions?page=1&page_size=100';
+
+function subscription(overrides: Partial<AlertSubscription> = {}): AlertSubscription {
+  return {
+    id: EMAIL_ID,
+    name: 'FinOps mail',
+    channel: 'email',
+    recipients: ['finops@example.com'],
+    url_masked: null,
+    has_signing_secret: false,
+    min_impact_usd: 100,
+    min_impact_pct: 20,
+    threshold_mode: 'and',
+    frequency: 'immediate',
+    monitor_ids: [],
+    enabled: true,
+    last_delivery: {
+      id: '88888888-8888-4888-8888-888888888888',
+      status: 'sent',
+      at: new Date(Date.now() - 5 * 60_000).toISOString(),
+      error: null,
+    },
+    pending_digest: 0,
+    created_at: '2026-11-20T10:00:00.000Z',
+    updated_at: '2026-11-20T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+const webhook = (overrides: Partial<AlertSubscription> = {}) =>
+  subscription({
+    id: HOOK_ID,
+    name: 'Ops hook',
+    channel: 'webhook',
+    recipients: [],
+    url_masked: 'https://hooks.example.com/…',
+    has_signing_secret: true,
+    min_impact_usd: null,
+    min_impact_pct: 50,
+    threshold_mode: 'or',
+    frequency: 'daily',
+    monitor_ids: [MONITOR_ID],
+    last_delivery: {
+      id: '99999999-9999-4999-8999-999999999999',
+      status: 'queued',
+      at: new Date().toISOString(),
+      error: { step: 'http', message: 'hooks.example.com answered HTTP 500 Internal Server Error' },
+    },
+    pending_digest: 2,
+    ...overrides,
+  });
+
+const page = (items: AlertSubscription[]): AlertSubscriptionPage => ({
+  items,
+  total: items.length,
+  page: 1,
+  page_size: 100,
+});
+
+describe('AlertSubscriptions', () => {
+  let fixture: ComponentFixture<AlertSubscriptions>;
+  let loader: HarnessLoader;
+  let root: HarnessLoader;
+
+  async function open(role: Role = 'owner', items: AlertSubscription[] = [subscription(), webhook()]) {
+    localStorage.clear();
+    TestBed.configureTestingModule({ providers: [provideTestApp()] });
+    withSession({ role });
+    fixture = TestBed.createComponent(AlertSubscriptions);
+    loader = TestbedHarnessEnvironment.loader(fixture);
+    root = TestbedHarnessEnvironment.documentRootLoader(fixture);
+    TestBed.tick();
+    http().expectOne(LIST_URL).flush(page(items));
+    await fixture.whenStable();
+  }
+
+  afterEach(() => http().verify());
+
+  const el = () => fixture.nativeElement as HTMLElement;
+  const button = (id: string) =>
+    loader.getHarness(MatButtonHarness.with({ selector: `[data-testid=${id}]` }));
+  const rootButton = (id: string) =>
+    root.getHarness(MatButtonHarness.with({ selector: `[data-testid=${id}]` }));
+  const input = (id: string) => root.getHarness(MatInputHarness.with({ selector: `[data-testid=${id}]` }));
+
+  /** The list reloads after a change (a closing dialog reports it a few ticks later). */
+  async function reloadWith(items: AlertSubscription[]) {
+    for (let i = 0; i < 50; i++) {
+      TestBed.tick();
+      const pending = http().match(LIST_URL);
+      if (pending.length > 0) {
+        for (const r of pending) r.flush(page(items));
+        await fixture.whenStable();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('the list was not reloaded');
+  }
+
+  /** Opens the dialog (it loads the monitors for its multi-select) and answers that request. */
+  async function openDialog(click: () => Promise<void>) {
+    await manualChangeDetection(click);
+    TestBed.tick();
+    http()
+      .expectOne('/api/anomaly-monitors')
+      .flush({
+        items: [
+          {
+            id: MONITOR_ID,
+            name: 'Per service',
+            dimension: 'service',
+            filter: {},
+            enabled: true,
+            is_default: true,
+            created_at: '2026-11-01T00:00:00.000Z',
+          },
+        ],
+      });
+    await fixture.whenStable();
+  }
+
+  it('explains what alerts are when there is none yet', async () => {
+    await open('owner', []);
+    const empty = el().querySelector('[data-testid=alerts-empty]');
+    expect(empty?.textContent).toContain('email, Slack or a signed webhook');
+    expect(empty?.textContent).toContain('again only when its impact keeps growing');
+    expect(el().querySelector('[data-testid=alert-create]')).not.toBeNull();
+  });
+
+  it('lists channel, masked target, thresholds, frequency, monitors and the last delivery', async () => {
+    await open();
+    const table = await loader.getHarness(MatTableHarness);
+    const rows = await Promise.all(
+      (await table.getRows()).map(async (r) =>
+        (await r.getCellTextByIndex()).map((t) => t.replace(/\s+/g, ' ').trim()),
+      ),
+    );
+    expect(rows[0]?.slice(0, 6)).toEqual([
+      'FinOps mail',
+      'Email',
+      'finops@example.com',
+      '$100.00 and 20 %',
+      'Immediately',
+      'All',
+    ]);
+    expect(rows[0]?.[6]).toMatch(/^Sent 5 minutes ago/);
+    expect(rows[1]?.slice(0, 6)).toEqual([
+      'Ops hook',
+      'Webhook',
+      'https://hooks.example.com/…',
+      '50 %',
+      'Daily digest 2 waiting',
+      '1 monitor',
+    ]);
+    expect(rows[1]?.[6]).toContain('Retrying');
+    expect(el().querySelectorAll('[data-testid=alert-last-error]')[0]?.textContent).toContain('HTTP 500');
+    // Only webhooks have a secret to rotate.
+    expect(el().querySelectorAll('[data-testid=alert-rotate]')).toHaveLength(1);
+  });
+
+  it('lets viewers read but not change anything', async () => {
+    await open('viewer');
+    expect(el().querySelectorAll('[data-testid=alert-row]')).toHaveLength(2);
+    expect(el().querySelector('[data-testid=alert-create]')).toBeNull();
+    expect(el().querySelector('[data-testid=alert-test]')).toBeNull();
+    expect(el().querySelector('[data-testid=alert-delete]')).toBeNull();
+  });
+
+  it('creates a webhook subscription after validating the form, then shows the secret once', async () => {
+    await open('owner', []);
+    await openDialog(async () => (await button('alert-create')).click());
+    await (await input('alert-name')).setValue('Ops hook');
+    const channel = await root.getHarness(MatSelectHarness.with({ selector: '[data-testid=alert-channel]' }));
+    await channel.open();
+    await channel.clickOptions({ text: 'Webhook' });
+    await (await input('alert-min-usd')).setValue('');
+    // Nothing is sent while the form is invalid: no URL, no threshold.
+    await (await rootButton('alert-save')).click();
+    expect(document.querySelector('[data-testid=alert-threshold-required]')).not.toBeNull();
+    expect(document.querySelector('[data-testid=alert-url-required]')).not.toBeNull();
+    await (await input('alert-url')).setValue('ftp://example.com/x');
+    await (await rootButton('alert-save')).click();
+    expect(document.body.textContent).toContain('Must be an https URL');
+
+    await (await input('alert-url')).setValue('https://hooks.example.com/costs/abc');
+    await (await input('alert-min-pct')).setValue('50');
+    const monitors = await root.getHarness(
+      MatSelectHarness.with({ selector: '[data-testid=alert-monitors]' }),
+    );
+    await monitors.open();
+    await monitors.clickOptions({ text: 'Per service' });
+    await (await rootButton('alert-save')).click();
+    const req = http().expectOne('/api/alert-subscriptions');
+    expect(req.request.method).toBe('POST');
+    expect(req.request.body).toEqual({
+      channel: 'webhook',
+      url: 'https://hooks.example.com/costs/abc',
+      name: 'Ops hook',
+      min_impact_usd: null,
+      min_impact_pct: 50,
+      threshold_mode: 'or',
+      frequency: 'immediate',
+      monitor_ids: [MONITOR_ID],
+      enabled: true,
+    });
+    req.flush(
+      { ...webhook({ last_delivery: null }), signing_secret: 'whsec_abcdef0123456789' },
+      { status: 201, statusText: 'Created' },
+    );
+    await reloadWith([webhook()]);
+    const dialog = await root.getHarness(MatDialogHarness);
+    expect(await dialog.getText()).toContain('whsec_abcdef0123456789');
+    expect(await dialog.getText()).toContain('shown only this once');
+    expect(document.querySelector('[data-testid=alert-secret-copy]')).not.toBeNull();
+    await (await rootButton('alert-secret-done')).click();
+    expect(await root.getAllHarnesses(MatDialogHarness)).toHaveLength(0);
+  });
+
+  it('puts a refused URL from the server on the URL field', async () => {
+    await open('owner', []);
+    await openDialog(async () => (await button('alert-create')).click());
+    await (await input('alert-name')).setValue('Slack');
+    const channel = await root.getHarness(MatSelectHarness.with({ selector: '[data-testid=alert-channel]' }));
+    await channel.open();
+    await channel.clickOptions({ text: 'Slack' });
+    await (await input('alert-url')).setValue('https://10.0.0.5/hook');
+    await (await rootButton('alert-save')).click();
+    http()
+      .expectOne('/api/alert-subscriptions')
+      .flush(
+        errorBody('VALIDATION_FAILED', 'Invalid body: url', [
+          { field: 'url', message: 'The address 10.0.0.5 is private: alerts only go to public addresses' },
+        ]),
+        { status: 400, statusText: 'Bad Request' },
+      );
+    await fixture.whenStable();
+    expect(document.body.textContent).toContain('The address 10.0.0.5 is private');
+    expect(await root.getAllHarnesses(MatDialogHarness)).toHaveLength(1);
+  });
+
+  it('edits a subscription with PATCH (the channel stays)', async () => {
+    await open();
+    await openDialog(async () =>
+      (
+        await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=alert-edit]' }))
+      )[0]!.click(),
+    );
+    expect(await (await input('alert-recipients')).getValue()).toBe('finops@example.com');
+    const channel = await root.getHarness(MatSelectHarness.with({ selector: '[data-testid=alert-channel]' }));
+    expect(await channel.isDisabled()).toBe(true);
+    await (await input('alert-recipients')).setValue('finops@example.com, oncall@example.com');
+    await (await input('alert-min-usd')).setValue('250');
+    await (await rootButton('alert-save')).click();
+    const req = http().expectOne(`/api/alert-subscriptions/${EMAIL_ID}`);
+    expect(req.request.method).toBe('PATCH');
+    expect(req.request.body).toMatchObject({
+      recipients: ['finops@example.com', 'oncall@example.com'],
+      min_impact_usd: 250,
+      min_impact_pct: 20,
+      threshold_mode: 'and',
+    });
+    req.flush(
+      subscription({ recipients: ['finops@example.com', 'oncall@example.com'], min_impact_usd: 250 }),
+    );
+    await reloadWith([subscription({ min_impact_usd: 250 })]);
+    expect(el().textContent).toContain('$250.00 and 20 %');
+  });
+
+  it('sends a test and reports the result, or the failing step', async () => {
+    await open();
+    const tests = () =>
+      loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=alert-test]' }));
+    await manualChangeDetection(async () => (await tests())[0]!.click());
+    const ok = http().expectOne(`/api/alert-subscriptions/${EMAIL_ID}/test`);
+    expect(ok.request.method).toBe('POST');
+    ok.flush({
+      delivery_id: '88888888-8888-4888-8888-888888888888',
+      status: 'sent',
+      channel: 'email',
+      detail: '250 OK: queued',
+      duration_ms: 40,
+    });
+    await reloadWith([subscription(), webhook()]);
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe(
+      'Test alert sent to “FinOps mail” (250 OK: queued)',
+    );
+
+    await manualChangeDetection(async () => (await tests())[1]!.click());
+    http()
+      .expectOne(`/api/alert-subscriptions/${HOOK_ID}/test`)
+      .flush(
+        errorBody(
+          'ALERT_DELIVERY_FAILED',
+          'Test alert failed at step "http": hooks.example.com answered HTTP 500 Internal Server Error',
+          { step: 'http' },
+        ),
+        { status: 502, statusText: 'Bad Gateway' },
+      );
+    await reloadWith([subscription(), webhook()]);
+    const snack = await root.getHarness(MatSnackBarHarness);
+    expect(await snack.getMessage()).toContain('Test failed: Test alert failed at step "http"');
+    expect(await snack.getMessage()).toContain('HTTP 500');
+  });
+
+  it('deletes after confirmation and rotates a webhook secret', async () => {
+    await open();
+    await (
+      await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=alert-delete]' }))
+    )[0]!.click();
+    expect(await (await root.getHarness(MatDialogHarness)).getText()).toContain('FinOps mail');
+    await (await rootButton('confirm-ok')).click();
+    const del = http().expectOne(`/api/alert-subscriptions/${EMAIL_ID}`);
+    expect(del.request.method).toBe('DELETE');
+    del.flush(null, { status: 204, statusText: 'No Content' });
+    await reloadWith([webhook()]);
+    expect(el().querySelectorAll('[data-testid=alert-row]')).toHaveLength(1);
+
+    await (await button('alert-rotate')).click();
+    await (await rootButton('confirm-ok')).click();
+    const rotate = http().expectOne(`/api/alert-subscriptions/${HOOK_ID}/rotate-secret`);
+    expect(rotate.request.method).toBe('POST');
+    rotate.flush({ ...webhook(), signing_secret: 'whsec_rotated000' });
+    await fixture.whenStable();
+    expect(await (await root.getHarness(MatDialogHarness)).getText()).toContain('whsec_rotated000');
+  });
+});
