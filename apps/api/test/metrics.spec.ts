@@ -354,7 +354,7 @@ describe('metric watches: collection and near-real-time detection', () => {
     expect(related.find((r) => r.metric_name === 'Requests')!.points.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('validates input naming each field, limits watches, and answers 409 for the same series', async () => {
+  it('validates input naming each field, and answers 409 for the same series', async () => {
     const bad = await api.post(
       '/api/metric-watches',
       {
@@ -412,6 +412,22 @@ describe('metric watches: collection and near-real-time detection', () => {
     ).toBe(404);
     expect((await api.del(`/api/metric-watches/${mine.id}`, other.access_token)).status).toBe(404);
     expect((await api.get('/api/metric-watches', other.access_token)).body.total).toBe(0);
+    // METRIC_WATCHES_MAX_PER_TENANT, in a process of its own on the same database.
+    const limited = await spawnApi(api.db.url, {
+      ...env.apiEnv,
+      METRICS_COLLECT_CRON: NEVER,
+      METRIC_WATCHES_MAX_PER_TENANT: '1',
+    });
+    try {
+      expect((await limited.post('/api/metric-watches', watchBody('One'), other.access_token)).status).toBe(
+        201,
+      );
+      const over = await limited.post('/api/metric-watches', watchBody('Two'), other.access_token);
+      expect(over.status).toBe(422);
+      expect(over.body.code).toBe('METRIC_WATCH_LIMIT');
+    } finally {
+      await limited.stop();
+    }
 
     for (const res of [
       await api.get('/api/metric-watches/discover', other.access_token),
