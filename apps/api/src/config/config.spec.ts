@@ -50,6 +50,47 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the alert settings: SMTP as a URL or in parts, allow-listed hosts, previous encryption keys', () => {
+    const none = loadConfig(base).alerts;
+    expect(none).toMatchObject({
+      smtp: null,
+      emailFrom: null,
+      allowHosts: [],
+      allowHttp: true,
+      maxAttempts: 6,
+    });
+    const url = loadConfig({
+      ...base,
+      NODE_ENV: 'test',
+      SMTP_URL: 'smtp://u:p@mail.example.com:587',
+      ALERT_WEBHOOK_ALLOW_HOSTS: ' Hooks.Internal , [::1],127.0.0.1',
+      ENCRYPTION_KEY_PREVIOUS: `${'a'.repeat(32)}, ${'b'.repeat(32)}`,
+    });
+    expect(url.alerts).toMatchObject({
+      smtp: 'smtp://u:p@mail.example.com:587',
+      allowHosts: ['hooks.internal', '::1', '127.0.0.1'],
+      allowHttp: false,
+    });
+    expect(url.encryptionKeyPrevious).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
+    const parts = loadConfig({
+      ...base,
+      SMTP_HOST: 'mail',
+      SMTP_SECURE: 'true',
+      SMTP_USER: 'u',
+      SMTP_PASSWORD: 'p',
+    });
+    expect(parts.alerts.smtp).toEqual({
+      host: 'mail',
+      port: 465,
+      secure: true,
+      auth: { user: 'u', pass: 'p' },
+    });
+    // An SMTP URL carries a password: never echoed.
+    expect(() => loadConfig({ ...base, SMTP_URL: 'http://u:hunter2@mail' })).toThrow(
+      /SMTP_URL: .*\(got '\*\*\*'\)/,
+    );
+  });
+
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
     expect(() => loadConfig({ ...base, ADMIN_EMAIL: 'root@example.com' })).toThrow(/set both or neither/);
   });

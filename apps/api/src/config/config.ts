@@ -233,7 +233,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         const got =
           raw[key] === undefined
             ? 'not set'
-            : `got '${key.includes('SECRET') || key.includes('PASSWORD') || key.includes('KEY') ? '***' : raw[key]}'`;
+            : `got '${key.includes('SECRET') || key.includes('PASSWORD') || key.includes('KEY') || key === 'SMTP_URL' ? '***' : raw[key]}'`;
         return `${key}: ${i.message} (${got})`;
       }),
     );
