@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { awsEnv, connectedTenant, syncsSettled, ACCOUNT, type AwsEnv } from './aws-env';
-import { testApp, type Session, type TestApp } from './harness';
+import { spawnApi, testApp, type Session, type TestApp } from './harness';
 
 /** A real SMTP server on 127.0.0.1: keeps every message; recipients starting with "reject" get a 550. */
 async function smtpSink() {
@@ -81,6 +81,9 @@ async function receiver() {
       received.push({ path, headers: req.headers, raw, body, valid });
       if (path === '/redirect') {
         res.writeHead(302, { location: `http://127.0.0.1:${port}/metadata` }).end();
+      } else if (path === '/hook/many') {
+        // A slow receiver: claims of the two processes overlap while batches are being sent.
+        setTimeout(() => res.writeHead(200).end('ok'), 30);
       } else if (path.startsWith('/flaky')) {
         res.writeHead(state.flakyStatus, { 'content-type': 'text/plain' }).end('receiver is down');
       } else res.writeHead(200).end('ok');
@@ -373,6 +376,48 @@ describe('alert subscriptions', () => {
     expect(hits.length).toBe(done.attempts);
     // Every attempt carried the same delivery id (receivers de-duplicate on it).
     expect(new Set(hits.map((h) => h.headers['x-costoptimizer-delivery'])).size).toBe(1);
+  });
+
+  it('never sends a delivery twice when several API processes share the outbox', async () => {
+    const hook = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'webhook', name: 'Many', url: rx.url('/hook/many'), min_impact_usd: 1000 },
+      t.access_token,
+    );
+    rx.secrets.set('/hook/many', hook.body.signing_secret);
+    const second = await spawnApi(api.databaseUrl, {
+      PUBLIC_URL: 'https://costs.example.com',
+      ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WORKER_POLL_MS: '100',
+    });
+    try {
+      // 40 due deliveries at once, copied from a real one; both processes poll the outbox.
+      const db = new Client({ connectionString: api.databaseUrl });
+      await db.connect();
+      const inserted = await db.query(
+        `insert into alert_delivery (id, tenant_id, subscription_id, kind, status, subject, items, level, attempts,
+                                     max_attempts, next_attempt_at, created_at, updated_at)
+         select gen_random_uuid(), d.tenant_id, $1, 'alert', 'queued', d.subject, d.items, d.level, 0, 5, now(), now(), now()
+           from alert_delivery d, generate_series(1, 40)
+          where d.id = (select id from alert_delivery where kind = 'alert' and status = 'sent' limit 1)
+         returning id`,
+        [hook.body.id],
+      );
+      await db.end();
+      expect(inserted.rowCount).toBe(40);
+      await until('all 40 sent', async () => {
+        const d = await deliveries(hook.body.id);
+        return d.length === 40 && d.every((x) => x.status === 'sent');
+      });
+      const got = rx.at('/hook/many');
+      const ids = got.map((r) => r.headers['x-costoptimizer-delivery']);
+      expect(got.every((r) => r.valid)).toBe(true);
+      expect(new Set(ids).size).toBe(40);
+      expect(ids).toHaveLength(40);
+      expect((await deliveries(hook.body.id)).every((d) => d.attempts === 1)).toBe(true);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('sends a test alert now and names the failing step when it fails', async () => {

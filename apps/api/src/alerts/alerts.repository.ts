@@ -31,6 +31,7 @@ export interface OpenEpisode {
 }
 
 const ENQUEUE_LOCK = 72_150_011;
+const DIGEST_LOCK = 72_150_012;
 
 /** Named queries of the alerts module; every tenant-facing one is scoped by the tenant id it is given. */
 @Injectable()
@@ -209,6 +210,11 @@ export class AlertsRepository {
       );
   }
 
+  /** Serializes digest building across replicas (inside a transaction): two crons firing at once make one digest. */
+  async lockDigests(em: EntityManager, ctx: unknown): Promise<void> {
+    await em.getConnection().execute('select pg_advisory_xact_lock(?)', [DIGEST_LOCK], 'all', ctx);
+  }
+
   /** Events waiting for a digest of subscriptions with this frequency, locked for this transaction. */
   async claimDigestEvents(
     em: EntityManager,
@@ -249,17 +255,20 @@ export class AlertsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Deliveries left in `sending` by a process that died: queued again (their attempt stays counted). */
+  /**
+   * Deliveries left in `sending` by a process that died: queued again (their attempt stays counted); a test send
+   * that never finished is marked failed.
+   */
   async requeueStale(staleSeconds: number): Promise<number> {
     const rows: unknown[] = await this.em
       .fork()
       .getConnection()
       .execute(
         `update alert_delivery set
-            status = case when attempts < max_attempts then 'queued' else 'failed' end,
+            status = case when kind <> 'test' and attempts < max_attempts then 'queued' else 'failed' end,
             next_attempt_at = now(), locked_by = null, updated_at = now(),
-            last_error = '{"step":"internal","message":"The process sending this alert stopped; it was queued again"}'::jsonb
-          where status = 'sending' and kind <> 'test' and locked_at < now() - make_interval(secs => ?)
+            last_error = '{"step":"internal","message":"The process sending this alert stopped before it finished"}'::jsonb
+          where status = 'sending' and locked_at < now() - make_interval(secs => ?)
           returning id`,
         [staleSeconds],
       );

@@ -259,6 +259,7 @@ export class AlertsService {
   async createDigests(frequencies: readonly string[], subscriptionId?: string): Promise<number> {
     return this.em.fork().transactional(async (em) => {
       const ctx: unknown = em.getTransactionContext();
+      await this.repo.lockDigests(em, ctx);
       const events = await this.repo.claimDigestEvents(em, ctx, frequencies, subscriptionId);
       const bySub = new Map<string, typeof events>();
       for (const e of events) bySub.set(e.subscription_id, [...(bySub.get(e.subscription_id) ?? []), e]);
