@@ -6,6 +6,11 @@ import { cloneDatabase, spawnApi, testApp, type ApiProcess, type Session, type T
 
 const MIN = 60_000;
 const NEVER = '0 0 1 1 *'; // the schedule stays out of the way; ticks are run on demand
+/**
+ * The suite's processes: no scheduled ticks, and a 2-minute late-data window (points a few minutes old are judged
+ * at once; the late-data test runs processes with the default window).
+ */
+const SUITE_ENV = { METRICS_COLLECT_CRON: NEVER, METRICS_LATE_DATA_SECONDS: '120' };
 
 /** Writes custom metrics into the sample account through a role of its own (as an application would). */
 async function metricWriter(env: AwsEnv) {
@@ -86,7 +91,7 @@ describe('metric watches: collection and near-real-time detection', () => {
 
   beforeAll(async () => {
     env = await awsEnv({ days: 5, rowsPerDay: 20 });
-    api = await testApp({ ...env.apiEnv, METRICS_COLLECT_CRON: NEVER, AWS_MAX_ATTEMPTS: '2' });
+    api = await testApp({ ...env.apiEnv, ...SUITE_ENV, AWS_MAX_ATTEMPTS: '2' });
     t = await connectedTenant(api, env);
     writer = await metricWriter(env);
   });
@@ -181,7 +186,7 @@ describe('metric watches: collection and near-real-time detection', () => {
     // Restart: the process stops, points keep arriving, a new process resumes after the last stored point.
     await api.stop();
     await writer.put('Requests', { Service: 'api' }, steady(m0 - 9 * MIN, 5));
-    const again = await spawnApi(api.db.url, { ...env.apiEnv, METRICS_COLLECT_CRON: NEVER });
+    const again = await spawnApi(api.db.url, { ...env.apiEnv, ...SUITE_ENV });
     try {
       const third = await again.post('/api/metric-watches/collect', {}, t.access_token);
       expect(third.body).toMatchObject({ status: 'succeeded', points_stored: 5 });
@@ -211,11 +216,7 @@ describe('metric watches: collection and near-real-time detection', () => {
     expect(state[0]).toEqual({ detected_through: new Date(m0 - 5 * MIN), has_state: true });
     // Restart the suite's own process for the tests below.
     const db = api.db;
-    const restarted = await spawnApi(db.url, {
-      ...env.apiEnv,
-      METRICS_COLLECT_CRON: NEVER,
-      AWS_MAX_ATTEMPTS: '2',
-    });
+    const restarted = await spawnApi(db.url, { ...env.apiEnv, ...SUITE_ENV, AWS_MAX_ATTEMPTS: '2' });
     api = Object.assign(restarted, {
       db,
       close: async () => {
@@ -223,6 +224,92 @@ describe('metric watches: collection and near-real-time detection', () => {
         await db.drop();
       },
     });
+  });
+
+  it('re-reads the late-data window: a late datapoint is stored, a changed value updated, each point judged once', async () => {
+    const w = await api.post('/api/metric-watches', watchBody('Orders'), t.access_token);
+    expect(w.status).toBe(201);
+    // Points up to 11 minutes old and one 3 minutes old. With the default 10-minute window the detector judges a
+    // point once its period ended 10 minutes ago: the 20 old points now, the rest later (the assertions hold for
+    // as long as the test's clock stays within 7 minutes of m1).
+    const m1 = Math.floor(Date.now() / MIN) * MIN;
+    await writer.put('Orders', { Service: 'api' }, [
+      ...steady(m1 - 30 * MIN, 20),
+      { t: m1 - 3 * MIN, v: 100 },
+    ]);
+    const judged = async () =>
+      (
+        await sql<{ n: number; through: Date; last_ts: Date; last_value: number }>(
+          api.db.url,
+          `select (detector_state->>'n')::int as n, detected_through as through, last_ts, last_value
+             from metric_watch where id = $1`,
+          [w.body.id],
+        )
+      )[0]!;
+    const stored = async () =>
+      (
+        await sql<{ n: number; d: number; v3: number }>(
+          api.db.url,
+          `select count(*)::int as n, count(distinct ts)::int as d,
+                  max(value) filter (where ts = to_timestamp($2 / 1000.0)) as v3
+             from metric_point where watch_id = $1`,
+          [w.body.id, m1 - 3 * MIN],
+        )
+      )[0]!;
+    const late = await spawnApi(api.db.url, { ...env.apiEnv, METRICS_COLLECT_CRON: NEVER });
+    try {
+      const first = await late.post('/api/metric-watches/collect', {}, t.access_token);
+      expect(first.body).toMatchObject({ status: 'succeeded', errors: [] });
+      expect(await stored()).toEqual({ n: 21, d: 21, v3: 100 });
+      expect(await judged()).toEqual({
+        n: 20,
+        through: new Date(m1 - 11 * MIN),
+        last_ts: new Date(m1 - 3 * MIN),
+        last_value: 100,
+      });
+
+      // A datapoint published late, older than the newest stored point, and a second datapoint in the newest
+      // period (its Average changes from 100 to 105).
+      await writer.put('Orders', { Service: 'api' }, [
+        { t: m1 - 6 * MIN, v: 101 },
+        { t: m1 - 3 * MIN, v: 110 },
+      ]);
+      const second = await late.post('/api/metric-watches/collect', {}, t.access_token);
+      expect(second.body).toMatchObject({ status: 'succeeded', points_stored: 1 });
+      expect(await stored()).toEqual({ n: 22, d: 22, v3: 105 });
+      // Still inside the window: not judged yet; the changed newest value is shown.
+      expect(await judged()).toMatchObject({ n: 20, through: new Date(m1 - 11 * MIN), last_value: 105 });
+      const again = await late.post('/api/metric-watches/collect', {}, t.access_token);
+      expect(again.body.points_stored).toBe(0);
+      expect(await stored()).toEqual({ n: 22, d: 22, v3: 105 });
+    } finally {
+      await late.stop();
+    }
+    // Once the window has passed (a process with no window stands in for the clock), the two waiting points are
+    // judged, in order, once: the detector has seen exactly the 22 stored points.
+    const settled = await spawnApi(api.db.url, {
+      ...env.apiEnv,
+      METRICS_COLLECT_CRON: NEVER,
+      METRICS_LATE_DATA_SECONDS: '0',
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const run = await settled.post('/api/metric-watches/collect', {}, t.access_token);
+        expect(run.body).toMatchObject({ status: 'succeeded', points_stored: 0 });
+        expect(await judged()).toEqual({
+          n: 22,
+          through: new Date(m1 - 3 * MIN),
+          last_ts: new Date(m1 - 3 * MIN),
+          last_value: 105,
+        });
+      }
+    } finally {
+      await settled.stop();
+    }
+    expect(await stored()).toEqual({ n: 22, d: 22, v3: 105 });
+    // Deleting the watch deletes its points (the tests below count the suite's other watches).
+    expect((await api.del(`/api/metric-watches/${w.body.id}`, t.access_token)).status).toBe(204);
+    expect((await stored()).n).toBe(0);
   });
 
   it('retries throttled GetMetricData calls (SDK retries, then its own with jitter) and records the tick', async () => {
@@ -415,7 +502,7 @@ describe('metric watches: collection and near-real-time detection', () => {
     // METRIC_WATCHES_MAX_PER_TENANT, in a process of its own on the same database.
     const limited = await spawnApi(api.db.url, {
       ...env.apiEnv,
-      METRICS_COLLECT_CRON: NEVER,
+      ...SUITE_ENV,
       METRIC_WATCHES_MAX_PER_TENANT: '1',
     });
     try {

@@ -122,6 +122,7 @@ const EnvSchema = z.object({
   METRICS_RETENTION_DAYS: int(1, 3650).default(35),
   METRICS_THROTTLE_RETRIES: int(0, 10).default(3),
   METRICS_TENANT_CONCURRENCY: int(1, 64).default(4),
+  METRICS_LATE_DATA_SECONDS: int(0, 86400).default(600),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -205,6 +206,8 @@ export interface AppConfig {
     retentionDays: number;
     throttleRetries: number;
     tenantConcurrency: number;
+    /** Trailing window re-read on each tick (late datapoints) and settle lag before points reach the detector. */
+    lateDataSeconds: number;
   };
 }
 
@@ -358,6 +361,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retentionDays: e.METRICS_RETENTION_DAYS,
       throttleRetries: e.METRICS_THROTTLE_RETRIES,
       tenantConcurrency: e.METRICS_TENANT_CONCURRENCY,
+      lateDataSeconds: e.METRICS_LATE_DATA_SECONDS,
     },
   };
 }

@@ -40,12 +40,16 @@ interface WatchRow {
   stat: string;
   period: number;
   label: string;
-  last_ms: number | null;
+  /** The newest point the detector has judged (collection re-reads from the period after it). */
+  through_ms: number | null;
 }
 
 interface Pending extends WatchRow {
   startMs: number;
 }
+
+/** Newest point fetched per watch in a tick (the watch's last_ts/last_value). */
+type Newest = Map<string, { t: number; v: number }>;
 
 export interface RunCounters {
   watches: number;
@@ -67,19 +71,27 @@ export interface CollectOutcome extends RunCounters {
 
 /**
  * Collects a tenant's watches for one schedule slot: one claim per (tenant, slot) across every API process,
- * GetMetricData in batches of up to 500 queries per region (NextToken followed), throttling retried, points
- * stored idempotently, then every new point through the streaming detector with its state kept in PostgreSQL.
+ * GetMetricData in batches of up to 500 queries per region (NextToken followed), throttling retried. Each watch is
+ * read from the first period its detector has not judged, so the trailing METRICS_LATE_DATA_SECONDS are read again
+ * on every tick and late datapoints are upserted; a point reaches the streaming detector (state kept in PostgreSQL)
+ * once, in order, when its period ended that long ago.
  */
 @Injectable()
 export class MetricCollector {
   private readonly logger = new Logger('MetricCollector');
   readonly worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly detectedListeners: ((tenantId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: MetricPointStore,
     private readonly tenantAws: TenantAws,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Runs after a collection stored anomalous points of a tenant (alerts); a listener's failure never fails it. */
+  onDetected(listener: (tenantId: string) => Promise<void>): void {
+    this.detectedListeners.push(listener);
+  }
 
   /** Tenants with a working connection and at least one enabled watch. */
   async tenantsToCollect(): Promise<string[]> {
@@ -182,19 +194,22 @@ export class MetricCollector {
     }
     const res = await this.store.pool.query<WatchRow>(
       `select id, region, namespace, metric_name, dimensions, stat, period, label,
-              extract(epoch from last_ts) * 1000 as last_ms
+              extract(epoch from detected_through) * 1000 as through_ms
          from metric_watch where tenant_id = $1 and enabled order by id`,
       [tenantId],
     );
     const now = Date.now();
     const end = collectEnd(now);
+    const lateMs = this.config.metrics.lateDataSeconds * 1000;
     const pending: Pending[] = [];
     for (const w of res.rows) {
-      const last = w.last_ms === null ? null : Math.round(Number(w.last_ms));
-      const startMs = collectStart(last, w.period, now, this.config.metrics.backfillHours);
+      const through = w.through_ms === null ? null : Math.round(Number(w.through_ms));
+      // From the first period the detector has not judged: points stored but not yet settled are read again
+      // (late datapoints land there), settled ones never are.
+      const startMs = collectStart(through, w.period, now, this.config.metrics.backfillHours);
       // Nothing to ask for until a whole new period has passed (a daily metric is requested once a day).
       if (startMs + w.period * 1000 > end) continue;
-      pending.push({ ...w, last_ms: last, startMs });
+      pending.push({ ...w, through_ms: through, startMs });
     }
     c.watches = pending.length;
     if (pending.length === 0) return 'succeeded';
@@ -203,6 +218,8 @@ export class MetricCollector {
     const ids: string[] = [];
     const ts: number[] = [];
     const values: number[] = [];
+    const newest: Newest = new Map();
+    const fetched: string[] = [];
     let failedBatches = 0;
     const batches = batchesOf(pending, this.config.metrics.queriesPerCall);
     try {
@@ -212,7 +229,10 @@ export class MetricCollector {
             ids.push(w);
             ts.push(t);
             values.push(v);
+            const n = newest.get(w);
+            if (!n || n.t <= t) newest.set(w, { t, v });
           });
+          for (const w of batch) fetched.push(w.id);
         } catch (e) {
           failedBatches++;
           const region = batch[0]?.region ?? '-';
@@ -229,10 +249,18 @@ export class MetricCollector {
     } finally {
       session.close();
     }
-    const added = await this.store.insert(ids, ts, values);
-    for (const n of added.values()) c.points_stored += n;
-    const touched = [...new Set(ids)];
-    if (touched.length > 0) c.anomalies = await this.detect(tenantId, touched);
+    const stored = await this.store.upsert(ids, ts, values);
+    for (const n of stored.added.values()) c.points_stored += n;
+    if (stored.changed > 0)
+      this.logger.log({ msg: 'late metric datapoints updated', tenant_id: tenantId, count: stored.changed });
+    // Only watches whose batch was read in this tick: what the detector judges was just re-read.
+    if (fetched.length > 0) c.anomalies = await this.detect(tenantId, fetched, end - lateMs, newest);
+    // Alerts (onDetected listeners) after the episodes are committed.
+    if (c.anomalies > 0)
+      for (const listener of this.detectedListeners)
+        await listener(tenantId).catch((e: unknown) =>
+          this.logger.warn({ msg: 'after-detection listener failed', tenant_id: tenantId, error: String(e) }),
+        );
     if (failedBatches === batches.length) return 'failed';
     return failedBatches > 0 || c.errors.length > 0 ? 'partial' : 'succeeded';
   }
@@ -313,11 +341,18 @@ export class MetricCollector {
   }
 
   /**
-   * Feeds every stored point newer than each watch's `detected_through` to its detector, in time order, under a
-   * per-tenant lock (two collections of one tenant never judge a point twice); writes episodes and the state in
-   * the same transaction. Returns the anomalous points found.
+   * Feeds every stored point newer than each watch's `detected_through` whose period ended by `settledMs` to its
+   * detector, once and in time order (a point still inside the late-data window waits for a later tick, so its
+   * value is final when it is judged), under a per-tenant lock (two collections of one tenant never judge a point
+   * twice); writes episodes, the states, `detected_through` and the newest point in the same transaction, one
+   * statement each for all watches. Returns the anomalous points found.
    */
-  async detect(tenantId: string, watchIds: string[]): Promise<number> {
+  async detect(
+    tenantId: string,
+    watchIds: string[],
+    settledMs: number,
+    newest: Newest = new Map(),
+  ): Promise<number> {
     const client = await this.store.pool.connect();
     let anomalies = 0;
     try {
@@ -328,40 +363,43 @@ export class MetricCollector {
         period: number;
         label: string;
         detector_state: MetricDetectorState | null;
-        through_ms: string | null;
       }>(
-        `select id, period, label, detector_state, extract(epoch from detected_through) * 1000 as through_ms
+        `select id, period, label, detector_state
            from metric_watch where tenant_id = $1 and id = any($2::uuid[]) order by id for update`,
         [tenantId, watchIds],
       );
-      const points = await client.query<{ watch_id: string; t: string; value: number }>(
-        `select p.watch_id, extract(epoch from p.ts) * 1000 as t, p.value
+      // Read after the lock: detected_through is what the previous detection committed.
+      const points = await client.query<{ watch_id: string; t: number; value: number }>(
+        `select p.watch_id, (extract(epoch from p.ts) * 1000)::float8 as t, p.value
            from metric_watch w join metric_point p on p.watch_id = w.id
-          where w.tenant_id = $1 and w.id = any($2::uuid[]) and (w.detected_through is null or p.ts > w.detected_through)
+          where w.tenant_id = $1 and w.id = any($2::uuid[])
+            and (w.detected_through is null or p.ts > w.detected_through)
+            and p.ts <= to_timestamp($3 / 1000.0) - make_interval(secs => w.period)
           order by p.watch_id, p.ts`,
-        [tenantId, watchIds],
+        [tenantId, watchIds, settledMs],
       );
       const byWatch = new Map<string, { t: number; v: number }[]>();
       for (const p of points.rows) {
         const list = byWatch.get(p.watch_id) ?? [];
-        list.push({ t: Math.round(Number(p.t)), v: p.value });
+        list.push({ t: Math.round(p.t), v: p.value });
         byWatch.set(p.watch_id, list);
       }
-      const open = await client.query<{
-        id: string;
-        watch_id: string;
-        start_ms: string;
-        end_ms: string;
-        explanation: AnomalyExplanation;
-      }>(
-        `select id, watch_id, extract(epoch from start_at) * 1000 as start_ms, extract(epoch from end_at) * 1000 as end_ms, explanation
-           from anomaly where tenant_id = $1 and kind = 'metric' and status = 'open' and watch_id = any($2::uuid[])`,
-        [tenantId, watchIds],
-      );
+      const open = byWatch.size
+        ? await client.query<{
+            id: string;
+            watch_id: string;
+            start_ms: string;
+            end_ms: string;
+            explanation: AnomalyExplanation;
+          }>(
+            `select id, watch_id, extract(epoch from start_at) * 1000 as start_ms, extract(epoch from end_at) * 1000 as end_ms, explanation
+               from anomaly where tenant_id = $1 and kind = 'metric' and status = 'open' and watch_id = any($2::uuid[])`,
+            [tenantId, [...byWatch.keys()]],
+          )
+        : { rows: [] };
       const openByWatch = new Map(open.rows.map((r) => [r.watch_id, r]));
-      const stateIds: string[] = [];
-      const states: string[] = [];
-      const through: number[] = [];
+      const toClose: string[] = [];
+      const upd = new Map<string, { s: string | null; d: number | null }>();
       for (const w of watches.rows) {
         const pts = byWatch.get(w.id);
         if (!pts || pts.length === 0) continue;
@@ -378,32 +416,40 @@ export class MetricCollector {
         // An open episode is over once the series has been normal for longer than the gap.
         const lastT = results[results.length - 1]!.time;
         const lastAnomalous = [...results].reverse().find((r) => r.isAnomaly)?.time ?? openEnd;
-        if (lastAnomalous === null || lastT - lastAnomalous > 2 * w.period * 1000) {
-          await client.query(
-            `update anomaly set status = 'closed', updated_at = now()
-              where tenant_id = $1 and kind = 'metric' and watch_id = $2 and status = 'open'`,
-            [tenantId, w.id],
-          );
-        }
-        stateIds.push(w.id);
-        states.push(JSON.stringify(detector.getState()));
-        through.push(lastT);
+        if (lastAnomalous === null || lastT - lastAnomalous > 2 * w.period * 1000) toClose.push(w.id);
+        upd.set(w.id, { s: JSON.stringify(detector.getState()), d: lastT });
       }
-      if (stateIds.length > 0) {
+      if (toClose.length > 0) {
         await client.query(
-          `update metric_watch w set detector_state = x.s::jsonb, detected_through = to_timestamp(x.t / 1000.0), updated_at = now()
-             from unnest($1::uuid[], $2::text[], $3::float8[]) as x(id, s, t) where w.id = x.id`,
-          [stateIds, states, through],
+          `update anomaly set status = 'closed', updated_at = now()
+            where tenant_id = $1 and kind = 'metric' and watch_id = any($2::uuid[]) and status = 'open'`,
+          [tenantId, toClose],
         );
       }
-      // Newest stored point of each watch (collection resumes after it).
-      await client.query(
-        `update metric_watch w set last_ts = p.ts, last_value = p.value
-           from (select distinct on (watch_id) watch_id, ts, value from metric_point
-                  where watch_id = any($1::uuid[]) order by watch_id, ts desc) p
-          where w.id = p.watch_id and (w.last_ts is null or w.last_ts < p.ts)`,
-        [watchIds],
-      );
+      // One statement for every watch: detector state and detected_through (watches that judged points), the newest
+      // point (watches that fetched any; a changed value of the newest point is taken too).
+      const ids = [...new Set([...upd.keys(), ...newest.keys()])];
+      if (ids.length > 0) {
+        await client.query(
+          `update metric_watch w
+              set detector_state = coalesce(x.s::jsonb, w.detector_state),
+                  detected_through = coalesce(to_timestamp(x.d / 1000.0), w.detected_through),
+                  last_ts = case when x.t is not null and (w.last_ts is null or w.last_ts <= to_timestamp(x.t / 1000.0))
+                                 then to_timestamp(x.t / 1000.0) else w.last_ts end,
+                  last_value = case when x.t is not null and (w.last_ts is null or w.last_ts <= to_timestamp(x.t / 1000.0))
+                                    then x.v else w.last_value end,
+                  updated_at = now()
+             from unnest($1::uuid[], $2::text[], $3::float8[], $4::float8[], $5::float8[]) as x(id, s, d, t, v)
+            where w.id = x.id`,
+          [
+            ids,
+            ids.map((id) => upd.get(id)?.s ?? null),
+            ids.map((id) => upd.get(id)?.d ?? null),
+            ids.map((id) => newest.get(id)?.t ?? null),
+            ids.map((id) => newest.get(id)?.v ?? null),
+          ],
+        );
+      }
       await client.query('commit');
     } catch (e) {
       await client.query('rollback').catch(() => undefined);

@@ -190,7 +190,11 @@ export interface PendingWatch {
   startMs: number;
 }
 
-/** Where collection of a watch starts: after its newest point, never before the backfill bound. */
+/**
+ * Where collection of a watch starts: the period after `lastTsMs` (the collector passes the newest point its
+ * detector has judged, so the points still inside the late-data window are read again), never before the backfill
+ * bound.
+ */
 export function collectStart(
   lastTsMs: number | null,
   periodS: number,

@@ -1,10 +1,33 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
 export interface StoredPoint {
   ts: number;
   value: number;
+}
+
+export interface UpsertOutcome {
+  /** New rows per watch (a point already stored with the same value is neither counted nor written). */
+  added: Map<string, number>;
+  /** Stored points whose value changed (updated in place). */
+  changed: number;
+}
+
+/** COPY text lines, in chunks of about 256 KB. */
+function* copyLines(watchIds: string[], tsMs: number[], values: number[]): Generator<string> {
+  let chunk = '';
+  for (let i = 0; i < watchIds.length; i++) {
+    chunk += `${watchIds[i]}\t${tsMs[i]}\t${values[i]}\n`;
+    if (chunk.length > 256 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 export interface BucketRow {
@@ -15,8 +38,9 @@ export interface BucketRow {
 }
 
 /**
- * `metric_point` (watch_id, ts, value): written in bulk by the collector, read with SQL. Inserts are idempotent
- * on (watch_id, ts): a point collected twice (two ticks overlapping, a retried call) is stored once.
+ * `metric_point` (watch_id, ts, value): written in bulk by the collector, read with SQL. Writes are idempotent
+ * on (watch_id, ts): a point collected twice (ticks re-read a trailing window, a retried call) is stored once, and
+ * a value that changed (a datapoint published late) is updated.
  */
 @Injectable()
 export class MetricPointStore implements OnApplicationShutdown {
@@ -35,25 +59,52 @@ export class MetricPointStore implements OnApplicationShutdown {
   }
 
   /**
-   * Inserts points (three parallel arrays, one statement per 20,000 rows); returns the new rows per watch
-   * (points already stored are skipped, not counted).
+   * Upserts points (three parallel arrays) in one transaction: COPY into a temporary table, then one
+   * `insert ... on conflict (watch_id, ts) do update` that only touches a row whose value changed (a late datapoint
+   * changes the statistic of its period). The watches are key-share locked first and joined, so points of a watch
+   * deleted meanwhile are not stored. Returns the new rows per watch and how many stored values changed.
    */
-  async insert(watchIds: string[], tsMs: number[], values: number[]): Promise<Map<string, number>> {
+  async upsert(watchIds: string[], tsMs: number[], values: number[]): Promise<UpsertOutcome> {
     const added = new Map<string, number>();
-    const size = 20_000;
-    for (let i = 0; i < watchIds.length; i += size) {
-      const res = await this.pool.query<{ watch_id: string; n: string }>(
-        `with ins as (
-           insert into metric_point (watch_id, ts, value)
-           select w, to_timestamp(t / 1000.0), v from unnest($1::uuid[], $2::float8[], $3::float8[]) as x(w, t, v)
-           on conflict (watch_id, ts) do nothing
-           returning watch_id)
-         select watch_id, count(*) as n from ins group by watch_id`,
-        [watchIds.slice(i, i + size), tsMs.slice(i, i + size), values.slice(i, i + size)],
+    let changed = 0;
+    if (watchIds.length === 0) return { added, changed };
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select 1 from metric_watch where id = any($1::uuid[]) order by id for key share', [
+        [...new Set(watchIds)],
+      ]);
+      await client.query(
+        'create temp table metric_point_in (watch_id uuid, ts_ms float8, value float8) on commit drop',
       );
-      for (const r of res.rows) added.set(r.watch_id, (added.get(r.watch_id) ?? 0) + Number(r.n));
+      await pipeline(
+        Readable.from(copyLines(watchIds, tsMs, values)),
+        client.query(copyFrom('copy metric_point_in (watch_id, ts_ms, value) from stdin')),
+      );
+      const res = await client.query<{ watch_id: string; added: string; changed: string }>(
+        `with up as (
+           insert into metric_point (watch_id, ts, value)
+           select distinct on (i.watch_id, i.ts_ms) i.watch_id, to_timestamp(i.ts_ms / 1000.0), i.value
+             from metric_point_in i join metric_watch w on w.id = i.watch_id
+            order by i.watch_id, i.ts_ms
+           on conflict (watch_id, ts) do update set value = excluded.value
+             where metric_point.value is distinct from excluded.value
+           returning watch_id, xmax = 0 as inserted)
+         select watch_id, count(*) filter (where inserted) as added, count(*) filter (where not inserted) as changed
+           from up group by watch_id`,
+      );
+      await client.query('commit');
+      for (const r of res.rows) {
+        if (Number(r.added) > 0) added.set(r.watch_id, Number(r.added));
+        changed += Number(r.changed);
+      }
+      return { added, changed };
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
     }
-    return added;
   }
 
   /** Points of one watch after `afterMs` (exclusive) up to `toMs` (inclusive), in time order. */

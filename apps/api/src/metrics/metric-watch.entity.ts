@@ -13,6 +13,17 @@ export const MetricWatchSchema = defineEntity({
   tableName: 'metric_watch',
   uniques: [{ properties: ['tenant', 'series_key'] }],
   indexes: [{ properties: ['tenant', 'created_at'] }],
+  // metric_point has no foreign key (one RI check per bulk-inserted point was half the insert time): deleting a
+  // watch, directly or through its tenant, deletes its points here.
+  triggers: [
+    {
+      name: 'metric_watch_delete_points',
+      timing: 'after',
+      events: ['delete'],
+      forEach: 'row',
+      body: 'delete from metric_point where watch_id = old.id; return null;',
+    },
+  ],
   properties: {
     id: p
       .uuid()
