@@ -48,7 +48,24 @@ export function tenantOf(authorization: string | undefined, secret: string, nowS
   }
 }
 
-function tooMany(req: FastifyRequest, reply: FastifyReply, seconds: number, message: string, scope: string) {
+/**
+ * Refusals are answered after about this delay. A client that ignores Retry-After and sends its next request as soon
+ * as the last answer arrives (a script with N parallel workers) is slowed to N requests per second, instead of
+ * making the replica spend its event loop on thousands of 429s a second. The wait holds only a timer and the
+ * socket. An open-loop flood (new connections regardless of answers) needs limits in front of the API.
+ */
+export const REFUSAL_DELAY_MS = 1000;
+
+async function tooMany(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  seconds: number,
+  message: string,
+  scope: string,
+  delayMs: number,
+) {
+  // Jittered (0.5-1.5x) so refused clients do not come back in step, as one burst.
+  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs * (0.5 + Math.random())));
   const retryAfter = Math.max(1, Math.ceil(seconds));
   const body: ErrorBody = {
     code: 'RATE_LIMITED',
@@ -64,7 +81,11 @@ function tooMany(req: FastifyRequest, reply: FastifyReply, seconds: number, mess
  * Fastify's onRequest hook: before the body is read, the token is looked up or the database is touched, so a
  * refused request costs microseconds.
  */
-export function registerRequestLimits(fastify: FastifyInstance, config: AppConfig): void {
+export function registerRequestLimits(
+  fastify: FastifyInstance,
+  config: AppConfig,
+  refusalDelayMs = REFUSAL_DELAY_MS,
+): void {
   const l = config.requestLimits;
   const perIp = new TokenBuckets(l.ipPerSecond / l.replicas, Math.max(1, l.ipBurst / l.replicas));
   const perTenant = new TokenBuckets(l.tenantPerSecond / l.replicas, Math.max(1, l.tenantBurst / l.replicas));
@@ -83,11 +104,13 @@ export function registerRequestLimits(fastify: FastifyInstance, config: AppConfi
     const route = req.routeOptions.url ?? req.url.split('?')[0] ?? '';
     if (!route.startsWith('/api/') || EXEMPT.has(route)) return;
     const ipWait = perIp.take(req.ip);
-    if (ipWait > 0) return tooMany(req, reply, ipWait, 'Too many requests from this address', 'ip');
+    if (ipWait > 0)
+      return tooMany(req, reply, ipWait, 'Too many requests from this address', 'ip', refusalDelayMs);
     const tenant = tenantOf(req.headers.authorization, config.jwt.secret);
     if (!tenant) return;
     const wait = perTenant.take(tenant);
-    if (wait > 0) return tooMany(req, reply, wait, 'Too many requests for this tenant', 'tenant');
+    if (wait > 0)
+      return tooMany(req, reply, wait, 'Too many requests for this tenant', 'tenant', refusalDelayMs);
     if (!EXPENSIVE_ROUTES.has(route)) return;
     if (!inFlight.enter(tenant)) {
       return tooMany(
@@ -96,6 +119,7 @@ export function registerRequestLimits(fastify: FastifyInstance, config: AppConfi
         1,
         `Too many concurrent requests for this tenant (at most ${l.tenantMaxInFlight} at once)`,
         'tenant_in_flight',
+        refusalDelayMs,
       );
     }
     let left = false;

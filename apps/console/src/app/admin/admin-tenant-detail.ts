@@ -7,12 +7,14 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
 import { AdminTenantDetail as TenantDetail } from '@cost-optimizer/dto';
+import { AuditLog } from '../settings/audit-log';
 import { MemberTable } from '../settings/member-table';
 
 /** Admin: one tenant and its members (read-only). */
 @Component({
   selector: 'app-admin-tenant-detail',
   imports: [
+    AuditLog,
     DatePipe,
     MatButtonModule,
     MatCardModule,
@@ -60,6 +62,12 @@ import { MemberTable } from '../settings/member-table';
             } @else {
               <app-member-table [members]="t.members" />
             }
+          </mat-card-content>
+        </mat-card>
+        <mat-card appearance="outlined" class="audit" data-testid="admin-audit-log">
+          <mat-card-header><mat-card-title>Audit log</mat-card-title></mat-card-header>
+          <mat-card-content>
+            <app-audit-log [tenantId]="t.id" />
           </mat-card-content>
         </mat-card>
       } @else if (tenant.error()) {

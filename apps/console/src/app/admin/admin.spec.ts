@@ -125,17 +125,49 @@ describe('AdminTenantDetail', () => {
       ],
     };
     http().expectOne(`/api/admin/tenants/${IDS.tenant}`).flush(detail);
+    // The detail renders, then its audit log asks for its first page.
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r));
+      TestBed.tick();
+    }
+    http()
+      .expectOne(`/api/admin/tenants/${IDS.tenant}/audit-events?page=1&page_size=20`)
+      .flush({
+        items: [
+          {
+            id: IDS.other,
+            at: '2026-11-25T03:00:00.000Z',
+            action: 'tenant.renamed',
+            actor: { user_id: IDS.user, email: 'ada@example.com' },
+            target: { type: 'tenant', id: IDS.tenant },
+            details: { from: 'Old', to: 'Analytical Engines Ltd' },
+            ip: '203.0.113.7',
+            correlation_id: 'c-1',
+          },
+        ],
+        total: 1,
+        page: 1,
+        page_size: 20,
+      });
     await fixture.whenStable();
 
     const el = fixture.nativeElement as HTMLElement;
     expect(el.querySelector('[data-testid=admin-tenant-name]')?.textContent?.trim()).toBe(
       'Analytical Engines Ltd',
     );
+    const loader = TestbedHarnessEnvironment.loader(fixture);
     const rows = await (
-      await TestbedHarnessEnvironment.loader(fixture).getHarness(MatTableHarness)
+      await loader.getHarness(MatTableHarness.with({ ancestor: 'app-member-table' }))
     ).getCellTextByIndex();
     expect(rows.map((r) => r.map((c) => c.trim()).slice(0, 2))).toEqual([
       ['Ada Lovelaceada@example.com', 'Owner'],
+    ]);
+    // The tenant's audit log, through the admin route.
+    const audit = await (
+      await loader.getHarness(MatTableHarness.with({ ancestor: '[data-testid=admin-audit-log]' }))
+    ).getCellTextByIndex();
+    expect(audit.map((r) => r.map((c) => c.trim()).slice(1, 3))).toEqual([
+      ['ada@example.com', 'Company renamed'],
     ]);
     http().verify();
   });

@@ -4,6 +4,7 @@ import { TestbedHarnessEnvironment } from '@angular/cdk/testing/testbed';
 import { ComponentFixture } from '@angular/core/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatDialogHarness } from '@angular/material/dialog/testing';
+import { MatExpansionPanelHarness } from '@angular/material/expansion/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
 import { MatProgressBarHarness } from '@angular/material/progress-bar/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
@@ -75,6 +76,29 @@ describe('Settings', () => {
   }
 
   afterEach(() => http().verify());
+
+  it('shows owners the audit log card, which loads when opened; admins do not see it', async () => {
+    await open('owner');
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('[data-testid=audit-log-card]')).not.toBeNull();
+    const panel = await loader.getHarness(
+      MatExpansionPanelHarness.with({ selector: '[data-testid=audit-log-panel]' }),
+    );
+    await manualChangeDetection(() => panel.expand());
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r));
+      TestBed.tick();
+    }
+    http()
+      .expectOne('/api/audit-events?page=1&page_size=20')
+      .flush({ items: [], total: 0, page: 1, page_size: 20 });
+    await fixture.whenStable();
+    expect(el.querySelector('[data-testid=audit-empty]')?.textContent?.trim()).toBe('Nothing recorded yet.');
+
+    TestBed.resetTestingModule();
+    await open('admin');
+    expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid=audit-log-card]')).toBeNull();
+  });
 
   const tenantName = () =>
     loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-tenant-name]' }));

@@ -4,6 +4,7 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatDialog } from '@angular/material/dialog';
+import { MatExpansionModule } from '@angular/material/expansion';
 import { MatIconModule } from '@angular/material/icon';
 import { PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
@@ -34,6 +35,7 @@ import { SyncProgress } from '../sync/sync-progress';
 import { SyncTracker } from '../sync/sync-tracker';
 import { AddMemberForm } from './add-member-form';
 import { AlertSubscriptions } from './alert-subscriptions';
+import { AuditLog } from './audit-log';
 import { AwsStatusCard } from './aws-status-card';
 import { MeasureSetting } from './measure-setting';
 import { MemberTable, RoleChange } from './member-table';
@@ -63,9 +65,11 @@ export function explainMemberError(err: unknown): string {
     AddMemberForm,
     AlertSubscriptions,
     AnomalyMonitors,
+    AuditLog,
     AwsStatusCard,
     MatButtonModule,
     MatCardModule,
+    MatExpansionModule,
     MatIconModule,
     MatProgressBarModule,
     MeasureSetting,
@@ -91,6 +95,7 @@ export class Settings {
   );
 
   protected readonly canManage = this.session.canManage;
+  protected readonly isOwner = computed(() => this.session.role() === 'owner');
   protected readonly currentUserId = computed(() => this.session.me()?.user.id);
   protected readonly savingName = signal(false);
   protected readonly memberBusy = signal(false);
