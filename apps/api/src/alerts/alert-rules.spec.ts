@@ -1,4 +1,13 @@
-import { levelOf, matchesMonitor, meetsThresholds, nextAlertLevel, retryDelaySeconds } from './alert-rules';
+import {
+  levelOf,
+  matchesMonitor,
+  matchesWatch,
+  meetsThresholds,
+  metricLevelOf,
+  nextAlertLevel,
+  nextMetricAlertLevel,
+  retryDelaySeconds,
+} from './alert-rules';
 
 describe('alert rules', () => {
   const usd100 = { min_impact_usd: 100, min_impact_pct: null, threshold_mode: 'or' as const };
@@ -44,6 +53,46 @@ describe('alert rules', () => {
     expect(matchesMonitor([], 'a')).toBe(true);
     expect(matchesMonitor(['a'], 'a')).toBe(true);
     expect(matchesMonitor(['b'], 'a')).toBe(false);
+  });
+
+  it('metric episodes: the $ threshold never applies, the % one does on |deviation|', () => {
+    const pct50 = { min_impact_usd: null, min_impact_pct: 50, threshold_mode: 'or' as const };
+    // A spike of +380 % is level 2 of a 50 % threshold (4 x 50 = 200 <= 380 < 400); a drop of -60 % matches too.
+    expect(metricLevelOf(pct50, { impact_pct: 380, severity: 'high' })).toBe(2);
+    expect(metricLevelOf(pct50, { impact_pct: -60, severity: 'medium' })).toBe(0);
+    expect(metricLevelOf(pct50, { impact_pct: 49.9, severity: 'high' })).toBeNull();
+    // Nothing expected (0 before): reaches any % threshold, at level 0.
+    expect(metricLevelOf(pct50, { impact_pct: null, severity: 'low' })).toBe(0);
+    // With both thresholds, "and" cannot demand dollars of a metric: the % decides alone.
+    const both = { min_impact_usd: 1000, min_impact_pct: 50, threshold_mode: 'and' as const };
+    expect(metricLevelOf(both, { impact_pct: 120, severity: 'high' })).toBe(1);
+    expect(metricLevelOf(both, { impact_pct: 20, severity: 'high' })).toBeNull();
+  });
+
+  it('metric episodes under a $-only subscription: medium and high severity, one follow-up on escalation', () => {
+    expect(metricLevelOf(usd100, { impact_pct: 900, severity: 'low' })).toBeNull();
+    expect(metricLevelOf(usd100, { impact_pct: 60, severity: 'medium' })).toBe(0);
+    expect(metricLevelOf(usd100, { impact_pct: 150, severity: 'high' })).toBe(1);
+    expect(nextMetricAlertLevel(usd100, { impact_pct: 60, severity: 'medium' }, null)).toBe(0);
+    expect(nextMetricAlertLevel(usd100, { impact_pct: 150, severity: 'high' }, 0)).toBe(1);
+    expect(nextMetricAlertLevel(usd100, { impact_pct: 400, severity: 'high' }, 1)).toBeNull();
+  });
+
+  it('metric follow-ups: only when the % deviation doubles past the level alerted', () => {
+    const pct25 = { min_impact_usd: null, min_impact_pct: 25, threshold_mode: 'or' as const };
+    const grown = (p: number, highest: number | null) =>
+      nextMetricAlertLevel(pct25, { impact_pct: p, severity: 'high' }, highest);
+    expect(grown(30, null)).toBe(0);
+    expect(grown(45, 0)).toBeNull();
+    expect(grown(-110, 0)).toBe(2);
+    expect(grown(90, 2)).toBeNull();
+  });
+
+  it('metric episodes need include_metric_anomalies, and a listed watch when the list is not empty', () => {
+    expect(matchesWatch({ include_metric_anomalies: true, metric_watch_ids: [] }, 'w')).toBe(true);
+    expect(matchesWatch({ include_metric_anomalies: true, metric_watch_ids: ['w'] }, 'w')).toBe(true);
+    expect(matchesWatch({ include_metric_anomalies: true, metric_watch_ids: ['x'] }, 'w')).toBe(false);
+    expect(matchesWatch({ include_metric_anomalies: false, metric_watch_ids: [] }, 'w')).toBe(false);
   });
 
   it('backs off exponentially, capped at a day', () => {

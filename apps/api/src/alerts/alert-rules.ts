@@ -8,6 +8,14 @@
  * Levels: an episode alerts once at the level it has when it first matches, and again (a follow-up) only when it
  * grows to a higher level. Level n is reached at 2^n x the threshold: with min_impact_usd = 100, $100 is level 0,
  * $200 level 1, $400 level 2 and so on. The $ threshold sets the levels when it is set, the % threshold otherwise.
+ *
+ * Metric episodes (a CloudWatch metric watch) deviate in the metric's own units, never in dollars, so the $
+ * threshold does not apply to them and `threshold_mode` has nothing to combine:
+ * - with a % threshold, the absolute relative deviation must reach it (the detector flags drops as well as rises;
+ *   nothing expected counts as any %), and levels double from it as above;
+ * - with only a $ threshold, episodes of medium or high severity match (the severity the anomaly list shows):
+ *   medium is level 0, high level 1, so an episode that escalates to high sends one follow-up. A FinOps user who
+ *   set "$100" wants the metric anomalies worth a look, not every small blip, nor none at all.
  */
 
 export interface Thresholds {
@@ -53,6 +61,47 @@ export function nextAlertLevel(
   if (!meetsThresholds(t, e)) return null;
   const level = levelOf(t, e);
   return highestAlerted === null || level > highestAlerted ? level : null;
+}
+
+export interface MetricEpisodeImpact {
+  /** Relative deviation from the expected value, in %; null when nothing was expected. */
+  impact_pct: number | null;
+  severity: 'low' | 'medium' | 'high';
+}
+
+const SEVERITY_LEVEL = { low: null, medium: 0, high: 1 } as const;
+
+/** The level of a metric episode under these thresholds, or null when it does not match (module comment). */
+export function metricLevelOf(t: Thresholds, e: MetricEpisodeImpact): number | null {
+  if (t.min_impact_pct !== null) {
+    if (e.impact_pct === null) return 0;
+    const ratio = Math.abs(e.impact_pct) / t.min_impact_pct;
+    if (!(ratio >= 1)) return null;
+    return Math.min(MAX_LEVEL, Math.floor(Math.log2(ratio) + 1e-9));
+  }
+  if (t.min_impact_usd !== null) return SEVERITY_LEVEL[e.severity];
+  return null;
+}
+
+/** As nextAlertLevel, for a metric episode. */
+export function nextMetricAlertLevel(
+  t: Thresholds,
+  e: MetricEpisodeImpact,
+  highestAlerted: number | null,
+): number | null {
+  const level = metricLevelOf(t, e);
+  if (level === null) return null;
+  return highestAlerted === null || level > highestAlerted ? level : null;
+}
+
+/** Whether a subscription hears about a metric episode of this watch (before thresholds). */
+export function matchesWatch(
+  s: { include_metric_anomalies: boolean; metric_watch_ids: readonly string[] },
+  watchId: string,
+): boolean {
+  return (
+    s.include_metric_anomalies && (s.metric_watch_ids.length === 0 || s.metric_watch_ids.includes(watchId))
+  );
 }
 
 export function matchesMonitor(monitorIds: readonly string[], monitorId: string): boolean {

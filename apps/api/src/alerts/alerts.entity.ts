@@ -28,7 +28,12 @@ export const AlertSubscriptionSchema = defineEntity({
     min_impact_pct: p.decimal('number').precision(12).scale(2).nullable(),
     threshold_mode: p.enum(['and', 'or'] as const),
     frequency: p.enum(['immediate', 'daily', 'weekly'] as const),
+    /** Cost episodes of these monitors; empty = all. */
     monitor_ids: p.json<string[]>(),
+    /** Metric episodes alert too (see alert-rules.ts for how thresholds apply to them). */
+    include_metric_anomalies: p.boolean().default(true),
+    /** Metric episodes of these watches; empty = all. */
+    metric_watch_ids: p.json<string[]>().default('[]'),
     enabled: p.boolean().default(true),
     created_at: p.datetime().onCreate(() => new Date()),
     updated_at: p

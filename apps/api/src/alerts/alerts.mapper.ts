@@ -22,6 +22,8 @@ export function toSubscriptionDto(
     threshold_mode: s.threshold_mode,
     frequency: s.frequency,
     monitor_ids: s.monitor_ids,
+    include_metric_anomalies: s.include_metric_anomalies,
+    metric_watch_ids: s.metric_watch_ids,
     enabled: s.enabled,
     last_delivery: last
       ? { id: last.id, status: last.status, at: last.at.toISOString(), error: last.last_error ?? null }

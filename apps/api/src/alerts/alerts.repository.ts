@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { AlertDeliveryError, AlertDeliveryStatus } from '@cost-optimizer/dto';
-import type { AlertItem } from './alert-message';
+import type { AlertItem, CostAlertItem } from './alert-message';
 import { AlertDeliverySchema, AlertSubscriptionSchema, type AlertSubscriptionEntity } from './alerts.entity';
 
 export interface LastDelivery {
@@ -27,7 +27,27 @@ export interface OpenEpisode {
   impact_usd: number;
   impact_pct: number | null;
   severity: 'low' | 'medium' | 'high';
-  root_causes: AlertItem['root_causes'];
+  root_causes: CostAlertItem['root_causes'];
+}
+
+/** An open, not held back metric episode with its watch. Values are in the metric's units. */
+export interface OpenMetricEpisode {
+  id: string;
+  watch_id: string;
+  label: string;
+  namespace: string;
+  metric_name: string;
+  dimensions: { name: string; value: string }[];
+  stat: string;
+  period: number;
+  region: string;
+  start_at: string;
+  end_at: string;
+  status: 'open' | 'closed';
+  expected: number;
+  actual: number;
+  impact_pct: number | null;
+  severity: 'low' | 'medium' | 'high';
 }
 
 const ENQUEUE_LOCK = 72_150_011;
@@ -50,6 +70,19 @@ export class AlertsRepository {
       .getConnection()
       .execute(
         'select id from anomaly_monitor where tenant_id = ? and id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
+        [tenantId, JSON.stringify(ids)],
+      );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Which of these metric watch ids belong to the tenant. */
+  async ownedWatchIds(tenantId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await this.em
+      .fork()
+      .getConnection()
+      .execute(
+        'select id from metric_watch where tenant_id = ? and id in (select jsonb_array_elements_text(?::jsonb)::uuid)',
         [tenantId, JSON.stringify(ids)],
       );
     return new Set(rows.map((r) => r.id));
@@ -83,7 +116,7 @@ export class AlertsRepository {
     return new Map(rows.map((r) => [r.subscription_id, Number(r.n)]));
   }
 
-  /** Open cost episodes not held back by feedback (metric episodes have no monitor and are not alerted here). */
+  /** Open cost episodes not held back by feedback (metric episodes have no monitor: openMetricEpisodes). */
   async openEpisodes(em: EntityManager, tenantId: string, ctx: unknown): Promise<OpenEpisode[]> {
     const rows: (Omit<OpenEpisode, 'expected' | 'actual' | 'impact_usd' | 'impact_pct'> & {
       expected: string;
@@ -106,6 +139,37 @@ export class AlertsRepository {
       expected: Number(r.expected),
       actual: Number(r.actual),
       impact_usd: Number(r.impact_usd),
+      impact_pct: r.impact_pct === null ? null : Number(r.impact_pct),
+    }));
+  }
+
+  /** Open metric episodes not held back by feedback, with their watch. */
+  async openMetricEpisodes(em: EntityManager, tenantId: string, ctx: unknown): Promise<OpenMetricEpisode[]> {
+    const rows: (Omit<OpenMetricEpisode, 'expected' | 'actual' | 'impact_pct' | 'start_at' | 'end_at'> & {
+      expected: string;
+      actual: string;
+      impact_pct: string | null;
+      start_at: Date | string;
+      end_at: Date | string;
+    })[] = await em.getConnection().execute(
+      `select a.id, a.watch_id, w.label, w.namespace, w.metric_name, w.dimensions, w.stat, w.period, w.region,
+              a.start_at, coalesce(a.end_at, a.start_at) as end_at, a.status, a.expected, a.actual, a.impact_pct,
+              a.severity
+         from anomaly a join metric_watch w on w.id = a.watch_id
+        where a.tenant_id = ? and a.kind = 'metric' and a.status = 'open' and a.held_back = false
+          and a.start_at is not null
+        order by a.start_at, a.id`,
+      [tenantId],
+      'all',
+      ctx,
+    );
+    return rows.map((r) => ({
+      ...r,
+      period: Number(r.period),
+      start_at: new Date(r.start_at).toISOString(),
+      end_at: new Date(r.end_at).toISOString(),
+      expected: Number(r.expected),
+      actual: Number(r.actual),
       impact_pct: r.impact_pct === null ? null : Number(r.impact_pct),
     }));
   }

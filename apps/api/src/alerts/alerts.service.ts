@@ -14,14 +14,21 @@ import type {
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
-import { matchesMonitor, nextAlertLevel } from './alert-rules';
-import { sampleItem, subjectOf, type AlertItem } from './alert-message';
+import { matchesMonitor, matchesWatch, nextAlertLevel, nextMetricAlertLevel } from './alert-rules';
+import {
+  digestOrder,
+  sampleItem,
+  subjectOf,
+  type AlertItem,
+  type CostAlertItem,
+  type MetricAlertItem,
+} from './alert-message';
 import { AlertSender, secretContext, urlContext } from './alert-sender';
 import { DeliveryFailure } from './alert-transport';
 import { AlertDeliverySchema, AlertSubscriptionSchema, type AlertSubscriptionEntity } from './alerts.entity';
 import { deliveryFailed, emailNotConfigured, invalidField, noSigningSecret } from './alerts.errors';
 import { toDeliveryDto, toSubscriptionDto } from './alerts.mapper';
-import { AlertsRepository, type OpenEpisode } from './alerts.repository';
+import { AlertsRepository, type OpenEpisode, type OpenMetricEpisode } from './alerts.repository';
 import { maskUrl } from './ssrf';
 
 const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
@@ -65,6 +72,7 @@ export class AlertsService {
       await this.checkUrl(body.url);
     }
     await this.checkMonitors(tenantId, body.monitor_ids);
+    await this.checkWatches(tenantId, body.metric_watch_ids);
     const em = this.em.fork();
     const id = randomUUID();
     const secret = body.channel === 'webhook' ? newSigningSecret() : null;
@@ -82,6 +90,8 @@ export class AlertsService {
       threshold_mode: body.threshold_mode,
       frequency: body.frequency,
       monitor_ids: body.monitor_ids,
+      include_metric_anomalies: body.include_metric_anomalies,
+      metric_watch_ids: body.metric_watch_ids,
       enabled: body.enabled,
     });
     await em.flush();
@@ -108,6 +118,12 @@ export class AlertsService {
       await this.checkMonitors(tenantId, body.monitor_ids);
       s.monitor_ids = body.monitor_ids;
     }
+    if (body.metric_watch_ids !== undefined) {
+      await this.checkWatches(tenantId, body.metric_watch_ids);
+      s.metric_watch_ids = body.metric_watch_ids;
+    }
+    if (body.include_metric_anomalies !== undefined)
+      s.include_metric_anomalies = body.include_metric_anomalies;
     if (body.recipients !== undefined) s.recipients = body.recipients;
     if (body.name !== undefined) s.name = body.name;
     s.min_impact_usd = usd;
@@ -192,8 +208,9 @@ export class AlertsService {
   // --- the outbox producer ---
 
   /**
-   * After detection: records an alert for each open episode that matches an enabled subscription (monitor and
-   * thresholds) at a level not alerted yet. Immediate subscriptions get a queued delivery at once; daily and
+   * After detection (cost detection, or a metric collection that found anomalous points): records an alert for
+   * each open episode that matches an enabled subscription (monitor or metric watch, and thresholds; see
+   * alert-rules.ts) at a level not alerted yet. Immediate subscriptions get a queued delivery at once; daily and
    * weekly ones collect the events for their digest. Returns how many deliveries were queued.
    */
   async enqueueForTenant(tenantId: string): Promise<{ queued: number; collected: number }> {
@@ -204,7 +221,10 @@ export class AlertsService {
       const ctx: unknown = em.getTransactionContext();
       await this.repo.lockTenant(em, tenantId, ctx);
       const episodes = await this.repo.openEpisodes(em, tenantId, ctx);
-      if (episodes.length === 0) return;
+      const metricEpisodes = subs.some((s) => s.include_metric_anomalies)
+        ? await this.repo.openMetricEpisodes(em, tenantId, ctx)
+        : [];
+      if (episodes.length === 0 && metricEpisodes.length === 0) return;
       const highest = await this.repo.highestLevels(em, tenantId, ctx);
       for (const s of subs) {
         const thresholds = {
@@ -212,18 +232,28 @@ export class AlertsService {
           min_impact_pct: num(s.min_impact_pct),
           threshold_mode: s.threshold_mode,
         };
+        const matches: { id: string; level: number; item: AlertItem }[] = [];
         for (const ep of episodes) {
           if (!matchesMonitor(s.monitor_ids, ep.monitor_id)) continue;
           const before = highest.get(`${s.id}:${ep.id}`) ?? null;
           const level = nextAlertLevel(thresholds, ep, before);
-          if (level === null) continue;
-          const item = this.itemOf(ep, level, before !== null);
+          if (level !== null)
+            matches.push({ id: ep.id, level, item: this.itemOf(ep, level, before !== null) });
+        }
+        for (const ep of metricEpisodes) {
+          if (!matchesWatch(s, ep.watch_id)) continue;
+          const before = highest.get(`${s.id}:${ep.id}`) ?? null;
+          const level = nextMetricAlertLevel(thresholds, ep, before);
+          if (level !== null)
+            matches.push({ id: ep.id, level, item: this.metricItemOf(ep, level, before !== null) });
+        }
+        for (const { id: anomalyId, level, item } of matches) {
           const eventId = randomUUID();
           const inserted = await this.repo.insertEvent(em, ctx, {
             id: eventId,
             tenantId,
             subscriptionId: s.id,
-            anomalyId: ep.id,
+            anomalyId,
             level,
             item,
           });
@@ -270,7 +300,7 @@ export class AlertsService {
           const prev = latest.get(e.item.anomaly_id);
           if (!prev || e.item.level >= prev.level) latest.set(e.item.anomaly_id, e.item);
         }
-        const items = [...latest.values()].sort((a, b) => b.impact_usd - a.impact_usd);
+        const items = [...latest.values()].sort(digestOrder);
         const deliveryId = randomUUID();
         const first = list[0]!;
         await this.repo.insertDelivery(em, ctx, {
@@ -322,8 +352,9 @@ export class AlertsService {
 
   // --- helpers ---
 
-  private itemOf(ep: OpenEpisode, level: number, followUp: boolean): AlertItem {
+  private itemOf(ep: OpenEpisode, level: number, followUp: boolean): CostAlertItem {
     return {
+      kind: 'cost',
       anomaly_id: ep.id,
       level,
       follow_up: followUp,
@@ -340,8 +371,40 @@ export class AlertsService {
       impact_pct: ep.impact_pct,
       severity: ep.severity,
       root_causes: topCauses(ep.root_causes ?? []),
-      url: `${this.config.publicUrl.replace(/\/$/, '')}/anomalies/${ep.id}`,
+      url: this.anomalyUrl(ep.id),
     };
+  }
+
+  private metricItemOf(ep: OpenMetricEpisode, level: number, followUp: boolean): MetricAlertItem {
+    return {
+      kind: 'metric',
+      anomaly_id: ep.id,
+      level,
+      follow_up: followUp,
+      watch_id: ep.watch_id,
+      label: ep.label,
+      metric: {
+        namespace: ep.namespace,
+        name: ep.metric_name,
+        dimensions: ep.dimensions,
+        stat: ep.stat,
+        period: ep.period,
+        region: ep.region,
+      },
+      start_at: ep.start_at,
+      end_at: ep.end_at,
+      status: ep.status,
+      expected: ep.expected,
+      actual: ep.actual,
+      deviation: Math.round((ep.actual - ep.expected) * 1e6) / 1e6,
+      impact_pct: ep.impact_pct,
+      severity: ep.severity,
+      url: this.anomalyUrl(ep.id),
+    };
+  }
+
+  private anomalyUrl(id: string): string {
+    return `${this.config.publicUrl.replace(/\/$/, '')}/anomalies/${id}`;
   }
 
   private async find(em: EntityManager, tenantId: string, id: string): Promise<AlertSubscriptionEntity> {
@@ -373,12 +436,18 @@ export class AlertsService {
     const unknown = ids.filter((i) => !owned.has(i));
     if (unknown.length) throw invalidField('monitor_ids', `No such monitor: ${unknown.join(', ')}`);
   }
+
+  private async checkWatches(tenantId: string, ids: readonly string[]): Promise<void> {
+    const owned = await this.repo.ownedWatchIds(tenantId, ids);
+    const unknown = ids.filter((i) => !owned.has(i));
+    if (unknown.length) throw invalidField('metric_watch_ids', `No such metric watch: ${unknown.join(', ')}`);
+  }
 }
 
 /** The top root cause of each dimension (account, region, usage type, ...), as the stored ranking has them. */
-function topCauses(causes: OpenEpisode['root_causes']): AlertItem['root_causes'] {
+function topCauses(causes: OpenEpisode['root_causes']): CostAlertItem['root_causes'] {
   const seen = new Set<string>();
-  const out: AlertItem['root_causes'] = [];
+  const out: CostAlertItem['root_causes'] = [];
   for (const c of causes) {
     if (seen.has(c.dimension)) continue;
     seen.add(c.dimension);

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { PageQuerySchema, pageOf } from './common';
 
-/** Alert subscriptions: who hears about anomaly episodes, through which channel, above which impact. */
+/**
+ * Alert subscriptions: who hears about anomaly episodes, through which channel, above which impact.
+ *
+ * Episodes are of two kinds. Cost episodes (a monitor's daily cost series) match on `monitor_ids` and on the $ and
+ * % thresholds. CloudWatch metric episodes (a metric watch) match when `include_metric_anomalies` is on and the
+ * watch is in `metric_watch_ids` (empty = every watch). Their deviation is in the metric's own units, not dollars,
+ * so `min_impact_usd` never applies to them: with a % threshold they match when |deviation| reaches it (levels
+ * double from it as for cost); with only a $ threshold they match at medium or high severity (medium = level 0,
+ * high = level 1, so an escalation to high sends one follow-up).
+ */
 
 export const AlertChannelSchema = z.enum(['email', 'slack', 'webhook']).meta({
   id: 'AlertChannel',
@@ -24,13 +33,14 @@ export const ThresholdModeSchema = z.enum(['and', 'or']).meta({
 export type ThresholdMode = z.infer<typeof ThresholdModeSchema>;
 
 const name = z.string().trim().min(1).max(120).meta({ example: 'FinOps team' });
-const minUsd = z
-  .number()
-  .positive()
-  .max(1_000_000_000)
-  .meta({ description: 'Episode impact in USD (actual - expected) that raises an alert', example: 100 });
+const minUsd = z.number().positive().max(1_000_000_000).meta({
+  description:
+    'Cost episode impact in USD (actual - expected) that raises an alert; not applied to metric episodes',
+  example: 100,
+});
 const minPct = z.number().positive().max(1_000_000).meta({
-  description: 'Episode impact in % of the expected cost that raises an alert (a new series counts as any %)',
+  description:
+    'Episode impact in % of the expected value that raises an alert: the cost, or for metric episodes the absolute deviation from the expected metric value (nothing expected counts as any %)',
   example: 20,
 });
 const recipients = z
@@ -48,7 +58,18 @@ const monitorIds = z
   .array(z.uuid())
   .max(100)
   .refine((r) => new Set(r).size === r.length, { message: 'Monitor ids must be different' })
-  .meta({ description: 'Monitors whose episodes alert; empty = all monitors' });
+  .meta({ description: 'Monitors whose cost episodes alert; empty = all monitors' });
+const metricWatchIds = z
+  .array(z.uuid())
+  .max(1000)
+  .refine((r) => new Set(r).size === r.length, { message: 'Metric watch ids must be different' })
+  .meta({
+    description: 'Metric watches whose episodes alert (with include_metric_anomalies); empty = all watches',
+  });
+const includeMetric = z.boolean().meta({
+  description:
+    "Also alert on CloudWatch metric anomaly episodes. The $ threshold does not apply to them (their deviation is in the metric's units): the % threshold does (on |deviation|); a subscription with only a $ threshold gets metric episodes of medium or high severity.",
+});
 
 const common = {
   name,
@@ -57,6 +78,8 @@ const common = {
   threshold_mode: ThresholdModeSchema.default('or'),
   frequency: AlertFrequencySchema.default('immediate'),
   monitor_ids: monitorIds.default([]),
+  include_metric_anomalies: includeMetric.default(true),
+  metric_watch_ids: metricWatchIds.default([]),
   enabled: z.boolean().default(true),
 };
 
@@ -87,6 +110,8 @@ export const CreateAlertSubscriptionSchema = z
       threshold_mode: 'and',
       frequency: 'immediate',
       monitor_ids: [],
+      include_metric_anomalies: true,
+      metric_watch_ids: [],
       enabled: true,
     },
   });
@@ -103,6 +128,8 @@ export const UpdateAlertSubscriptionSchema = z
     threshold_mode: ThresholdModeSchema.optional(),
     frequency: AlertFrequencySchema.optional(),
     monitor_ids: monitorIds.optional(),
+    include_metric_anomalies: includeMetric.optional(),
+    metric_watch_ids: metricWatchIds.optional(),
     enabled: z.boolean().optional(),
   })
   .strict()
@@ -139,13 +166,10 @@ export const AlertSubscriptionSchema = z
     name: z.string(),
     channel: AlertChannelSchema,
     recipients: z.array(z.string()).meta({ description: 'Email recipients; empty for other channels' }),
-    url_masked: z
-      .string()
-      .nullable()
-      .meta({
-        description: 'Scheme and host of the Slack/webhook URL only',
-        example: 'https://hooks.slack.com/…',
-      }),
+    url_masked: z.string().nullable().meta({
+      description: 'Scheme and host of the Slack/webhook URL only',
+      example: 'https://hooks.slack.com/…',
+    }),
     has_signing_secret: z
       .boolean()
       .meta({ description: 'Webhooks: a signing secret exists (never shown again)' }),
@@ -153,7 +177,16 @@ export const AlertSubscriptionSchema = z
     min_impact_pct: z.number().nullable(),
     threshold_mode: ThresholdModeSchema,
     frequency: AlertFrequencySchema,
-    monitor_ids: z.array(z.uuid()).meta({ description: 'Empty = all monitors' }),
+    monitor_ids: z
+      .array(z.uuid())
+      .meta({ description: 'Cost episodes of these monitors; empty = all monitors' }),
+    include_metric_anomalies: z.boolean().meta({
+      description:
+        'Metric anomaly episodes alert too ($ threshold not applied; % on |deviation|; $-only: medium/high severity)',
+    }),
+    metric_watch_ids: z
+      .array(z.uuid())
+      .meta({ description: 'Metric episodes of these watches; empty = all watches' }),
     enabled: z.boolean(),
     last_delivery: z
       .object({
@@ -199,14 +232,10 @@ export const AlertDeliverySchema = z
     status: AlertDeliveryStatusSchema,
     subject: z.string().meta({ example: '[Cost Optimizer] +$1,250.00 (+84.0 %) AmazonEC2 — Per service' }),
     anomaly_ids: z.array(z.uuid()),
-    level: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description:
-          'Alert level: 0 at the threshold, n at 2^n x the threshold (follow-ups); null for digests/tests',
-      }),
+    level: z.number().int().nullable().meta({
+      description:
+        'Alert level: 0 at the threshold, n at 2^n x the threshold (follow-ups); null for digests/tests',
+    }),
     attempts: z.number().int(),
     max_attempts: z.number().int(),
     last_error: AlertDeliveryErrorSchema.nullable(),

@@ -7,6 +7,7 @@ import { Migration20261124220417AwsConnection } from './Migration20261124220417_
 import { Migration20261124000000Init } from './Migration20261124000000_init';
 import { Migration20261125020000Metrics } from './Migration20261125020000_metrics';
 import { Migration20261125030000Audit } from './Migration20261125030000_audit';
+import { Migration20261125050000AlertsMetric } from './Migration20261125050000_alerts_metric';
 import { Migration20261125040000MetricsLateData } from './Migration20261125040000_metrics_late_data';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125030000_audit', class: Migration20261125030000Audit },
   { name: 'Migration20261125010000_alerts', class: Migration20261125010000Alerts },
   { name: 'Migration20261125040000_metrics_late_data', class: Migration20261125040000MetricsLateData },
+  { name: 'Migration20261125050000_alerts_metric', class: Migration20261125050000AlertsMetric },
 ];

@@ -20,6 +20,7 @@ import type {
   AlertSubscriptionWithSecret,
   AnomalyMonitorList,
   CreateAlertSubscriptionInput,
+  MetricWatchPage,
   UpdateAlertSubscription,
 } from '@cost-optimizer/dto';
 import { z } from 'zod';
@@ -100,6 +101,20 @@ export class AlertSubscriptionDialog {
   protected readonly monitorItems = computed(() =>
     this.monitors.hasValue() ? this.monitors.value().items : [],
   );
+  /** The watch picker offers the newest 100 watches (the list's page limit); ids already chosen stay listed. */
+  protected readonly watches = httpResource<MetricWatchPage>(() => ({
+    url: '/api/metric-watches',
+    params: { page: 1, page_size: 100 },
+  }));
+  protected readonly watchItems = computed(() => {
+    const items = this.watches.hasValue() ? this.watches.value().items : [];
+    const known = new Set(items.map((w) => w.id));
+    const missing = (this.editing?.metric_watch_ids ?? []).filter((id) => !known.has(id));
+    return [
+      ...items.map((w) => ({ id: w.id, label: `${w.label} · ${w.region}` })),
+      ...missing.map((id) => ({ id, label: `Watch ${id.slice(0, 8)} (not on the first page)` })),
+    ];
+  });
   protected readonly saving = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly firstError = firstError;
@@ -118,6 +133,8 @@ export class AlertSubscriptionDialog {
       threshold_mode: [this.editing?.threshold_mode ?? 'or'],
       frequency: [this.editing?.frequency ?? 'immediate'],
       monitor_ids: [this.editing?.monitor_ids ?? ([] as string[])],
+      include_metric_anomalies: [this.editing?.include_metric_anomalies ?? true],
+      metric_watch_ids: [this.editing?.metric_watch_ids ?? ([] as string[])],
       enabled: [this.editing?.enabled ?? true],
     },
     { validators: (g) => this.formRules(g) },
@@ -125,6 +142,14 @@ export class AlertSubscriptionDialog {
 
   constructor() {
     if (this.editing) this.form.controls.channel.disable();
+  }
+
+  /** What the thresholds mean for metric anomalies (their deviation is not in dollars). */
+  protected metricThresholdHint(): string {
+    const pct = this.form.controls.min_impact_pct.value;
+    if (pct !== null && (pct as unknown) !== '')
+      return `Metric anomalies alert when they deviate by at least ${pct} % from the expected value (up or down); the $ threshold does not apply to them.`;
+    return 'With only a $ threshold, metric anomalies of medium or high severity alert (metric deviations are not in dollars). Set a % threshold to choose the deviation yourself.';
   }
 
   protected channel(): AlertChannel {
@@ -156,6 +181,8 @@ export class AlertSubscriptionDialog {
       threshold_mode: v.threshold_mode,
       frequency: v.frequency,
       monitor_ids: v.monitor_ids,
+      include_metric_anomalies: v.include_metric_anomalies,
+      metric_watch_ids: v.metric_watch_ids,
       enabled: v.enabled,
     };
     const url = v.url.trim();

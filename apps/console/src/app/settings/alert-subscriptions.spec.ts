@@ -4,6 +4,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatDialogHarness } from '@angular/material/dialog/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
+import { MatSlideToggleHarness } from '@angular/material/slide-toggle/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { MatTableHarness } from '@angular/material/table/testing';
@@ -14,6 +15,7 @@ import { AlertSubscriptions } from './alert-subscriptions';
 const EMAIL_ID = '44444444-4444-4444-8444-444444444444';
 const HOOK_ID = '55555555-5555-4555-8555-555555555555';
 const MONITOR_ID = '77777777-7777-4777-8777-777777777777';
+const WATCH_ID = '66666666-6666-4666-8666-666666666666';
 const LIST_URL = '/api/alert-subscriptions?page=1&page_size=100';
 
 function subscription(overrides: Partial<AlertSubscription> = {}): AlertSubscription {
@@ -29,6 +31,8 @@ function subscription(overrides: Partial<AlertSubscription> = {}): AlertSubscrip
     threshold_mode: 'and',
     frequency: 'immediate',
     monitor_ids: [],
+    include_metric_anomalies: true,
+    metric_watch_ids: [],
     enabled: true,
     last_delivery: {
       id: '88888888-8888-4888-8888-888888888888',
@@ -56,6 +60,7 @@ const webhook = (overrides: Partial<AlertSubscription> = {}) =>
     threshold_mode: 'or',
     frequency: 'daily',
     monitor_ids: [MONITOR_ID],
+    include_metric_anomalies: false,
     last_delivery: {
       id: '99999999-9999-4999-8999-999999999999',
       status: 'queued',
@@ -114,10 +119,37 @@ describe('AlertSubscriptions', () => {
     throw new Error('the list was not reloaded');
   }
 
-  /** Opens the dialog (it loads the monitors for its multi-select) and answers that request. */
+  /** Opens the dialog (it loads monitors and metric watches for its pickers) and answers those requests. */
   async function openDialog(click: () => Promise<void>) {
     await manualChangeDetection(click);
     TestBed.tick();
+    const watches = http().expectOne((r) => r.url === '/api/metric-watches');
+    expect(watches.request.params.get('page_size')).toBe('100');
+    watches.flush({
+      items: [
+        {
+          id: WATCH_ID,
+          namespace: 'AWS/NATGateway',
+          metric_name: 'BytesOutToDestination',
+          dimensions: [{ name: 'NatGatewayId', value: 'nat-0abc' }],
+          stat: 'Sum',
+          period: 300,
+          region: 'eu-west-1',
+          label: 'NAT bytes out',
+          cost_service: 'AmazonEC2',
+          preset: 'nat_bytes',
+          enabled: true,
+          last_ts: null,
+          last_value: null,
+          sparkline: [],
+          open_anomalies: 0,
+          created_at: '2026-11-01T00:00:00.000Z',
+        },
+      ],
+      total: 1,
+      page: 1,
+      page_size: 100,
+    });
     http()
       .expectOne('/api/anomaly-monitors')
       .flush({
@@ -158,7 +190,7 @@ describe('AlertSubscriptions', () => {
       'finops@example.com',
       '$100.00 and 20 %',
       'Immediately',
-      'All',
+      'All monitors · all metrics',
     ]);
     expect(rows[0]?.[6]).toMatch(/^Sent 5 minutes ago/);
     expect(rows[1]?.slice(0, 6)).toEqual([
@@ -167,7 +199,7 @@ describe('AlertSubscriptions', () => {
       'https://hooks.example.com/…',
       '50 %',
       'Daily digest 2 waiting',
-      '1 monitor',
+      '1 monitor · no metrics',
     ]);
     expect(rows[1]?.[6]).toContain('Retrying');
     expect(el().querySelectorAll('[data-testid=alert-last-error]')[0]?.textContent).toContain('HTTP 500');
@@ -218,6 +250,8 @@ describe('AlertSubscriptions', () => {
       threshold_mode: 'or',
       frequency: 'immediate',
       monitor_ids: [MONITOR_ID],
+      include_metric_anomalies: true,
+      metric_watch_ids: [],
       enabled: true,
     });
     req.flush(
@@ -231,6 +265,64 @@ describe('AlertSubscriptions', () => {
     expect(document.querySelector('[data-testid=alert-secret-copy]')).not.toBeNull();
     await (await rootButton('alert-secret-done')).click();
     expect(await root.getAllHarnesses(MatDialogHarness)).toHaveLength(0);
+  });
+
+  it('covers metric anomalies: the toggle, what the thresholds mean for them, and a watch picker', async () => {
+    await open('owner', []);
+    await openDialog(async () => (await button('alert-create')).click());
+    await (await input('alert-name')).setValue('NAT watch');
+    await (await input('alert-recipients')).setValue('ops@example.com');
+    const toggle = await root.getHarness(
+      MatSlideToggleHarness.with({ selector: '[data-testid=alert-include-metric]' }),
+    );
+    expect(await toggle.isChecked()).toBe(true);
+    // The default $100 threshold alone: metric anomalies alert by severity; a % threshold takes over.
+    const hint = () => document.querySelector('[data-testid=alert-metric-hint]')?.textContent ?? '';
+    expect(hint()).toContain('medium or high severity');
+    await (await input('alert-min-pct')).setValue('40');
+    expect(hint()).toContain('at least 40 % from the expected value');
+    expect(hint()).toContain('the $ threshold does not apply');
+    const watches = await root.getHarness(
+      MatSelectHarness.with({ selector: '[data-testid=alert-metric-watches]' }),
+    );
+    await watches.open();
+    await watches.clickOptions({ text: 'NAT bytes out · eu-west-1' });
+    await (await rootButton('alert-save')).click();
+    const req = http().expectOne('/api/alert-subscriptions');
+    expect(req.request.body).toMatchObject({
+      channel: 'email',
+      min_impact_usd: 100,
+      min_impact_pct: 40,
+      include_metric_anomalies: true,
+      metric_watch_ids: [WATCH_ID],
+    });
+    req.flush(
+      { ...subscription({ metric_watch_ids: [WATCH_ID] }), signing_secret: null },
+      { status: 201, statusText: 'Created' },
+    );
+    await reloadWith([subscription({ metric_watch_ids: [WATCH_ID] })]);
+    expect(el().textContent).toContain('All monitors · 1 metric watch');
+  });
+
+  it('turns metric anomalies off for a subscription (the watch picker goes away)', async () => {
+    await open();
+    await openDialog(async () =>
+      (
+        await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=alert-edit]' }))
+      )[0]!.click(),
+    );
+    expect(document.querySelector('[data-testid=alert-metric-watches]')).not.toBeNull();
+    await (
+      await root.getHarness(MatSlideToggleHarness.with({ selector: '[data-testid=alert-include-metric]' }))
+    ).toggle();
+    expect(document.querySelector('[data-testid=alert-metric-watches]')).toBeNull();
+    await (await rootButton('alert-save')).click();
+    const req = http().expectOne(`/api/alert-subscriptions/${EMAIL_ID}`);
+    expect(req.request.method).toBe('PATCH');
+    expect(req.request.body).toMatchObject({ include_metric_anomalies: false, metric_watch_ids: [] });
+    req.flush(subscription({ include_metric_anomalies: false }));
+    await reloadWith([subscription({ include_metric_anomalies: false })]);
+    expect(el().textContent).toContain('All monitors · no metrics');
   });
 
   it('puts a refused URL from the server on the URL field', async () => {

@@ -81,9 +81,17 @@ export class AlertSubscriptions {
     return s;
   }
 
+  /** Which episodes a subscription covers: cost monitors, then metric watches. */
   protected monitorsText(s: AlertSubscription): string {
     const n = s.monitor_ids.length;
-    return n === 0 ? 'All' : `${n} monitor${n === 1 ? '' : 's'}`;
+    const cost = n === 0 ? 'All monitors' : `${n} monitor${n === 1 ? '' : 's'}`;
+    const w = s.metric_watch_ids.length;
+    const metric = !s.include_metric_anomalies
+      ? 'no metrics'
+      : w === 0
+        ? 'all metrics'
+        : `${w} metric watch${w === 1 ? '' : 'es'}`;
+    return `${cost} · ${metric}`;
   }
 
   protected openCreate(): void {
