@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -163,8 +164,53 @@ export const TEST_ENV: Record<string, string> = {
   TENANT_MAX_IN_FLIGHT: '10000',
 };
 
-/** Starts the built API (`apps/api/dist/main.js`) as its own process on a database URL. */
+/**
+ * Whether `pid` holds the listening socket of 127.0.0.1:`port` (Linux /proc; true where /proc is not available).
+ * freePort() closes the port it found before the API binds it: another process (an API of a test file running in
+ * parallel, a local endpoint) can take it meanwhile, and then its /api/health would answer for ours.
+ */
+function listensOn(pid: number, port: number): boolean {
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return true;
+  }
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // local address, state 0A = LISTEN, inode
+    if (f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A' && f[9]) inodes.add(f[9]);
+  }
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        return m !== null && inodes.has(m[1]!);
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the built API (`apps/api/dist/main.js`) as its own process on a database URL. Healthy means *this* process
+ * answers: a port taken by another process between freePort() and the API's listen is retried on a new port.
+ */
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const started = await startApi(databaseUrl, env);
+    if (started instanceof ApiProcess) return started;
+    if (attempt >= 3) throw new Error(`API did not start on a port of its own (3 attempts):\n${started}`);
+  }
+}
+
+/** The process when healthy; a description of the lost port (to retry) otherwise. */
+async function startApi(databaseUrl: string, env: Record<string, string>): Promise<ApiProcess | string> {
   const port = await freePort();
   const proc = spawn(process.execPath, [MAIN], {
     env: {
@@ -180,10 +226,19 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
   const api = new ApiProcess(`http://127.0.0.1:${port}`, databaseUrl, proc);
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`API exited with ${proc.exitCode}:\n${api.logs()}`);
+    if (proc.exitCode !== null) {
+      if (/EADDRINUSE/.test(api.logs())) return `port ${port} was taken: ${api.logs()}`;
+      throw new Error(`API exited with ${proc.exitCode}:\n${api.logs()}`);
+    }
     try {
       const res = await fetch(`${api.url}/api/health`);
-      if (res.status === 200) return api;
+      if (res.status === 200) {
+        if (proc.pid !== undefined && !listensOn(proc.pid, port)) {
+          await api.stop();
+          return `port ${port} answered /api/health, but another process listens on it: ${api.logs()}`;
+        }
+        return api;
+      }
     } catch {
       /* not listening yet */
     }
