@@ -219,6 +219,7 @@ export class MetricCollector {
     const ts: number[] = [];
     const values: number[] = [];
     const newest: Newest = new Map();
+    const seen = new Set<string>();
     const fetched: string[] = [];
     let failedBatches = 0;
     const batches = batchesOf(pending, this.config.metrics.queriesPerCall);
@@ -226,6 +227,10 @@ export class MetricCollector {
       for (const batch of batches) {
         try {
           await this.fetchBatch(session, batch, end, c, (w, t, v) => {
+            // One row per (watch, ts) for the upsert (a point repeated across pages is taken once).
+            const key = `${w}|${t}`;
+            if (seen.has(key)) return;
+            seen.add(key);
             ids.push(w);
             ts.push(t);
             values.push(v);

@@ -59,7 +59,7 @@ export class MetricPointStore implements OnApplicationShutdown {
   }
 
   /**
-   * Upserts points (three parallel arrays) in one transaction: COPY into a temporary table, then one
+   * Upserts points (three parallel arrays, each (watch, ts) at most once) in one transaction: COPY into a temporary table, then one
    * `insert ... on conflict (watch_id, ts) do update` that only touches a row whose value changed (a late datapoint
    * changes the statistic of its period). The watches are key-share locked first and joined, so points of a watch
    * deleted meanwhile are not stored. Returns the new rows per watch and how many stored values changed.
@@ -84,9 +84,8 @@ export class MetricPointStore implements OnApplicationShutdown {
       const res = await client.query<{ watch_id: string; added: string; changed: string }>(
         `with up as (
            insert into metric_point (watch_id, ts, value)
-           select distinct on (i.watch_id, i.ts_ms) i.watch_id, to_timestamp(i.ts_ms / 1000.0), i.value
+           select i.watch_id, to_timestamp(i.ts_ms / 1000.0), i.value
              from metric_point_in i join metric_watch w on w.id = i.watch_id
-            order by i.watch_id, i.ts_ms
            on conflict (watch_id, ts) do update set value = excluded.value
              where metric_point.value is distinct from excluded.value
            returning watch_id, xmax = 0 as inserted)
