@@ -554,6 +554,24 @@ describe('alert subscriptions', () => {
     expect(stored).not.toContain(secret.slice(6));
     for (const r of rows) expect(r.url_sealed).toMatch(/^v1\.[\w-]{8}\./);
     expect(rows.find((r) => r.channel === 'webhook').secret_sealed).toMatch(/^v1\./);
+
+    // The audit log records the channel changes for the tenant's owners, with neither the URL path nor the secret.
+    await api.post(`/api/alert-subscriptions/${created.body.id}/rotate-secret`, {}, t.access_token);
+    await api.del(`/api/alert-subscriptions/${slack.body.id}`, t.access_token);
+    const audit = await api.get('/api/audit-events?page_size=100', t.access_token);
+    expect(audit.status).toBe(200);
+    const mine = audit.body.items.filter((e: any) => [created.body.id, slack.body.id].includes(e.target?.id));
+    expect(mine.map((e: any) => e.action).sort()).toEqual([
+      'alert_subscription.created',
+      'alert_subscription.created',
+      'alert_subscription.deleted',
+      'alert_subscription.secret_rotated',
+      'alert_subscription.updated',
+    ]);
+    expect(mine.every((e: any) => e.actor.email === t.email)).toBe(true);
+    const logged = JSON.stringify(mine);
+    expect(logged).not.toContain(token);
+    expect(logged).not.toContain(secret);
   });
 
   it('validates fields, keeps tenants apart and lets viewers only read', async () => {

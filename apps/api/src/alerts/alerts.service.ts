@@ -11,6 +11,7 @@ import type {
   CreateAlertSubscription,
   UpdateAlertSubscription,
 } from '@cost-optimizer/dto';
+import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
@@ -44,6 +45,7 @@ export class AlertsService {
     private readonly sender: AlertSender,
     private readonly box: SecretBox,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   // --- subscriptions ---
@@ -94,6 +96,15 @@ export class AlertsService {
       metric_watch_ids: body.metric_watch_ids,
       enabled: body.enabled,
     });
+    await this.audit.record(
+      {
+        tenantId,
+        action: 'alert_subscription.created',
+        target: { type: 'alert_subscription', id },
+        details: { name: body.name, channel: body.channel, target: s.url_masked ?? s.recipients },
+      },
+      em,
+    );
     await em.flush();
     return { ...toSubscriptionDto(s, null, 0), signing_secret: secret };
   }
@@ -132,6 +143,20 @@ export class AlertsService {
     const toImmediate = body.frequency === 'immediate' && s.frequency !== 'immediate';
     if (body.frequency !== undefined) s.frequency = body.frequency;
     if (body.enabled !== undefined) s.enabled = body.enabled;
+    await this.audit.record(
+      {
+        tenantId,
+        action: 'alert_subscription.updated',
+        target: { type: 'alert_subscription', id: s.id },
+        // Which fields changed; a new URL appears only masked.
+        details: {
+          name: s.name,
+          changed: Object.keys(body).filter((k) => body[k as keyof UpdateAlertSubscription] !== undefined),
+          ...(body.url !== undefined ? { target: s.url_masked } : {}),
+        },
+      },
+      em,
+    );
     await em.flush();
     // Episodes collected for a digest are not dropped when the subscription switches to immediate.
     if (toImmediate) await this.createDigests(['immediate'], s.id);
@@ -142,6 +167,15 @@ export class AlertsService {
     const em = this.em.fork();
     const s = await this.find(em, tenantId, id);
     em.remove(s);
+    await this.audit.record(
+      {
+        tenantId,
+        action: 'alert_subscription.deleted',
+        target: { type: 'alert_subscription', id: s.id },
+        details: { name: s.name, channel: s.channel },
+      },
+      em,
+    );
     await em.flush();
   }
 
@@ -152,6 +186,15 @@ export class AlertsService {
     if (s.channel !== 'webhook') throw noSigningSecret();
     const secret = newSigningSecret();
     s.secret_sealed = this.box.seal(secret, secretContext(s.id));
+    await this.audit.record(
+      {
+        tenantId,
+        action: 'alert_subscription.secret_rotated',
+        target: { type: 'alert_subscription', id: s.id },
+        details: { name: s.name },
+      },
+      em,
+    );
     await em.flush();
     return { ...(await this.get(tenantId, id)), signing_secret: secret };
   }

@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = [
   'anomaly_monitor.created',
   'anomaly_monitor.updated',
   'anomaly_monitor.deleted',
+  'alert_subscription.created',
+  'alert_subscription.updated',
+  'alert_subscription.deleted',
+  'alert_subscription.secret_rotated',
 ] as const;
 
 export const AuditActionSchema = z

@@ -21,9 +21,9 @@ export const MIGRATIONS = [
   { name: 'Migration20261124223051_cur_sync', class: Migration20261124223051CurSync },
   { name: 'Migration20261124230301_anomaly', class: Migration20261124230301Anomaly },
   { name: 'Migration20261125000500_cost_rollup', class: Migration20261125000500CostRollup },
+  { name: 'Migration20261125010000_alerts', class: Migration20261125010000Alerts },
   { name: 'Migration20261125020000_metrics', class: Migration20261125020000Metrics },
   { name: 'Migration20261125030000_audit', class: Migration20261125030000Audit },
-  { name: 'Migration20261125010000_alerts', class: Migration20261125010000Alerts },
   { name: 'Migration20261125040000_metrics_late_data', class: Migration20261125040000MetricsLateData },
   { name: 'Migration20261125050000_alerts_metric', class: Migration20261125050000AlertsMetric },
 ];
