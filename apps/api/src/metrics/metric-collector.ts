@@ -42,6 +42,7 @@ interface WatchRow {
   label: string;
   /** The newest point the detector has judged (collection re-reads from the period after it). */
   through_ms: number | null;
+  never_stored: boolean;
 }
 
 interface Pending extends WatchRow {
@@ -50,6 +51,12 @@ interface Pending extends WatchRow {
 
 /** Newest point fetched per watch in a tick (the watch's last_ts/last_value). */
 type Newest = Map<string, { t: number; v: number }>;
+
+/**
+ * Points fetched in a tick per watch, for the watches whose fetch covered every point the detector has not judged
+ * (the detector then reads them here instead of from the table, which holds the same values after the upsert).
+ */
+type Fetched = Map<string, { t: number; v: number }[]>;
 
 export interface RunCounters {
   watches: number;
@@ -194,7 +201,7 @@ export class MetricCollector {
     }
     const res = await this.store.pool.query<WatchRow>(
       `select id, region, namespace, metric_name, dimensions, stat, period, label,
-              extract(epoch from detected_through) * 1000 as through_ms
+              extract(epoch from detected_through) * 1000 as through_ms, last_ts is null as never_stored
          from metric_watch where tenant_id = $1 and enabled order by id`,
       [tenantId],
     );
@@ -221,22 +228,38 @@ export class MetricCollector {
     const newest: Newest = new Map();
     const seen = new Set<string>();
     const fetched: string[] = [];
+    const inMemory: Fetched = new Map();
+    for (const w of pending) {
+      // Complete when the fetch starts at the first period not judged (not clamped by the backfill bound), or the
+      // watch has never stored a point.
+      if (w.through_ms === null ? w.never_stored : w.startMs <= w.through_ms + w.period * 1000)
+        inMemory.set(w.id, []);
+    }
     let failedBatches = 0;
     const batches = batchesOf(pending, this.config.metrics.queriesPerCall);
     try {
       for (const batch of batches) {
         try {
-          await this.fetchBatch(session, batch, end, c, (w, t, v) => {
-            // One row per (watch, ts) for the upsert (a point repeated across pages is taken once).
-            const key = `${w}|${t}`;
-            if (seen.has(key)) return;
-            seen.add(key);
-            ids.push(w);
-            ts.push(t);
-            values.push(v);
-            const n = newest.get(w);
-            if (!n || n.t <= t) newest.set(w, { t, v });
-          });
+          await this.fetchBatch(
+            session,
+            batch,
+            end,
+            c,
+            (w, t, v) => {
+              // One row per (watch, ts) for the upsert (a point repeated across pages is taken once).
+              const key = `${w}|${t}`;
+              if (seen.has(key)) return;
+              seen.add(key);
+              ids.push(w);
+              ts.push(t);
+              values.push(v);
+              const n = newest.get(w);
+              if (!n || n.t <= t) newest.set(w, { t, v });
+              inMemory.get(w)?.push({ t, v });
+            },
+            // A series AWS answered with an error: the detector reads its points from the table.
+            (w) => inMemory.delete(w),
+          );
           for (const w of batch) fetched.push(w.id);
         } catch (e) {
           failedBatches++;
@@ -259,7 +282,8 @@ export class MetricCollector {
     if (stored.changed > 0)
       this.logger.log({ msg: 'late metric datapoints updated', tenant_id: tenantId, count: stored.changed });
     // Only watches whose batch was read in this tick: what the detector judges was just re-read.
-    if (fetched.length > 0) c.anomalies = await this.detect(tenantId, fetched, end - lateMs, newest);
+    if (fetched.length > 0)
+      c.anomalies = await this.detect(tenantId, fetched, end - lateMs, newest, inMemory);
     // Alerts (onDetected listeners) after the episodes are committed.
     if (c.anomalies > 0)
       for (const listener of this.detectedListeners)
@@ -277,6 +301,7 @@ export class MetricCollector {
     endMs: number,
     c: RunCounters,
     emit: (watchId: string, tsMs: number, value: number) => void,
+    failed: (watchId: string) => void = () => undefined,
   ): Promise<void> {
     const region = batch[0]!.region;
     const client = await session.client(region);
@@ -320,6 +345,7 @@ export class MetricCollector {
           emit(w.id, t, v);
         }
         if (r.StatusCode === 'Forbidden' || r.StatusCode === 'InternalError') {
+          failed(w.id);
           c.errors.push({
             region,
             step: 'GetMetricData',
@@ -357,37 +383,55 @@ export class MetricCollector {
     watchIds: string[],
     settledMs: number,
     newest: Newest = new Map(),
+    fetchedPoints: Fetched = new Map(),
   ): Promise<number> {
     const client = await this.store.pool.connect();
     let anomalies = 0;
     try {
       await client.query('begin');
       await client.query(`select pg_advisory_xact_lock(hashtext('metric-detect'), hashtext($1))`, [tenantId]);
+      // Read after the lock: detected_through is what the previous detection committed.
       const watches = await client.query<{
         id: string;
         period: number;
         label: string;
         detector_state: MetricDetectorState | null;
+        through_ms: number | null;
       }>(
-        `select id, period, label, detector_state
+        `select id, period, label, detector_state, (extract(epoch from detected_through) * 1000)::float8 as through_ms
            from metric_watch where tenant_id = $1 and id = any($2::uuid[]) order by id for update`,
         [tenantId, watchIds],
       );
-      // Read after the lock: detected_through is what the previous detection committed.
-      const points = await client.query<{ watch_id: string; t: number; value: number }>(
-        `select p.watch_id, (extract(epoch from p.ts) * 1000)::float8 as t, p.value
-           from metric_watch w join metric_point p on p.watch_id = w.id
-          where w.tenant_id = $1 and w.id = any($2::uuid[])
-            and (w.detected_through is null or p.ts > w.detected_through)
-            and p.ts <= to_timestamp($3 / 1000.0) - make_interval(secs => w.period)
-          order by p.watch_id, p.ts`,
-        [tenantId, watchIds, settledMs],
-      );
+      // Points not judged yet whose period ended by settledMs: from this tick's fetch when it covered them all,
+      // from the table otherwise.
       const byWatch = new Map<string, { t: number; v: number }[]>();
-      for (const p of points.rows) {
-        const list = byWatch.get(p.watch_id) ?? [];
-        list.push({ t: Math.round(p.t), v: p.value });
-        byWatch.set(p.watch_id, list);
+      const fromTable: string[] = [];
+      for (const w of watches.rows) {
+        const mem = fetchedPoints.get(w.id);
+        if (!mem) {
+          fromTable.push(w.id);
+          continue;
+        }
+        const after = w.through_ms === null ? -Infinity : Math.round(w.through_ms);
+        const pts = mem.filter((p) => p.t > after && p.t + w.period * 1000 <= settledMs);
+        pts.sort((a, b) => a.t - b.t);
+        if (pts.length > 0) byWatch.set(w.id, pts);
+      }
+      if (fromTable.length > 0) {
+        const points = await client.query<{ watch_id: string; t: number; value: number }>(
+          `select p.watch_id, (extract(epoch from p.ts) * 1000)::float8 as t, p.value
+             from metric_watch w join metric_point p on p.watch_id = w.id
+            where w.tenant_id = $1 and w.id = any($2::uuid[])
+              and (w.detected_through is null or p.ts > w.detected_through)
+              and p.ts <= to_timestamp($3 / 1000.0) - make_interval(secs => w.period)
+            order by p.watch_id, p.ts`,
+          [tenantId, fromTable, settledMs],
+        );
+        for (const p of points.rows) {
+          const list = byWatch.get(p.watch_id) ?? [];
+          list.push({ t: Math.round(p.t), v: p.value });
+          byWatch.set(p.watch_id, list);
+        }
       }
       const open = byWatch.size
         ? await client.query<{
