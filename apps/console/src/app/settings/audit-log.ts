@@ -26,6 +26,10 @@ export const AUDIT_ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string>
   'anomaly_monitor.created': 'Monitor created',
   'anomaly_monitor.updated': 'Monitor changed',
   'anomaly_monitor.deleted': 'Monitor deleted',
+  'alert_subscription.created': 'Alert subscription created',
+  'alert_subscription.updated': 'Alert subscription changed',
+  'alert_subscription.deleted': 'Alert subscription deleted',
+  'alert_subscription.secret_rotated': 'Webhook secret rotated',
 };
 
 /**
