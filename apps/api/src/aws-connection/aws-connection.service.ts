@@ -98,6 +98,57 @@ export class AwsConnectionService {
     this.logger.log({ msg: 'aws disconnected', tenant_id: tenantId });
   }
 
+  /**
+   * A sync could not assume the role with AccessDenied (the role was deleted, or no longer trusts us or our
+   * External ID): the connection turns `error` with the step and AWS's own text, and one audit event says so.
+   * Only a working connection changes: later failures find it broken already and record nothing more. Cost data is
+   * never touched; a successful re-verify (POST /api/tenants/connection/verify) makes it `connected` again.
+   */
+  async markBroken(tenantId: string, awsError: string | null): Promise<boolean> {
+    const em = this.em.fork();
+    return em.transactional(async (tx) => {
+      const row = await tx.findOne(
+        AwsConnectionSchema,
+        { tenant: tenantId },
+        { lockMode: 4 /* PESSIMISTIC_WRITE */ },
+      );
+      if (!row || (row.status !== 'connected' && row.status !== 'pending_data')) return false;
+      const was = row.status;
+      row.status = 'error';
+      row.last_error = {
+        code: 'ASSUME_ROLE_FAILED',
+        message: 'Cannot AssumeRole: the CUR sync was refused access to your role',
+        step: 'assume_role',
+        hints: [
+          `Check the role ${row.role_arn ?? ''} still exists (the stack was not deleted)`,
+          "Check the role's trust policy still allows the platform principal with your External ID",
+          'Then verify the connection again (POST /api/tenants/connection/verify)',
+        ],
+        aws_error: awsError,
+        at: new Date().toISOString(),
+      };
+      await this.audit.record(
+        {
+          tenantId,
+          action: 'aws.verification_failed',
+          actor: { userId: null, email: null },
+          target: { type: 'aws_account', id: row.role_arn ?? null },
+          details: {
+            request: 'sync',
+            code: 'ASSUME_ROLE_FAILED',
+            step: 'assume_role',
+            previous_status: was,
+            status: 'error',
+          },
+        },
+        tx,
+      );
+      await tx.flush();
+      this.logger.warn({ msg: 'aws connection broken', tenant_id: tenantId, aws_error: awsError });
+      return true;
+    });
+  }
+
   /** Marks a verification as running (a first connection shows status `verifying`). */
   private async startProgress(tenantId: string): Promise<void> {
     await this.em.getConnection().execute(

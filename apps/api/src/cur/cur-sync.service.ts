@@ -7,7 +7,8 @@ import type { SyncRun as SyncRunDto, SyncRunPage } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError, notFound } from '../common/errors';
 import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws/athena-runner';
-import { AwsClients, awsErrorText, type RoleCredentials } from '../aws/aws-clients';
+import { AwsClients, awsErrorName, awsErrorText, type RoleCredentials } from '../aws/aws-clients';
+import { AwsConnectionService } from '../aws-connection/aws-connection.service';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { CostStore } from './cost-store';
 import { parseCsvBatches } from './csv';
@@ -15,7 +16,11 @@ import { AGGREGATE_COLUMNS, buildMonthQuery, type CurTable } from './cur-sql';
 import { SyncRunSchema, type SyncError, type SyncRun } from './sync-run.entity';
 
 export class SyncFailure extends Error {
-  constructor(readonly error: SyncError) {
+  /** `permanent`: retrying cannot help (e.g. the role refuses us); the run fails at once. */
+  constructor(
+    readonly error: SyncError,
+    readonly permanent = false,
+  ) {
     super(error.message);
   }
 }
@@ -60,6 +65,7 @@ export class CurSyncService {
     private readonly store: CostStore,
     private readonly aws: AwsClients,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly connections: AwsConnectionService,
   ) {}
 
   /**
@@ -78,7 +84,12 @@ export class CurSyncService {
       throw new AppError(
         422,
         'NOT_CONNECTED',
-        'Connect an AWS account first: the sync reads your CUR through it',
+        conn?.status === 'error' && conn.last_error
+          ? `The AWS connection is broken (${conn.last_error.message}): fix it and verify it again (POST /api/tenants/connection/verify)`
+          : 'Connect an AWS account first: the sync reads your CUR through it',
+        conn?.status === 'error' && conn.last_error
+          ? { step: conn.last_error.step, aws_error: conn.last_error.aws_error }
+          : undefined,
       );
     }
     const list = lastMonths(months);
@@ -193,11 +204,15 @@ export class CurSyncService {
             durationSeconds: 3600,
           });
         } catch (e) {
-          throw new SyncFailure({
+          const error = {
             code: 'ASSUME_ROLE_FAILED',
             message: 'Cannot AssumeRole',
             aws_error: awsErrorText(e),
-          });
+          };
+          // AccessDenied: the role is gone or no longer trusts us. Throttling and 5xx were retried by the SDK already.
+          const denied = awsErrorName(e) === 'AccessDenied';
+          if (denied) await this.connections.markBroken(tenantId, error.aws_error);
+          throw new SyncFailure(error, denied);
         }
       }
       return creds;

@@ -196,6 +196,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         message: error.message,
         aws_error: error.aws_error,
       });
+      const maxAttempts = e instanceof SyncFailure && e.permanent ? 0 : this.config.cur.maxAttempts;
       await conn.execute(
         `update sync_run set
            status = case when attempt < ? then 'queued' else 'failed' end,
@@ -205,11 +206,11 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
            error = ?, locked_by = null
          where id = ? and locked_by = ?`,
         [
-          this.config.cur.maxAttempts,
-          this.config.cur.maxAttempts,
+          maxAttempts,
+          maxAttempts,
           this.config.cur.retryDelaySeconds,
-          this.config.cur.maxAttempts,
-          this.config.cur.maxAttempts,
+          maxAttempts,
+          maxAttempts,
           JSON.stringify(error),
           id,
           this.id,
