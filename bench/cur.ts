@@ -291,19 +291,19 @@ async function benchDashboard(url: string) {
       `   one at a time: /api/health p50 ${ms(pct(oneHealth, 50))}; /api/dashboard p50 ${ms(pct(oneDash, 50))} (${(pct(oneDash, 50) / pct(oneHealth, 50)).toFixed(1)}x), right after new data p50 ${ms(pct(cold, 50))} (${(pct(cold, 50) / pct(oneHealth, 50)).toFixed(1)}x)`,
     );
     const health = await latencies(`${base}/api/health`, null, total, 200);
-    const me = await latencies(`${base}/api/auth/me`, signup.access_token, total, 200);
+    const meLat = await latencies(`${base}/api/auth/me`, signup.access_token, total, 200);
     const dash = await latencies(`${base}/api/dashboard`, signup.access_token, total, 200);
     console.log(
       `   /api/health    (baseline) ${total} requests, 200 concurrent: p50 ${ms(pct(health, 50))}, p99 ${ms(pct(health, 99))}`,
     );
     console.log(
-      `   /api/auth/me   (baseline) ${total} requests, 200 concurrent: p50 ${ms(pct(me, 50))}, p99 ${ms(pct(me, 99))}`,
+      `   /api/auth/me   (baseline) ${total} requests, 200 concurrent: p50 ${ms(pct(meLat, 50))}, p99 ${ms(pct(meLat, 99))}`,
     );
     console.log(
       `   /api/dashboard            ${total} requests, 200 concurrent: p50 ${ms(pct(dash, 50))}, p99 ${ms(pct(dash, 99))}`,
     );
     console.log(
-      `   ratio dashboard/health: p50 ${(pct(dash, 50) / pct(health, 50)).toFixed(1)}x, p99 ${(pct(dash, 99) / pct(health, 99)).toFixed(1)}x; dashboard/me (an authenticated no-op): p50 ${(pct(dash, 50) / pct(me, 50)).toFixed(1)}x, p99 ${(pct(dash, 99) / pct(me, 99)).toFixed(1)}x`,
+      `   ratio dashboard/health: p50 ${(pct(dash, 50) / pct(health, 50)).toFixed(1)}x, p99 ${(pct(dash, 99) / pct(health, 99)).toFixed(1)}x; dashboard/me (an authenticated no-op): p50 ${(pct(dash, 50) / pct(meLat, 50)).toFixed(1)}x, p99 ${(pct(dash, 99) / pct(meLat, 99)).toFixed(1)}x`,
     );
   } finally {
     api.kill('SIGTERM');
