@@ -6,6 +6,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 
+/**
+ * Temporary credentials of a tenant's role, or a function returning fresh ones: the SDK calls it again before each
+ * request once the credentials it holds are within 5 minutes of expiry (a long query or paging outlives them).
+ */
+export type RoleCredentialSource = RoleCredentials | (() => Promise<RoleCredentials>);
+
 /** Temporary credentials of a tenant's role. */
 export interface RoleCredentials {
   accessKeyId: string;
@@ -30,15 +36,15 @@ export class AwsClients {
     return new STSClient(this.common(region));
   }
 
-  athena(region: string, credentials: RoleCredentials): AthenaClient {
+  athena(region: string, credentials: RoleCredentialSource): AthenaClient {
     return new AthenaClient({ ...this.common(region), credentials });
   }
 
-  glue(region: string, credentials: RoleCredentials): GlueClient {
+  glue(region: string, credentials: RoleCredentialSource): GlueClient {
     return new GlueClient({ ...this.common(region), credentials });
   }
 
-  s3(region: string, credentials: RoleCredentials): S3Client {
+  s3(region: string, credentials: RoleCredentialSource): S3Client {
     return new S3Client({
       ...this.common(region),
       credentials,
@@ -46,7 +52,7 @@ export class AwsClients {
     });
   }
 
-  cloudwatch(region: string, credentials: RoleCredentials): CloudWatchClient {
+  cloudwatch(region: string, credentials: RoleCredentialSource): CloudWatchClient {
     return new CloudWatchClient({ ...this.common(region), credentials });
   }
 

@@ -7,7 +7,13 @@ import type { SyncRun as SyncRunDto, SyncRunPage } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError, notFound } from '../common/errors';
 import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws/athena-runner';
-import { AwsClients, awsErrorName, awsErrorText, type RoleCredentials } from '../aws/aws-clients';
+import {
+  AwsClients,
+  awsErrorName,
+  awsErrorText,
+  type RoleCredentialSource,
+  type RoleCredentials,
+} from '../aws/aws-clients';
 import { AwsConnectionService } from '../aws-connection/aws-connection.service';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { CostStore } from './cost-store';
@@ -218,9 +224,7 @@ export class CurSyncService {
       return creds;
     };
 
-    const partitions = table.partitionKeys.length
-      ? await this.partitions(region, await credentials(), table)
-      : [];
+    const partitions = table.partitionKeys.length ? await this.partitions(region, credentials, table) : [];
     const months = [...run.months].sort();
     let maxDate: string | null = null;
     for (const [i, month] of months.entries()) {
@@ -238,7 +242,8 @@ export class CurSyncService {
         months_done: i,
         months_total: months.length,
       });
-      const athena = this.aws.athena(region, await credentials());
+      // The clients ask for credentials before each request: refreshed before expiry even inside one step.
+      const athena = this.aws.athena(region, credentials);
       const t0 = Date.now();
       let q;
       try {
@@ -251,6 +256,7 @@ export class CurSyncService {
         });
       } catch (e) {
         athena.destroy();
+        if (e instanceof SyncFailure) throw e; // AssumeRole failed while refreshing
         if (e instanceof AthenaQueryError) {
           throw new SyncFailure({
             code: 'ATHENA_QUERY_FAILED',
@@ -273,7 +279,7 @@ export class CurSyncService {
       const t1 = Date.now();
       const rows =
         q.outputLocation && !conn.managed_results
-          ? this.csvRows(region, await credentials(), q.outputLocation)
+          ? this.csvRows(region, credentials, q.outputLocation)
           : this.pagedRows(athena, q.queryExecutionId);
       let last: string | null = null;
       const tracked = (async function* () {
@@ -337,7 +343,7 @@ export class CurSyncService {
       ]);
   }
 
-  private async partitions(region: string, creds: RoleCredentials, t: CurTable): Promise<string[][]> {
+  private async partitions(region: string, creds: RoleCredentialSource, t: CurTable): Promise<string[][]> {
     const glue = this.aws.glue(region, creds);
     try {
       const out: string[][] = [];
@@ -351,6 +357,7 @@ export class CurSyncService {
       } while (token);
       return out;
     } catch (e) {
+      if (e instanceof SyncFailure) throw e; // AssumeRole failed
       throw new SyncFailure({
         code: 'AWS_ERROR',
         message: 'Cannot list the CUR partitions (glue:GetPartitions)',
@@ -364,7 +371,7 @@ export class CurSyncService {
   /** The result CSV, streamed with one GetObject (AWS.md §6: far faster than paging), in batches of records. */
   private async *csvRows(
     region: string,
-    creds: RoleCredentials,
+    creds: RoleCredentialSource,
     location: string,
   ): AsyncGenerator<string[][]> {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
