@@ -1,9 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { ACCOUNT, awsEnv, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
+import { awsEnv, connectedTenant, metricWriter, syncsSettled, type AwsEnv } from './aws-env';
 import { testApp, type Session, type TestApp } from './harness';
 
 const MIN = 60_000;
@@ -36,47 +34,6 @@ async function receiver() {
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     at: (path: string) => received.filter((r) => r.path === path),
     close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-/** Writes custom metrics into the sample account through a role of its own (as an application would). */
-async function metricWriter(env: AwsEnv) {
-  env.aws.setRole(ACCOUNT, 'AlertsMetricsWriter', { external_id: null });
-  const creds = { accessKeyId: 'AKIAPLATFORMTEST0001', secretAccessKey: 'platform-secret' };
-  const sts = new STSClient({ region: 'us-east-1', endpoint: env.aws.url, credentials: creds });
-  const out = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${ACCOUNT}:role/AlertsMetricsWriter`,
-      RoleSessionName: 'writer',
-    }),
-  );
-  sts.destroy();
-  const c = out.Credentials!;
-  const cw = new CloudWatchClient({
-    region: 'us-east-1',
-    endpoint: env.aws.url,
-    credentials: {
-      accessKeyId: c.AccessKeyId!,
-      secretAccessKey: c.SecretAccessKey!,
-      sessionToken: c.SessionToken!,
-    },
-  });
-  return {
-    put: async (metric: string, points: { t: number; v: number }[]) => {
-      for (let i = 0; i < points.length; i += 500)
-        await cw.send(
-          new PutMetricDataCommand({
-            Namespace: 'Custom/App',
-            MetricData: points.slice(i, i + 500).map((p) => ({
-              MetricName: metric,
-              Dimensions: [{ Name: 'Service', Value: 'api' }],
-              Timestamp: new Date(p.t),
-              Value: p.v,
-            })),
-          }),
-        );
-    },
-    close: () => cw.destroy(),
   };
 }
 
@@ -130,7 +87,7 @@ describe('alert subscriptions: CloudWatch metric anomaly episodes', () => {
       ALERT_SEND_TIMEOUT_MS: '3000',
     });
     t = await connectedTenant(api, env);
-    writer = await metricWriter(env);
+    writer = await metricWriter(env, 'AlertsMetricsWriter');
     expect((await syncsSettled(api, t.access_token)).status).toBe('succeeded');
   });
   afterAll(async () => {
@@ -199,11 +156,11 @@ describe('alert subscriptions: CloudWatch metric anomaly episodes', () => {
     expect(off2.body).toMatchObject({ include_metric_anomalies: false, metric_watch_ids: [watch.body.id] });
 
     // An hour of normal traffic, then a spike: +380 % is level 2 of the 50 % threshold (4 x 50 <= 380 < 8 x 50).
-    await writer.put('Requests', steady(m0 - 90 * MIN, 60));
+    await writer.put('Requests', { Service: 'api' }, steady(m0 - 90 * MIN, 60));
     const first = await api.post('/api/metric-watches/collect', {}, t.access_token);
     expect(first.body).toMatchObject({ status: 'succeeded', anomalies: 0 });
     const spikeAt = m0 - 30 * MIN;
-    await writer.put('Requests', [{ t: spikeAt, v: 480 }]);
+    await writer.put('Requests', { Service: 'api' }, [{ t: spikeAt, v: 480 }]);
     const second = await api.post('/api/metric-watches/collect', {}, t.access_token);
     expect(second.body).toMatchObject({ status: 'succeeded', points_stored: 1, anomalies: 1 });
     const listed = (await api.get('/api/anomalies?kind=metric', t.access_token)).body;
@@ -254,7 +211,7 @@ describe('alert subscriptions: CloudWatch metric anomaly episodes', () => {
 
     // Enqueueing again (cost detection on demand runs the same scheduling) alerts nothing twice.
     expect((await api.post('/api/anomalies/detect', {}, t.access_token)).status).toBe(202);
-    await writer.put('Requests', steady(m0 - 29 * MIN, 3));
+    await writer.put('Requests', { Service: 'api' }, steady(m0 - 29 * MIN, 3));
     expect((await api.post('/api/metric-watches/collect', {}, t.access_token)).body.status).toBe('succeeded');
     await new Promise((r) => setTimeout(r, 1500));
     expect(rx.at('/hook/metric')).toHaveLength(1);

@@ -1,3 +1,5 @@
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,4 +138,46 @@ export async function syncsSettled(api: ApiProcess, token: string, timeoutMs = 6
     if (Date.now() > deadline) throw new Error(`runs did not finish: ${JSON.stringify(runs.body.items)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Writes custom metrics into the sample account through a role of its own (as an application would). */
+export async function metricWriter(env: AwsEnv, role = 'MetricsWriter') {
+  env.aws.setRole(ACCOUNT, role, { external_id: null });
+  const creds = { accessKeyId: 'AKIAPLATFORMTEST0001', secretAccessKey: 'platform-secret' };
+  const sts = new STSClient({ region: 'us-east-1', endpoint: env.aws.url, credentials: creds });
+  const out = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/${role}`,
+      RoleSessionName: 'writer',
+    }),
+  );
+  sts.destroy();
+  const c = out.Credentials!;
+  const cw = new CloudWatchClient({
+    region: 'us-east-1',
+    endpoint: env.aws.url,
+    credentials: {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    },
+  });
+  return {
+    put: async (metric: string, dims: Record<string, string>, points: { t: number; v: number }[]) => {
+      for (let i = 0; i < points.length; i += 500) {
+        await cw.send(
+          new PutMetricDataCommand({
+            Namespace: 'Custom/App',
+            MetricData: points.slice(i, i + 500).map((p) => ({
+              MetricName: metric,
+              Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+              Timestamp: new Date(p.t),
+              Value: p.v,
+            })),
+          }),
+        );
+      }
+    },
+    close: () => cw.destroy(),
+  };
 }

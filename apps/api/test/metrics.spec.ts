@@ -1,7 +1,5 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { Client } from 'pg';
-import { ACCOUNT, awsEnv, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
+import { awsEnv, connectedTenant, metricWriter, syncsSettled, type AwsEnv } from './aws-env';
 import { cloneDatabase, spawnApi, testApp, type ApiProcess, type Session, type TestApp } from './harness';
 
 const MIN = 60_000;
@@ -11,48 +9,6 @@ const NEVER = '0 0 1 1 *'; // the schedule stays out of the way; ticks are run o
  * at once; the late-data test runs processes with the default window).
  */
 const SUITE_ENV = { METRICS_COLLECT_CRON: NEVER, METRICS_LATE_DATA_SECONDS: '120' };
-
-/** Writes custom metrics into the sample account through a role of its own (as an application would). */
-async function metricWriter(env: AwsEnv) {
-  env.aws.setRole(ACCOUNT, 'MetricsWriter', { external_id: null });
-  const creds = { accessKeyId: 'AKIAPLATFORMTEST0001', secretAccessKey: 'platform-secret' };
-  const sts = new STSClient({ region: 'us-east-1', endpoint: env.aws.url, credentials: creds });
-  const out = await sts.send(
-    new AssumeRoleCommand({
-      RoleArn: `arn:aws:iam::${ACCOUNT}:role/MetricsWriter`,
-      RoleSessionName: 'writer',
-    }),
-  );
-  sts.destroy();
-  const c = out.Credentials!;
-  const cw = new CloudWatchClient({
-    region: 'us-east-1',
-    endpoint: env.aws.url,
-    credentials: {
-      accessKeyId: c.AccessKeyId!,
-      secretAccessKey: c.SecretAccessKey!,
-      sessionToken: c.SessionToken!,
-    },
-  });
-  return {
-    put: async (metric: string, dims: Record<string, string>, points: { t: number; v: number }[]) => {
-      for (let i = 0; i < points.length; i += 500) {
-        await cw.send(
-          new PutMetricDataCommand({
-            Namespace: 'Custom/App',
-            MetricData: points.slice(i, i + 500).map((p) => ({
-              MetricName: metric,
-              Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
-              Timestamp: new Date(p.t),
-              Value: p.v,
-            })),
-          }),
-        );
-      }
-    },
-    close: () => cw.destroy(),
-  };
-}
 
 /** A steady series with a little deterministic noise, one point a minute. */
 const steady = (fromMs: number, n: number, level = 100) =>
