@@ -1,10 +1,12 @@
 // The fault matrix of issue #10, part 1: a revoked role and a sync process killed at each stage. Real API processes,
 // the real SDK clients against the local AWS endpoint and its faults, a real PostgreSQL.
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ACCOUNT, awsEnv, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
-import { spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
+import { ACCOUNT, awsEnv, connectBody, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
+import { cloneDatabase, spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
 
 const cents = (x: number) => Math.round(x * 100);
 
@@ -302,4 +304,155 @@ describe('fault matrix: a sync process killed at each stage', () => {
       expect(await snapshot(api.databaseUrl, t.tenantId)).toEqual(baseline);
     },
   );
+});
+
+/** A webhook receiver on 127.0.0.1 that keeps the path and delivery id of every request. */
+async function webhookSink() {
+  const got: { path: string; delivery: string }[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      got.push({ path: req.url ?? '', delivery: String(req.headers['x-costoptimizer-delivery'] ?? '') });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    got,
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describe('fault matrix: three API processes on one database', () => {
+  it('run the nightly sync of each tenant once and send each alert of an episode once', async () => {
+    const [env, rx] = await Promise.all([
+      awsEnv({ format: 'legacy', days: 100, rowsPerDay: 30 }),
+      webhookSink(),
+    ]);
+    const alertEnv = {
+      ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WORKER_POLL_MS: '100',
+      PUBLIC_URL: 'https://costs.example.com',
+    };
+    const db = await cloneDatabase();
+    const procs: ApiProcess[] = [];
+    try {
+      const nightly = {
+        ...env.apiEnv,
+        ...alertEnv,
+        CUR_WORKER_POLL_MS: '200',
+        CUR_BACKFILL_MONTHS: '4',
+        CUR_SYNC_CRON: '* * * * * *', // a tick every second on each process
+      };
+      procs.push(...(await Promise.all([1, 2, 3].map(() => spawnApi(db.url, nightly)))));
+      const api = procs[0]!;
+      // Two tenants, each with a webhook subscription, then connected: the backfill and its detection run on
+      // whichever process claims them, the outbox is polled by all three.
+      const subs: string[] = [];
+      const sessions: Awaited<ReturnType<typeof api.signup>>[] = [];
+      for (const i of [0, 1]) {
+        const s = await api.signup();
+        sessions.push(s);
+        const sub = await api.post(
+          '/api/alert-subscriptions',
+          {
+            channel: 'webhook',
+            name: 'Ops',
+            url: rx.url(`/hook/${i}`),
+            min_impact_usd: 1,
+            frequency: 'immediate',
+          },
+          s.access_token,
+        );
+        expect(sub.status).toBe(201);
+        subs.push(sub.body.id);
+        const conn = await api.get('/api/tenants/connection', s.access_token);
+        const role = `ThreeProcs${i}`;
+        env.aws.setRole(ACCOUNT, role, { external_id: conn.body.external_id });
+        const res = await api.post(
+          '/api/tenants/connect',
+          connectBody(conn.body.external_id, { aws_role_arn: `arn:aws:iam::${ACCOUNT}:role/${role}` }),
+          s.access_token,
+        );
+        expect(res.status).toBe(200);
+      }
+      const nightlyRuns = () =>
+        sql(
+          db.url,
+          `select tenant_id, count(*)::int as n, bool_and(status = 'succeeded') as ok from sync_run
+            where trigger = 'nightly' group by 1`,
+        );
+      await until(
+        'both nightly syncs done',
+        async () => {
+          const r = await nightlyRuns();
+          return r.length === 2 && r.every((x) => x.ok);
+        },
+        60_000,
+      );
+      // An absence needs a window: each process ticks about three more times, and still one nightly run per tenant.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect((await nightlyRuns()).map((r) => r.n)).toEqual([1, 1]);
+
+      // Alerts: the sample's episodes are over (closed) by now. A late CUR correction opens one on the last judged
+      // day of each tenant, and all three processes run detection at once: each (subscription, episode, level) is
+      // one alert_event and one delivery, sent once although three outbox workers poll.
+      for (const [i, s] of sessions.entries()) {
+        const judged: string = (await api.post('/api/anomalies/detect', {}, s.access_token)).body
+          .judged_through;
+        expect(judged).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+        const me = await api.get('/api/auth/me', s.access_token);
+        await sql(
+          db.url,
+          `insert into cost_daily (tenant_id, usage_date, account_id, service, region, usage_type, charge_class,
+             unblended, net_unblended, amortized, net_amortized, public_on_demand, usage_quantity, line_items)
+           values ($1, $2, $3, 'AWSLambda', 'us-east-1', $4, 'usage', 50000, 50000, 50000, 50000, 50000, 1, 1)`,
+          [me.body.tenant.id, judged, ACCOUNT, `fault-matrix-${i}`],
+        );
+      }
+      const detected = await Promise.all(
+        procs.flatMap((p) => sessions.map((s) => p.post('/api/anomalies/detect', {}, s.access_token))),
+      );
+      expect(detected.map((d) => d.status)).toEqual(detected.map(() => 202));
+      const events = () =>
+        sql(
+          db.url,
+          `select e.subscription_id, count(*)::int as n from alert_event e where e.subscription_id = any($1) group by 1`,
+          [subs],
+        );
+      const pending = () =>
+        sql(
+          db.url,
+          `select count(*)::int as n from alert_delivery where subscription_id = any($1) and status <> 'sent'`,
+          [subs],
+        );
+      await until(
+        'alerts sent',
+        async () => (await events()).length > 0 && (await pending())[0].n === 0,
+        30_000,
+      ).catch(async (e: Error) => {
+        const why = await sql(
+          db.url,
+          `select status, held_back, count(*)::int as n, max(impact_usd)::float8 as max from anomaly group by 1, 2`,
+        );
+        const runs = await sql(db.url, `select trigger, status, error from sync_run`);
+        throw new Error(`${e.message}: anomalies ${JSON.stringify(why)} runs ${JSON.stringify(runs)}`);
+      });
+      const deliveries = await sql(
+        db.url,
+        `select id, kind, attempts from alert_delivery where subscription_id = any($1)`,
+        [subs],
+      );
+      expect(deliveries.filter((d) => d.kind === 'alert').length).toBeGreaterThan(0);
+      expect(deliveries.every((d) => d.attempts === 1)).toBe(true);
+      const received = rx.got.filter((g) => g.path.startsWith('/hook/'));
+      expect(received.map((g) => g.delivery).sort()).toEqual(deliveries.map((d) => d.id).sort());
+    } finally {
+      await Promise.all(procs.map((p) => p.stop()));
+      await db.drop();
+      await Promise.all([env.close(), rx.close()]);
+    }
+  });
 });
