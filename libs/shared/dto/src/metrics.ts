@@ -332,12 +332,10 @@ export const MetricCollectionRunSchema = z
     throttle_retries: z.number().int().meta({ description: "Our retries after the SDK's own gave up" }),
     points_stored: z.number().int().meta({ description: 'New points (already stored ones are not counted)' }),
     anomalies: z.number().int().meta({ description: 'Anomalous points found by the detector' }),
-    estimated_cost_usd: z
-      .number()
-      .meta({
-        description: 'GetMetricData cost to the customer: $0.01 per 1,000 metrics requested',
-        example: 0.0005,
-      }),
+    estimated_cost_usd: z.number().meta({
+      description: 'GetMetricData cost to the customer: $0.01 per 1,000 metrics requested',
+      example: 0.0005,
+    }),
     errors: z.array(MetricCollectionErrorSchema),
   })
   .meta({ id: 'MetricCollectionRun' });
