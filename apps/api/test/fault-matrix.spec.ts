@@ -1,12 +1,15 @@
 // The fault matrix of issue #10, part 1: a revoked role and a sync process killed at each stage. Real API processes,
 // the real SDK clients against the local AWS endpoint and its faults, a real PostgreSQL.
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ACCOUNT, awsEnv, connectBody, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
-import { cloneDatabase, spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
+import { cloneDatabase, freePort, spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
 
 const cents = (x: number) => Math.round(x * 100);
 
@@ -454,5 +457,133 @@ describe('fault matrix: three API processes on one database', () => {
       await db.drop();
       await Promise.all([env.close(), rx.close()]);
     }
+  });
+});
+
+describe('fault matrix: PostgreSQL restarted under load', () => {
+  // The machine's shared PostgreSQL cannot be restarted: an embedded one of our own, on a free port.
+  let pgDir: string;
+  let env: AwsEnv;
+  let pg: { url: string; stop: () => Promise<void> } | null = null;
+  let api: ApiProcess | null = null;
+  /** The embedded PostgreSQL (scripts/lib/embedded-pg.mjs, ESM) in a process of its own; stop() shuts it down. */
+  const startPg = async (port: number) => {
+    const script = `
+      import { startEmbeddedPostgres } from ${JSON.stringify(join(__dirname, '../../../scripts/lib/embedded-pg.mjs'))};
+      const pg = await startEmbeddedPostgres({ dir: ${JSON.stringify(pgDir)}, port: ${port}, database: 'fault_matrix' });
+      process.on('SIGTERM', () => pg.stop().then(() => process.exit(0)));
+      console.log(JSON.stringify({ url: pg.url }));
+      setInterval(() => undefined, 1 << 30);`;
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /\{"url":"([^"]+)"\}/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      proc.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}: ${out}`)));
+    });
+    return {
+      url,
+      stop: async () => {
+        if (proc.exitCode !== null) return;
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      },
+    };
+  };
+  beforeAll(async () => {
+    pgDir = mkdtempSync(join(tmpdir(), 'co-pg-'));
+    chmodSync(pgDir, 0o777); // as root the server runs as the `postgres` user
+    env = await awsEnv({ format: 'cur2', days: 10, rowsPerDay: 20 });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await pg?.stop();
+    await env?.close();
+    rmSync(pgDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 in the one error shape while it is down, and recovers without restarting the API', async () => {
+    pg = await startPg(await freePort());
+    const port = new URL(pg.url).port;
+    execFileSync(process.execPath, [join(__dirname, '../dist/cli.js'), 'migrate'], {
+      env: { ...process.env, DATABASE_URL: pg.url, LOG_LEVEL: 'error' },
+      stdio: 'pipe',
+    });
+    api = await spawnApi(pg.url, {
+      ...env.apiEnv,
+      CUR_WORKER_POLL_MS: '200',
+      CUR_SYNC_RETRY_DELAY_SECONDS: '0',
+      ALERT_WORKER_POLL_MS: '200',
+    });
+    const a = api;
+    const t = await connectedTenant(a, env);
+    expect((await syncsSettled(a, t.access_token)).status).toBe('succeeded');
+    const dash = (await a.get('/api/dashboard?measure=unblended', t.access_token)).body;
+
+    // Load: dashboard reads and sign-ups in a loop, through the outage.
+    const seen: { status: number; body: any }[] = [];
+    let loading = true;
+    const load = (async () => {
+      while (loading && seen.length < 5000) {
+        const [d, s] = await Promise.all([
+          a.get('/api/dashboard?measure=unblended', t.access_token),
+          a.post('/api/auth/signup', {
+            email: `load-${randomUUID()}@example.com`,
+            password: 'correct-horse-battery',
+          }),
+        ]);
+        seen.push(d, s);
+      }
+    })();
+    await until('some answers under load', () => seen.length >= 10);
+
+    await pg.stop();
+    pg = null;
+    const down = await until('health 503', async () => {
+      const h = await a.get('/api/health');
+      return h.status === 503 ? h : undefined;
+    });
+    expect(down.body).toMatchObject({ status: 'degraded', database: 'down' });
+    // Authenticated: the token is fine, the membership lookup fails: 503, never a 401 that would log users out.
+    const failed = await a.get('/api/dashboard?measure=unblended', t.access_token);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toEqual({
+      code: 'DATABASE_UNAVAILABLE',
+      message: expect.stringContaining('database'),
+      correlation_id: expect.any(String),
+    });
+    expect(failed.headers.get('retry-after')).toBeTruthy();
+
+    pg = await startPg(Number(port));
+    expect(new URL(pg.url).port).toBe(port);
+    await until('health 200 again', async () => (await a.get('/api/health')).status === 200, 30_000);
+    await until('the dashboard again', async () => {
+      const d = await a.get('/api/dashboard?measure=unblended', t.access_token);
+      return d.status === 200 && d.body.month_to_date === dash.month_to_date;
+    });
+    loading = false;
+    await load;
+    // Every answer under load was a success or a clean 5xx in the one error shape, never a hang or a raw error.
+    for (const r of seen) {
+      if (r.status < 300) continue;
+      expect({ status: r.status, code: r.body?.code, id: typeof r.body?.correlation_id }).toEqual({
+        status: 503,
+        code: 'DATABASE_UNAVAILABLE',
+        id: 'string',
+      });
+    }
+    expect(seen.some((r) => r.status === 503)).toBe(true);
+    expect(seen.at(-1)!.status).toBeLessThan(300);
+
+    // The worker resumes: a sync queued now runs to the end on the same process.
+    expect((await a.post('/api/cur/sync', { months: 1 }, t.access_token)).status).toBe(202);
+    expect((await syncsSettled(a, t.access_token)).status).toBe('succeeded');
   });
 });

@@ -22,8 +22,11 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T>(err: unknown, user: T | false): T {
-    if (err instanceof Error && 'status' in err) throw err;
-    if (err || !user)
+    // Passport reports a bad token as "no user"; `err` is what validate() threw, e.g. the database being down:
+    // rethrown so the filter answers 503 instead of logging the user out with a 401.
+    if (err instanceof Error) throw err;
+    if (err) throw new Error(JSON.stringify(err));
+    if (!user)
       throw unauthorized(
         'Missing, invalid or expired access token: send Authorization: Bearer <access_token>',
       );

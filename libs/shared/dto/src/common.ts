@@ -24,6 +24,7 @@ export const ErrorCodeSchema = z.enum([
   'ATHENA_QUERY_FAILED',
   'AWS_ERROR',
   'NOT_CONNECTED',
+  'DATABASE_UNAVAILABLE',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
