@@ -59,7 +59,14 @@ describe('Shell and routes', () => {
     expect(harness.routeNativeElement?.querySelector('[data-testid=tenant-name]')?.textContent).toBe(
       'Analytical Engines Ltd',
     );
-    expect(await navLabels()).toEqual(['Dashboard', 'Cost Explorer', 'Anomalies', 'Connect AWS', 'Settings']);
+    expect(await navLabels()).toEqual([
+      'Dashboard',
+      'Cost Explorer',
+      'Anomalies',
+      'Metrics',
+      'Connect AWS',
+      'Settings',
+    ]);
     expect(text('dashboard-connect-aws')).toContain('Connect your AWS account');
     expect(harness.routeNativeElement?.querySelector('[data-testid=nav-costs]')?.getAttribute('href')).toBe(
       '/costs',
@@ -72,6 +79,7 @@ describe('Shell and routes', () => {
       'Dashboard',
       'Cost Explorer',
       'Anomalies',
+      'Metrics',
       'Connect AWS',
       'Settings',
       'Admin',
