@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import type { ConnectAws, Connection, VerifyStep } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError, notFound } from '../common/errors';
@@ -110,7 +110,7 @@ export class AwsConnectionService {
       const row = await tx.findOne(
         AwsConnectionSchema,
         { tenant: tenantId },
-        { lockMode: 4 /* PESSIMISTIC_WRITE */ },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       if (!row || (row.status !== 'connected' && row.status !== 'pending_data')) return false;
       const was = row.status;
@@ -212,7 +212,7 @@ export class AwsConnectionService {
       let row = await tx.findOne(
         AwsConnectionSchema,
         { tenant: tenantId },
-        { lockMode: 4 /* PESSIMISTIC_WRITE */ },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       const working = row && (row.status === 'connected' || row.status === 'pending_data');
       if (!row) row = tx.create(AwsConnectionSchema, { tenant: tenantId, status: 'not_connected' });
