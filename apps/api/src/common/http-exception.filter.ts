@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '@cost-optimizer/dto';
 import { AppError } from './errors';
+import { databaseUnavailable } from './database-errors';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'VALIDATION_FAILED',
@@ -139,30 +140,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       },
     };
   }
-}
-
-const CONNECTION_ERRNO = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-/**
- * The database cannot be reached: a refused or dropped connection (errno), a connection exception (SQLSTATE class
- * 08), the server shutting down or starting (57P01-57P03), or pg's "Connection terminated". Causes are followed.
- */
-export function databaseUnavailable(e: unknown, depth = 0): boolean {
-  if (!e || typeof e !== 'object' || depth > 4) return false;
-  const err = e as { code?: unknown; name?: string; message?: string; cause?: unknown; errors?: unknown[] };
-  const code = typeof err.code === 'string' ? err.code : '';
-  if (CONNECTION_ERRNO.has(code) || code.startsWith('08') || /^57P0[123]$/.test(code)) return true;
-  if (err.name === 'ConnectionException') return true;
-  if (/^Connection terminated|^timeout exceeded when trying to connect/.test(err.message ?? '')) return true;
-  if (Array.isArray(err.errors) && err.errors.some((x) => databaseUnavailable(x, depth + 1))) return true;
-  return databaseUnavailable(err.cause, depth + 1);
 }
 
 function uniqueViolation(e: unknown): string | null {
