@@ -4,6 +4,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { ormConfig } from './database/mikro-orm.config';
+import { appDatabaseUrl } from './database/app-role';
 import { JwtAuthGuard, RolesGuard } from './common/guards';
 import { AuthModule } from './auth/auth.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -24,7 +25,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MikroOrmModule.forRoot({
-          ...ormConfig(config.databaseUrl, config.databasePoolMax),
+          ...ormConfig(appDatabaseUrl(config), config.databasePoolMax),
           registerRequestContext: false,
         }),
         AuthModule,

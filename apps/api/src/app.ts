@@ -12,6 +12,7 @@ import { AllExceptionsFilter } from './common/http-exception.filter';
 import { JsonLogger, requestSerializer } from './common/json-logger';
 import { setupSwagger } from './openapi/openapi';
 import { registerRequestLimits } from './abuse/request-limits';
+import { prepareAppDatabase } from './database/app-role';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -20,7 +21,9 @@ export function consoleDir(config: AppConfig): string {
 }
 
 /** Builds the whole application (API, Swagger UI, console) without listening. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(given: AppConfig): Promise<NestFastifyApplication> {
+  // The API never runs as the owner: it connects as a login that row-level security applies to.
+  const config: AppConfig = { ...given, databaseAppUrl: await prepareAppDatabase(given) };
   const adapter = new FastifyAdapter({
     logger:
       config.logLevel === 'silent'

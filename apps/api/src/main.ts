@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadConfig } from './config/config';
 import { migrate } from './database/migrate';
+import { DatabaseRoleError } from './database/app-role';
 import { AuthService } from './auth/auth.service';
 import { createApp } from './app';
 
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof DatabaseRoleError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(

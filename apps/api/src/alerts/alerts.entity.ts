@@ -4,11 +4,13 @@ import type { AlertDeliveryError } from '@cost-optimizer/dto';
 import { AnomalySchema } from '../anomaly/anomaly.entity';
 import { TenantSchema } from '../tenants/tenant.entity';
 import type { AlertItem } from './alert-message';
+import { tenantRls } from '../database/db-roles.constants';
 
 /** Who hears about anomaly episodes. Slack/webhook URLs and the signing secret are sealed (common/secret-box). */
 export const AlertSubscriptionSchema = defineEntity({
   name: 'AlertSubscription',
   tableName: 'alert_subscription',
+  ...tenantRls(),
   indexes: [{ properties: ['tenant', 'created_at'] }],
   properties: {
     id: p
@@ -51,6 +53,7 @@ export type AlertSubscriptionEntity = InferEntity<typeof AlertSubscriptionSchema
 export const AlertDeliverySchema = defineEntity({
   name: 'AlertDelivery',
   tableName: 'alert_delivery',
+  ...tenantRls(),
   indexes: [{ properties: ['subscription', 'created_at'] }, { properties: ['status', 'next_attempt_at'] }],
   properties: {
     id: p
@@ -87,6 +90,7 @@ export type AlertDeliveryEntity = InferEntity<typeof AlertDeliverySchema>;
 export const AlertEventSchema = defineEntity({
   name: 'AlertEvent',
   tableName: 'alert_event',
+  ...tenantRls(),
   uniques: [{ properties: ['subscription', 'anomaly', 'level'] }],
   properties: {
     id: p

@@ -8,11 +8,13 @@ import type {
 } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { MetricWatchSchema } from '../metrics/metric-watch.entity';
+import { tenantRls } from '../database/db-roles.constants';
 
 /** A set of daily cost series watched for anomalies (usage charges only, in the tenant's default measure). */
 export const AnomalyMonitorSchema = defineEntity({
   name: 'AnomalyMonitor',
   tableName: 'anomaly_monitor',
+  ...tenantRls(),
   indexes: [{ properties: ['tenant', 'created_at'] }],
   properties: {
     id: p
@@ -63,6 +65,7 @@ export interface AnomalyExplanation {
 export const AnomalySchema = defineEntity({
   name: 'Anomaly',
   tableName: 'anomaly',
+  ...tenantRls(),
   uniques: [
     { properties: ['tenant', 'monitor', 'dimension_value', 'start_date'] },
     { properties: ['watch', 'start_at'] },
@@ -115,6 +118,7 @@ export type AnomalyEntity = InferEntity<typeof AnomalySchema>;
 export const AnomalySeriesStateSchema = defineEntity({
   name: 'AnomalySeriesState',
   tableName: 'anomaly_series_state',
+  ...tenantRls(),
   uniques: [{ properties: ['monitor', 'dimension_value'] }],
   properties: {
     id: p

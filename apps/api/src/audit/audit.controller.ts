@@ -7,7 +7,7 @@ import {
   type AuditEventQuery,
 } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
-import { CurrentUser, GlobalOwnerOnly, Roles, type AuthUser } from '../common/auth-user';
+import { AdminOfTenant, CurrentUser, GlobalOwnerOnly, Roles, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { TenantsService } from '../tenants/tenants.service';
 import { AuditService } from './audit.service';
@@ -34,6 +34,7 @@ export class AuditController {
 
 @ApiTags('admin')
 @GlobalOwnerOnly()
+@AdminOfTenant()
 @Controller('admin/tenants/:id/audit-events')
 export class AdminAuditController {
   constructor(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { TenantSchema } from '../tenants/tenant.entity';
+import { tenantRls } from '../database/db-roles.constants';
 
 /**
  * Who changed what in a tenant. Actor columns are copies (no foreign key): the record outlives the account.
@@ -9,6 +10,7 @@ import { TenantSchema } from '../tenants/tenant.entity';
 export const AuditEventSchema = defineEntity({
   name: 'AuditEvent',
   tableName: 'audit_event',
+  ...tenantRls(),
   indexes: [{ properties: ['tenant', 'at'] }],
   properties: {
     id: p

@@ -10,6 +10,7 @@ import { MembershipSchema, TenantSchema, UserSchema, type User } from '../tenant
 import { RefreshTokenSchema } from './refresh-token.entity';
 import { dummyHash, hashPassword, verifyPassword } from './password';
 import { RateLimitService } from './rate-limit.service';
+import { platformEm, tenantEm } from '../database/db-scope';
 
 export interface AccessClaims {
   sub: string;
@@ -36,7 +37,7 @@ export class AuthService {
       'sign-ups from this address',
     );
     const passwordHash = await hashPassword(body.password);
-    const em = this.em.fork();
+    const em = platformEm(this.em);
     const { user, tenantId } = await em.transactional(async (tx) => {
       if (await tx.count(UserSchema, { email: body.email })) {
         throw new AppError(409, 'CONFLICT', 'An account with this email already exists: log in instead', [
@@ -70,7 +71,7 @@ export class AuthService {
       windowSeconds: window,
     };
     await this.limits.check(accountLimit, 'failed logins for this account');
-    const em = this.em.fork();
+    const em = platformEm(this.em);
     const user = await em.findOne(UserSchema, { email: body.email });
     let ok = false;
     if (user && !user.disabled_at) ok = await verifyPassword(user.password_hash, body.password);
@@ -91,7 +92,7 @@ export class AuthService {
   }
 
   async refresh(token: string): Promise<TokenResponse> {
-    const em = this.em.fork();
+    const em = platformEm(this.em);
     const row = await this.findRefresh(em, token);
     if (!row)
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
@@ -127,21 +128,21 @@ export class AuthService {
   }
 
   async logout(token: string): Promise<void> {
-    const em = this.em.fork();
+    const em = platformEm(this.em);
     const row = await this.findRefresh(em, token);
     if (row) await this.revokeFamily(em, row.family_id);
   }
 
   /** The caller behind an access token, or null when the user or membership is gone. */
   async resolveUser(userId: string, tenantId: string): Promise<AuthUser | null> {
-    const em = this.em.fork();
+    const em = tenantEm(this.em, tenantId);
     const m = await em.findOne(MembershipSchema, { user: userId, tenant: tenantId }, { populate: ['user'] });
     if (!m || m.user.disabled_at) return null;
     return { userId, email: m.user.email, tenantId, role: m.role, isGlobalOwner: m.user.is_global_owner };
   }
 
   async me(who: AuthUser): Promise<MeResponse> {
-    const em = this.em.fork();
+    const em = platformEm(this.em);
     const memberships = await em.find(
       MembershipSchema,
       { user: who.userId },
@@ -165,7 +166,7 @@ export class AuthService {
 
   /** Creates or updates the platform administrator from ADMIN_EMAIL / ADMIN_PASSWORD (idempotent). */
   async ensureGlobalOwner(email: string, password: string): Promise<{ created: boolean }> {
-    const em = this.em.fork();
+    const em = platformEm(this.em);
     const normalized = email.trim().toLowerCase();
     return em.transactional(async (tx) => {
       let user: User | null = await tx.findOne(UserSchema, { email: normalized });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../common/errors';
+import { platformEm } from '../database/db-scope';
 
 export interface Limit {
   key: string;
@@ -8,7 +9,7 @@ export interface Limit {
   windowSeconds: number;
 }
 
-/** Fixed-window rate limits kept in PostgreSQL, so every API replica shares them. */
+/** Fixed-window rate limits kept in PostgreSQL, so every API replica shares them (a platform table: no tenant). */
 @Injectable()
 export class RateLimitService {
   constructor(private readonly em: EntityManager) {}
@@ -16,7 +17,7 @@ export class RateLimitService {
   /** Counts one event; throws 429 with Retry-After once the window's count exceeds max. */
   async hit(limit: Limit, what: string): Promise<void> {
     const { bucket, expiresAt } = this.bucket(limit);
-    const rows: { count: number }[] = await this.em.getConnection().execute(
+    const rows: { count: number }[] = await platformEm(this.em).execute(
       `insert into rate_limit_bucket (key, count, expires_at) values (?, 1, ?)
        on conflict (key) do update set count = rate_limit_bucket.count + 1 returning count`,
       [bucket, expiresAt],
@@ -27,14 +28,12 @@ export class RateLimitService {
   /** Throws 429 when the window already holds max events (without counting this one). */
   async check(limit: Limit, what: string): Promise<void> {
     const { bucket, expiresAt } = this.bucket(limit);
-    const rows: { count: number }[] = await this.em
-      .getConnection()
-      .execute('select count from rate_limit_bucket where key = ?', [bucket]);
+    const rows: { count: number }[] = await platformEm(this.em).execute('select count from rate_limit_bucket where key = ?', [bucket]);
     if ((rows[0]?.count ?? 0) >= limit.max) throw this.tooMany(expiresAt, what);
   }
 
   async purgeExpired(): Promise<void> {
-    await this.em.getConnection().execute('delete from rate_limit_bucket where expires_at < now()');
+    await platformEm(this.em).execute('delete from rate_limit_bucket where expires_at < now()');
   }
 
   private bucket(limit: Limit) {

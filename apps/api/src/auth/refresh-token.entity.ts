@@ -1,5 +1,6 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { TenantSchema, UserSchema } from '../tenants/tenant.entity';
+import { tenantRls } from '../database/db-roles.constants';
 
 /**
  * One row per issued refresh token. The token string is `<id>.<secret>`; only sha256(secret) is stored.
@@ -8,6 +9,7 @@ import { TenantSchema, UserSchema } from '../tenants/tenant.entity';
 export const RefreshTokenSchema = defineEntity({
   name: 'RefreshToken',
   tableName: 'refresh_token',
+  ...tenantRls(),
   properties: {
     id: p.uuid().primary(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),

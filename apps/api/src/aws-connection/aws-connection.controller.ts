@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@n
 import { ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ConnectAwsSchema, ConnectionSchema, UuidSchema, type ConnectAws } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
-import { CurrentUser, GlobalOwnerOnly, Public, Roles, type AuthUser } from '../common/auth-user';
+import { AdminOfTenant, CurrentUser, GlobalOwnerOnly, Public, Roles, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { TenantsService } from '../tenants/tenants.service';
 import { AwsConnectionService } from './aws-connection.service';
@@ -76,6 +76,7 @@ const TenantIdPipe = new ZodPipe(UuidSchema, 'path');
 
 @ApiTags('admin')
 @GlobalOwnerOnly()
+@AdminOfTenant()
 @Controller('admin/tenants/:id')
 export class AdminAwsConnectionController {
   constructor(

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import type { ConnectionError, ConnectionStatus, CurFormat, VerifyStep } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
+import { tenantRls } from '../database/db-roles.constants';
 
 /** One AWS connection per tenant: the saved settings and what the last verification found. */
 export const AwsConnectionSchema = defineEntity({
   name: 'AwsConnection',
   tableName: 'aws_connection',
+  ...tenantRls(),
   properties: {
     id: p
       .uuid()

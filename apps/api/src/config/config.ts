@@ -23,6 +23,10 @@ const EnvSchema = z.object({
   DATABASE_URL: z
     .string({ message: 'is required (postgres://user:password@host:5432/database)' })
     .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' }),
+  DATABASE_APP_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+    .optional(),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_JWT_SECRET),
   JWT_ACCESS_TTL_SECONDS: int(60, 900).default(900),
@@ -133,7 +137,13 @@ export interface AppConfig {
   host: string;
   publicUrl: string;
   logLevel: Env['LOG_LEVEL'];
+  /** The owner's URL: migrations, and creating the API's login role when DATABASE_APP_URL is not set. */
   databaseUrl: string;
+  /**
+   * The API's own login (row-level security applies to it); null: the API creates `cost_optimizer_api` through
+   * DATABASE_URL and connects as it. See database/app-role.ts.
+   */
+  databaseAppUrl: string | null;
   databasePoolMax: number;
   jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number };
   encryptionKey: string;
@@ -266,6 +276,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
+    databaseAppUrl: e.DATABASE_APP_URL ?? null,
     databasePoolMax: e.DATABASE_POOL_MAX,
     jwt: {
       secret: e.JWT_SECRET,

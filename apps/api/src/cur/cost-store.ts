@@ -4,6 +4,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { appDatabaseUrl } from '../database/app-role';
 import { AGGREGATE_COLUMNS } from './cur-sql';
 import { monthRange } from './cur-sql';
 import { RollupAccumulator } from './cost-rollup';
@@ -32,7 +33,7 @@ export class CostStore implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.pool = new Pool({
-      connectionString: config.databaseUrl,
+      connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 2)),
     });
     this.pool.on('error', () => undefined); // a dropped idle connection is replaced on the next checkout

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { TenantSchema } from '../tenants/tenant.entity';
+import { tenantRls } from '../database/db-roles.constants';
 
 export interface SyncProgress {
   phase: string;
@@ -21,6 +22,7 @@ export interface SyncError {
 export const SyncRunSchema = defineEntity({
   name: 'SyncRun',
   tableName: 'sync_run',
+  ...tenantRls(),
   indexes: [
     { properties: ['tenant', 'created_at'] },
     { properties: ['status', 'not_before'] },

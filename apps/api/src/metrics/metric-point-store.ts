@@ -4,6 +4,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { appDatabaseUrl } from '../database/app-role';
 
 export interface StoredPoint {
   ts: number;
@@ -48,7 +49,7 @@ export class MetricPointStore implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.pool = new Pool({
-      connectionString: config.databaseUrl,
+      connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 4)),
     });
     this.pool.on('error', () => undefined);

@@ -3,6 +3,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import type { MetricDetectorState } from '@cost-optimizer/anomaly-engine';
 import type { MetricDimension } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
+import { tenantRls } from '../database/db-roles.constants';
 
 /**
  * One CloudWatch series a tenant collects. Its points live in `metric_point` (hand-written SQL, kept out of the
@@ -11,6 +12,7 @@ import { TenantSchema } from '../tenants/tenant.entity';
 export const MetricWatchSchema = defineEntity({
   name: 'MetricWatch',
   tableName: 'metric_watch',
+  ...tenantRls(),
   uniques: [{ properties: ['tenant', 'series_key'] }],
   indexes: [{ properties: ['tenant', 'created_at'] }],
   // metric_point has no foreign key (one RI check per bulk-inserted point was half the insert time): deleting a
@@ -72,6 +74,7 @@ export interface CollectionError {
 export const MetricCollectionRunSchema = defineEntity({
   name: 'MetricCollectionRun',
   tableName: 'metric_collection_run',
+  ...tenantRls(),
   uniques: [{ properties: ['tenant', 'tick_at'] }],
   indexes: [{ properties: ['tenant', 'started_at'] }],
   properties: {

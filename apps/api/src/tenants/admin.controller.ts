@@ -9,7 +9,7 @@ import {
   type AdminTenantListQuery,
 } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
-import { CurrentUser, GlobalOwnerOnly, type AuthUser } from '../common/auth-user';
+import { AdminOfTenant, CurrentUser, GlobalOwnerOnly, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { TenantsService } from './tenants.service';
 
@@ -31,6 +31,7 @@ export class AdminTenantsController {
   }
 
   @Get(':id')
+  @AdminOfTenant()
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'One tenant with its members (global owners only)',

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { tenantRls } from '../database/db-roles.constants';
 
 export const TenantSchema = defineEntity({
   name: 'Tenant',
   tableName: 'tenant',
+  ...tenantRls('id'),
   properties: {
     id: p
       .uuid()
@@ -23,6 +25,7 @@ export type Tenant = InferEntity<typeof TenantSchema>;
 export const MembershipSchema = defineEntity({
   name: 'Membership',
   tableName: 'membership',
+  ...tenantRls(),
   uniques: [{ properties: ['tenant', 'user'] }],
   properties: {
     id: p

@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'alert_subscription.updated',
   'alert_subscription.deleted',
   'alert_subscription.secret_rotated',
+  'platform.access',
 ] as const;
 
 export const AuditActionSchema = z

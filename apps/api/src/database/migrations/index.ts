@@ -9,6 +9,7 @@ import { Migration20261125020000Metrics } from './Migration20261125020000_metric
 import { Migration20261125030000Audit } from './Migration20261125030000_audit';
 import { Migration20261125050000AlertsMetric } from './Migration20261125050000_alerts_metric';
 import { Migration20261125040000MetricsLateData } from './Migration20261125040000_metrics_late_data';
+import { Migration20261125060000RowLevelSecurity } from './Migration20261125060000_row_level_security';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125030000_audit', class: Migration20261125030000Audit },
   { name: 'Migration20261125040000_metrics_late_data', class: Migration20261125040000MetricsLateData },
   { name: 'Migration20261125050000_alerts_metric', class: Migration20261125050000AlertsMetric },
+  { name: 'Migration20261125060000_row_level_security', class: Migration20261125060000RowLevelSecurity },
 ];
