@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ACCOUNT, awsEnv, connectBody, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
-import { cloneDatabase, freePort, spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
+import { API_DIST, cloneDatabase, freePort, spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
 
 const cents = (x: number) => Math.round(x * 100);
 
@@ -512,7 +512,7 @@ describe('fault matrix: PostgreSQL restarted under load', () => {
   it('answers 503 in the one error shape while it is down, and recovers without restarting the API', async () => {
     pg = await startPg(await freePort());
     const port = new URL(pg.url).port;
-    execFileSync(process.execPath, [join(__dirname, '../dist/cli.js'), 'migrate'], {
+    execFileSync(process.execPath, [join(API_DIST, 'cli.js'), 'migrate'], {
       env: { ...process.env, DATABASE_URL: pg.url, LOG_LEVEL: 'error' },
       stdio: 'pipe',
     });

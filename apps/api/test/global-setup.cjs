@@ -8,7 +8,8 @@ const { Client } = require('pg');
 const root = join(__dirname, '..', '..', '..');
 
 module.exports = async function globalSetup() {
-  const main = join(root, 'apps/api/dist/main.js');
+  const dist = process.env.CO_API_DIST ?? join(root, 'apps/api/dist');
+  const main = join(dist, 'main.js');
   if (!existsSync(main))
     throw new Error('apps/api/dist/main.js is missing: run `npm run build` first (npm test does)');
   if (!process.env.DATABASE_URL) {
@@ -29,7 +30,7 @@ module.exports = async function globalSetup() {
   await client.end();
   const templateUrl = new URL(admin.toString());
   templateUrl.pathname = `/${template}`;
-  execFileSync(process.execPath, [join(root, 'apps/api/dist/cli.js'), 'migrate'], {
+  execFileSync(process.execPath, [join(dist, 'cli.js'), 'migrate'], {
     env: { ...process.env, DATABASE_URL: templateUrl.toString(), LOG_LEVEL: 'error' },
     stdio: 'pipe',
   });

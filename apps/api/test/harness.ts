@@ -5,7 +5,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
-const MAIN = join(__dirname, '..', 'dist', 'main.js');
+/** The built API; CO_API_DIST points at another build of it (a second working copy building in parallel). */
+export const API_DIST = process.env.CO_API_DIST ?? join(__dirname, '..', 'dist');
+const MAIN = join(API_DIST, 'main.js');
 
 export interface Res<T = any> {
   status: number;
