@@ -203,18 +203,26 @@ function listensOn(pid: number, port: number): boolean {
  * Starts the built API (`apps/api/dist/main.js`) as its own process on a database URL. Healthy means *this* process
  * answers: a port taken by another process between freePort() and the API's listen is retried on a new port.
  */
-export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+export async function spawnApi(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  main = MAIN,
+): Promise<ApiProcess> {
   for (let attempt = 1; ; attempt++) {
-    const started = await startApi(databaseUrl, env);
+    const started = await startApi(databaseUrl, env, main);
     if (started instanceof ApiProcess) return started;
     if (attempt >= 3) throw new Error(`API did not start on a port of its own (3 attempts):\n${started}`);
   }
 }
 
 /** The process when healthy; a description of the lost port (to retry) otherwise. */
-async function startApi(databaseUrl: string, env: Record<string, string>): Promise<ApiProcess | string> {
+async function startApi(
+  databaseUrl: string,
+  env: Record<string, string>,
+  main: string,
+): Promise<ApiProcess | string> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [MAIN], {
+  const proc = spawn(process.execPath, [main], {
     env: {
       ...process.env,
       ...TEST_ENV,

@@ -92,17 +92,16 @@ export class AuthService {
   }
 
   async refresh(token: string): Promise<TokenResponse> {
-    const em = platformEm(this.em);
-    const row = await this.findRefresh(em, token);
+    // The token names its tenant: found in the platform scope, then everything else in that tenant's.
+    const row = await this.findRefresh(platformEm(this.em), token);
     if (!row)
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
+    const em = tenantEm(this.em, row.tenant.id);
     // Claim the token atomically: a concurrent or later second use finds it used.
-    const claimed: unknown[] = await em
-      .getConnection()
-      .execute(
-        'update refresh_token set used_at = now() where id = ? and used_at is null and revoked_at is null returning id',
-        [row.id],
-      );
+    const claimed: unknown[] = await em.execute(
+      'update refresh_token set used_at = now() where id = ? and used_at is null and revoked_at is null returning id',
+      [row.id],
+    );
     if (claimed.length === 0) {
       await this.revokeFamily(em, row.family_id);
       this.logger.warn({
@@ -128,9 +127,8 @@ export class AuthService {
   }
 
   async logout(token: string): Promise<void> {
-    const em = platformEm(this.em);
-    const row = await this.findRefresh(em, token);
-    if (row) await this.revokeFamily(em, row.family_id);
+    const row = await this.findRefresh(platformEm(this.em), token);
+    if (row) await this.revokeFamily(tenantEm(this.em, row.tenant.id), row.family_id);
   }
 
   /** The caller behind an access token, or null when the user or membership is gone. */
@@ -244,11 +242,10 @@ export class AuthService {
   }
 
   private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
-    await em
-      .getConnection()
-      .execute('update refresh_token set revoked_at = now() where family_id = ? and revoked_at is null', [
-        familyId,
-      ]);
+    await em.execute(
+      'update refresh_token set revoked_at = now() where family_id = ? and revoked_at is null',
+      [familyId],
+    );
   }
 }
 

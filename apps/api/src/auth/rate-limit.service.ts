@@ -28,7 +28,10 @@ export class RateLimitService {
   /** Throws 429 when the window already holds max events (without counting this one). */
   async check(limit: Limit, what: string): Promise<void> {
     const { bucket, expiresAt } = this.bucket(limit);
-    const rows: { count: number }[] = await platformEm(this.em).execute('select count from rate_limit_bucket where key = ?', [bucket]);
+    const rows: { count: number }[] = await platformEm(this.em).execute(
+      'select count from rate_limit_bucket where key = ?',
+      [bucket],
+    );
     if ((rows[0]?.count ?? 0) >= limit.max) throw this.tooMany(expiresAt, what);
   }
 

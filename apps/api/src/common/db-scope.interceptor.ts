@@ -64,9 +64,16 @@ export class DbScopeInterceptor implements NestInterceptor {
     const em = platformEm(this.em);
     const route = `${req.method} ${req.routeOptions.url ?? req.url}`;
     const details = { route, params: req.params ?? {} };
-    for (const tenantId of new Set([viewed, user.tenantId].filter((t): t is string => t !== null && t !== NO_TENANT)))
+    for (const tenantId of new Set(
+      [viewed, user.tenantId].filter((t): t is string => t !== null && t !== NO_TENANT),
+    ))
       await this.audit.record(
-        { tenantId, action: 'platform.access', target: viewed ? { type: 'tenant', id: viewed } : null, details },
+        {
+          tenantId,
+          action: 'platform.access',
+          target: viewed ? { type: 'tenant', id: viewed } : null,
+          details,
+        },
         em,
       );
     await em.flush();

@@ -22,7 +22,8 @@ interface RoleFacts {
  *
  * - DATABASE_APP_URL set: that login is checked and used (the operator created it, see docs/operations.md).
  * - Not set: the API creates (once) or repairs the login role `cost_optimizer_api` through DATABASE_URL, with a
- *   password derived from ENCRYPTION_KEY (every replica derives the same one), and connects as it.
+ *   password derived from DATABASE_URL's credentials (every replica derives the same one; whoever knows them is the
+ *   owner already), and connects as it.
  * Either way the login must be a NOINHERIT member of both RLS roles and hold no privileges of its own.
  */
 export async function prepareAppDatabase(config: AppConfig): Promise<string> {
@@ -36,21 +37,23 @@ export async function prepareAppDatabase(config: AppConfig): Promise<string> {
     return config.databaseAppUrl;
   }
   const url = new URL(config.databaseUrl);
+  url.password = appLoginPassword(config.databaseUrl);
   url.username = DEFAULT_APP_LOGIN_ROLE;
-  url.password = createHmac('sha256', config.encryptionKey).update('cost-optimizer database login').digest('hex');
   const appUrl = url.toString();
   for (let attempt = 1; ; attempt++) {
     let facts: RoleFacts | null = null;
     try {
       facts = await inspect(appUrl);
     } catch (e) {
-      // 28P01 wrong password (ENCRYPTION_KEY changed), 28000 no such role: (re)create it below
+      // 28P01 wrong password (the owner's credentials changed), 28000 no such role: (re)create it below
       const code = (e as { code?: string }).code;
       if (code !== '28P01' && code !== '28000') throw e;
     }
     if (facts && unsafe(facts).length === 0) return appUrl;
     if (facts && (facts.rolsuper || facts.rolbypassrls || facts.owns))
-      throw new DatabaseRoleError(`The role "${facts.role}" ${unsafe(facts).join('; ')}: set DATABASE_APP_URL.`);
+      throw new DatabaseRoleError(
+        `The role "${facts.role}" ${unsafe(facts).join('; ')}: set DATABASE_APP_URL.`,
+      );
     if (attempt > 3) throw new DatabaseRoleError(`Could not prepare the role "${DEFAULT_APP_LOGIN_ROLE}"`);
     await provision(config.databaseUrl, url.password).catch((e: unknown) => {
       const code = (e as { code?: string }).code;
@@ -65,6 +68,14 @@ export async function prepareAppDatabase(config: AppConfig): Promise<string> {
   }
 }
 
+/** The derived password of `cost_optimizer_api`: an HMAC keyed by the owner's user name and password. */
+export function appLoginPassword(ownerUrl: string): string {
+  const owner = new URL(ownerUrl);
+  return createHmac('sha256', `${decodeURIComponent(owner.username)}:${decodeURIComponent(owner.password)}`)
+    .update('cost-optimizer database login')
+    .digest('hex');
+}
+
 function unsafe(f: RoleFacts): string[] {
   const problems: string[] = [];
   if (f.rolsuper) problems.push('is a superuser');
@@ -72,7 +83,8 @@ function unsafe(f: RoleFacts): string[] {
   if (f.owns) problems.push('owns tables of the schema');
   if (!f.tenant_member || !f.platform_member)
     problems.push(`must be a member of "${TENANT_ROLE}" and "${PLATFORM_ROLE}"`);
-  if (f.inherits) problems.push('must be NOINHERIT (it would hold the platform role\'s access without asking)');
+  if (f.inherits)
+    problems.push("must be NOINHERIT (it would hold the platform role's access without asking)");
   return problems;
 }
 

@@ -25,7 +25,13 @@ export function tenantRls(column: 'tenant_id' | 'id' = 'tenant_id') {
     rowLevelSecurity: 'force' as const,
     policies: [
       { name: 'tenant_isolation', command: 'all' as const, roles: [TENANT_ROLE], using: own, check: own },
-      { name: 'platform_access', command: 'all' as const, roles: [PLATFORM_ROLE], using: 'true', check: 'true' },
+      {
+        name: 'platform_access',
+        command: 'all' as const,
+        roles: [PLATFORM_ROLE],
+        using: 'true',
+        check: 'true',
+      },
     ],
   };
 }

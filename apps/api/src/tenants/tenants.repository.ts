@@ -32,8 +32,7 @@ export class TenantsRepository {
       ? `where t.name ilike ? or exists (select 1 from membership m join app_user u on u.id = m.user_id where m.tenant_id = t.id and u.email ilike ?)`
       : '';
     const params = like ? [like, like] : [];
-    const conn = em.getConnection();
-    const counted = await conn.execute<{ total: number }[]>(
+    const counted = await em.execute<{ total: number }[]>(
       `select count(*)::int as total from tenant t ${where}`,
       params,
     );
@@ -44,7 +43,7 @@ export class TenantsRepository {
       created_at: Date;
       member_count: number;
       owner_emails: string[] | null;
-    }[] = await conn.execute(
+    }[] = await em.execute(
       `select t.id, t.name, t.created_at,
                 (select count(*)::int from membership m where m.tenant_id = t.id) as member_count,
                 (select array_agg(u.email order by u.email) from membership m join app_user u on u.id = m.user_id
