@@ -21,6 +21,7 @@ import { generateCurSample, startAwsLocal } from '@cost-optimizer/aws-local';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../apps/api/src/config/config';
+import { prepareAppDatabase } from '../apps/api/src/database/app-role';
 import { parseCsvBatches } from '../apps/api/src/cur/csv';
 import { queryRows, runQuery } from '../apps/api/src/aws/athena-runner';
 
@@ -81,7 +82,8 @@ function* monthRows(month: string, accounts: number, services: number, regions: 
 async function benchReplace(url: string) {
   const accounts = Math.max(2, Math.round(20 * SCALE));
   const rows = [...monthRows('2026-10', accounts, 40, 6)];
-  const config = loadConfig({ DATABASE_URL: url });
+  const given = loadConfig({ DATABASE_URL: url });
+  const config = { ...given, databaseAppUrl: await prepareAppDatabase(given) }; // as createApp does
   const store = new CostStore(config);
   const tenant = randomUUID();
   // Raw COPY baseline: the same rows into the same table, nothing else.
@@ -257,7 +259,8 @@ async function benchDashboard(url: string) {
       [tenant],
     );
     const accounts = Math.max(2, Math.round(20 * SCALE));
-    const config = loadConfig({ DATABASE_URL: url });
+    const given = loadConfig({ DATABASE_URL: url });
+    const config = { ...given, databaseAppUrl: await prepareAppDatabase(given) }; // as createApp does
     const store = new CostStore(config);
     const now = new Date();
     let rows = 0;
