@@ -12,6 +12,10 @@ most 15 minutes) and a single-use \`refresh_token\`. Send \`Authorization: Beare
 **Errors** always have the shape \`{ code, message, details?, correlation_id }\` (see \`ErrorBody\`). Validation errors
 are 400 \`VALIDATION_FAILED\` with one entry per field in \`details\`; another tenant's object is 404, never 403.
 
+**Tenant isolation**: every request sees only its tenant's data, enforced twice (query filters and PostgreSQL
+row-level security). The \`admin\` routes are for global owners only; each call is recorded in the audit log
+(\`platform.access\`) of the administrator's tenant and of the tenant it concerns.
+
 All JSON field names are snake_case.`;
 
 /** The OpenAPI document: routes from the controllers, schemas from the shared zod contract. */

@@ -30,6 +30,7 @@ export const AUDIT_ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string>
   'alert_subscription.updated': 'Alert subscription changed',
   'alert_subscription.deleted': 'Alert subscription deleted',
   'alert_subscription.secret_rotated': 'Webhook secret rotated',
+  'platform.access': 'Platform administrator access',
 };
 
 /**
