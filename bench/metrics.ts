@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { startAwsLocal } from '@cost-optimizer/aws-local';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../apps/api/src/config/config';
@@ -33,6 +34,10 @@ const { TenantAws } =
   require('../apps/api/dist/metrics/tenant-aws') as typeof import('../apps/api/src/metrics/tenant-aws');
 const { AwsClients } =
   require('../apps/api/dist/aws/aws-clients') as typeof import('../apps/api/src/aws/aws-clients');
+const { prepareAppDatabase } =
+  require('../apps/api/dist/database/app-role') as typeof import('../apps/api/src/database/app-role');
+const { ormConfig } =
+  require('../apps/api/dist/database/mikro-orm.config') as typeof import('../apps/api/src/database/mikro-orm.config');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const scaleArg = process.argv.indexOf('--scale');
@@ -131,7 +136,7 @@ async function main() {
          from generate_series(0, $2 - 1) as i`,
       [tenantId, SERIES],
     );
-    const config = loadConfig({
+    const given = loadConfig({
       DATABASE_URL: url,
       LOG_LEVEL: 'error',
       METRICS_BACKFILL_HOURS: '1',
@@ -141,9 +146,12 @@ async function main() {
         ? { METRICS_LATE_DATA_SECONDS: process.env.METRICS_LATE_DATA_SECONDS }
         : {}),
     });
+    // The API's own login (row-level security applies to it; the collector scopes each tenant's work).
+    const config = { ...given, databaseAppUrl: await prepareAppDatabase(given) };
+    const orm = await MikroORM.init(ormConfig(config.databaseAppUrl, 2));
     const store = new MetricPointStore(config);
     const clients = new AwsClients(config);
-    const collector = new MetricCollector(store, new TenantAws(clients, store), config);
+    const collector = new MetricCollector(store, new TenantAws(clients, store), orm.em, config);
 
     // --- the product: one tick of the tenant ---
     aws.resetCalls();
@@ -261,6 +269,7 @@ async function main() {
         `raw COPY ${Math.round(rawRate).toLocaleString('en-US')} rows/s: ratio ${(tickRate / rawRate).toFixed(2)}x`,
     );
     await store.onApplicationShutdown();
+    await orm.close();
   } finally {
     await aws.close();
     rmSync(dir, { recursive: true, force: true });

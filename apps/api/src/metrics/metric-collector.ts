@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { EntityManager } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
 import {
   createMetricDetector,
@@ -12,6 +13,7 @@ import {
 import type { MetricDimension } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError } from '../common/errors';
+import { applyScope, inScope, PLATFORM_SESSION, tenantSession, withTenant } from '../database/db-scope';
 import { awsErrorName, awsErrorText } from '../aws/aws-clients';
 import type { AnomalyExplanation } from '../anomaly/anomaly.entity';
 import type { CollectionError } from './metric-watch.entity';
@@ -82,6 +84,10 @@ export interface CollectOutcome extends RunCounters {
  * read from the first period its detector has not judged, so the trailing METRICS_LATE_DATA_SECONDS are read again
  * on every tick and late datapoints are upserted; a point reaches the streaming detector (state kept in PostgreSQL)
  * once, in order, when its period ended that long ago.
+ *
+ * Row-level security: a tenant's collection (claim, fetch, points, detection, episodes, run row, and the
+ * after-detection listeners) runs in that tenant's scope; only listing the tenants to collect and failing stale runs
+ * of dead processes are cross-tenant (platform scope).
  */
 @Injectable()
 export class MetricCollector {
@@ -92,46 +98,70 @@ export class MetricCollector {
   constructor(
     private readonly store: MetricPointStore,
     private readonly tenantAws: TenantAws,
+    private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** One transaction of the points pool in the tenant's scope. */
+  private inTenant<T>(tenantId: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inScope(this.store.pool, tenantSession(tenantId), fn);
+  }
 
   /** Runs after a collection stored anomalous points of a tenant (alerts); a listener's failure never fails it. */
   onDetected(listener: (tenantId: string) => Promise<void>): void {
     this.detectedListeners.push(listener);
   }
 
-  /** Tenants with a working connection and at least one enabled watch. */
+  /** Tenants with a working connection and at least one enabled watch (cross-tenant: platform scope, ids only). */
   async tenantsToCollect(): Promise<string[]> {
-    const res = await this.store.pool.query<{ tenant_id: string }>(
-      `select c.tenant_id from aws_connection c
-        where c.status in ('connected', 'pending_data')
-          and exists (select 1 from metric_watch w where w.tenant_id = c.tenant_id and w.enabled)
-        order by c.tenant_id`,
+    const res = await inScope(this.store.pool, PLATFORM_SESSION, (client) =>
+      client.query<{ tenant_id: string }>(
+        `select c.tenant_id from aws_connection c
+          where c.status in ('connected', 'pending_data')
+            and exists (select 1 from metric_watch w where w.tenant_id = c.tenant_id and w.enabled)
+          order by c.tenant_id`,
+      ),
     );
     return res.rows.map((r) => r.tenant_id);
   }
 
-  /** Runs left 'running' by a process that died are marked failed. */
+  /** Runs left 'running' by a process that died are marked failed (housekeeping across tenants: platform scope). */
   async failStaleRuns(): Promise<void> {
-    await this.store.pool.query(
-      `update metric_collection_run set status = 'failed', finished_at = now(),
-              errors = errors || '[{"region":"-","step":"worker","code":"WORKER_LOST","message":"The process collecting stopped"}]'::jsonb
-        where status = 'running' and started_at < now() - interval '15 minutes'`,
+    await inScope(this.store.pool, PLATFORM_SESSION, (client) =>
+      client.query(
+        `update metric_collection_run set status = 'failed', finished_at = now(),
+                errors = errors || '[{"region":"-","step":"worker","code":"WORKER_LOST","message":"The process collecting stopped"}]'::jsonb
+          where status = 'running' and started_at < now() - interval '15 minutes'`,
+      ),
     );
   }
 
-  /** Inserts the run row; false when this (tenant, slot) is already claimed. */
+  /** Inserts the run row (in the tenant's scope); false when this (tenant, slot) is already claimed. */
   private async claim(runId: string, tenantId: string, slotMs: number, trigger: 'schedule' | 'manual') {
-    const res = await this.store.pool.query(
-      `insert into metric_collection_run (id, tenant_id, tick_at, trigger, status, worker, started_at, errors)
-       values ($1, $2, to_timestamp($3 / 1000.0), $4, 'running', $5, now(), '[]')
-       on conflict (tenant_id, tick_at) do nothing`,
-      [runId, tenantId, slotMs, trigger, this.worker],
+    const res = await this.inTenant(tenantId, (client) =>
+      client.query(
+        `insert into metric_collection_run (id, tenant_id, tick_at, trigger, status, worker, started_at, errors)
+         values ($1, $2, to_timestamp($3 / 1000.0), $4, 'running', $5, now(), '[]')
+         on conflict (tenant_id, tick_at) do nothing`,
+        [runId, tenantId, slotMs, trigger, this.worker],
+      ),
     );
     return res.rowCount === 1;
   }
 
-  async collectTenant(
+  /**
+   * Collects one tenant for a slot, entirely in the tenant's scope (every `em.fork()` of what it calls, the
+   * after-detection listeners included, inherits it); null when the slot was already claimed.
+   */
+  collectTenant(
+    tenantId: string,
+    slotMs: number,
+    trigger: 'schedule' | 'manual',
+  ): Promise<CollectOutcome | null> {
+    return withTenant(this.em, tenantId, () => this.collectInScope(tenantId, slotMs, trigger));
+  }
+
+  private async collectInScope(
     tenantId: string,
     slotMs: number,
     trigger: 'schedule' | 'manual',
@@ -166,24 +196,27 @@ export class MetricCollector {
     }
     const duration = Date.now() - started;
     const cost = estimateCostUsd(c.metrics_requested);
-    await this.store.pool.query(
-      `update metric_collection_run set status = $2, finished_at = now(), duration_ms = $3, watches = $4, calls = $5,
-              metrics_requested = $6, throttle_retries = $7, points_stored = $8, anomalies = $9,
-              estimated_cost_usd = $10, errors = $11::jsonb
-        where id = $1`,
-      [
-        runId,
-        status,
-        duration,
-        c.watches,
-        c.calls,
-        c.metrics_requested,
-        c.throttle_retries,
-        c.points_stored,
-        c.anomalies,
-        cost,
-        JSON.stringify(c.errors.slice(0, 50)),
-      ],
+    await this.inTenant(tenantId, (client) =>
+      client.query(
+        `update metric_collection_run set status = $3, finished_at = now(), duration_ms = $4, watches = $5, calls = $6,
+                metrics_requested = $7, throttle_retries = $8, points_stored = $9, anomalies = $10,
+                estimated_cost_usd = $11, errors = $12::jsonb
+          where id = $1 and tenant_id = $2`,
+        [
+          runId,
+          tenantId,
+          status,
+          duration,
+          c.watches,
+          c.calls,
+          c.metrics_requested,
+          c.throttle_retries,
+          c.points_stored,
+          c.anomalies,
+          cost,
+          JSON.stringify(c.errors.slice(0, 50)),
+        ],
+      ),
     );
     return { run_id: runId, status, duration_ms: duration, estimated_cost_usd: cost, ...c };
   }
@@ -199,11 +232,13 @@ export class MetricCollector {
       });
       return 'failed';
     }
-    const res = await this.store.pool.query<WatchRow>(
-      `select id, region, namespace, metric_name, dimensions, stat, period, label,
-              extract(epoch from detected_through) * 1000 as through_ms, last_ts is null as never_stored
-         from metric_watch where tenant_id = $1 and enabled order by id`,
-      [tenantId],
+    const res = await this.inTenant(tenantId, (client) =>
+      client.query<WatchRow>(
+        `select id, region, namespace, metric_name, dimensions, stat, period, label,
+                extract(epoch from detected_through) * 1000 as through_ms, last_ts is null as never_stored
+           from metric_watch where tenant_id = $1 and enabled order by id`,
+        [tenantId],
+      ),
     );
     const now = Date.now();
     const end = collectEnd(now);
@@ -277,7 +312,7 @@ export class MetricCollector {
     } finally {
       session.close();
     }
-    const stored = await this.store.upsert(ids, ts, values);
+    const stored = await this.store.upsert(tenantId, ids, ts, values);
     for (const n of stored.added.values()) c.points_stored += n;
     if (stored.changed > 0)
       this.logger.log({ msg: 'late metric datapoints updated', tenant_id: tenantId, count: stored.changed });
@@ -375,8 +410,8 @@ export class MetricCollector {
    * Feeds every stored point newer than each watch's `detected_through` whose period ended by `settledMs` to its
    * detector, once and in time order (a point still inside the late-data window waits for a later tick, so its
    * value is final when it is judged), under a per-tenant lock (two collections of one tenant never judge a point
-   * twice); writes episodes, the states, `detected_through` and the newest point in the same transaction, one
-   * statement each for all watches. Returns the anomalous points found.
+   * twice); writes episodes, the states, `detected_through` and the newest point in the same transaction (in the
+   * tenant's scope), one statement each for all watches. Returns the anomalous points found.
    */
   async detect(
     tenantId: string,
@@ -389,6 +424,7 @@ export class MetricCollector {
     let anomalies = 0;
     try {
       await client.query('begin');
+      await applyScope(client, tenantSession(tenantId));
       await client.query(`select pg_advisory_xact_lock(hashtext('metric-detect'), hashtext($1))`, [tenantId]);
       // Read after the lock: detected_through is what the previous detection committed.
       const watches = await client.query<{
@@ -489,13 +525,14 @@ export class MetricCollector {
                                     then x.v else w.last_value end,
                   updated_at = now()
              from unnest($1::uuid[], $2::text[], $3::float8[], $4::float8[], $5::float8[]) as x(id, s, d, t, v)
-            where w.id = x.id`,
+            where w.id = x.id and w.tenant_id = $6`,
           [
             ids,
             ids.map((id) => upd.get(id)?.s ?? null),
             ids.map((id) => upd.get(id)?.d ?? null),
             ids.map((id) => newest.get(id)?.t ?? null),
             ids.map((id) => newest.get(id)?.v ?? null),
+            tenantId,
           ],
         );
       }

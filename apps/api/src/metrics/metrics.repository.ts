@@ -11,7 +11,10 @@ import {
 
 const like = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** Named queries; every read is scoped by the tenant id passed in. */
+/**
+ * Named queries; every read is scoped by the tenant id passed in (and by the row-level-security scope of the em
+ * given: raw SQL goes through `em.execute`, which applies it).
+ */
 @Injectable()
 export class MetricsRepository {
   find(em: EntityManager, tenantId: string, id: string): Promise<MetricWatchEntity | null> {
@@ -54,12 +57,11 @@ export class MetricsRepository {
       params.push(s, s, s, s, s);
     }
     const where = cond.join(' and ');
-    const conn = em.getConnection();
-    const total = await conn.execute<{ n: number }[]>(
+    const total = await em.execute<{ n: number }[]>(
       `select count(*)::int as n from metric_watch where ${where}`,
       params,
     );
-    const ids = await conn.execute<{ id: string }[]>(
+    const ids = await em.execute<{ id: string }[]>(
       `select id from metric_watch where ${where} order by created_at desc, id limit ? offset ?`,
       [...params, q.page_size, (q.page - 1) * q.page_size],
     );
@@ -72,7 +74,7 @@ export class MetricsRepository {
   /** Open (listed) metric episodes per watch. */
   async openAnomalies(em: EntityManager, tenantId: string, watchIds: string[]): Promise<Map<string, number>> {
     if (watchIds.length === 0) return new Map();
-    const rows = await em.getConnection().execute<{ watch_id: string; n: number }[]>(
+    const rows = await em.execute<{ watch_id: string; n: number }[]>(
       `select watch_id, count(*)::int as n from anomaly
           where tenant_id = ? and kind = 'metric' and status = 'open' and not held_back and watch_id in (${watchIds.map(() => '?').join(', ')})
           group by watch_id`,
@@ -110,17 +112,15 @@ export class MetricsRepository {
   }
 
   async last24h(em: EntityManager, tenantId: string) {
-    const rows = await em
-      .getConnection()
-      .execute<
-        { runs: number; calls: number; metrics_requested: number; points_stored: number; cost: string }[]
-      >(
-        `select count(*)::int as runs, coalesce(sum(calls), 0)::int as calls,
+    const rows = await em.execute<
+      { runs: number; calls: number; metrics_requested: number; points_stored: number; cost: string }[]
+    >(
+      `select count(*)::int as runs, coalesce(sum(calls), 0)::int as calls,
               coalesce(sum(metrics_requested), 0)::int as metrics_requested,
               coalesce(sum(points_stored), 0)::int as points_stored, coalesce(sum(estimated_cost_usd), 0) as cost
          from metric_collection_run where tenant_id = ? and started_at > now() - interval '24 hours'`,
-        [tenantId],
-      );
+      [tenantId],
+    );
     const r = rows[0];
     return {
       runs: r?.runs ?? 0,

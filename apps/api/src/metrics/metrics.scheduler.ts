@@ -15,7 +15,8 @@ import { MetricPointStore } from './metric-point-store';
 /**
  * Every METRICS_COLLECT_CRON tick (every API process runs the timer), each tenant is collected exactly once: the
  * tick's slot is the scheduled time, and the (tenant, slot) run row is the claim. Points older than
- * METRICS_RETENTION_DAYS are deleted on each tick.
+ * METRICS_RETENTION_DAYS are deleted on each tick. Row-level security: listing the tenants, failing stale runs and
+ * the retention prune are the only cross-tenant steps (platform scope); each tenant is collected in its own scope.
  */
 @Injectable()
 export class MetricsScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {

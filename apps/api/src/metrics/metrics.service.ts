@@ -65,7 +65,7 @@ export class MetricsService {
     const [items, total] = await this.repo.page(em, tenantId, q);
     const ids = items.map((w) => w.id);
     const [sparks, open] = await Promise.all([
-      this.points.sparklines(ids, Date.now()),
+      this.points.sparklines(tenantId, ids, Date.now()),
       this.repo.openAnomalies(em, tenantId, ids),
     ]);
     return {
@@ -92,7 +92,7 @@ export class MetricsService {
     const em = this.em.fork();
     const w = await this.find(em, tenantId, id);
     const [sparks, open] = await Promise.all([
-      this.points.sparklines([w.id], Date.now()),
+      this.points.sparklines(tenantId, [w.id], Date.now()),
       this.repo.openAnomalies(em, tenantId, [w.id]),
     ]);
     return toWatchDto(
@@ -286,7 +286,7 @@ export class MetricsService {
     const from = q.from ? Date.parse(q.from) : to - 86_400_000;
     const bucket = bucketSeconds(from, to, w.period);
     const [rows, anomalies] = await Promise.all([
-      this.points.buckets(w.id, from, to, bucket),
+      this.points.buckets(tenantId, w.id, from, to, bucket),
       this.repo.anomaliesBetween(em, tenantId, w.id, new Date(from), new Date(to)),
     ]);
     return {
@@ -349,6 +349,7 @@ export class MetricsService {
     const from = Date.parse(`${fromDate}T00:00:00Z`);
     const to = Date.parse(`${toDate}T00:00:00Z`) + 86_400_000;
     const daily = await this.points.daily(
+      tenantId,
       watches.map((w) => w.id),
       from,
       to,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { AwsClients, type RoleCredentials } from '../aws/aws-clients';
+import { inScope, tenantSession } from '../database/db-scope';
 import { MetricPointStore } from './metric-point-store';
 import { assumeRoleFailed, notConnected } from './metrics.errors';
 
@@ -18,12 +19,14 @@ export class TenantAws {
     private readonly store: MetricPointStore,
   ) {}
 
-  /** The tenant's working connection, or null when AWS is not connected. */
+  /** The tenant's working connection, or null when AWS is not connected (read in the tenant's scope). */
   async connection(tenantId: string): Promise<TenantConnection | null> {
-    const res = await this.store.pool.query<{ role_arn: string; region: string; external_id: string | null }>(
-      `select c.role_arn, c.region, t.external_id from aws_connection c join tenant t on t.id = c.tenant_id
-        where c.tenant_id = $1 and c.status in ('connected', 'pending_data') and c.role_arn is not null`,
-      [tenantId],
+    const res = await inScope(this.store.pool, tenantSession(tenantId), (client) =>
+      client.query<{ role_arn: string; region: string; external_id: string | null }>(
+        `select c.role_arn, c.region, t.external_id from aws_connection c join tenant t on t.id = c.tenant_id
+          where c.tenant_id = $1 and c.status in ('connected', 'pending_data') and c.role_arn is not null`,
+        [tenantId],
+      ),
     );
     const r = res.rows[0];
     return r ? { roleArn: r.role_arn, region: r.region, externalId: r.external_id } : null;
