@@ -2,7 +2,14 @@ import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@n
 import { ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ConnectAwsSchema, ConnectionSchema, UuidSchema, type ConnectAws } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
-import { AdminOfTenant, CurrentUser, GlobalOwnerOnly, Public, Roles, type AuthUser } from '../common/auth-user';
+import {
+  AdminOfTenant,
+  CurrentUser,
+  GlobalOwnerOnly,
+  Public,
+  Roles,
+  type AuthUser,
+} from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { TenantsService } from '../tenants/tenants.service';
 import { AwsConnectionService } from './aws-connection.service';

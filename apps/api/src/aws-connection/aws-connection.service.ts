@@ -151,7 +151,7 @@ export class AwsConnectionService {
 
   /** Marks a verification as running (a first connection shows status `verifying`). */
   private async startProgress(tenantId: string): Promise<void> {
-    await this.em.getConnection().execute(
+    await this.em.fork().execute(
       `insert into aws_connection (id, tenant_id, status, progress, created_at, updated_at)
          values (gen_random_uuid(), ?, 'verifying', '[]', now(), now())
          on conflict (tenant_id) do update set progress = '[]', updated_at = now()`,
@@ -164,7 +164,7 @@ export class AwsConnectionService {
     try {
       return await fn();
     } catch (e) {
-      await this.em.getConnection().execute(
+      await this.em.fork().execute(
         `update aws_connection set progress = null,
              status = case when status = 'verifying' then 'not_connected' else status end where tenant_id = ?`,
         [tenantId],
@@ -175,7 +175,7 @@ export class AwsConnectionService {
 
   private async progress(tenantId: string, steps: VerifyStep[]): Promise<void> {
     await this.em
-      .getConnection()
+      .fork()
       .execute('update aws_connection set progress = ? where tenant_id = ?', [
         JSON.stringify(steps),
         tenantId,
@@ -189,9 +189,10 @@ export class AwsConnectionService {
     if (!tenant) throw notFound('Tenant');
     if (tenant.external_id) return tenant.external_id;
     const id = `co-${randomBytes(16).toString('hex')}`;
-    await em
-      .getConnection()
-      .execute('update tenant set external_id = ? where id = ? and external_id is null', [id, tenantId]);
+    await em.execute('update tenant set external_id = ? where id = ? and external_id is null', [
+      id,
+      tenantId,
+    ]);
     const fresh = await this.em.fork().findOneOrFail(TenantSchema, { id: tenantId });
     return fresh.external_id ?? id;
   }

@@ -5,6 +5,7 @@ import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { appDatabaseUrl } from '../database/app-role';
+import { applyScope, inScope, tenantSession } from '../database/db-scope';
 import { AGGREGATE_COLUMNS } from './cur-sql';
 import { monthRange } from './cur-sql';
 import { RollupAccumulator } from './cost-rollup';
@@ -21,10 +22,41 @@ function copyValue(v: string): string {
 
 const NUMERIC_FROM = AGGREGATE_COLUMNS.indexOf('unblended');
 
+const ROLLUP_COLUMNS = [
+  'tenant_id',
+  'usage_date',
+  'dimension',
+  'name',
+  'unblended',
+  'net_unblended',
+  'amortized',
+  'net_amortized',
+];
+
+/**
+ * Bulk-inserts COPY text into a table under row-level security. PostgreSQL refuses COPY FROM into such a table
+ * ("COPY FROM not supported with row-level security"), so the rows are copied into a temporary table of the same
+ * shape (dropped at commit) and inserted from it in one statement, where the policy checks every row's tenant.
+ */
+async function copyInto(
+  client: PoolClient,
+  table: string,
+  columns: string[],
+  text: AsyncIterable<string> | Iterable<string>,
+): Promise<void> {
+  const staging = `${table}_load`;
+  const list = columns.join(', ');
+  await client.query(`create temporary table ${staging} (like ${table}) on commit drop`);
+  await pipeline(Readable.from(text), client.query(copyFrom(`copy ${staging} (${list}) from stdin`)));
+  await client.query(`insert into ${table} (${list}) select ${list} from ${staging}`);
+}
+
 /**
  * The daily cost table (`cost_daily`), written only by bulk loads. A (tenant, month) slice is replaced in one
- * transaction: DELETE + COPY + rebuilding that slice of the rollup (`cost_rollup_daily`), committed together, so
- * readers see the old month or the new one, never a mix, and a load that dies midway leaves the old month in place.
+ * transaction: DELETE + COPY (through a temporary table, see copyInto) + rebuilding that slice of the rollup
+ * (`cost_rollup_daily`), committed together, so readers see the old month or the new one, never a mix, and a load
+ * that dies midway leaves the old month in place. Every query runs in the tenant's row-level-security scope (the
+ * pool's login has no privileges of its own).
  */
 @Injectable()
 export class CostStore implements OnApplicationShutdown {
@@ -61,12 +93,12 @@ export class CostStore implements OnApplicationShutdown {
     let count = 0;
     try {
       await client.query('begin');
+      await applyScope(client, tenantSession(tenantId));
       await client.query(
         'delete from cost_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
         [tenantId, start, end],
       );
       const rollup = new RollupAccumulator();
-      const sink = client.query(copyFrom(`copy cost_daily (${COPY_COLUMNS.join(', ')}) from stdin`));
       async function* lines() {
         let text = '';
         for await (const rows of batches) {
@@ -87,22 +119,18 @@ export class CostStore implements OnApplicationShutdown {
         }
         if (text) yield text;
       }
-      await pipeline(Readable.from(lines()), sink);
+      await copyInto(client, 'cost_daily', COPY_COLUMNS, lines());
       await client.query(
         'delete from cost_rollup_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
         [tenantId, start, end],
       );
-      await pipeline(
-        Readable.from(
-          (function* () {
-            for (const r of rollup.rows()) yield `${tenantId}\t${r.map(copyValue).join('\t')}\n`;
-          })(),
-        ),
-        client.query(
-          copyFrom(
-            'copy cost_rollup_daily (tenant_id, usage_date, dimension, name, unblended, net_unblended, amortized, net_amortized) from stdin',
-          ),
-        ),
+      await copyInto(
+        client,
+        'cost_rollup_daily',
+        ROLLUP_COLUMNS,
+        (function* () {
+          for (const r of rollup.rows()) yield `${tenantId}\t${r.map(copyValue).join('\t')}\n`;
+        })(),
       );
       await client.query(
         `insert into cost_data_version (tenant_id, version, data_through, updated_at)
@@ -121,17 +149,13 @@ export class CostStore implements OnApplicationShutdown {
     }
   }
 
-  async query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const res = await this.pool.query(sql, params);
-    return res.rows as T[];
+  /** Runs `fn` in one transaction in the tenant's scope (several reads that belong together: one call). */
+  inTenant<T>(tenantId: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return inScope(this.pool, tenantSession(tenantId), fn);
   }
 
-  async withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      return await fn(c);
-    } finally {
-      c.release();
-    }
+  /** One query in the tenant's scope. */
+  async query<T>(tenantId: string, sql: string, params: unknown[]): Promise<T[]> {
+    return this.inTenant(tenantId, async (c) => (await c.query(sql, params)).rows as T[]);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import type { PoolClient } from 'pg';
 import type { CostsQuery, CostsResponse, Dashboard, Measure, NamedCost } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
@@ -67,6 +68,7 @@ export class CostsService {
     const dimension: RollupDimension = q.group_by;
     const day = q.granularity === 'monthly' ? `date_trunc('month', usage_date)::date` : 'usage_date';
     const rows = await this.store.query<{ date: string; grp: string; cost: number }>(
+      tenantId,
       `select to_char(${day}, 'YYYY-MM-DD') as date, name as grp, sum(${m}) as cost
          from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3
         group by 1, 2 order by 1, 2`,
@@ -92,17 +94,28 @@ export class CostsService {
   async dashboard(tenantId: string, requested?: Measure): Promise<Dashboard> {
     const measure = await this.measureFor(tenantId, requested);
     const em = this.em.fork();
-    const [conn, version, lastSync, open] = await Promise.all([
-      em.findOne(AwsConnectionSchema, { tenant: tenantId }),
-      this.store.query<{ version: string; through: string | null }>(
+    // The cost data in one transaction of the tenant's scope: its version, then (unless cached for that version)
+    // the figures computed from it.
+    const costData = this.store.inTenant(tenantId, async (c) => {
+      const { rows } = await c.query<{ version: string; through: string | null }>(
         `select version, to_char(data_through, 'YYYY-MM-DD') as through from cost_data_version where tenant_id = $1`,
         [tenantId],
-      ),
+      );
+      const through = rows[0]?.through ?? null;
+      if (!through) return { through, figures: null };
+      // The cost figures change only when a month is replaced (which bumps the version): computed once per version.
+      const figures = await this.figures.get(`${tenantId}:${measure}`, rows[0]!.version, () =>
+        this.costFigures(c, tenantId, measure, through),
+      );
+      return { through, figures };
+    });
+    const [conn, data, lastSync, open] = await Promise.all([
+      em.findOne(AwsConnectionSchema, { tenant: tenantId }),
+      costData,
       this.sync.latest(tenantId),
       this.openAnomalies(tenantId),
     ]);
     const connected = !!conn && (conn.status === 'connected' || conn.status === 'pending_data');
-    const through = version[0]?.through ?? null;
     const empty: Dashboard = {
       connected,
       currency: CURRENCY,
@@ -116,19 +129,20 @@ export class CostsService {
       top_accounts: [],
       top_regions: [],
       open_anomalies: open,
-      data_through: through,
+      data_through: data.through,
       last_sync: lastSync,
     };
-    if (!through) return empty;
-    // The cost figures change only when a month is replaced (which bumps the version): computed once per version.
-    const figures = await this.figures.get(`${tenantId}:${measure}`, version[0]!.version, () =>
-      this.costFigures(tenantId, measure, through),
-    );
-    return { ...empty, ...figures };
+    if (!data.figures) return empty;
+    return { ...empty, ...data.figures };
   }
 
-  /** The dashboard's cost figures from the rollup, for data through the given day. */
-  private async costFigures(tenantId: string, measure: Measure, through: string): Promise<DashboardFigures> {
+  /** The dashboard's cost figures from the rollup, for data through the given day (`c`: the tenant's scope). */
+  private async costFigures(
+    c: PoolClient,
+    tenantId: string,
+    measure: Measure,
+    through: string,
+  ): Promise<DashboardFigures> {
     const m = MEASURE_COLUMN[measure];
     const end = Date.parse(`${through}T00:00:00Z`);
     const d = new Date(end);
@@ -139,29 +153,31 @@ export class CostsService {
     const prevEnd = Math.min(prevStart + (dayOfMonth - 1) * DAY, prevMonthEnd);
     const daysInMonth = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
     const start90 = end - 89 * DAY;
-    // Three queries, all on the rollup (one row per day and dimension value), never on the detail table.
-    const [daily, byService, tops] = await Promise.all([
-      // Daily totals for 90 days: the chart, and (the previous month starts inside them) every total below.
-      this.store.query<{ date: string; cost: number }>(
-        `select to_char(g.day, 'YYYY-MM-DD') as date, coalesce(sum(c.${m}), 0) as cost
+    // Three queries, all on the rollup (one row per day and dimension value), never on the detail table; one after
+    // the other, in the transaction of the tenant's scope.
+    const rowsOf = async <T>(sql: string, params: unknown[]): Promise<T[]> =>
+      (await c.query(sql, params)).rows as T[];
+    // Daily totals for 90 days: the chart, and (the previous month starts inside them) every total below.
+    const daily = await rowsOf<{ date: string; cost: number }>(
+      `select to_char(g.day, 'YYYY-MM-DD') as date, coalesce(sum(c.${m}), 0) as cost
            from generate_series($2::date, $3::date, interval '1 day') g(day)
            left join cost_rollup_daily c
              on c.tenant_id = $1 and c.dimension = $4 and c.usage_date = g.day::date
           group by g.day order by g.day`,
-        [tenantId, iso(start90), through, TOTAL_DIMENSION],
-      ),
-      // The stacked chart: the top services over the 90 days, the rest summed as "Other" in SQL.
-      this.store.query<{ date: string; service: string; cost: number }>(
-        `with s as (select usage_date, name, ${m} as cost from cost_rollup_daily
+      [tenantId, iso(start90), through, TOTAL_DIMENSION],
+    );
+    // The stacked chart: the top services over the 90 days, the rest summed as "Other" in SQL.
+    const byService = await rowsOf<{ date: string; service: string; cost: number }>(
+      `with s as (select usage_date, name, ${m} as cost from cost_rollup_daily
                      where tenant_id = $1 and dimension = 'service' and usage_date between $2 and $3),
               top as (select name from s group by name order by sum(cost) desc limit $4)
          select to_char(usage_date, 'YYYY-MM-DD') as date, coalesce(top.name, $5) as service, sum(cost) as cost
            from s left join top using (name) group by usage_date, top.name`,
-        [tenantId, iso(start90), through, STACKED_SERVICES, OTHER],
-      ),
-      // Top 10 services, accounts and regions this month, with the same days of the previous month.
-      this.store.query<{ dimension: string; name: string; cur: number | null; prev: number | null }>(
-        `select dimension, name, cur, prev from (
+      [tenantId, iso(start90), through, STACKED_SERVICES, OTHER],
+    );
+    // Top 10 services, accounts and regions this month, with the same days of the previous month.
+    const tops = await rowsOf<{ dimension: string; name: string; cur: number | null; prev: number | null }>(
+      `select dimension, name, cur, prev from (
            select dimension, name,
                   sum(${m}) filter (where usage_date between $2 and $3) as cur,
                   sum(${m}) filter (where usage_date between $4 and $5) as prev,
@@ -171,9 +187,8 @@ export class CostsService {
             where tenant_id = $1 and dimension in ('service', 'account', 'region') and usage_date between $4 and $3
             group by 1, 2) t
           where rank <= 10 order by dimension, rank`,
-        [tenantId, iso(monthStart), through, iso(prevStart), iso(prevEnd)],
-      ),
-    ]);
+      [tenantId, iso(monthStart), through, iso(prevStart), iso(prevEnd)],
+    );
     const sumDays = (from: number, to: number) =>
       daily.reduce((acc, r) => {
         const t = Date.parse(`${r.date}T00:00:00Z`);

@@ -99,7 +99,7 @@ export class CurSyncService {
       );
     }
     const list = lastMonths(months);
-    const inserted: { id: string }[] = await em.getConnection().execute(
+    const inserted: { id: string }[] = await em.execute(
       `insert into sync_run (id, tenant_id, status, trigger, months, schedule_key, progress, rows_loaded, bytes_scanned,
                              athena_ms, load_ms, attempt, created_at)
        values (gen_random_uuid(), ?, 'queued', ?, ?, ?, ?, 0, 0, 0, 0, 1, now())
@@ -168,6 +168,7 @@ export class CurSyncService {
    * Runs one claimed sync: AssumeRole (refreshed before expiry), one Athena query per month, results streamed
    * from the CSV Athena wrote (paged only for managed-results workgroups), each month replaced atomically.
    * `owned()` is false once the run was taken away from this worker (then nothing more is written).
+   * Runs in the scope of the run's tenant (the worker calls it inside withTenant()).
    */
   async execute(runId: string, owned: () => Promise<boolean>): Promise<void> {
     const em = this.em.fork();
@@ -291,7 +292,7 @@ export class CurSyncService {
       const loaded = await this.store.replaceMonth(tenantId, month, tracked);
       athena.destroy();
       if (last && (!maxDate || last > maxDate)) maxDate = last;
-      await em.getConnection().execute(
+      await em.execute(
         `update sync_run set rows_loaded = rows_loaded + ?, bytes_scanned = bytes_scanned + ?, athena_ms = athena_ms + ?,
                 load_ms = load_ms + ?, progress = ?, heartbeat_at = now() where id = ?`,
         [
@@ -314,7 +315,7 @@ export class CurSyncService {
       });
     }
     if (maxDate) {
-      await em.getConnection().execute(
+      await em.execute(
         `update aws_connection set data_through = greatest(coalesce(data_through, ''), ?),
              status = case when status = 'pending_data' then 'connected' else status end where tenant_id = ?`,
         [maxDate, tenantId],
@@ -325,7 +326,6 @@ export class CurSyncService {
   private async externalIdOf(tenantId: string): Promise<string | null> {
     const rows: { external_id: string | null }[] = await this.em
       .fork()
-      .getConnection()
       .execute('select external_id from tenant where id = ?', [tenantId]);
     return rows[0]?.external_id ?? null;
   }
@@ -336,7 +336,6 @@ export class CurSyncService {
   ): Promise<void> {
     await this.em
       .fork()
-      .getConnection()
       .execute('update sync_run set progress = ?, heartbeat_at = now() where id = ?', [
         JSON.stringify(p),
         runId,

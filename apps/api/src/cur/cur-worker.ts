@@ -13,6 +13,7 @@ import { AnomalyDetector } from '../anomaly/anomaly.detector';
 import { CronJob } from 'cron';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { platformEm, withTenant } from '../database/db-scope';
 import { AwsConnectionService } from '../aws-connection/aws-connection.service';
 import { CurSyncService, SyncFailure } from './cur-sync.service';
 
@@ -22,6 +23,9 @@ const CLAIM_LOCK = 72_150_002;
  * Runs queued syncs on every replica; PostgreSQL decides who runs what. Claims are serialized by an advisory
  * transaction lock so at most CUR_SYNC_CONCURRENCY syncs run across all replicas; a heartbeat marks live runs;
  * runs whose worker died are re-queued; failures are retried with a growing delay, then shown as failed.
+ * Row-level security: only the cross-tenant steps (claiming, re-queuing lost runs, listing tonight's tenants, releasing
+ * this worker's runs) use the platform scope; each run, and each tenant's enqueue, runs in that tenant's scope, which
+ * the sync service, the anomaly detector and the audit log inherit.
  */
 @Injectable()
 export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -44,11 +48,14 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   onApplicationBootstrap(): void {
     // The first sync after connecting backfills CUR_BACKFILL_MONTHS.
     this.connections.onConnected(async (tenantId) => {
-      if (await this.sync.hasSucceeded(tenantId)) return;
-      await this.sync.enqueue(tenantId, 'connect', this.config.cur.backfillMonths).catch((e: unknown) => {
-        if (!(e instanceof Error && 'status' in e && (e as { status: number }).status === 409)) throw e;
+      const queued = await withTenant(this.em, tenantId, async () => {
+        if (await this.sync.hasSucceeded(tenantId)) return false;
+        await this.sync.enqueue(tenantId, 'connect', this.config.cur.backfillMonths).catch((e: unknown) => {
+          if (!(e instanceof Error && 'status' in e && (e as { status: number }).status === 409)) throw e;
+        });
+        return true;
       });
-      this.kick();
+      if (queued) this.kick();
     });
     const job = new CronJob(this.config.cur.cron, () => void this.nightly(), null, true, 'UTC');
     this.scheduler.addCronJob('cur-nightly', job);
@@ -60,9 +67,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     // Release our runs at once so another replica takes them over (the open COPY transaction rolls back).
-    await this.em
-      .fork()
-      .getConnection()
+    await platformEm(this.em)
       .execute(
         `update sync_run set status = 'queued', locked_by = null, progress = jsonb_set(progress, '{phase}', '"re-queued: the worker stopped"') where locked_by = ? and status = 'running'`,
         [this.id],
@@ -73,18 +78,19 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   /** Enqueues tonight's sync of every connected tenant; the schedule key makes it once per tenant per night. */
   async nightly(): Promise<number> {
     const day = new Date().toISOString().slice(0, 10);
-    const tenants: { tenant_id: string }[] = await this.em
-      .fork()
-      .getConnection()
-      .execute(`select tenant_id from aws_connection where status in ('connected', 'pending_data')`);
+    const tenants: { tenant_id: string }[] = await platformEm(this.em).execute(
+      `select tenant_id from aws_connection where status in ('connected', 'pending_data')`,
+    );
     let queued = 0;
     for (const t of tenants) {
       try {
-        const r = await this.sync.enqueue(
-          t.tenant_id,
-          'nightly',
-          this.config.cur.nightlyMonths,
-          `nightly:${day}:${t.tenant_id}`,
+        const r = await withTenant(this.em, t.tenant_id, () =>
+          this.sync.enqueue(
+            t.tenant_id,
+            'nightly',
+            this.config.cur.nightlyMonths,
+            `nightly:${day}:${t.tenant_id}`,
+          ),
         );
         if (r.created) queued++;
       } catch (e) {
@@ -108,8 +114,8 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private async tick(): Promise<void> {
-    const conn = this.em.fork().getConnection();
-    await conn.execute(
+    // Runs whose worker died, whoever's they are.
+    await platformEm(this.em).execute(
       `update sync_run set
          status = case when attempt < ? then 'queued' else 'failed' end,
          finished_at = case when attempt < ? then null else now() end,
@@ -125,46 +131,51 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       ],
     );
     while (!this.stopping && this.inFlight.size < this.config.cur.concurrency) {
-      const id = await this.claim();
-      if (!id) break;
-      const p = this.run(id).finally(() => this.inFlight.delete(id));
+      const claimed = await this.claim();
+      if (!claimed) break;
+      const { id, tenant_id } = claimed;
+      const p = this.run(id, tenant_id).finally(() => {
+        this.inFlight.delete(id);
+        this.kick();
+      });
       this.inFlight.set(id, p);
     }
   }
 
-  private async claim(): Promise<string | null> {
-    const em = this.em.fork();
-    return em.transactional(async (tx) => {
-      const c = tx.getConnection();
-      const ctx: unknown = tx.getTransactionContext();
-      await c.execute('select pg_advisory_xact_lock(?)', [CLAIM_LOCK], 'all', ctx);
-      const rows: { id: string }[] = await c.execute(
+  /** Claims the oldest due run of any tenant: the platform scope, for the claim only (the run gets its own). */
+  private async claim(): Promise<{ id: string; tenant_id: string } | null> {
+    return platformEm(this.em).transactional(async (tx) => {
+      await tx.execute('select pg_advisory_xact_lock(?)', [CLAIM_LOCK]);
+      const rows: { id: string; tenant_id: string }[] = await tx.execute(
         `update sync_run set status = 'running', locked_by = ?, heartbeat_at = now(), started_at = coalesce(started_at, now()),
                 progress = jsonb_set(progress, '{phase}', '"starting"')
           where id = (select id from sync_run where status = 'queued' and (not_before is null or not_before <= now())
                         order by created_at limit 1 for update skip locked)
             and (select count(*) from sync_run where status = 'running') < ?
-          returning id`,
+          returning id, tenant_id`,
         [this.id, this.config.cur.concurrency],
-        'all',
-        ctx,
       );
-      return rows[0]?.id ?? null;
+      return rows[0] ?? null;
     });
   }
 
-  private async run(id: string): Promise<void> {
-    const conn = this.em.fork().getConnection();
+  /** Runs one claimed sync in its tenant's scope. */
+  private run(id: string, tenantId: string): Promise<void> {
+    return withTenant(this.em, tenantId, () => this.runScoped(id));
+  }
+
+  private async runScoped(id: string): Promise<void> {
+    const em = this.em.fork();
     const heartbeat = setInterval(
       () => {
-        void conn
+        void em
           .execute('update sync_run set heartbeat_at = now() where id = ? and locked_by = ?', [id, this.id])
           .catch(() => undefined);
       },
       Math.min(5000, (this.config.cur.staleSeconds * 1000) / 3),
     ); // well inside the stale limit
     const owned = async () => {
-      const r: unknown[] = await conn.execute(
+      const r: unknown[] = await em.execute(
         `select 1 from sync_run where id = ? and locked_by = ? and status = 'running'`,
         [id, this.id],
       );
@@ -172,7 +183,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     };
     try {
       await this.sync.execute(id, owned);
-      await conn.execute(
+      await em.execute(
         `update sync_run set status = 'succeeded', finished_at = now(), error = null, locked_by = null,
                 progress = jsonb_set(progress, '{phase}', '"done"') where id = ? and locked_by = ?`,
         [id, this.id],
@@ -197,7 +208,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         aws_error: error.aws_error,
       });
       const maxAttempts = e instanceof SyncFailure && e.permanent ? 0 : this.config.cur.maxAttempts;
-      await conn.execute(
+      await em.execute(
         `update sync_run set
            status = case when attempt < ? then 'queued' else 'failed' end,
            not_before = case when attempt < ? then now() + make_interval(secs => ? * attempt) else null end,
@@ -218,7 +229,6 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       );
     } finally {
       clearInterval(heartbeat);
-      this.kick();
     }
   }
 }
