@@ -41,8 +41,8 @@ end $$`;
  *   is used only for cross-tenant work (job queues, sign-in, global-owner routes).
  * - Every tenant-owned table has RLS enabled and forced (the owner is subject to it too) with one policy per role.
  * - `metric_point` gets the tenant of its watch, so its policy is a column comparison, not a join per row.
- * - Both roles get DML on the tables (and on tables later migrations create: default privileges); nothing on the
- *   migrations table.
+ * - Both roles get DML on the tables (and on tables later migrations create: default privileges) and TEMPORARY on the
+ *   database; nothing on the migrations table.
  */
 export class Migration20261125060000RowLevelSecurity extends Migration {
   override up(): void {
@@ -58,6 +58,11 @@ export class Migration20261125060000RowLevelSecurity extends Migration {
     this.addSql('alter table "metric_point" alter column "tenant_id" set not null');
 
     this.addSql(`grant usage on schema public to ${roles}`);
+    // bulk loads COPY into a temporary table first (PostgreSQL refuses COPY FROM into a table under RLS); granted
+    // explicitly in case the database no longer grants TEMPORARY to everyone
+    this.addSql(
+      `do $$ begin execute format('grant temporary on database %I to ${roles.replaceAll("'", "''")}', current_database()); end $$`,
+    );
     this.addSql(`grant select, insert, update, delete on all tables in schema public to ${roles}`);
     this.addSql(`revoke all on table "mikro_orm_migrations" from ${roles}`);
     this.addSql(
