@@ -34,7 +34,11 @@ import { maskUrl } from './ssrf';
 
 const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
-/** Alert subscription use cases and the outbox producer; the tenant id is always an explicit argument. */
+/**
+ * Alert subscription use cases and the outbox producer; the tenant id is always an explicit argument, and every
+ * method runs in the caller's row-level-security scope (a request's, or the worker's withTenant()), except
+ * tenantsToReseal (platform scope, ids only).
+ */
 @Injectable()
 export class AlertsService {
   private readonly logger = new Logger('Alerts');
@@ -159,7 +163,7 @@ export class AlertsService {
     );
     await em.flush();
     // Episodes collected for a digest are not dropped when the subscription switches to immediate.
-    if (toImmediate) await this.createDigests(['immediate'], s.id);
+    if (toImmediate) await this.createDigests(tenantId, ['immediate'], s.id);
     return this.get(tenantId, id);
   }
 
@@ -206,7 +210,7 @@ export class AlertsService {
     const items = [sampleItem(this.config.publicUrl)];
     const deliveryId = randomUUID();
     const lockedBy = `test:${deliveryId}`;
-    await this.repo.insertDelivery(em, undefined, {
+    await this.repo.insertDelivery(em, {
       id: deliveryId,
       tenantId,
       subscriptionId: s.id,
@@ -254,21 +258,21 @@ export class AlertsService {
    * After detection (cost detection, or a metric collection that found anomalous points): records an alert for
    * each open episode that matches an enabled subscription (monitor or metric watch, and thresholds; see
    * alert-rules.ts) at a level not alerted yet. Immediate subscriptions get a queued delivery at once; daily and
-   * weekly ones collect the events for their digest. Returns how many deliveries were queued.
+   * weekly ones collect the events for their digest. Returns how many deliveries were queued. Runs in the caller's
+   * tenant scope (detection and collection call it inside theirs), never in the platform scope.
    */
   async enqueueForTenant(tenantId: string): Promise<{ queued: number; collected: number }> {
     const result = { queued: 0, collected: 0 };
     const subs = await this.em.fork().find(AlertSubscriptionSchema, { tenant: tenantId, enabled: true });
     if (subs.length === 0) return result;
-    await this.em.fork().transactional(async (em) => {
-      const ctx: unknown = em.getTransactionContext();
-      await this.repo.lockTenant(em, tenantId, ctx);
-      const episodes = await this.repo.openEpisodes(em, tenantId, ctx);
+    await this.em.fork().transactional(async (tx) => {
+      await this.repo.lockTenant(tx, tenantId);
+      const episodes = await this.repo.openEpisodes(tx, tenantId);
       const metricEpisodes = subs.some((s) => s.include_metric_anomalies)
-        ? await this.repo.openMetricEpisodes(em, tenantId, ctx)
+        ? await this.repo.openMetricEpisodes(tx, tenantId)
         : [];
       if (episodes.length === 0 && metricEpisodes.length === 0) return;
-      const highest = await this.repo.highestLevels(em, tenantId, ctx);
+      const highest = await this.repo.highestLevels(tx, tenantId);
       for (const s of subs) {
         const thresholds = {
           min_impact_usd: num(s.min_impact_usd),
@@ -292,7 +296,7 @@ export class AlertsService {
         }
         for (const { id: anomalyId, level, item } of matches) {
           const eventId = randomUUID();
-          const inserted = await this.repo.insertEvent(em, ctx, {
+          const inserted = await this.repo.insertEvent(tx, {
             id: eventId,
             tenantId,
             subscriptionId: s.id,
@@ -303,7 +307,7 @@ export class AlertsService {
           if (!inserted) continue;
           if (s.frequency === 'immediate') {
             const deliveryId = randomUUID();
-            await this.repo.insertDelivery(em, ctx, {
+            await this.repo.insertDelivery(tx, {
               id: deliveryId,
               tenantId,
               subscriptionId: s.id,
@@ -315,7 +319,7 @@ export class AlertsService {
               attempts: 0,
               maxAttempts: this.config.alerts.maxAttempts,
             });
-            await this.repo.attachEvents(em, ctx, deliveryId, [eventId]);
+            await this.repo.attachEvents(tx, deliveryId, [eventId]);
             result.queued++;
           } else {
             result.collected++;
@@ -328,12 +332,19 @@ export class AlertsService {
     return result;
   }
 
-  /** Gathers the collected events of digest subscriptions into one queued digest delivery each. */
-  async createDigests(frequencies: readonly string[], subscriptionId?: string): Promise<number> {
-    return this.em.fork().transactional(async (em) => {
-      const ctx: unknown = em.getTransactionContext();
-      await this.repo.lockDigests(em, ctx);
-      const events = await this.repo.claimDigestEvents(em, ctx, frequencies, subscriptionId);
+  /**
+   * Gathers the collected events of the tenant's digest subscriptions with these frequencies (or of one of them)
+   * into one queued digest delivery each. Runs in the caller's tenant scope (a request, or the worker's withTenant);
+   * the worker finds which tenants have events waiting.
+   */
+  async createDigests(
+    tenantId: string,
+    frequencies: readonly string[],
+    subscriptionId?: string,
+  ): Promise<number> {
+    return this.em.fork().transactional(async (tx) => {
+      await this.repo.lockDigests(tx, tenantId);
+      const events = await this.repo.claimDigestEvents(tx, tenantId, frequencies, subscriptionId);
       const bySub = new Map<string, typeof events>();
       for (const e of events) bySub.set(e.subscription_id, [...(bySub.get(e.subscription_id) ?? []), e]);
       for (const [subId, list] of bySub) {
@@ -346,7 +357,7 @@ export class AlertsService {
         const items = [...latest.values()].sort(digestOrder);
         const deliveryId = randomUUID();
         const first = list[0]!;
-        await this.repo.insertDelivery(em, ctx, {
+        await this.repo.insertDelivery(tx, {
           id: deliveryId,
           tenantId: first.tenant_id,
           subscriptionId: subId,
@@ -359,8 +370,7 @@ export class AlertsService {
           maxAttempts: this.config.alerts.maxAttempts,
         });
         await this.repo.attachEvents(
-          em,
-          ctx,
+          tx,
           deliveryId,
           list.map((e) => e.id),
         );
@@ -369,10 +379,19 @@ export class AlertsService {
     });
   }
 
-  /** After a key rotation: seals URLs and secrets sealed with a previous ENCRYPTION_KEY again with the current one. */
-  async resealAll(): Promise<number> {
+  /** Platform scope, ids only: the tenants with subscription URLs or secrets sealed with a previous key. */
+  tenantsToReseal(): Promise<string[]> {
+    return this.repo.tenantsWithStaleSeals(this.box.keyId);
+  }
+
+  /**
+   * After a key rotation: seals the tenant's URLs and secrets sealed with a previous ENCRYPTION_KEY again with the
+   * current one. Runs in the caller's tenant scope (the worker's withTenant).
+   */
+  async resealTenant(tenantId: string): Promise<number> {
     const em = this.em.fork();
     const subs = await em.find(AlertSubscriptionSchema, {
+      tenant: tenantId,
       $or: [{ url_sealed: { $ne: null } }, { secret_sealed: { $ne: null } }],
     });
     let n = 0;

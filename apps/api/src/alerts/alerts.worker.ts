@@ -11,6 +11,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CronJob } from 'cron';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { withTenant } from '../database/db-scope';
 import { retryDelaySeconds } from './alert-rules';
 import { AlertSender } from './alert-sender';
 import { DeliveryFailure } from './alert-transport';
@@ -24,6 +25,12 @@ const BATCH = 10;
  * another one holds), sends them, and on failure queues them again after base x 2^(attempt-1) seconds until
  * ALERT_MAX_ATTEMPTS, then marks them failed; status and last error stay visible. The digest crons gather the
  * episodes collected for daily/weekly subscriptions into one delivery each.
+ *
+ * Row-level security: nothing scopes a background job, so each step picks its scope. Claiming due deliveries,
+ * requeueing stale ones, and finding the tenants with digest or resealing work are cross-tenant and run in the
+ * platform scope (AlertsRepository; ids only); sending a delivery and recording its outcome, building a tenant's
+ * digests and resealing a tenant's secrets run in that tenant's scope (withTenant). afterDetection() runs in its
+ * caller's tenant scope.
  */
 @Injectable()
 export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -51,8 +58,7 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
     digest('alerts-digest-daily', this.config.alerts.dailyCron, 'daily');
     digest('alerts-digest-weekly', this.config.alerts.weeklyCron, 'weekly');
     this.timer = setInterval(() => this.kick(), this.config.alerts.pollMs);
-    void this.alerts
-      .resealAll()
+    void this.resealAll()
       .then((n) => n && this.logger.log({ msg: 'alert secrets sealed again with the current key', count: n }))
       .catch((e: unknown) => this.logger.warn({ msg: 'resealing alert secrets failed', error: String(e) }));
     this.kick();
@@ -70,16 +76,44 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
     if (r.queued) this.kick();
   }
 
+  /** The tenants with events waiting (platform scope), then each tenant's digests in its own scope. */
   async digest(frequency: 'daily' | 'weekly'): Promise<void> {
+    let tenants: string[];
     try {
-      const n = await this.alerts.createDigests([frequency]);
-      if (n) {
-        this.logger.log({ msg: 'alert digests queued', frequency, count: n });
-        this.kick();
-      }
+      tenants = await this.repo.digestTenants([frequency]);
     } catch (e) {
       this.logger.error({ msg: 'alert digest failed', frequency, error: String(e) });
+      return;
     }
+    let n = 0;
+    for (const tenantId of tenants) {
+      if (this.stopping) break;
+      try {
+        n += await withTenant(this.em, tenantId, () => this.alerts.createDigests(tenantId, [frequency]));
+      } catch (e) {
+        this.logger.error({ msg: 'alert digest failed', frequency, tenant_id: tenantId, error: String(e) });
+      }
+    }
+    if (n) {
+      this.logger.log({ msg: 'alert digests queued', frequency, count: n });
+      this.kick();
+    }
+  }
+
+  /**
+   * After a key rotation: the tenants with values sealed with a previous key (platform scope), then each tenant's
+   * subscriptions sealed again in its own scope; a tenant that fails does not stop the others.
+   */
+  private async resealAll(): Promise<number> {
+    let n = 0;
+    for (const tenantId of await this.alerts.tenantsToReseal()) {
+      try {
+        n += await withTenant(this.em, tenantId, () => this.alerts.resealTenant(tenantId));
+      } catch (e) {
+        this.logger.warn({ msg: 'resealing alert secrets failed', tenant_id: tenantId, error: String(e) });
+      }
+    }
+    return n;
   }
 
   /** Looks for due deliveries now (on a timer, after enqueueing). */
@@ -106,12 +140,13 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const stale = Math.max(60, Math.ceil((3 * this.config.alerts.sendTimeoutMs) / 1000));
     await this.repo.requeueStale(stale);
     while (!this.stopping) {
-      const ids = await this.repo.claimDue(this.id, BATCH);
-      if (ids.length === 0) return;
-      for (const id of ids) await this.deliver(id);
+      const claimed = await this.repo.claimDue(this.id, BATCH);
+      if (claimed.length === 0) return;
+      for (const { id, tenant_id } of claimed) await withTenant(this.em, tenant_id, () => this.deliver(id));
     }
   }
 
+  /** Sends one claimed delivery and records the outcome; runs in the delivery's tenant scope. */
   private async deliver(id: string): Promise<void> {
     const em = this.em.fork();
     const d = await this.repo.findDelivery(em, id);

@@ -3,7 +3,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { CostDetectorOptions } from '@cost-optimizer/anomaly-engine';
 import type { AnomalySuppression, DetectResult, Measure } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { CostStore } from '../cur/cost-store';
 import { TenantSchema } from '../tenants/tenant.entity';
 import {
   AnomalyMonitorSchema,
@@ -58,6 +57,10 @@ export interface TenantWindow {
  * monitor is scored by the engine over ~90 days of history; new settled days are judged, and when a judged day
  * was restated (its cost changed) the days from it on are judged again. Episodes are stored once per
  * (monitor, series, start) and grow; runs of one tenant are serialized by an advisory lock.
+ *
+ * Row-level security: every entry point runs in its caller's tenant scope (the CUR worker's withTenant() after a
+ * sync, a request's scope on demand) and reads and writes only that tenant's rows; nothing here needs the platform
+ * scope. The after-detection listeners (alerts) run in that scope too.
  */
 @Injectable()
 export class AnomalyDetector {
@@ -66,7 +69,6 @@ export class AnomalyDetector {
 
   constructor(
     private readonly em: EntityManager,
-    private readonly store: CostStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -78,10 +80,10 @@ export class AnomalyDetector {
     };
   }
 
-  /** Called by the CUR worker after a sync run succeeded. */
+  /** Called by the CUR worker after a sync run succeeded, in the tenant scope of the run. */
   async onSyncRunSucceeded(runId: string): Promise<void> {
-    const rows = await this.store.query<{ tenant_id: string }>(
-      'select tenant_id from sync_run where id = $1',
+    const rows: { tenant_id: string }[] = await this.em.execute(
+      'select tenant_id from sync_run where id = ?',
       [runId],
     );
     if (rows[0]) await this.onSyncSucceeded(rows[0].tenant_id);
@@ -93,13 +95,13 @@ export class AnomalyDetector {
     this.logger.log({ msg: 'anomaly detection done', tenant_id: tenantId, ms: Date.now() - started, ...r });
   }
 
-  /** The tenant's data window and measure, or null without usage data. */
-  async window(tenantId: string): Promise<TenantWindow | null> {
-    const tenant = await this.em.fork().findOne(TenantSchema, { id: tenantId });
+  /** The tenant's data window and measure, or null without usage data (`em`: a transaction to read in). */
+  async window(tenantId: string, em: EntityManager = this.em.fork()): Promise<TenantWindow | null> {
+    const tenant = await em.findOne(TenantSchema, { id: tenantId });
     const measure: Measure = tenant?.default_measure ?? 'net_amortized';
-    const rows = await this.store.query<{ first: string | null; last: string | null }>(
+    const rows: { first: string | null; last: string | null }[] = await em.execute(
       `select to_char(min(usage_date), 'YYYY-MM-DD') as first, to_char(max(usage_date), 'YYYY-MM-DD') as last
-         from cost_daily where tenant_id = $1`,
+         from cost_daily where tenant_id = ?`,
       [tenantId],
     );
     const first = rows[0]?.first;
@@ -113,20 +115,26 @@ export class AnomalyDetector {
     };
   }
 
-  /** Usage rows (charge class `usage`) of the tenant over [from, to], in the measure. */
-  async usageRows(tenantId: string, measure: Measure, from: string, to: string): Promise<UsageRow[]> {
+  /** Usage rows (charge class `usage`) of the tenant over [from, to], in the measure (`em`: a transaction). */
+  async usageRows(
+    tenantId: string,
+    measure: Measure,
+    from: string,
+    to: string,
+    em: EntityManager = this.em.fork(),
+  ): Promise<UsageRow[]> {
     const m = MEASURE_COLUMN[measure];
-    const rows = await this.store.query<{
+    const rows: {
       d: string;
       service: string;
       account_id: string;
       region: string;
       usage_type: string;
-      cost: number;
-    }>(
+      cost: number | string;
+    }[] = await em.execute(
       `select to_char(usage_date, 'YYYY-MM-DD') as d, service, account_id, region, usage_type, sum(${m})::float8 as cost
          from cost_daily
-        where tenant_id = $1 and charge_class = 'usage' and usage_date between $2 and $3
+        where tenant_id = ? and charge_class = 'usage' and usage_date between ? and ?
         group by 1, 2, 3, 4, 5`,
       [tenantId, from, to],
     );
@@ -147,15 +155,9 @@ export class AnomalyDetector {
 
   async detect(tenantId: string): Promise<DetectResult> {
     const done = await this.em.fork().transactional(async (em) => {
-      const conn = em.getConnection();
-      await conn.execute(
-        'select pg_advisory_xact_lock(?, hashtext(?))',
-        [DETECT_LOCK, tenantId],
-        'all',
-        em.getTransactionContext(),
-      );
+      await em.execute('select pg_advisory_xact_lock(?, hashtext(?))', [DETECT_LOCK, tenantId]);
       const result: DetectResult = { judged_through: null, series: 0, days_judged: 0, anomalies_open: 0 };
-      const w = await this.window(tenantId);
+      const w = await this.window(tenantId, em);
       if (!w || w.judgeThrough < w.dataStart) return result;
       result.judged_through = w.judgeThrough;
       if ((await em.count(AnomalyMonitorSchema, { tenant: tenantId })) === 0) {
@@ -175,7 +177,7 @@ export class AnomalyDetector {
       const history = this.config.anomaly.historyDays;
       // The oldest day any series might re-judge is judgeThrough - history + 1; its history goes back as far again.
       const loadFrom = addDays(w.judgeThrough, -2 * history);
-      const rows = await this.usageRows(tenantId, w.measure, loadFrom, w.judgeThrough);
+      const rows = await this.usageRows(tenantId, w.measure, loadFrom, w.judgeThrough, em);
       const states = await em.find(AnomalySeriesStateSchema, { tenant: tenantId });
       const stateOf = new Map(states.map((s) => [`${s.monitor.id}\u0000${s.dimension_value}`, s]));
       const fpFrom = addDays(w.judgeThrough, -history + 1);
