@@ -9,7 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ACCOUNT, awsEnv, connectBody, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
-import { API_DIST, cloneDatabase, freePort, spawnApi, testApp, type ApiProcess, type TestApp } from './harness';
+import {
+  API_DIST,
+  cloneDatabase,
+  freePort,
+  spawnApi,
+  testApp,
+  type ApiProcess,
+  type TestApp,
+} from './harness';
 
 const cents = (x: number) => Math.round(x * 100);
 

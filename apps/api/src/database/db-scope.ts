@@ -16,16 +16,16 @@ export function tenantSession(tenantId: string): SessionContext {
   return { role: TENANT_ROLE, variables: { [TENANT_SETTING]: tenantId } };
 }
 
-export const PLATFORM_SESSION: SessionContext = Object.freeze({ role: PLATFORM_ROLE }) as SessionContext;
+export const PLATFORM_SESSION: SessionContext = Object.freeze({ role: PLATFORM_ROLE });
 
 /** An entity manager fork scoped to one tenant. */
 export function tenantEm<E extends EntityManager>(em: E, tenantId: string): E {
-  return em.fork({ session: tenantSession(tenantId) }) as E;
+  return em.fork({ session: tenantSession(tenantId) });
 }
 
 /** An entity manager fork for cross-tenant work (see above for what may use it). */
 export function platformEm<E extends EntityManager>(em: E): E {
-  return em.fork({ session: PLATFORM_SESSION }) as E;
+  return em.fork({ session: PLATFORM_SESSION });
 }
 
 /**
