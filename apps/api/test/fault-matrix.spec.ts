@@ -14,6 +14,7 @@ import {
   cloneDatabase,
   freePort,
   spawnApi,
+  sql,
   testApp,
   type ApiProcess,
   type TestApp,
@@ -33,16 +34,6 @@ async function until<T>(
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function sql<T = any>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const db = new Client({ connectionString: url });
-  await db.connect();
-  try {
-    return (await db.query(text, params)).rows as T[];
-  } finally {
-    await db.end();
   }
 }
 

@@ -44,6 +44,17 @@ export async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/** Runs one statement on its own connection (as whoever the URL names) and returns its rows. */
+export async function sql<T = any>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh database cloned from the migrated template. */
 export async function cloneDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `co_t_${randomBytes(6).toString('hex')}`;

@@ -1,6 +1,13 @@
-import { Client } from 'pg';
 import { awsEnv, connectedTenant, metricWriter, syncsSettled, type AwsEnv } from './aws-env';
-import { cloneDatabase, spawnApi, testApp, type ApiProcess, type Session, type TestApp } from './harness';
+import {
+  cloneDatabase,
+  spawnApi,
+  sql,
+  testApp,
+  type ApiProcess,
+  type Session,
+  type TestApp,
+} from './harness';
 
 const MIN = 60_000;
 const NEVER = '0 0 1 1 *'; // the schedule stays out of the way; ticks are run on demand
@@ -16,16 +23,6 @@ const steady = (fromMs: number, n: number, level = 100) =>
     t: fromMs + i * MIN,
     v: level + 3 * Math.sin(i) + ((i * 37) % 7) - 3,
   }));
-
-async function sql<T = any>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
 
 /**
  * Runs one setup step; a failure names the step and carries the API process's output and the local AWS calls so

@@ -3,7 +3,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { appLoginPassword } from '../src/database/app-role';
-import { API_DIST, spawnApi, testApp, type ApiProcess, type Session, type TestApp } from './harness';
+import { API_DIST, spawnApi, sql, testApp, type ApiProcess, type Session, type TestApp } from './harness';
 
 /**
  * Row-level security, the second wall: PostgreSQL itself keeps tenants apart, whatever a query of the API says.
@@ -13,20 +13,6 @@ import { API_DIST, spawnApi, testApp, type ApiProcess, type Session, type TestAp
 /** Tables that hold no tenant's data. A new table must either have a tenant column (and RLS) or be listed here. */
 const GLOBAL_TABLES = ['app_user', 'mikro_orm_migrations', 'rate_limit_bucket'];
 const APP_LOGIN = 'cost_optimizer_api';
-
-async function sql<T = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 /** The URL of the login the API runs as (the API derives its password the same way). */
 function appLoginUrl(ownerUrl: string): string {
