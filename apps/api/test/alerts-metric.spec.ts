@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { awsEnv, connectedTenant, metricWriter, syncsSettled, type AwsEnv } from './aws-env';
-import { testApp, type Session, type TestApp } from './harness';
+import { testApp, until, type Session, type TestApp } from './harness';
 
 const MIN = 60_000;
 const NEVER = '0 0 1 1 *'; // the collection schedule stays out of the way; collections run on demand
@@ -52,20 +52,6 @@ const watchBody = (name: string) => ({
   period: 60,
   region: 'us-east-1',
 });
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false> | T,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('alert subscriptions: CloudWatch metric anomaly episodes', () => {
   let env: AwsEnv;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { awsEnv, connectedTenant, syncsSettled, ACCOUNT, type AwsEnv } from './aws-env';
-import { spawnApi, testApp, type Session, type TestApp } from './harness';
+import { spawnApi, testApp, until, type Session, type TestApp } from './harness';
 
 /** A real SMTP server on 127.0.0.1: keeps every message; recipients starting with "reject" get a 550. */
 async function smtpSink() {
@@ -100,20 +100,6 @@ async function receiver() {
     at: (path: string) => received.filter((r) => r.path === path),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false> | T,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

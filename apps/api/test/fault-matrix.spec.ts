@@ -16,26 +16,12 @@ import {
   spawnApi,
   sql,
   testApp,
+  until,
   type ApiProcess,
   type TestApp,
 } from './harness';
 
 const cents = (x: number) => Math.round(x * 100);
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms` naming `what`. */
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** What a sync wrote for the tenant: per month the unblended sum (cents) and the row counts of both tables. */
 async function snapshot(url: string, tenantId: string) {

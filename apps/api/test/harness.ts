@@ -55,6 +55,21 @@ export async function sql<T = any>(url: string, text: string, params: unknown[] 
   }
 }
 
+/** Polls `check` every 100 ms until it returns something other than undefined, null or false; fails after `ms` naming `what`. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  ms = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== null && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A fresh database cloned from the migrated template. */
 export async function cloneDatabase(): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `co_t_${randomBytes(6).toString('hex')}`;

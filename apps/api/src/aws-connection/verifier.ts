@@ -6,7 +6,14 @@ import {
   GetTableCommand,
   type GlueClient,
 } from '@aws-sdk/client-glue';
-import type { ConnectAws, ConnectionError, CurFormat, VerifyStep, VerifyStepName } from '@cost-optimizer/dto';
+import type {
+  ConnectAws,
+  ConnectionError,
+  CurFormat,
+  ErrorCode,
+  VerifyStep,
+  VerifyStepName,
+} from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import {
   AthenaQueryError,
@@ -35,7 +42,8 @@ export interface VerifyOk {
 export interface VerifyFailed {
   ok: false;
   steps: VerifyStep[];
-  error: ConnectionError;
+  /** As stored and shown, with the code narrowed: every step failure is one of the contract's error codes. */
+  error: ConnectionError & { code: ErrorCode };
 }
 
 const TITLES: Record<VerifyStepName, string> = {
@@ -48,7 +56,7 @@ const TITLES: Record<VerifyStepName, string> = {
 
 class StepFailure extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly hints: string[],
     readonly awsError: string | null = null,

@@ -4,7 +4,8 @@ import type { ErrorCode } from '@cost-optimizer/dto';
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | (string & {}),
+    /** One of the shared contract's ErrorCode values: a new code is added there first (clients switch on it). */
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
     readonly headers?: Record<string, string>,

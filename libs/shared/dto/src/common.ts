@@ -25,6 +25,12 @@ export const ErrorCodeSchema = z.enum([
   'AWS_ERROR',
   'NOT_CONNECTED',
   'DATABASE_UNAVAILABLE',
+  'UNSUPPORTED_DIMENSION',
+  'METRIC_WATCH_LIMIT',
+  'EMAIL_NOT_CONFIGURED',
+  'NO_SIGNING_SECRET',
+  'ALERT_DELIVERY_FAILED',
+  'CANNOT_DISABLE_SELF',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
