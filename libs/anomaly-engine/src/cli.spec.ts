@@ -48,7 +48,7 @@ describe('anomaly CLI', () => {
     );
     expect(code).toBe(0);
     const out = parseOut(readFileSync(join(dir, 'out.csv'), 'utf8'));
-    expect(out[0]).toEqual(['timestamp', 'value', 'anomaly_score', 'is_anomaly']);
+    expect(out[0]).toEqual(['timestamp', 'value', 'anomaly_score', 'is_anomaly', 'kind']);
     expect(out).toHaveLength(101);
     const input = parseOut(costCsv(70).replace(/\r/g, ''));
     out.slice(1).forEach((row, i) => {
@@ -80,8 +80,8 @@ describe('anomaly CLI', () => {
     const a = readFileSync(join(dir, 'full.out'), 'utf8').split('\n');
     const b = readFileSync(join(dir, 'prefix.out'), 'utf8').split('\n');
     expect(a.slice(0, 751)).toEqual(b.slice(0, 751));
-    expect(a[701]).toMatch(/,,0,0$/); // a blank value scores 0
-    expect(a[801]).toMatch(/,1$/);
+    expect(a[701]).toMatch(/,,0,0,$/); // a blank value scores 0
+    expect(a[801]).toMatch(/,1,[a-z_]+$/);
   });
 
   it('scores every *.csv below a directory, keeping relative paths, deterministically', () => {

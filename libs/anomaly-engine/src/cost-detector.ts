@@ -1,6 +1,13 @@
 import { clamp, madOf, MAD_TO_SIGMA, medianOf, quantileSelect, scoreOfZ, zOfScore } from './stats';
 import { civil, dayNumberToIso, dayOfMonth, toDayNumber, weekdayOf } from './time';
-import type { CostDayResult, CostDetectorOptions, CostPoint, CostRule, Direction } from './types';
+import type {
+  AnomalyKind,
+  CostDayResult,
+  CostDetectorOptions,
+  CostPoint,
+  CostRule,
+  Direction,
+} from './types';
 
 export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
   direction: 'up',
@@ -645,6 +652,7 @@ export class CostSeriesDetector {
       | 'anomalyScore'
       | 'rule'
       | 'isAnomaly'
+      | 'kind'
       | 'impact'
       | 'impactPct'
     >,
@@ -658,6 +666,15 @@ export class CostSeriesDetector {
     isAnomaly: boolean,
     impact: number,
   ): CostDayResult {
+    const kind: AnomalyKind | null = !isAnomaly
+      ? null
+      : rule === 'new_series'
+        ? 'new_series'
+        : rule === 'drift'
+          ? 'drift'
+          : impact < 0
+            ? 'drop'
+            : 'spike';
     // All fields listed in one order, so every result shares one object shape.
     return {
       date: base.date,
@@ -676,6 +693,7 @@ export class CostSeriesDetector {
       anomalyScore: score,
       rule,
       isAnomaly,
+      kind,
       impact,
       impactPct: expected !== null && expected > 0 ? impact / expected : null,
     };

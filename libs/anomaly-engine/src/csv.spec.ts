@@ -41,8 +41,10 @@ describe('CSV input', () => {
     expect(
       formatScoredCsv([
         { timestamp: '2025-01-01', value: '3', anomalyScore: 0.1234567, isAnomaly: false },
-        { timestamp: '2025-01-02', value: '', anomalyScore: 1, isAnomaly: true },
+        { timestamp: '2025-01-02', value: '', anomalyScore: 1, isAnomaly: true, kind: 'spike' },
       ]),
-    ).toBe('timestamp,value,anomaly_score,is_anomaly\n2025-01-01,3,0.123457,0\n2025-01-02,,1,1\n');
+    ).toBe(
+      'timestamp,value,anomaly_score,is_anomaly,kind\n2025-01-01,3,0.123457,0,\n2025-01-02,,1,1,spike\n',
+    );
   });
 });

@@ -95,10 +95,19 @@ function quote(cell: string): string {
 
 /** The output file: `timestamp,value,anomaly_score,is_anomaly`, one row per input row, LF line ends. */
 export function formatScoredCsv(
-  rows: readonly { timestamp: string; value: string; anomalyScore: number; isAnomaly: boolean }[],
+  rows: readonly {
+    timestamp: string;
+    value: string;
+    anomalyScore: number;
+    isAnomaly: boolean;
+    kind?: string | null;
+  }[],
 ): string {
-  const out = ['timestamp,value,anomaly_score,is_anomaly'];
+  // `kind` is the last column, so readers of the first four columns are unaffected.
+  const out = ['timestamp,value,anomaly_score,is_anomaly,kind'];
   for (const r of rows)
-    out.push(`${quote(r.timestamp)},${quote(r.value)},${formatScore(r.anomalyScore)},${r.isAnomaly ? 1 : 0}`);
+    out.push(
+      `${quote(r.timestamp)},${quote(r.value)},${formatScore(r.anomalyScore)},${r.isAnomaly ? 1 : 0},${r.isAnomaly ? (r.kind ?? '') : ''}`,
+    );
   return out.join('\n') + '\n';
 }

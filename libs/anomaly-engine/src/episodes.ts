@@ -1,4 +1,4 @@
-import type { CostDayResult, CostRule } from './types';
+import type { AnomalyKind, CostDayResult, CostRule } from './types';
 
 /** Consecutive anomalous days merged into one incident. */
 export interface Episode {
@@ -15,6 +15,10 @@ export interface Episode {
   /** totalImpact / totalExpected, null when nothing was expected (e.g. a new series). */
   readonly impactPct: number | null;
   readonly rules: readonly CostRule[];
+  /** The kind of the episode: the kind of its first anomalous day (how it started). */
+  readonly kind: AnomalyKind;
+  /** Every kind seen on its days, in order of first appearance (a ramp that became a level shift). */
+  readonly kinds: readonly AnomalyKind[];
   /** True when the last scored day is part of the episode: it may still grow. */
   readonly open: boolean;
 }
@@ -63,6 +67,7 @@ function summarise(days: readonly CostDayResult[], first: number, last: number, 
   let totalExpected = 0;
   let peak = days[first]!;
   const rules = new Set<CostRule>();
+  const kinds = new Set<AnomalyKind>();
   let count = 0;
   for (let i = first; i <= last; i++) {
     const d = days[i]!;
@@ -71,6 +76,7 @@ function summarise(days: readonly CostDayResult[], first: number, last: number, 
     total += d.impact;
     totalExpected += d.expected ?? 0;
     rules.add(d.rule);
+    if (d.kind) kinds.add(d.kind);
     if (Math.abs(d.impact) > Math.abs(peak.impact)) peak = d;
   }
   return {
@@ -84,6 +90,8 @@ function summarise(days: readonly CostDayResult[], first: number, last: number, 
     totalExpected,
     impactPct: totalExpected > 0 ? total / totalExpected : null,
     rules: [...rules],
+    kind: [...kinds][0] ?? (total < 0 ? 'drop' : 'spike'),
+    kinds: [...kinds],
     open,
   };
 }

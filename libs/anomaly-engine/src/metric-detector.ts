@@ -1,5 +1,5 @@
 import { clamp, scoreOfZ } from './stats';
-import type { Direction } from './types';
+import type { AnomalyKind, Direction } from './types';
 
 export interface MetricDetectorOptions {
   /** Directions reported (default 'both'). */
@@ -125,6 +125,8 @@ export interface MetricPointResult {
   readonly anomalyScore: number;
   readonly isAnomaly: boolean;
   readonly rule: MetricRule;
+  /** The kind of change when `isAnomaly` (spike, drop, level_shift; null otherwise). */
+  readonly kind: AnomalyKind | null;
 }
 
 export function initialMetricState(): MetricDetectorState {
@@ -476,6 +478,13 @@ export class MetricDetector {
     bandZ: number,
   ): MetricPointResult {
     const band = bandZ * sigma;
+    const kind: AnomalyKind | null = !isAnomaly
+      ? null
+      : rule === 'level_shift_accepted'
+        ? 'level_shift'
+        : actual !== null && expected !== null && actual < expected
+          ? 'drop'
+          : 'spike';
     return {
       time,
       actual,
@@ -488,6 +497,7 @@ export class MetricDetector {
       anomalyScore: score,
       isAnomaly,
       rule,
+      kind,
     };
   }
 }

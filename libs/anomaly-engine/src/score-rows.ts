@@ -27,6 +27,7 @@ export function scoreRows(
         value: row.valueText,
         anomalyScore: r.anomalyScore,
         isAnomaly: r.isAnomaly,
+        kind: r.kind,
       };
     });
   }
@@ -38,6 +39,7 @@ export function scoreRows(
       value: row.valueText,
       anomalyScore: r.anomalyScore,
       isAnomaly: r.isAnomaly,
+      kind: r.kind,
     };
   });
 }

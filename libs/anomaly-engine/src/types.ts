@@ -31,6 +31,28 @@ export type CostRule =
   | 'return_to_previous_level'
   | 'normal';
 
+/**
+ * What kind of change a detection is (named in every flagged result, episode and CLI row):
+ * - `spike`: a short rise above the expected cost (one or a few days);
+ * - `level_shift`: the series moved to a new level and stays there (up, or down by less than a drop);
+ * - `ramp`: a gradual climb that has left the expected level (>= 25 % above it and past the $ floor);
+ * - `drop`: the series fell to zero or by at least 50 % and stays down (a stopped workload, a broken pipeline);
+ * - `weekend`: a weekend (or another usually quiet weekday) that did not scale down;
+ * - `new_series`: a series that was absent since the data started and now costs money;
+ * - `drift`: a slow drift found by the CUSUM option.
+ */
+export type AnomalyKind = 'spike' | 'level_shift' | 'ramp' | 'drop' | 'weekend' | 'new_series' | 'drift';
+
+export const ANOMALY_KINDS: readonly AnomalyKind[] = [
+  'spike',
+  'level_shift',
+  'ramp',
+  'drop',
+  'weekend',
+  'new_series',
+  'drift',
+];
+
 /** Everything the daily detector knows about one day; store it and the decision can be replayed/explained. */
 export interface CostDayResult {
   /** UTC day, YYYY-MM-DD. */
@@ -64,6 +86,8 @@ export interface CostDayResult {
   readonly anomalyScore: number;
   readonly isAnomaly: boolean;
   readonly rule: CostRule;
+  /** The kind of change when `isAnomaly` (null otherwise). */
+  readonly kind: AnomalyKind | null;
   /** actual - expected, in currency units, and as a fraction of expected (null when expected <= 0). */
   readonly impact: number;
   readonly impactPct: number | null;
@@ -116,4 +140,6 @@ export interface ScoredRow {
   readonly value: string;
   readonly anomalyScore: number;
   readonly isAnomaly: boolean;
+  /** The kind of change when `isAnomaly` (null otherwise); the CLI writes it as the `kind` column. */
+  readonly kind: AnomalyKind | null;
 }
