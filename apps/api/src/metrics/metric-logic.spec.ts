@@ -27,6 +27,7 @@ const point = (time: number, isAnomaly: boolean): MetricPointResult => ({
   anomalyScore: isAnomaly ? 1 : 0,
   isAnomaly,
   rule: isAnomaly ? 'deviation' : 'normal',
+  kind: isAnomaly ? 'spike' : null,
 });
 
 describe('metric collection logic', () => {
