@@ -668,9 +668,11 @@ export class CostSeriesDetector {
   /**
    * Ramp evidence at t (y = today's deseasonalised value): the reference is the level of the ramp era (14
    * days that ended 25-31 days ago), extrapolated to today along that era's growth over the 4 weeks before
-   * it (when known; 0 to +1 %/day: noise must not lower the bar); the recent level is the median of today and the 2 days before. A ramp when recent exceeds the
-   * reference by rampThreshold, every one of those days by half of it, and by 2.5 calibrated sigmas.
-   * `gradual` when the week before was part-way up (a ramp), not already at the new level (a shift).
+   * it (when known; 0 to +1 %/day: noise must not lower the bar). The recent level is the median of today
+   * and the 2 judged days before. A ramp when every one of those days exceeds the reference by half of
+   * `rampThreshold`, their median by all of it, and that excess is significant at the decision threshold
+   * (3-day z, with the series' run calibration). `gradual`: the run of raised days started well below
+   * today's level (a ramp), not at it (a step, reported as a level shift).
    */
   private rampAt(t: number, y: number, sigmaRel: number): { reference: number; gradual: boolean } | null {
     const o = this.options;
