@@ -603,7 +603,7 @@ export class CostSeriesDetector {
     if (rule === 'drift') return 'drift';
     if (x < expected) {
       if (x <= (1 - this.options.dropFraction) * expected) return 'drop';
-      return rule === 'sustained' || this.flaggedRun >= 3 ? 'level_shift' : 'spike';
+      return rule === 'sustained' || this.flaggedRun >= 4 ? 'level_shift' : 'spike';
     }
     // A usually quiet day (weekend) at the level of the busy days.
     if (wf <= 0.8) {
@@ -617,7 +617,7 @@ export class CostSeriesDetector {
       }
       if (n > 0 && x >= 0.75 * level * (busy / n)) return 'weekend';
     }
-    return rule === 'sustained' || this.flaggedRun >= 3 ? 'level_shift' : 'spike';
+    return rule === 'sustained' || this.flaggedRun >= 4 ? 'level_shift' : 'spike';
   }
 
   /**
