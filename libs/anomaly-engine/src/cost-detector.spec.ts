@@ -112,9 +112,7 @@ describe('scoreCostSeries (daily cost detector)', () => {
     const up = scoreCostSeries(points);
     const flagged = flaggedDays(up);
     expect(flagged[0]).toBe(51); // day 50 alone could be a one-day dip
-    expect(flagged.every((i) => i > 50 && i < 60 && up[i]!.kind === 'drop' && up[i]!.rule === 'drop')).toBe(
-      true,
-    );
+    expect(flagged.every((i) => i > 50 && i < 60 && up[i]!.kind === 'drop')).toBe(true);
     expect(buildEpisodes(up)).toHaveLength(1); // one incident (the month start inside it does not break it)
     expect(buildEpisodes(up)[0]!.kind).toBe('drop');
     // The recovery is judged against the level before the outage (or as usage that comes and goes).
@@ -127,11 +125,21 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(flaggedDays(both).every((i) => i >= 50 && i < 60)).toBe(true);
   });
 
-  it('does not call a one-day dip or a fall of less than half a drop', () => {
+  it('does not call a one-day dip anything, and a lasting fall of less than half a level shift down', () => {
     const dip = scoreCostSeries(dailySeries({ multiply: (i) => (i === 50 ? 0 : 1) }));
     expect(flaggedDays(dip)).toEqual([]);
     const fall = scoreCostSeries(dailySeries({ multiply: (i) => (i >= 50 ? 0.7 : 1) }));
-    expect(flaggedDays(fall)).toEqual([]);
+    const fallDays = flaggedDays(fall);
+    expect(fallDays[0]).toBe(51); // on its 2nd day, from the joint evidence of both
+    expect(fall[51]!.rule).toBe('sustained');
+    expect(fall[51]!.kind).toBe('level_shift');
+    expect(fall[51]!.impact).toBeLessThan(0);
+    expect(fallDays.every((i) => i < 60)).toBe(true); // then the new level is normal
+    expect(
+      flaggedDays(
+        scoreCostSeries(dailySeries({ multiply: (i) => (i >= 50 ? 0.7 : 1) }), { detectDrops: false }),
+      ),
+    ).toEqual([]);
     // ... but a fall by 60 % that stays down is one.
     const half = scoreCostSeries(dailySeries({ multiply: (i) => (i >= 50 ? 0.4 : 1) }));
     expect(flaggedDays(half)[0]).toBe(51);

@@ -26,7 +26,7 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
   shiftAcceptDays: 5,
   levelWindowDays: 14,
   seasonWeeks: 8,
-  residualWindowDays: 28,
+  residualWindowDays: 56,
   minHistoryDays: 7,
   minRelativeSigma: 0.03,
   noiseFloorAbs: 0.25,
@@ -47,6 +47,8 @@ const RUN_CAL_YOUNG = 1.25;
 /** A ramp episode (its own rule) ends after this many flagged days; the rule then rests for RAMP_REST days. */
 const RAMP_MAX_DAYS = 7;
 const RAMP_REST = 21;
+/** An excess this large (calibrated z) is remembered as a charge that may recur on the same day of a month. */
+const RECUR_Z = 2.5;
 const NO_RUN: { readonly z: number; readonly days: number } = { z: 0, days: 0 };
 
 // Scratch buffers shared by all detectors (single-threaded; never held across calls).
@@ -466,7 +468,11 @@ export class CostSeriesDetector {
     let run: { readonly z: number; readonly days: number } = NO_RUN;
     if (judged && !isAnomaly && (rule === 'normal' || rule === 'below_impact_floor') && o.runMaxDays > 1) {
       run = this.runZ(t, z);
-      const runScore = directionalScore(o.direction, run.z);
+      // With drops on, a fall that lasts (2+ days) is reported in any direction, like a drop of any size.
+      const runScore =
+        o.detectDrops && run.z < 0 && run.days >= o.dropConfirmDays
+          ? scoreOfZ(run.z)
+          : directionalScore(o.direction, run.z);
       if (runScore >= o.threshold && floorsPass) {
         isAnomaly = true;
         rule = 'sustained';
@@ -558,7 +564,9 @@ export class CostSeriesDetector {
       }
     }
 
-    if (!isMonthStart && ((outlierSignOf(z, o.cleanZ) > 0 && msExcess === 0) || msExcess > 0)) {
+    // A charge that may recur on this day of later months: a clear excess (z >= 2.5: a young series' first
+    // occurrence may not reach the outlier bar), or one already explained as recurring.
+    if (!isMonthStart && ((z >= RECUR_Z && msExcess === 0) || msExcess > 0)) {
       this.excessHist[t] = x - baseExpected;
     }
     if (judged) this.zCal[t] = z;

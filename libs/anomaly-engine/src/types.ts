@@ -123,7 +123,8 @@ export interface CostDetectorOptions {
   /**
    * Report drops (default true, whatever `direction` says): the series fell by at least `dropFraction` of its
    * expected cost (to zero, or e.g. by half) on `dropConfirmDays` judged days in a row: a stopped workload or
-   * a broken pipeline. A one-day dip is not a drop.
+   * a broken pipeline. A one-day dip is not a drop. With drops on, a smaller fall that lasts (the joint
+   * evidence of 2+ days, rule `sustained`) is reported too, as a level shift down.
    */
   readonly detectDrops: boolean;
   /** Fraction of the expected cost a drop must lose (default 0.5). */
@@ -152,7 +153,7 @@ export interface CostDetectorOptions {
   readonly levelWindowDays: number;
   /** Weeks used to learn weekday factors (default 8). */
   readonly seasonWeeks: number;
-  /** Days of residuals used for the scale (default 28). */
+  /** Days of residuals used for the scale (default 56: a scale from 4 weeks is too unsure on heavy tails). */
   readonly residualWindowDays: number;
   /** Observed days required before judging (default 7: one of each weekday). */
   readonly minHistoryDays: number;
