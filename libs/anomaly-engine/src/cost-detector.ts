@@ -56,10 +56,6 @@ const scratch = new Float64Array(512);
 const scratch2 = new Float64Array(64);
 const zRun = new Float64Array(64);
 
-function outlierSignOf(z: number, cleanZ: number): number {
-  return Math.abs(z) >= cleanZ ? Math.sign(z) : 0;
-}
-
 function directionalScore(direction: Direction, z: number): number {
   if (direction === 'up') return z > 0 ? scoreOfZ(z) : 0;
   if (direction === 'down') return z < 0 ? scoreOfZ(z) : 0;
