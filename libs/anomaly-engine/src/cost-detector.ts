@@ -44,9 +44,16 @@ const Z90 = 1.6449;
 const RUN_MIN_Z = 1;
 /** Run calibration used until the series has enough history to measure its own (autocorrelation). */
 const RUN_CAL_YOUNG = 1.25;
-/** A ramp episode (its own rule) ends after this many flagged days; the rule then rests for RAMP_REST days. */
+/**
+ * A ramp episode (its own rule) ends after this many flagged days; the rule then rests until its reference era
+ * starts after the episode (the climb is measured from the new level, not re-reported from the old one).
+ */
 const RAMP_MAX_DAYS = 7;
-const RAMP_REST = 21;
+/**
+ * A single-day rise to a level the series reached on this many days of the last 4 weeks is something it
+ * usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
+ */
+const SEEN_BEFORE_DAYS = 3;
 /** An excess this large (calibrated z) is remembered as a charge that may recur on the same day of a month. */
 const RECUR_Z = 2.5;
 const NO_RUN: { readonly z: number; readonly days: number } = { z: 0, days: 0 };
@@ -97,7 +104,7 @@ export class CostSeriesDetector {
   private flaggedRun = 0; // consecutive flagged days of the current sign
   private flaggedSign = 0;
   private rampDays = 0; // days flagged by the ramp rule in the current ramp episode
-  private rampRestUntil = -1;
+  private rampEndedAt = -1;
   /**
    * The era a ramp is measured from, re-learned weekly with the weekday factors: the median deseasonalised
    * clean level of 14 days that ended 25-31 days ago, and its growth since the 14 days four weeks earlier.
@@ -409,6 +416,7 @@ export class CostSeriesDetector {
     // Month start: the series' own day-1 excess, or a hold until a day 1 has been seen. Other days: a
     // charge that recurred on this day of the previous month(s). The excess is only assumed when the day
     // is closer to "with the charge" than to "without it" (a charge that did not come is not a drop).
+    const sigmaRelDay = sigmaRel; // before a month start or a recurring charge widens the band
     let msExcess = 0;
     let hold = false;
     if (isMonthStart) {
@@ -450,8 +458,11 @@ export class CostSeriesDetector {
     else if (weeklyUnknown) rule = 'warmup';
     else if (intermittent !== null && x <= ZERO && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
-      isAnomaly = floorsPass;
-      rule = floorsPass ? 'deviation' : 'below_impact_floor';
+      if (z > 0 && this.seenBefore(t, x / wfUsed) >= SEEN_BEFORE_DAYS) rule = 'seen_before';
+      else {
+        isAnomaly = floorsPass;
+        rule = floorsPass ? 'deviation' : 'below_impact_floor';
+      }
     }
     const judged =
       !hold &&
@@ -495,9 +506,11 @@ export class CostSeriesDetector {
     }
 
     // Ramp: the recent level has climbed rampThreshold above the level of 4-6 weeks ago (extrapolated).
+    // (A month start inside a ramp episode is judged without its fees, so it does not break the episode.)
     let rampExpected = NaN;
-    if (judged && o.rampThreshold > 0 && intermittent === null && t >= this.rampRestUntil && !dropNow) {
-      const ramp = this.rampAt(t, x / wf, sigmaRel);
+    const rampJudged = judged || (isMonthStart && !hold && this.rampDays > 0);
+    if (rampJudged && o.rampThreshold > 0 && intermittent === null && !dropNow) {
+      const ramp = this.rampAt(t, (x - msExcess) / wf, sigmaRelDay);
       if (ramp !== null) {
         const refExpected = ramp.reference * wf + msExcess;
         if (x - refExpected >= o.minImpactAbs) {
@@ -508,7 +521,7 @@ export class CostSeriesDetector {
           this.rampDays++;
           if (this.rampDays >= RAMP_MAX_DAYS) {
             this.rampDays = 0;
-            this.rampRestUntil = t + RAMP_REST;
+            this.rampEndedAt = t;
           }
         }
       }
@@ -647,6 +660,17 @@ export class CostSeriesDetector {
     return best;
   }
 
+  /** Days of the last 28 (month starts excluded) whose deseasonalised value reached 90 % of y. */
+  private seenBefore(t: number, y: number): number {
+    let n = 0;
+    for (let i = Math.max(this.seriesStart, t - 28); i < t; i++) {
+      const v = this.raw[i]!;
+      if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
+      if (v / this.weekdayFactors[this.dow[i]!]! >= 0.9 * y) n++;
+    }
+    return n;
+  }
+
   /** Judged days in a row before t that were drop candidates (missing days are transparent). */
   private dropRunBefore(t: number): number {
     let n = 0;
@@ -681,7 +705,7 @@ export class CostSeriesDetector {
   private rampAt(t: number, y: number, sigmaRel: number): { reference: number; gradual: boolean } | null {
     const o = this.options;
     const era = this.rampEra;
-    if (era.from < this.levelStart || !(era.ref > 0)) return null;
+    if (era.from < this.levelStart || era.from <= this.rampEndedAt || !(era.ref > 0)) return null;
     const growth = era.olderFrom >= this.levelStart ? era.growth : 0;
     const reference = era.ref * Math.pow(1 + growth, t - (era.from + 7));
     const needed = reference * (1 + o.rampThreshold / 2);
