@@ -50,8 +50,8 @@ const RUN_CAL_YOUNG = 1.25;
  */
 const RAMP_MAX_DAYS = 7;
 /**
- * A single-day rise to a level the series reached on this many days of the last 4 weeks is something it
- * usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
+ * A single-day rise to a level the series reached on this many separate occasions in the last 4 weeks is
+ * something it usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
  */
 const SEEN_BEFORE_DAYS = 3;
 /** An excess this large (calibrated z) is remembered as a charge that may recur on the same day of a month. */
@@ -660,13 +660,19 @@ export class CostSeriesDetector {
     return best;
   }
 
-  /** Days of the last 28 (month starts excluded) whose deseasonalised value reached 90 % of y. */
+  /**
+   * Separate occasions (runs of consecutive days) in the last 28 days, month starts excluded, on which the
+   * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion.
+   */
   private seenBefore(t: number, y: number): number {
     let n = 0;
+    let inRun = false;
     for (let i = Math.max(this.seriesStart, t - 28); i < t; i++) {
       const v = this.raw[i]!;
       if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
-      if (v / this.weekdayFactors[this.dow[i]!]! >= 0.9 * y) n++;
+      const reached = v / this.weekdayFactors[this.dow[i]!]! >= 0.9 * y;
+      if (reached && !inRun) n++;
+      inRun = reached;
     }
     return n;
   }

@@ -20,7 +20,8 @@ export interface CostPoint {
  * - `ramp`: the recent level exceeds the level of 4-6 weeks ago (extrapolated along its own growth) by
  *   `rampThreshold` and the $ floor.
  * - `drift`: (option) the CUSUM of calibrated residuals crossed its limit: slow drift.
- * - `seen_before`: a one-day rise to a level the series reached on 3+ days of the last 4 weeks (lumpy usage).
+ * - `seen_before`: a one-day rise to a level the series reached on 3+ separate occasions in the last 4 weeks
+ *   (lumpy usage).
  * - `below_impact_floor`: the score passed the threshold but the impact is below the $ or % floor.
  * - `month_start_hold`: day 1 of a month while the series' own day-1 behaviour has not been seen yet.
  * - `return_to_previous_level`: the series went back to the level it had before a recently accepted shift.
