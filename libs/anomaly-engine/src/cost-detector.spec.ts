@@ -287,6 +287,24 @@ describe('scoreCostSeries on irregular but normal usage', () => {
     expect(flaggedDays(res).filter((i) => res[i]!.rule !== 'new_series')).toEqual([90]);
   });
 
+  it('treats a level a lumpy series keeps returning to as usual (seen_before), still flags a new height', () => {
+    // One instance ($200/day) most days; a second one on scattered days (3 occasions by day 85); 3.5x on day 100.
+    const r = seeded(11);
+    const points = dailySeries({
+      weekend: 1,
+      noise: 0.02,
+      days: 120,
+      multiply: (i) => (i === 100 ? 3.5 : i > 30 && r() < 0.12 ? 2 : 1),
+    });
+    const res = scoreCostSeries(points);
+    const doubles = res.filter((d, i) => i > 85 && i !== 100 && d.actual! > 300);
+    expect(doubles.length).toBeGreaterThanOrEqual(3);
+    expect(doubles.filter((d) => d.isAnomaly)).toEqual([]);
+    expect(doubles.some((d) => d.rule === 'seen_before')).toBe(true);
+    expect(res[100]!.isAnomaly).toBe(true);
+    expect(res[100]!.kind).toBe('spike');
+  });
+
   it('learns a charge that recurs on the same day of every month after seeing it once', () => {
     const points = dailySeries({ days: 150, extra: (_i, date) => (date.endsWith('-15') ? 600 : 0) });
     const res = scoreCostSeries(points);
