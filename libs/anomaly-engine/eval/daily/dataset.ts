@@ -35,6 +35,8 @@ export interface FeeDay {
   readonly kind: 'month_start' | 'mid_month';
   /** Fee / typical day cost. */
   readonly ratio: number;
+  /** 1 for the first charge of its kind in the series (no detector can know it yet), 2 for the second, ... */
+  readonly occurrence: number;
 }
 
 export interface SeriesMeta {
@@ -45,6 +47,8 @@ export interface SeriesMeta {
   readonly typicalDay: number;
   readonly days: number;
   readonly weeklyPattern: boolean;
+  /** Often zero (sporadic charges). */
+  readonly intermittent: boolean;
   readonly noise: number;
   readonly heavyTailed: boolean;
   readonly missingDays: number;
@@ -88,6 +92,8 @@ interface Planned {
 }
 
 const FIRST_DAY = dayOf('2023-01-02');
+/** Noise draws (in sigmas) are clipped here: larger excursions would be unlabelled anomalies. */
+const NOISE_CLIP = 3.5;
 const LAST_START = dayOf('2025-03-01');
 
 export function buildDataset(options: DatasetOptions): DailyDataset {
@@ -128,6 +134,7 @@ function buildSeries(
   let weekly: number[] = new Array<number>(n).fill(1);
   let fees: number[] = new Array<number>(n).fill(0);
   let flat = false;
+  let intermittent = false;
   let description: string;
   if (source === 'aws') {
     const svc = awsServiceSeries(rng.pick(AWS_SERVICES), startDay, n, target, rng);
@@ -137,26 +144,15 @@ function buildSeries(
     flat = svc.flat;
     description = svc.description;
   } else if (source === 'focus') {
-    const pool = rng.pick(options.focus);
-    const intermittent = pool.activeDayShare < 0.6 && rng.chance(0.5);
-    const lambda = intermittent ? rng.uniform(0.8, 3) : rng.logUniform(4, 300);
-    const meanAmount = pool.amounts.reduce((a, b) => a + b, 0) / pool.amounts.length;
-    const scale = target / (lambda * meanAmount);
-    const weekdayOnly = rng.chance(0.4);
-    const weekendFactor = rng.uniform(0.2, 0.6);
-    usage = [];
-    for (let i = 0; i < n; i++) {
-      const wd = weekdayOf(startDay + i);
-      weekly[i] = weekdayOnly && (wd === 0 || wd === 6) ? weekendFactor : 1;
-      const k = rng.poisson(lambda * weekly[i]!);
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += rng.pick(pool.amounts);
-      usage.push(sum * scale);
-    }
-    description = `FOCUS charges of ${pool.name}, ${lambda.toFixed(1)} charges/day${weekdayOnly ? ', weekday workload' : ''}`;
+    const built = focusSeries(rng.pick(options.focus), startDay, n, target, rng);
+    usage = built.usage;
+    weekly = built.weekly;
+    intermittent = built.intermittent;
+    description = built.description;
   } else {
     const shape = rng.pick(options.nab);
-    const alpha = rng.uniform(0.3, 1);
+    // Tweet volumes swing with the news (daily CV 40-100 %): only a small share of the cost follows them.
+    const alpha = shape.name.startsWith('realTweets') ? rng.uniform(0.15, 0.45) : rng.uniform(0.4, 1);
     const ratio = alignedShape(shape, startDay, n, rng);
     usage = ratio.map((r) => target * Math.max(0, 1 + alpha * (r - 1)));
     description = `NAB ${shape.name} (usage share ${(alpha * 100).toFixed(0)} %)`;
@@ -170,11 +166,16 @@ function buildSeries(
   }
 
   // 3. Noise: multiplicative, 2-20 % (0-2 % on flat always-on resources), heavy-tailed for 30 %.
-  const noise = flat ? rng.uniform(0, 0.02) : rng.logUniform(0.02, 0.2);
+  // FOCUS series already carry the noise of their resources, so their extra noise is smaller.
+  const noise = flat
+    ? rng.uniform(0, 0.02)
+    : source === 'focus'
+      ? rng.logUniform(0.01, 0.1)
+      : rng.logUniform(0.02, 0.2);
   const heavyTailed = !flat && rng.chance(0.3);
   const noiseMult: number[] = [];
   for (let i = 0; i < n; i++) {
-    const z = Math.max(-5, Math.min(5, heavyTailed ? rng.studentT(3) : rng.normal()));
+    const z = Math.max(-NOISE_CLIP, Math.min(NOISE_CLIP, heavyTailed ? rng.studentT(3) : rng.normal()));
     noiseMult.push(Math.exp(noise * z - (noise * noise) / 2));
   }
 
@@ -254,10 +255,12 @@ function buildSeries(
     }
   }
   const newSeriesBlank = appearsAt > 0 && rng.chance(0.3);
+  // Half the series are exported rounded to cents (as billing consoles do), the rest with 4 decimals.
+  const decimals = rng.chance(0.5) ? 100 : 10000;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null || v === undefined) continue;
-    values[i] = i < appearsAt && newSeriesBlank && i > 0 ? null : Math.round(v * 10000) / 10000;
+    values[i] = i < appearsAt && newSeriesBlank && i > 0 ? null : Math.round(v * decimals) / decimals;
   }
 
   const file = `${source}-${String(index).padStart(4, '0')}.csv`;
@@ -280,8 +283,12 @@ function buildSeries(
     direction: p.magnitude < 0 ? 'down' : 'up',
   }));
   const feeDays: FeeDay[] = [];
+  let startCount = 0;
+  let midCount = 0;
   for (let i = appearsAt; i < n; i++) {
     const dom = dayOfMonth(startDay + i);
+    if (dom === 1 && (feeKind || fees[i]! > 0)) startCount++;
+    if (midDay && dom === midDay) midCount++;
     const fee = values[i] === null ? 0 : (values[i] as number) - usage[i]! * mult[i]! * noiseMult[i]!;
     if ((dom === 1 || (midDay && dom === midDay)) && fee >= 0.3 * typicalUsage && !inWindow(i)) {
       feeDays.push({
@@ -289,6 +296,7 @@ function buildSeries(
         date: dates[i]!,
         kind: dom === 1 ? 'month_start' : 'mid_month',
         ratio: Math.round((fee / typicalUsage) * 100) / 100,
+        occurrence: dom === 1 ? startCount : midCount,
       });
     }
   }
@@ -301,11 +309,69 @@ function buildSeries(
     typicalDay: Math.round(typicalDay * 100) / 100,
     days: n,
     weeklyPattern,
+    intermittent,
     noise: Math.round(noise * 1000) / 1000,
     heavyTailed,
     missingDays,
   };
   return { series: { meta, dates, values }, labels, feeDays };
+}
+
+/**
+ * A service x account from the FOCUS sample: R resources (line items that bill every day) whose daily
+ * amounts are drawn from the sample's real charge amounts of that service, so a few large resources and many
+ * small ones make up the cost, as in real bills. Each resource is steady (hourly, flat), usage-driven (its own
+ * day-to-day noise) or a batch job (active on some days; only small resources, < 3 % of the total each).
+ * A service the sample shows on few days can become an intermittent series (1-3 sporadic resources).
+ */
+function focusSeries(
+  pool: FocusPool,
+  startDay: number,
+  n: number,
+  target: number,
+  rng: Rng,
+): { usage: number[]; weekly: number[]; intermittent: boolean; description: string } {
+  const intermittent = pool.activeDayShare < 0.6 && rng.chance(0.15);
+  const r = intermittent ? rng.int(1, 3) : rng.int(5, 80);
+  const amounts = Array.from({ length: r }, () => rng.pick(pool.amounts));
+  const total = amounts.reduce((a, b) => a + b, 0);
+  const resources = amounts.map((a) => {
+    const share = a / total;
+    const type = intermittent
+      ? 'batch'
+      : share < 0.03 && rng.chance(0.3)
+        ? 'batch'
+        : rng.weighted({ steady: 0.4, usage: 0.6 });
+    return {
+      amount: (a / total) * target * (intermittent ? 2 : 1),
+      type,
+      sd: type === 'usage' ? rng.uniform(0.05, 0.4) : 0.005,
+      p: intermittent ? rng.uniform(0.3, 0.6) : rng.uniform(0.3, 0.9),
+    };
+  });
+  const weekdayOnly = !intermittent && rng.chance(0.4);
+  const weekendFactor = rng.uniform(0.2, 0.6);
+  const usage: number[] = [];
+  const weekly: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const wd = weekdayOf(startDay + i);
+    const w = weekdayOnly && (wd === 0 || wd === 6) ? weekendFactor : 1;
+    weekly.push(w);
+    let sum = 0;
+    for (const res of resources) {
+      if (res.type === 'batch' && !rng.chance(res.p)) continue;
+      sum += res.amount * Math.exp(res.sd * rng.normal() - (res.sd * res.sd) / 2);
+    }
+    usage.push(sum * w);
+  }
+  return {
+    usage,
+    weekly,
+    intermittent,
+    description:
+      `FOCUS ${pool.name}, ${r} resources${intermittent ? ', intermittent' : ''}` +
+      (weekdayOnly ? ', weekday workload' : ''),
+  };
 }
 
 /**
@@ -356,16 +422,17 @@ function planEvents(rng: Rng, n: number, startDay: number, noise: number, weekly
       level_shift: 0.28,
       ramp: 0.17,
       drop: 0.12,
-      weekend: weeklyPattern ? 0.3 : 0,
+      weekend: weeklyPattern ? 0.45 : 0,
     });
-    const earliest = Math.max(next, { spike: 28, level_shift: 35, ramp: 42, drop: 28, weekend: 28 }[kind]);
-    let p: Planned | null = null;
+    const earliest = Math.max(next, { spike: 21, level_shift: 28, ramp: 35, drop: 21, weekend: 28 }[kind]);
+    let p: Planned;
     if (kind === 'spike') {
       const length = rng.weighted({ one: 0.6, two: 0.25, three: 0.15 });
       const len = { one: 1, two: 2, three: 3 }[length];
       const onset = rng.int(earliest, n - 5);
-      // +40-300 %, and at least 2.5 noise sigmas so the label is defensible.
-      const magnitude = Math.max(rng.logUniform(0.4, 3), 2.5 * noise);
+      // +40-300 %, and above the largest unlabelled noise excursion (NOISE_CLIP sigmas), so the label is
+      // defensible: no unlabelled day of the series deviates as much.
+      const magnitude = Math.max(rng.logUniform(0.4, 3), Math.exp(NOISE_CLIP * noise) - 1);
       p = { kind, onset, start: onset, end: onset + len - 1, magnitude, length: len };
     } else if (kind === 'level_shift') {
       const onset = rng.int(earliest, n - 10);
@@ -393,7 +460,7 @@ function planEvents(rng: Rng, n: number, startDay: number, noise: number, weekly
       if (weekdayOf(startDay + onset) !== 6) continue;
       p = { kind, onset, start: onset, end: onset + 1, magnitude: 1, length: 2 };
     }
-    if (!p || p.onset < earliest || p.onset > n - 3) continue;
+    if (p.onset < earliest || p.onset > n - 3) continue;
     p.end = Math.min(n - 1, p.end);
     plans.push(p);
     // Nothing else after a drop (the series stays down); otherwise leave a month for the next one.

@@ -50,12 +50,41 @@ export interface Report {
   readonly byKind: Record<string, Tally>;
   readonly byBand: Record<string, Tally>;
   readonly byDirection: Record<string, Tally>;
+  /** By the file name's prefix (the generator's source: aws-, focus-, nab-). */
+  readonly bySource: Record<
+    string,
+    { series: number; days: number; events: number; detected: number; alerts: number; falseAlerts: number }
+  >;
   readonly feeDays: Record<string, { days: number; flagged: number }>;
   /** label kind -> engine kind of the first flag in the window -> count (only when kinds are known). */
   readonly confusion: Record<string, Record<string, number>> | null;
+  /**
+   * label kind -> kind of the alert (run of flags) holding that first flag, taken as an episode takes it
+   * (its most specific kind, engine README order) -> count.
+   */
+  readonly episodeConfusion: Record<string, Record<string, number>> | null;
 }
 
 const tally = (): Tally => ({ events: 0, detected: 0, delays: [] });
+
+/** Most specific first, as the engine's episodes take their kind. */
+const KIND_ORDER = ['new_series', 'drop', 'weekend', 'ramp', 'level_shift', 'drift', 'spike'];
+
+/** The most specific kind among the flagged rows of the run that holds row `i`. */
+export function runKind(flags: readonly boolean[], kinds: readonly (string | null)[], i: number): string {
+  let a = i;
+  let b = i;
+  while (a > 0 && flags[a - 1]) a--;
+  while (b + 1 < flags.length && flags[b + 1]) b++;
+  let best = '(none)';
+  for (let j = a; j <= b; j++) {
+    const k = kinds[j];
+    if (!k) continue;
+    const rank = KIND_ORDER.indexOf(k);
+    if (best === '(none)' || (rank >= 0 && rank < KIND_ORDER.indexOf(best))) best = k;
+  }
+  return best;
+}
 
 export function evaluate(
   variant: string,
@@ -70,8 +99,10 @@ export function evaluate(
   const byKind: Record<string, Tally> = {};
   const byBand: Record<string, Tally> = {};
   const byDirection: Record<string, Tally> = {};
+  const bySource: Report['bySource'] = {};
   const fee: Record<string, { days: number; flagged: number }> = {};
   let confusion: Record<string, Record<string, number>> | null = null;
+  let episodeConfusion: Record<string, Record<string, number>> | null = null;
   let events = 0;
   let detected = 0;
   let alerts = 0;
@@ -81,6 +112,16 @@ export function evaluate(
   let quietSeriesWithAlerts = 0;
   for (const s of scored) {
     days += s.dates.length;
+    const src = (bySource[s.file.replace(/[-_]?\d*\.csv$/, '')] ??= {
+      series: 0,
+      days: 0,
+      events: 0,
+      detected: 0,
+      alerts: 0,
+      falseAlerts: 0,
+    });
+    src.series++;
+    src.days += s.dates.length;
     const evs = byFile.get(s.file) ?? [];
     const windows: Window[] = evs.map((e) => ({
       start: rowOnOrAfter(s.dates, e.start),
@@ -95,8 +136,10 @@ export function evaluate(
         (byDirection[`${e.kind} ${e.direction}`] ??= tally()),
       ];
       for (const b of buckets) b.events++;
+      src.events++;
       if (!m.detected) return;
       detected++;
+      src.detected++;
       const delay = dayOf(s.dates[m.firstFlag!]!) - dayOf(e.start);
       for (const b of buckets) {
         b.detected++;
@@ -107,11 +150,17 @@ export function evaluate(
         const row = (confusion[e.kind] ??= {});
         const got = s.kinds[m.firstFlag!] ?? '(none)';
         row[got] = (row[got] ?? 0) + 1;
+        episodeConfusion ??= {};
+        const erow = (episodeConfusion[e.kind] ??= {});
+        const ek = runKind(s.flags, s.kinds, m.firstFlag!);
+        erow[ek] = (erow[ek] ?? 0) + 1;
       }
     });
     const as = alertsOf(s.flags, windows);
     alerts += as.length;
     falseAlerts += as.filter((a) => !a.matched).length;
+    src.alerts += as.length;
+    src.falseAlerts += as.filter((a) => !a.matched).length;
     if (evs.length === 0) {
       quietSeries++;
       if (as.length > 0) quietSeriesWithAlerts++;
@@ -119,7 +168,10 @@ export function evaluate(
     for (const f of feeByFile.get(s.file) ?? []) {
       const i = rowOnOrAfter(s.dates, f.date);
       if (s.dates[i] !== f.date) continue;
-      const b = (fee[f.kind] ??= { days: 0, flagged: 0 });
+      const b = (fee[f.kind === 'mid_month' && (f.occurrence ?? 2) > 1 ? 'mid_month (repeat)' : f.kind] ??= {
+        days: 0,
+        flagged: 0,
+      });
       b.days++;
       if (s.flags[i]) b.flagged++;
     }
@@ -143,8 +195,10 @@ export function evaluate(
     byKind,
     byBand,
     byDirection,
+    bySource,
     feeDays: fee,
     confusion,
+    episodeConfusion,
   };
 }
 
@@ -167,7 +221,8 @@ export function parseScoredCsv(file: string, text: string): ScoredSeries {
     dates.push((f[ti] ?? '').trim().slice(0, 10));
     const a = (f[ai] ?? '').trim().toLowerCase();
     flags.push(a === 'true' || a === '1');
-    kinds.push(ki >= 0 && f[ki]?.trim() ? f[ki]!.trim() : null);
+    const k = ki >= 0 ? (f[ki] ?? '').trim() : '';
+    kinds.push(k || null);
   }
   return { file, dates, flags, kinds: ki >= 0 ? kinds : null };
 }
@@ -212,22 +267,39 @@ export function formatReport(r: Report): string {
     if (k.endsWith(' down') || k.startsWith('level_shift'))
       out.push(`| ${k} | ${ratio(r.byDirection[k])} | ${delays(r.byDirection[k])} |`);
   }
+  out.push(
+    '',
+    '| source | series | recall | precision | false alerts / series-month |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const [k, v] of Object.entries(r.bySource).sort()) {
+    const prec = v.alerts > 0 ? (v.alerts - v.falseAlerts) / v.alerts : NaN;
+    out.push(
+      `| ${k} | ${v.series} | ${v.detected}/${v.events} (${pct(v.events ? v.detected / v.events : NaN)}) | ${pct(prec)} | ${(v.falseAlerts / (v.days / 30.44)).toFixed(3)} |`,
+    );
+  }
   out.push('', '| size band | recall |', '| --- | --- |');
   for (const b of SIZE_BANDS) out.push(`| ${b} | ${ratio(r.byBand[b])} |`);
   out.push('', '| fee days (no event) | days | flagged |', '| --- | --- | --- |');
-  for (const k of ['month_start', 'mid_month'])
+  for (const k of ['month_start', 'mid_month', 'mid_month (repeat)']) {
     out.push(`| ${k} | ${r.feeDays[k]?.days ?? 0} | ${r.feeDays[k]?.flagged ?? 0} |`);
-  if (r.confusion) {
-    const got = [...new Set(Object.values(r.confusion).flatMap((row) => Object.keys(row)))].sort();
+  }
+  const tables = [
+    ['first flag kind', r.confusion],
+    ['alert (episode) kind', r.episodeConfusion],
+  ] as const;
+  for (const [title, table] of tables) {
+    if (!table) continue;
+    const got = [...new Set(Object.values(table).flatMap((row) => Object.keys(row)))].sort();
     let same = 0;
     let all = 0;
     out.push(
       '',
-      `| label \\ first flag kind | ${got.join(' | ')} |`,
+      `| label \\ ${title} | ${got.join(' | ')} |`,
       `| --- | ${got.map(() => '---').join(' | ')} |`,
     );
     for (const k of EVENT_KINDS) {
-      const row = r.confusion[k];
+      const row = table[k];
       if (!row) continue;
       out.push(`| ${k} | ${got.map((g) => row[g] ?? 0).join(' | ')} |`);
       for (const [g, c] of Object.entries(row)) {
@@ -237,7 +309,7 @@ export function formatReport(r: Report): string {
     }
     out.push(
       '',
-      `Kind of the first flag equals the label on ${same}/${all} detected events (${pct(all ? same / all : NaN)}).`,
+      `The ${title} equals the label on ${same}/${all} detected events (${pct(all ? same / all : NaN)}).`,
     );
   }
   return out.join('\n') + '\n';

@@ -6,13 +6,14 @@
  *   `--focus-dir`. 1,000 anonymised real billing rows of one month (2024-09), mostly AWS. Far too sparse to
  *   be a daily series itself (the rows are a sample: ~$20 in all), so it is used as what it is good for: the
  *   real distribution of charge amounts per service and sub-account (heavy-tailed, many tiny rows) and the
- *   real service mix. Daily cost = a Poisson number of charges drawn from that empirical distribution.
+ *   real service mix. A series is a set of resources whose daily amounts are drawn from that distribution
+ *   (see focusSeries in dataset.ts).
  * - NAB (Numenta Anomaly Benchmark, MIT licence): `data/realKnownCause`, `data/realTweets`,
  *   `data/realTraffic` below `--nab-dir`. Real demand curves (NYC taxi passengers, tweet volumes, road
  *   traffic, machine sensors) summed per day: real weekly patterns, holidays and day-to-day noise. Days
  *   inside NAB's own labelled anomaly windows (`labels/combined_windows.json`, when present) are replaced
- *   by the same weekday of the week before, so the real anomalies of the source do not become unlabelled
- *   anomalies of this set.
+ *   by the same weekday of the week before, and log ratios are clipped at 2.5 robust sigmas, so the real
+ *   anomalies of the source do not become unlabelled anomalies of this set.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,11 +61,11 @@ export function loadFocus(dir: string): FocusPool[] {
     const day = (f[start] ?? '').slice(0, 10);
     if (!Number.isFinite(amount) || amount <= 0 || !/^\d{4}-\d\d-\d\d$/.test(day)) continue;
     allDays.add(day);
-    const service = f[svc] && f[svc] !== 'NULL' ? f[svc]! : 'Other';
-    const subAccount = f[sub] && f[sub] !== 'NULL' ? f[sub]! : '';
+    const service = f[svc] && f[svc] !== 'NULL' ? f[svc] : 'Other';
+    const subAccount = f[sub] && f[sub] !== 'NULL' ? f[sub] : '';
     for (const key of [service, subAccount ? `${service} / ${subAccount}` : '']) {
       if (!key) continue;
-      const g = groups.get(key) ?? { amounts: [], days: new Map() };
+      const g = groups.get(key) ?? { amounts: [] as number[], days: new Map<string, number>() };
       g.amounts.push(amount);
       g.days.set(day, (g.days.get(day) ?? 0) + 1);
       groups.set(key, g);
@@ -159,6 +160,14 @@ export function loadNab(dir: string): NabShape[] {
         const m = median(win);
         return Number.isFinite(raw[i]) && m > 0 ? raw[i]! / m : 1;
       });
+      // Unlabelled excursions of the source (news days in tweet volumes, outages): log ratios are clipped
+      // at 2.5 robust sigmas, so they stay ordinary noise instead of becoming unlabelled anomalies here.
+      const logs = ratio.map((x) => Math.log(Math.max(x, 1e-6)));
+      const mid = median(logs);
+      const sigma = 1.4826 * median(logs.map((x) => Math.abs(x - mid)));
+      for (let i = 0; i < ratio.length; i++) {
+        ratio[i] = Math.exp(Math.max(mid - 2.5 * sigma, Math.min(mid + 2.5 * sigma, logs[i]!)));
+      }
       if (ratio.length >= 28) out.push({ name, startDay: first, ratio });
     }
   }
