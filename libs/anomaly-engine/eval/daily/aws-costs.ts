@@ -90,8 +90,11 @@ export function awsServiceSeries(
       for (let i = 0; i < n; i++) {
         const w = weekdayOnly ? wk(i) : 1;
         weekly[i] = w;
-        const want = instances * w * (autoscaled ? demand[i]! : 1);
-        usage[i] = Math.max(weekdayOnly ? 1 : 0, Math.round(want)) * 24 * rate;
+        // Scheduled fleets run fewer hours on weekends (per-second billing); autoscaled ones run whole
+        // instances, as many as demand needs (at least one).
+        usage[i] = autoscaled
+          ? Math.max(1, Math.round(instances * w * demand[i]!)) * 24 * rate
+          : instances * 24 * w * rate;
       }
       return {
         usage,

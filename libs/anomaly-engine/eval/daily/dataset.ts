@@ -52,6 +52,8 @@ export interface SeriesMeta {
   readonly noise: number;
   readonly heavyTailed: boolean;
   readonly missingDays: number;
+  /** How missing days are written: a row with a blank value, or no row at all (a gap in the dates). */
+  readonly missingAs: 'blank' | 'absent';
 }
 
 export interface DailySeries {
@@ -183,7 +185,9 @@ function buildSeries(
   const weeklyPattern = Math.min(...weekly) <= 0.6;
 
   // 4. Events.
-  const plans = planEvents(rng, n, startDay, noise, weeklyPattern);
+  // Intermittent series (sporadic charges) carry no labelled event: a spike or a drop on a series that is
+  // zero half the days has no defensible window. They measure false alerts only.
+  const plans = intermittent ? [] : planEvents(rng, n, startDay, noise, weeklyPattern);
   const mult = new Array<number>(n).fill(1);
   let appearsAt = 0;
   for (const p of plans) {
@@ -247,6 +251,7 @@ function buildSeries(
   // 7. Missing days (never inside a labelled window), and the written precision.
   const missing = rng.chance(0.15) ? rng.uniform(0.01, 0.04) : 0;
   let missingDays = 0;
+  const missingAs = rng.chance(0.5) ? 'blank' : 'absent';
   const inWindow = (i: number): boolean => plans.some((p) => i >= p.onset && i <= p.end);
   for (let i = 1; i < n; i++) {
     if (missing > 0 && rng.chance(missing) && !inWindow(i)) {
@@ -313,6 +318,7 @@ function buildSeries(
     noise: Math.round(noise * 1000) / 1000,
     heavyTailed,
     missingDays,
+    missingAs,
   };
   return { series: { meta, dates, values }, labels, feeDays };
 }
@@ -345,7 +351,7 @@ function focusSeries(
     return {
       amount: (a / total) * target * (intermittent ? 2 : 1),
       type,
-      sd: type === 'usage' ? rng.uniform(0.05, 0.4) : 0.005,
+      sd: type === 'usage' ? rng.uniform(0.03, 0.25) : 0.005,
       p: intermittent ? rng.uniform(0.3, 0.6) : rng.uniform(0.3, 0.9),
     };
   });

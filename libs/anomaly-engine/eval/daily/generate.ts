@@ -35,9 +35,16 @@ function main(): void {
   mkdirSync(out, { recursive: true });
   for (const s of data.series) {
     const lines = ['timestamp,value'];
+    let present = false;
     s.dates.forEach((d, i) => {
       const v = s.values[i];
-      lines.push(`${d},${v === null || v === undefined ? '' : String(v)}`);
+      if (v === null || v === undefined) {
+        // Blank rows before a new series appears stay (the engine reads them as "observed, absent").
+        if (!present || s.meta.missingAs === 'blank') lines.push(`${d},`);
+      } else {
+        present ||= v > 0;
+        lines.push(`${d},${String(v)}`);
+      }
     });
     writeFileSync(join(out, s.meta.file), lines.join('\n') + '\n');
   }
