@@ -264,7 +264,7 @@ export function formatReport(r: Report): string {
   out.push('| kind | recall | delay days (median / mean) |', '| --- | --- | --- |');
   for (const k of EVENT_KINDS) out.push(`| ${k} | ${ratio(r.byKind[k])} | ${delays(r.byKind[k])} |`);
   for (const k of Object.keys(r.byDirection).sort()) {
-    if (k.endsWith(' down') || k.startsWith('level_shift'))
+    if (k.startsWith('level_shift'))
       out.push(`| ${k} | ${ratio(r.byDirection[k])} | ${delays(r.byDirection[k])} |`);
   }
   out.push(
