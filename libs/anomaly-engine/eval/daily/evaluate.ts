@@ -2,7 +2,7 @@
  * Scores the daily cost evaluation set and prints a markdown report:
  *
  *   npx tsx libs/anomaly-engine/eval/daily/evaluate.ts --data DIR [--scored DIR] [--variants]
- *       [--direction up|down|both] [--drops yes|no] [--threshold S] [--json FILE]
+ *       [--direction up|down|both] [--drops yes|no] [--threshold S] [--options JSON] [--json FILE]
  *
  * Without --scored every CSV of DIR goes through the library form of the CLI contract,
  * `scoreRows('cost', parseSeriesCsv(text))` at the engine's defaults (or the options given). With --scored,
@@ -324,7 +324,7 @@ function main(): void {
   const data = flag('data');
   if (!data) {
     process.stderr.write(
-      'usage: evaluate.ts --data DIR [--scored DIR] [--variants] [--direction up|down|both] [--drops yes|no] [--threshold S] [--json FILE]\n',
+      'usage: evaluate.ts --data DIR [--scored DIR] [--variants] [--direction up|down|both] [--drops yes|no] [--threshold S] [--options JSON] [--json FILE]\n',
     );
     process.exit(2);
   }
@@ -341,6 +341,7 @@ function main(): void {
   if (direction === 'up' || direction === 'down' || direction === 'both') Object.assign(base, { direction });
   if (flag('drops')) Object.assign(base, { detectDrops: flag('drops') !== 'no' });
   if (flag('threshold')) Object.assign(base, { threshold: Number(flag('threshold')) });
+  if (flag('options')) Object.assign(base, JSON.parse(flag('options')!) as Partial<CostDetectorOptions>);
   const describe = (o: Partial<CostDetectorOptions>): string =>
     Object.keys(o).length
       ? `engine, ${Object.entries(o)
