@@ -93,6 +93,7 @@ export class CostSeriesDetector {
   // Sorted window of the last `residualWindowDays` relative residuals (values and their slots).
   private readonly resSorted: number[] = [];
   private readonly resSlots: number[] = [];
+  private evictedBefore = 0; // slots before this have left the residual window
   private readonly raw: number[] = [];
   private readonly clean: number[] = []; // value used by the level (NaN: missing / excluded)
   private readonly nres: number[] = []; // relative residual (actual - expected) / (expected + floor)
@@ -269,16 +270,25 @@ export class CostSeriesDetector {
 
   /** Drops residuals of slots before `from` from the sorted window. */
   private evictResiduals(from: number): void {
-    let w = 0;
-    for (let r = 0; r < this.resSlots.length; r++) {
-      if (this.resSlots[r]! >= from) {
-        this.resSorted[w] = this.resSorted[r]!;
-        this.resSlots[w] = this.resSlots[r]!;
-        w++;
+    // Slots leave the window in order (from never decreases): find each one's value by binary search.
+    const vals = this.resSorted;
+    for (let slot = this.evictedBefore; slot < from; slot++) {
+      const v = this.nres[slot];
+      if (v === undefined || Number.isNaN(v)) continue;
+      let lo = 0;
+      let hi = vals.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (vals[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      while (lo < vals.length && this.resSlots[lo] !== slot) lo++;
+      if (lo < vals.length) {
+        vals.splice(lo, 1);
+        this.resSlots.splice(lo, 1);
       }
     }
-    this.resSorted.length = w;
-    this.resSlots.length = w;
+    if (from > this.evictedBefore) this.evictedBefore = from;
   }
 
   /**
