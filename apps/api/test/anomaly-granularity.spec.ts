@@ -13,8 +13,8 @@ const top = (a: any, dim: string): string | undefined =>
 /**
  * Issue #16 on a CUR the sample generator wrote plus four series of our own, synced through the real SDK from the
  * local AWS endpoint and judged by the default monitors:
- * - DynamoDB storage (USE1-TimedStorage-ByteHrs) in account B triples 24 days before the end, while the same usage
- *   type in account A (5x larger) stays flat: diluted in the service, invisible in the total;
+ * - DynamoDB storage (USE1-TimedStorage-ByteHrs) in account B triples 24 days before the end (+$12/day), while the
+ *   same usage type in account A ($200/day) stays flat: diluted below 10 % in the service, ~2 % of the total;
  * - Kinesis starts in account A 40 days before the end (a series that appears after the data starts);
  * - Glue DPU hours in account B stop 5 days before the end (a drop);
  * - every other series exists on the first day of the data (the CUR starts mid-series).
@@ -56,7 +56,7 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
         service: 'AmazonDynamoDB',
         usageType: 'USE1-TimedStorage-ByteHrs',
         region: 'us-east-1',
-        cost: (_, i) => 60 * wobble(i),
+        cost: (_, i) => 200 * wobble(i),
       },
       {
         account: accountB,
@@ -124,7 +124,7 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
   });
 
   it('finds a level shift in one account usage type under the default monitors, with that account and usage type first', async () => {
-    // The tenant's usage barely moves: +$12/day (about 3 %).
+    // The tenant's usage barely moves: +$12/day (about 2 %).
     const db = new Client({ connectionString: api.databaseUrl });
     await db.connect();
     const mean = await db
@@ -146,6 +146,9 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
     expect(found).toHaveLength(1);
     const [shiftEp] = found;
     expect(top(shiftEp, 'service')).toBe('AmazonDynamoDB');
+    // Found by the new default monitors (the service series does not see it).
+    expect(['service_account', 'account_usage_type']).toContain(shiftEp.dimension);
+    expect(shiftEp.dimension_value).toContain(accountB);
     expect(shiftEp.change_kind).toBe('level_shift');
     expect(shiftEp.impact_usd).toBeGreaterThan(0);
     // Listed at most twice (here once), the other series that saw it grouped into it.
