@@ -107,7 +107,7 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
     await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()));
   });
 
-  it('raises nothing on the first day of a CUR that starts mid-series, and no series present then is new', async () => {
+  it('raises nothing on the first day of a CUR that starts mid-series, and no series present then is new', () => {
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((a) => a.start_date === start)).toEqual([]);
     const newServices = new Set(
@@ -154,7 +154,8 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
     expect(shiftEp.impact_usd).toBeGreaterThan(0);
     // Listed at most twice (here once), the other series that saw it grouped into it.
     const aboutIt = listed.filter(
-      (a) => a.start_date <= addDays(shift, 4) && a.end_date >= shift && top(a, 'service') === 'AmazonDynamoDB',
+      (a) =>
+        a.start_date <= addDays(shift, 4) && a.end_date >= shift && top(a, 'service') === 'AmazonDynamoDB',
     );
     expect(aboutIt.length).toBeLessThanOrEqual(2);
     const detail = await api.get(`/api/anomalies/${shiftEp.id}`, t.access_token);
@@ -166,7 +167,7 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
     expect(byKind.body.items.every((a: any) => a.change_kind === 'level_shift')).toBe(true);
   });
 
-  it('calls a series that appears after the start new_series', async () => {
+  it('calls a series that appears after the start new_series', () => {
     const kinesis = all.filter(
       (a) => !a.grouped_into && a.change_kind === 'new_series' && top(a, 'service') === 'AmazonKinesis',
     );
@@ -252,14 +253,17 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
     expect(run.status).toBe(202);
     expect(run.body.days_judged).toBeGreaterThan(0);
     const after = await list();
-    expect(after.filter((a) => top(a, 'service') === 'AmazonKinesis' && a.change_kind === 'new_series')).toEqual(
-      [],
-    );
+    expect(
+      after.filter((a) => top(a, 'service') === 'AmazonKinesis' && a.change_kind === 'new_series'),
+    ).toEqual([]);
     expect(after.filter((a) => a.start_date === older || a.start_date === start)).toEqual([]);
     // The incidents that were real are still there.
     expect(
       after.some(
-        (a) => !a.grouped_into && top(a, 'account') === accountB && top(a, 'usage_type') === 'USE1-TimedStorage-ByteHrs',
+        (a) =>
+          !a.grouped_into &&
+          top(a, 'account') === accountB &&
+          top(a, 'usage_type') === 'USE1-TimedStorage-ByteHrs',
       ),
     ).toBe(true);
   });

@@ -80,11 +80,13 @@ describe('anomaly detection', () => {
     expect(account.key).toBe(spike.account_id);
   });
 
-  it('raises nothing on the first loaded day, and lists each labelled incident at most twice', async () => {
+  it('raises nothing on the first loaded day, and lists each labelled incident at most twice', () => {
     const listed = all.filter((a) => !a.grouped_into && !a.suppressed_by_feedback?.held_back);
     const first = env.sample.expected.start_date;
     expect(all.filter((a) => a.start_date === first)).toEqual([]);
-    expect(all.filter((a) => a.change_kind === 'new_series' && a.start_date <= addDays(first, 7))).toEqual([]);
+    expect(all.filter((a) => a.change_kind === 'new_series' && a.start_date <= addDays(first, 7))).toEqual(
+      [],
+    );
     for (const l of labels) {
       // Listed episodes about this incident: on its days, of its service (their series or their top service).
       const seen = listed.filter(

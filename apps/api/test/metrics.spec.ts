@@ -212,12 +212,15 @@ describe('metric watches: collection and near-real-time detection', () => {
   it('stores metric episodes through the anomaly module: their kind, and a feedback bar in metric units applied once', async () => {
     const w = await api.post('/api/metric-watches', watchBody('Latency'), t.access_token);
     expect(w.status).toBe(201);
-    await writer.put('Latency', { Service: 'api' }, [...steady(m0 - 70 * MIN, 60), { t: m0 - 10 * MIN, v: 500 }]);
+    await writer.put('Latency', { Service: 'api' }, [
+      ...steady(m0 - 70 * MIN, 60),
+      { t: m0 - 10 * MIN, v: 500 },
+    ]);
     expect((await api.post('/api/metric-watches/collect', {}, t.access_token)).body.status).toBe('succeeded');
     const ofWatch = async (query = '') =>
-      (
-        await api.get(`/api/anomalies?kind=metric&page_size=100${query}`, t.access_token)
-      ).body.items.filter((x: { watch_id: string }) => x.watch_id === w.body.id);
+      (await api.get(`/api/anomalies?kind=metric&page_size=100${query}`, t.access_token)).body.items.filter(
+        (x: { watch_id: string }) => x.watch_id === w.body.id,
+      );
     const [a] = await ofWatch();
     expect(a).toMatchObject({ change_kind: 'spike', actual: 500, grouped_into: null, grouped_count: 0 });
     const fb = await api.post(`/api/anomalies/${a.id}/feedback`, { feedback: 'no' }, t.access_token);
@@ -233,7 +236,10 @@ describe('metric watches: collection and near-real-time detection', () => {
     expect(fb.body.suppressed_by_feedback.min_deviation).toBeCloseTo(2 * (500 - a.expected), 4);
 
     // A smaller spike later: stored, judged against the bar once, held back (listed only with include_suppressed).
-    await writer.put('Latency', { Service: 'api' }, [...steady(m0 - 9 * MIN, 2), { t: m0 - 7 * MIN, v: 300 }]);
+    await writer.put('Latency', { Service: 'api' }, [
+      ...steady(m0 - 9 * MIN, 2),
+      { t: m0 - 7 * MIN, v: 300 },
+    ]);
     expect((await api.post('/api/metric-watches/collect', {}, t.access_token)).body.anomalies).toBe(1);
     const held = (await ofWatch('&include_suppressed=true')).filter((x: { id: string }) => x.id !== a.id);
     expect(held).toHaveLength(1);

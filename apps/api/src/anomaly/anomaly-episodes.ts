@@ -30,7 +30,7 @@ export interface Sql {
 }
 
 export const emSql = (em: EntityManager): Sql => ({
-  rows: <T>(text: string, params: unknown[]) => em.execute(text, params) as Promise<T[]>,
+  rows: <T>(text: string, params: unknown[]) => em.execute<T[]>(text, params),
 });
 
 export const pgSql = (client: PoolClient): Sql => ({
@@ -345,7 +345,12 @@ export class AnomalyEpisodes {
    * Feedback as in AWS (yes / no / planned_activity). "no" and "planned_activity" set the bar (feedbackBar) on this
    * episode and every later episode of the same series (cost series or metric watch) is judged against it again.
    */
-  async feedback(em: EntityManager, tenantId: string, a: AnomalyEntity, body: AnomalyFeedbackBody): Promise<void> {
+  async feedback(
+    em: EntityManager,
+    tenantId: string,
+    a: AnomalyEntity,
+    body: AnomalyFeedbackBody,
+  ): Promise<void> {
     a.feedback = body.feedback;
     a.feedback_note = body.note ?? null;
     const metric = a.kind === 'metric';

@@ -260,7 +260,10 @@ export class AnomalyDetector {
             });
           }
           if (dataStartMoved) {
-            const firstCost = [...sums.entries()].filter(([, v]) => v > 0.005).map(([d]) => d).sort()[0];
+            const firstCost = [...sums.entries()]
+              .filter(([, v]) => v > 0.005)
+              .map(([d]) => d)
+              .sort()[0];
             await this.episodes.dropStaleNewSeries(
               em,
               tenantId,

@@ -193,7 +193,11 @@ export class AnomalyService {
   }
 
   /** How many episodes are grouped into each of these (the same incident seen by other series). */
-  private async groupedCounts(em: EntityManager, tenantId: string, ids: string[]): Promise<Map<string, number>> {
+  private async groupedCounts(
+    em: EntityManager,
+    tenantId: string,
+    ids: string[],
+  ): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
     const rows: { id: string; n: number | string }[] = await em.execute(
       `select grouped_into as id, count(*) as n from anomaly

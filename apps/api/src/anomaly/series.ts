@@ -66,7 +66,9 @@ export function seriesKey(dimension: MonitorDimension, row: UsageRow): string | 
     case 'service_account':
       return [row.service || '(none)', row.account || '(none)'].join(KEY_SEPARATOR);
     case 'account_usage_type':
-      return [row.service || '(none)', row.account || '(none)', row.usage_type || '(none)'].join(KEY_SEPARATOR);
+      return [row.service || '(none)', row.account || '(none)', row.usage_type || '(none)'].join(
+        KEY_SEPARATOR,
+      );
     case 'tag':
       return null;
   }

@@ -202,9 +202,10 @@ export const AnomalySchema = z
     status: AnomalyStatusSchema,
     expected: z.number().meta({ description: 'Expected cost over the anomalous days' }),
     actual: z.number(),
-    impact_usd: z
-      .number()
-      .meta({ description: 'actual - expected over the anomalous days; negative for a drop', example: 420.1 }),
+    impact_usd: z.number().meta({
+      description: 'actual - expected over the anomalous days; negative for a drop',
+      example: 420.1,
+    }),
     impact_pct: z
       .number()
       .nullable()
@@ -267,7 +268,8 @@ export const AnomalyDetailSchema = AnomalySchema.extend({
     description: 'Metric anomalies: the watch and its points',
   }),
   grouped: z.array(GroupedAnomalySchema).meta({
-    description: 'The other series that saw the same incident (total, account, service...), grouped into this one',
+    description:
+      'The other series that saw the same incident (total, account, service...), grouped into this one',
   }),
 }).meta({ id: 'AnomalyDetail' });
 export type AnomalyDetail = z.infer<typeof AnomalyDetailSchema>;
@@ -277,7 +279,9 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const AnomalyListQuerySchema = z.object({
   status: AnomalyStatusSchema.optional(),
   kind: AnomalyKindSchema.optional().meta({ description: 'Only cost or only metric episodes' }),
-  change_kind: AnomalyChangeKindSchema.optional().meta({ description: 'Only episodes of this kind of change' }),
+  change_kind: AnomalyChangeKindSchema.optional().meta({
+    description: 'Only episodes of this kind of change',
+  }),
   monitor: z.uuid().optional().meta({ description: 'Monitor id' }),
   from: isoDate.optional().meta({ description: 'Episodes ending on or after this day' }),
   to: isoDate.optional().meta({ description: 'Episodes starting on or before this day' }),

@@ -9,13 +9,19 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261203084733AnomalyKinds extends Migration {
   override up(): void {
-    this.addSql("alter table \"anomaly_monitor\" drop constraint \"anomaly_monitor_dimension_check\"");
-    this.addSql("alter table \"anomaly_monitor\" add constraint \"anomaly_monitor_dimension_check\" check (\"dimension\" in ('total', 'service', 'account', 'region', 'usage_type', 'service_account', 'account_usage_type', 'tag', 'custom'))");
-    this.addSql("alter table \"anomaly_series_state\" add \"data_start\" date null");
-    this.addSql("alter table \"anomaly\" add \"change_kind\" text not null default 'spike', add \"grouped_into\" uuid null");
-    this.addSql("create index \"anomaly_grouped_into_index\" on \"anomaly\" (\"grouped_into\")");
-    this.addSql("alter table \"anomaly\" add constraint \"anomaly_change_kind_check\" check (\"change_kind\" in ('spike', 'level_shift', 'ramp', 'drop', 'weekend', 'new_series', 'drift'))");
-    this.addSql("alter table \"alert_subscription\" add \"include_drops\" boolean not null default false");
+    this.addSql('alter table "anomaly_monitor" drop constraint "anomaly_monitor_dimension_check"');
+    this.addSql(
+      "alter table \"anomaly_monitor\" add constraint \"anomaly_monitor_dimension_check\" check (\"dimension\" in ('total', 'service', 'account', 'region', 'usage_type', 'service_account', 'account_usage_type', 'tag', 'custom'))",
+    );
+    this.addSql('alter table "anomaly_series_state" add "data_start" date null');
+    this.addSql(
+      'alter table "anomaly" add "change_kind" text not null default \'spike\', add "grouped_into" uuid null',
+    );
+    this.addSql('create index "anomaly_grouped_into_index" on "anomaly" ("grouped_into")');
+    this.addSql(
+      "alter table \"anomaly\" add constraint \"anomaly_change_kind_check\" check (\"change_kind\" in ('spike', 'level_shift', 'ramp', 'drop', 'weekend', 'new_series', 'drift'))",
+    );
+    this.addSql('alter table "alert_subscription" add "include_drops" boolean not null default false');
     // Data of every tenant: the owner is subject to the forced row-level security, so it is lifted for the two tables
     // inside this migration's transaction and forced again below.
     this.addSql('alter table "anomaly" no force row level security');
