@@ -210,9 +210,9 @@ describe('metric watches: collection and near-real-time detection', () => {
   });
 
   it('stores metric episodes through the anomaly module: their kind, and a feedback bar in metric units applied once', async () => {
-    const w = await api.post('/api/metric-watches', watchBody('Latency'), t.access_token);
+    const w = await api.post('/api/metric-watches', watchBody('FeedbackProbe'), t.access_token);
     expect(w.status).toBe(201);
-    await writer.put('Latency', { Service: 'api' }, [
+    await writer.put('FeedbackProbe', { Service: 'api' }, [
       ...steady(m0 - 70 * MIN, 60),
       { t: m0 - 10 * MIN, v: 500 },
     ]);
@@ -236,7 +236,7 @@ describe('metric watches: collection and near-real-time detection', () => {
     expect(fb.body.suppressed_by_feedback.min_deviation).toBeCloseTo(2 * (500 - a.expected), 4);
 
     // A smaller spike later: stored, judged against the bar once, held back (listed only with include_suppressed).
-    await writer.put('Latency', { Service: 'api' }, [
+    await writer.put('FeedbackProbe', { Service: 'api' }, [
       ...steady(m0 - 9 * MIN, 2),
       { t: m0 - 7 * MIN, v: 300 },
     ]);
@@ -252,6 +252,8 @@ describe('metric watches: collection and near-real-time detection', () => {
     // "Yes" on the first episode lifts the bar from the later one too.
     await api.post(`/api/anomalies/${a.id}/feedback`, { feedback: 'yes' }, t.access_token);
     expect((await ofWatch()).map((x: { id: string }) => x.id).sort()).toEqual([a.id, held[0].id].sort());
+    // The tests below count the watches: this one goes, with its episodes.
+    expect((await api.del(`/api/metric-watches/${w.body.id}`, t.access_token)).status).toBe(204);
   });
 
   it('re-reads the late-data window: a late datapoint is stored, a changed value updated, each point judged once', async () => {
