@@ -34,6 +34,7 @@ import {
   addDays,
   changeKindOf,
   dailySums,
+  isMaterial,
   judge,
   meanDaily,
   observedSinceOf,
@@ -315,12 +316,19 @@ export class AnomalyService {
     const scoreFrom = addDays(from, -this.config.anomaly.historyDays);
     const rows = await this.detector.usageRows(tenantId, w.measure, scoreFrom, w.judgeThrough);
     const alerts: Backtest['alerts'] = [];
-    const options = this.detector.optionsFor(
-      monitor.dimension,
-      meanDaily(rows, from < w.dataStart ? w.dataStart : from, w.judgeThrough),
-    );
+    const windowFrom = from < w.dataStart ? w.dataStart : from;
+    const tenantDaily = meanDaily(rows, windowFrom, w.judgeThrough);
+    const options = this.detector.optionsFor(monitor.dimension, tenantDaily);
+    const a = this.config.anomaly;
     for (const [value, seriesRows] of rowsBySeries(monitor, rows)) {
-      const points = pointsOf(dailySums(seriesRows), scoreFrom, w.judgeThrough, w.dataStart);
+      const sums = dailySums(seriesRows);
+      // The same usage types detection watches (material spend only).
+      if (
+        monitor.dimension === 'account_usage_type' &&
+        !isMaterial(sums, windowFrom, w.judgeThrough, tenantDaily, a.detailMinShare, a.detailMinUsd)
+      )
+        continue;
+      const points = pointsOf(sums, scoreFrom, w.judgeThrough, w.dataStart);
       const { results, episodes } = judge(points, from, options);
       for (const ep of episodes) {
         const s = summarise(results, ep.start, ep.end);
