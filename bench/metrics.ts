@@ -28,6 +28,8 @@ const ROOT = join(__dirname, '..');
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { MetricCollector } =
   require('../apps/api/dist/metrics/metric-collector') as typeof import('../apps/api/src/metrics/metric-collector');
+const { AnomalyEpisodes } =
+  require('../apps/api/dist/anomaly/anomaly-episodes') as typeof import('../apps/api/src/anomaly/anomaly-episodes');
 const { MetricPointStore } =
   require('../apps/api/dist/metrics/metric-point-store') as typeof import('../apps/api/src/metrics/metric-point-store');
 const { TenantAws } =
@@ -151,7 +153,13 @@ async function main() {
     const orm = await MikroORM.init(ormConfig(config.databaseAppUrl, 2));
     const store = new MetricPointStore(config);
     const clients = new AwsClients(config);
-    const collector = new MetricCollector(store, new TenantAws(clients, store), orm.em, config);
+    const collector = new MetricCollector(
+      store,
+      new TenantAws(clients, store),
+      orm.em,
+      config,
+      new AnomalyEpisodes(config),
+    );
 
     // --- the product: one tick of the tenant ---
     aws.resetCalls();

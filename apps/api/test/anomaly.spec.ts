@@ -35,7 +35,12 @@ describe('anomaly detection', () => {
     expect(again.status).toBe(202);
     expect(again.body.days_judged).toBe(0);
     expect(again.body.judged_through).toBe(addDays(env.sample.expected.end_date, -2));
-    all = (await api.get('/api/anomalies?page_size=100&include_suppressed=true', t.access_token)).body.items;
+    all = (
+      await api.get(
+        '/api/anomalies?page_size=100&include_suppressed=true&include_grouped=true',
+        t.access_token,
+      )
+    ).body.items;
   });
   afterAll(async () => {
     await api?.close();
@@ -46,8 +51,10 @@ describe('anomaly detection', () => {
     const monitors = await api.get('/api/anomaly-monitors', t.access_token);
     expect(monitors.body.items.map((m: { dimension: string }) => m.dimension).sort()).toEqual([
       'account',
+      'account_usage_type',
       'region',
       'service',
+      'service_account',
       'total',
     ]);
     expect(labels).toHaveLength(4);
@@ -73,13 +80,40 @@ describe('anomaly detection', () => {
     expect(account.key).toBe(spike.account_id);
   });
 
+  it('raises nothing on the first loaded day, and lists each labelled incident at most twice', () => {
+    const listed = all.filter((a) => !a.grouped_into && !a.suppressed_by_feedback?.held_back);
+    const first = env.sample.expected.start_date;
+    expect(all.filter((a) => a.start_date === first)).toEqual([]);
+    expect(all.filter((a) => a.change_kind === 'new_series' && a.start_date <= addDays(first, 7))).toEqual(
+      [],
+    );
+    for (const l of labels) {
+      // Listed episodes about this incident: on its days, of its service (their series or their top service).
+      const seen = listed.filter(
+        (a) =>
+          overlaps(a, l) &&
+          (a.dimension_value.split(' / ')[0] === l.service ||
+            a.root_causes.find((c: { dimension: string }) => c.dimension === 'service')?.key === l.service),
+      );
+      expect({ label: l.id, seen: seen.length > 0 }).toEqual({ label: l.id, seen: true });
+      expect({ label: l.id, listed: seen.length <= 2 }).toEqual({ label: l.id, listed: true });
+    }
+    // Every grouped episode points at a listed one that covers some of its days.
+    for (const g of all.filter((a) => a.grouped_into)) {
+      const primary = all.find((a) => a.id === g.grouped_into);
+      expect(primary && primary.start_date <= addDays(g.end_date, 1)).toBeTruthy();
+    }
+  });
+
   it('never starts an anomaly on a month-start fee day; lists, pages and counts open ones', async () => {
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((a) => a.start_date.endsWith('-01'))).toEqual([]);
     const byImpact = await api.get('/api/anomalies?sort=impact&page_size=2&page=1', t.access_token);
     expect(byImpact.body.items).toHaveLength(2);
     expect(byImpact.body.items[0].impact_usd).toBeGreaterThanOrEqual(byImpact.body.items[1].impact_usd);
-    expect(byImpact.body.total).toBe(all.filter((a) => !a.suppressed_by_feedback?.held_back).length);
+    expect(byImpact.body.total).toBe(
+      all.filter((a) => !a.suppressed_by_feedback?.held_back && !a.grouped_into).length,
+    );
     const open = await api.get('/api/anomalies?status=open&page_size=100', t.access_token);
     const dash = await api.get('/api/dashboard', t.access_token);
     expect(dash.body.open_anomalies).toBe(open.body.total);

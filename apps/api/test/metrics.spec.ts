@@ -209,6 +209,53 @@ describe('metric watches: collection and near-real-time detection', () => {
     });
   });
 
+  it('stores metric episodes through the anomaly module: their kind, and a feedback bar in metric units applied once', async () => {
+    const w = await api.post('/api/metric-watches', watchBody('FeedbackProbe'), t.access_token);
+    expect(w.status).toBe(201);
+    await writer.put('FeedbackProbe', { Service: 'api' }, [
+      ...steady(m0 - 70 * MIN, 60),
+      { t: m0 - 10 * MIN, v: 500 },
+    ]);
+    expect((await api.post('/api/metric-watches/collect', {}, t.access_token)).body.status).toBe('succeeded');
+    const ofWatch = async (query = '') =>
+      (await api.get(`/api/anomalies?kind=metric&page_size=100${query}`, t.access_token)).body.items.filter(
+        (x: { watch_id: string }) => x.watch_id === w.body.id,
+      );
+    const [a] = await ofWatch();
+    expect(a).toMatchObject({ change_kind: 'spike', actual: 500, grouped_into: null, grouped_count: 0 });
+    const fb = await api.post(`/api/anomalies/${a.id}/feedback`, { feedback: 'no' }, t.access_token);
+    expect(fb.status).toBe(200);
+    // The bar is a deviation in the metric's unit (not dollars): 2 x |500 - expected|.
+    expect(fb.body.suppressed_by_feedback).toMatchObject({
+      source_anomaly_id: a.id,
+      feedback: 'no',
+      factor: 2,
+      min_impact_usd: null,
+      held_back: false,
+    });
+    expect(fb.body.suppressed_by_feedback.min_deviation).toBeCloseTo(2 * (500 - a.expected), 4);
+
+    // A smaller spike later: stored, judged against the bar once, held back (listed only with include_suppressed).
+    await writer.put('FeedbackProbe', { Service: 'api' }, [
+      ...steady(m0 - 9 * MIN, 2),
+      { t: m0 - 7 * MIN, v: 300 },
+    ]);
+    expect((await api.post('/api/metric-watches/collect', {}, t.access_token)).body.anomalies).toBe(1);
+    const held = (await ofWatch('&include_suppressed=true')).filter((x: { id: string }) => x.id !== a.id);
+    expect(held).toHaveLength(1);
+    expect(held[0].suppressed_by_feedback).toMatchObject({
+      source_anomaly_id: a.id,
+      held_back: true,
+      min_impact_usd: null,
+    });
+    expect((await ofWatch()).map((x: { id: string }) => x.id)).toEqual([a.id]);
+    // "Yes" on the first episode lifts the bar from the later one too.
+    await api.post(`/api/anomalies/${a.id}/feedback`, { feedback: 'yes' }, t.access_token);
+    expect((await ofWatch()).map((x: { id: string }) => x.id).sort()).toEqual([a.id, held[0].id].sort());
+    // The tests below count the watches: this one goes, with its episodes.
+    expect((await api.del(`/api/metric-watches/${w.body.id}`, t.access_token)).status).toBe(204);
+  });
+
   it('re-reads the late-data window: a late datapoint is stored, a changed value updated, each point judged once', async () => {
     const w = await api.post('/api/metric-watches', watchBody('Orders'), t.access_token);
     expect(w.status).toBe(201);

@@ -18,6 +18,8 @@ export interface CostAlertItem extends ItemBase {
   kind?: 'cost';
   monitor_id: string;
   monitor_name: string;
+  /** The engine's kind of change (spike, level_shift, ramp, drop...); absent in items queued before it existed. */
+  change_kind?: string;
   dimension: string;
   dimension_value: string;
   start_date: string;

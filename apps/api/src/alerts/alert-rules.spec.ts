@@ -1,5 +1,6 @@
 import {
   levelOf,
+  matchesChange,
   matchesMonitor,
   matchesWatch,
   meetsThresholds,
@@ -7,6 +8,7 @@ import {
   nextAlertLevel,
   nextMetricAlertLevel,
   retryDelaySeconds,
+  sizeOf,
 } from './alert-rules';
 
 describe('alert rules', () => {
@@ -93,6 +95,17 @@ describe('alert rules', () => {
     expect(matchesWatch({ include_metric_anomalies: true, metric_watch_ids: ['w'] }, 'w')).toBe(true);
     expect(matchesWatch({ include_metric_anomalies: true, metric_watch_ids: ['x'] }, 'w')).toBe(false);
     expect(matchesWatch({ include_metric_anomalies: false, metric_watch_ids: [] }, 'w')).toBe(false);
+  });
+
+  it('alerts on drops only for subscriptions that opt in, judging a drop by its size', () => {
+    expect(matchesChange({ include_drops: false }, 'level_shift')).toBe(true);
+    expect(matchesChange({ include_drops: false }, 'drop')).toBe(false);
+    expect(matchesChange({ include_drops: true }, 'drop')).toBe(true);
+    const drop = { impact_usd: -450, impact_pct: -90 };
+    const usd100 = { min_impact_usd: 100, min_impact_pct: null, threshold_mode: 'or' as const };
+    expect(nextAlertLevel(usd100, drop, null)).toBeNull();
+    expect(sizeOf(drop)).toEqual({ impact_usd: 450, impact_pct: 90 });
+    expect(nextAlertLevel(usd100, sizeOf(drop), null)).toBe(2);
   });
 
   it('backs off exponentially, capped at a day', () => {

@@ -104,6 +104,23 @@ export function matchesWatch(
   );
 }
 
+/**
+ * Whether a subscription hears about a cost episode of this kind of change (before thresholds): rises always,
+ * drops (kind `drop`, negative impact) only with `include_drops`. A drop is then judged by its size: thresholds and
+ * levels apply to |impact| in $ and %.
+ */
+export function matchesChange(s: { include_drops: boolean }, changeKind: string): boolean {
+  return changeKind !== 'drop' || s.include_drops;
+}
+
+/** The episode's impact as thresholds see it: its size, so a drop of $500 meets a $100 threshold like a rise. */
+export function sizeOf(e: EpisodeImpact): EpisodeImpact {
+  return {
+    impact_usd: Math.abs(e.impact_usd),
+    impact_pct: e.impact_pct === null ? null : Math.abs(e.impact_pct),
+  };
+}
+
 export function matchesMonitor(monitorIds: readonly string[], monitorId: string): boolean {
   return monitorIds.length === 0 || monitorIds.includes(monitorId);
 }

@@ -36,6 +36,8 @@ export const AlertSubscriptionSchema = defineEntity({
     include_metric_anomalies: p.boolean().default(true),
     /** Metric episodes of these watches; empty = all. */
     metric_watch_ids: p.json<string[]>().default('[]'),
+    /** Cost episodes of kind `drop` alert too (off: rises alert, drops are only listed). */
+    include_drops: p.boolean().default(false),
     enabled: p.boolean().default(true),
     created_at: p.datetime().onCreate(() => new Date()),
     updated_at: p

@@ -24,6 +24,7 @@ export function toSubscriptionDto(
     monitor_ids: s.monitor_ids,
     include_metric_anomalies: s.include_metric_anomalies,
     metric_watch_ids: s.metric_watch_ids,
+    include_drops: s.include_drops,
     enabled: s.enabled,
     last_delivery: last
       ? { id: last.id, status: last.status, at: last.at.toISOString(), error: last.last_error ?? null }

@@ -29,6 +29,7 @@ export interface OpenEpisode {
   impact_pct: number | null;
   severity: 'low' | 'medium' | 'high';
   root_causes: CostAlertItem['root_causes'];
+  change_kind: string;
 }
 
 /** An open, not held back metric episode with its watch. Values are in the metric's units. */
@@ -110,7 +111,10 @@ export class AlertsRepository {
     return new Map(rows.map((r) => [r.subscription_id, Number(r.n)]));
   }
 
-  /** Open cost episodes not held back by feedback (metric episodes have no monitor: openMetricEpisodes). */
+  /**
+   * Open cost episodes not held back by feedback nor grouped into another episode of the same incident (metric
+   * episodes have no monitor: openMetricEpisodes).
+   */
   async openEpisodes(em: EntityManager, tenantId: string): Promise<OpenEpisode[]> {
     const rows: (Omit<OpenEpisode, 'expected' | 'actual' | 'impact_usd' | 'impact_pct'> & {
       expected: string;
@@ -120,9 +124,9 @@ export class AlertsRepository {
     })[] = await em.execute(
       `select a.id, a.monitor_id, m.name as monitor_name, m.dimension, a.dimension_value,
               to_char(a.start_date, 'YYYY-MM-DD') as start_date, to_char(a.end_date, 'YYYY-MM-DD') as end_date,
-              a.status, a.expected, a.actual, a.impact_usd, a.impact_pct, a.severity, a.root_causes
+              a.status, a.expected, a.actual, a.impact_usd, a.impact_pct, a.severity, a.root_causes, a.change_kind
          from anomaly a join anomaly_monitor m on m.id = a.monitor_id
-        where a.tenant_id = ? and a.status = 'open' and a.held_back = false
+        where a.tenant_id = ? and a.status = 'open' and a.held_back = false and a.grouped_into is null
         order by a.start_date, a.id`,
       [tenantId],
     );

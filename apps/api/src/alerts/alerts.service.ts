@@ -15,7 +15,14 @@ import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
 import { SecretBox } from '../common/secret-box';
-import { matchesMonitor, matchesWatch, nextAlertLevel, nextMetricAlertLevel } from './alert-rules';
+import {
+  matchesChange,
+  matchesMonitor,
+  matchesWatch,
+  nextAlertLevel,
+  nextMetricAlertLevel,
+  sizeOf,
+} from './alert-rules';
 import {
   digestOrder,
   sampleItem,
@@ -98,6 +105,7 @@ export class AlertsService {
       monitor_ids: body.monitor_ids,
       include_metric_anomalies: body.include_metric_anomalies,
       metric_watch_ids: body.metric_watch_ids,
+      include_drops: body.include_drops,
       enabled: body.enabled,
     });
     await this.audit.record(
@@ -139,6 +147,7 @@ export class AlertsService {
     }
     if (body.include_metric_anomalies !== undefined)
       s.include_metric_anomalies = body.include_metric_anomalies;
+    if (body.include_drops !== undefined) s.include_drops = body.include_drops;
     if (body.recipients !== undefined) s.recipients = body.recipients;
     if (body.name !== undefined) s.name = body.name;
     s.min_impact_usd = usd;
@@ -282,8 +291,9 @@ export class AlertsService {
         const matches: { id: string; level: number; item: AlertItem }[] = [];
         for (const ep of episodes) {
           if (!matchesMonitor(s.monitor_ids, ep.monitor_id)) continue;
+          if (!matchesChange(s, ep.change_kind)) continue;
           const before = highest.get(`${s.id}:${ep.id}`) ?? null;
-          const level = nextAlertLevel(thresholds, ep, before);
+          const level = nextAlertLevel(thresholds, sizeOf(ep), before);
           if (level !== null)
             matches.push({ id: ep.id, level, item: this.itemOf(ep, level, before !== null) });
         }
@@ -422,6 +432,7 @@ export class AlertsService {
       follow_up: followUp,
       monitor_id: ep.monitor_id,
       monitor_name: ep.monitor_name,
+      change_kind: ep.change_kind,
       dimension: ep.dimension,
       dimension_value: ep.dimension_value,
       start_date: ep.start_date,

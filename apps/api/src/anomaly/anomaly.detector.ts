@@ -1,23 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { CostDetectorOptions } from '@cost-optimizer/anomaly-engine';
-import type { AnomalySuppression, DetectResult, Measure } from '@cost-optimizer/dto';
+import type { DetectResult, Measure, MonitorDimension } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { TenantSchema } from '../tenants/tenant.entity';
 import {
   AnomalyMonitorSchema,
   AnomalySchema,
   AnomalySeriesStateSchema,
-  type AnomalyEntity,
   type AnomalyExplanation,
   type AnomalyMonitorEntity,
 } from './anomaly.entity';
+import { AnomalyEpisodes } from './anomaly-episodes';
 import {
   addDays,
+  changeKindOf,
   dailySums,
+  DETAIL_DIMENSIONS,
   fingerprintOf,
   firstRestatedDay,
+  isMaterial,
   judge,
+  meanDaily,
   pointsOf,
   rootCauses,
   round,
@@ -36,11 +40,18 @@ const MEASURE_COLUMN: Record<Measure, string> = {
 };
 const DETECT_LOCK = 72_150_007;
 
+/**
+ * The monitors a tenant gets the first time detection runs (Migration20261203084733_anomaly_kinds adds the last two
+ * to tenants that had the first four). Service x linked account and material usage types catch changes diluted in
+ * the coarser series; one incident seen by several of them is listed once (anomaly-grouping.ts).
+ */
 export const DEFAULT_MONITORS = [
   { name: 'Total usage', dimension: 'total' },
   { name: 'Per service', dimension: 'service' },
   { name: 'Per linked account', dimension: 'account' },
   { name: 'Per region', dimension: 'region' },
+  { name: 'Per service and linked account', dimension: 'service_account' },
+  { name: 'Per usage type (material spend)', dimension: 'account_usage_type' },
 ] as const;
 
 /** What the tenant's data covers, in the measure watched. */
@@ -70,13 +81,36 @@ export class AnomalyDetector {
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly episodes: AnomalyEpisodes,
   ) {}
 
   get detectorOptions(): Partial<CostDetectorOptions> {
     return {
+      // Rises by deviation; drops come from the engine's own drop rule (>= 50 %, lasting), kind 'drop'.
       direction: 'up',
+      detectDrops: true,
       minImpactAbs: Math.max(1, this.config.anomaly.minImpactUsd),
       newSeriesFloor: Math.max(1, this.config.anomaly.newSeriesFloorUsd),
+    };
+  }
+
+  /**
+   * The engine options of a monitor's series. Coarse series (total, service, account, region, custom): the engine's
+   * calibrated default threshold and the $ floor. Fine series (service x account, usage types) are many more, so a
+   * stricter calibrated threshold (ANOMALY_DETAIL_THRESHOLD) and a per-day $ floor that grows with the tenant's spend
+   * (max(ANOMALY_MIN_IMPACT_USD, ANOMALY_DETAIL_FLOOR_SHARE x mean daily usage cost)) keep the tenant's false alarms
+   * about where they were; the engine's own floor of 10 % of the series' expected cost applies to both.
+   */
+  optionsFor(dimension: MonitorDimension, tenantDaily: number): Partial<CostDetectorOptions> {
+    const coarse = this.detectorOptions;
+    if (!DETAIL_DIMENSIONS.includes(dimension)) return coarse;
+    const a = this.config.anomaly;
+    const floor = Math.max(coarse.minImpactAbs ?? 1, a.detailFloorShare * tenantDaily);
+    return {
+      ...coarse,
+      threshold: a.detailThreshold,
+      minImpactAbs: floor,
+      newSeriesFloor: Math.max(coarse.newSeriesFloor ?? 1, floor),
     };
   }
 
@@ -181,15 +215,29 @@ export class AnomalyDetector {
       const states = await em.find(AnomalySeriesStateSchema, { tenant: tenantId });
       const stateOf = new Map(states.map((s) => [`${s.monitor.id}\u0000${s.dimension_value}`, s]));
       const fpFrom = addDays(w.judgeThrough, -history + 1);
+      const windowFrom = fpFrom < w.dataStart ? w.dataStart : fpFrom;
+      const tenantDaily = meanDaily(rows, windowFrom, w.judgeThrough);
+      const a = this.config.anomaly;
+      const coarse = this.optionsFor('total', tenantDaily);
+      const fine = this.optionsFor('service_account', tenantDaily);
 
       for (const monitor of monitors) {
         if (monitor.dimension === 'tag') continue;
+        const detail = DETAIL_DIMENSIONS.includes(monitor.dimension);
         for (const [value, seriesRows] of rowsBySeries(monitor, rows)) {
           const sums = dailySums(seriesRows);
+          if (
+            monitor.dimension === 'account_usage_type' &&
+            !isMaterial(sums, windowFrom, w.judgeThrough, tenantDaily, a.detailMinShare, a.detailMinUsd)
+          )
+            continue;
           const fingerprint = fingerprintOf(sums, fpFrom, w.judgeThrough);
           const state = stateOf.get(`${monitor.id}\u0000${value}`);
-          let judgeFrom = fpFrom < w.dataStart ? w.dataStart : fpFrom;
-          if (state && state.measure === w.measure) {
+          let judgeFrom = windowFrom;
+          // Older months loaded since the series was last judged (or judged before data_start was kept): judge the
+          // whole window again, so verdicts that assumed a shorter history (a "new" series) are revised.
+          const dataStartMoved = !!state && state.data_start !== w.dataStart;
+          if (state && state.measure === w.measure && !dataStartMoved) {
             const next = addDays(state.judged_through, 1);
             const restated = firstRestatedDay(state.fingerprint, fingerprint, fpFrom, state.judged_through);
             const from = restated !== null && restated < next ? restated : next;
@@ -199,31 +247,53 @@ export class AnomalyDetector {
             state.judged_through = w.judgeThrough;
             state.fingerprint = fingerprint;
             state.measure = w.measure;
+            state.data_start = w.dataStart;
           } else {
             em.create(AnomalySeriesStateSchema, {
               tenant: tenantId,
               monitor,
               dimension_value: value,
               measure: w.measure,
+              data_start: w.dataStart,
               judged_through: w.judgeThrough,
               fingerprint,
             });
+          }
+          if (dataStartMoved) {
+            const firstCost = [...sums.entries()]
+              .filter(([, v]) => v > 0.005)
+              .map(([d]) => d)
+              .sort()[0];
+            await this.episodes.dropStaleNewSeries(
+              em,
+              tenantId,
+              monitor.id,
+              value,
+              (start) => firstCost !== undefined && firstCost < start,
+            );
           }
           if (judgeFrom > w.judgeThrough) continue;
           result.series++;
           result.days_judged += Math.round(
             (Date.parse(w.judgeThrough) - Date.parse(judgeFrom)) / 86_400_000 + 1,
           );
-          await this.reconcile(em, tenantId, monitor, value, seriesRows, sums, judgeFrom, w);
+          await this.reconcile(
+            em,
+            tenantId,
+            monitor,
+            value,
+            seriesRows,
+            sums,
+            judgeFrom,
+            w,
+            detail ? fine : coarse,
+          );
         }
       }
       await em.flush();
-      // An episode whose last anomalous day is before the latest judged day is over.
-      await em.nativeUpdate(
-        AnomalySchema,
-        { tenant: tenantId, kind: 'cost', status: 'open', end_date: { $lt: w.judgeThrough } },
-        { status: 'closed' },
-      );
+      await this.episodes.closeCost(em, tenantId, w.judgeThrough);
+      await this.episodes.group(em, tenantId, addDays(fpFrom, -history));
+      await em.flush();
       result.anomalies_open = await this.countOpen(em, tenantId);
       return result;
     });
@@ -239,10 +309,11 @@ export class AnomalyDetector {
       tenant: tenantId,
       status: 'open',
       held_back: false,
+      grouped_into: null,
     });
   }
 
-  /** Stores the episodes of one series that touch [judgeFrom, judgeThrough]; the stored ones grow, not repeat. */
+  /** Judges one series over [judgeFrom, judgeThrough] and hands its episodes to the episode store. */
   private async reconcile(
     em: EntityManager,
     tenantId: string,
@@ -252,29 +323,14 @@ export class AnomalyDetector {
     sums: Map<string, number>,
     judgeFrom: string,
     w: TenantWindow,
+    options: Partial<CostDetectorOptions>,
   ): Promise<void> {
-    const options = { ...this.detectorOptions, observedSince: w.dataStart };
     const scoreFrom = addDays(judgeFrom, -this.config.anomaly.historyDays);
     const points = pointsOf(sums, scoreFrom, w.judgeThrough, w.dataStart);
     const { results, episodes } = judge(points, judgeFrom, options);
-    const stored = await em.find(
-      AnomalySchema,
-      {
-        tenant: tenantId,
-        monitor: monitor.id,
-        dimension_value: value,
-        end_date: { $gte: addDays(judgeFrom, -1) },
-      },
-      { orderBy: { start_date: 'asc' } },
-    );
-    const matched = new Set<AnomalyEntity>();
+    const found = [];
     for (const ep of episodes) {
-      const overlapping = stored.filter(
-        (s) => !matched.has(s) && s.start_date <= ep.end && s.end_date >= addDays(ep.start, -1),
-      );
-      const keep = overlapping[0];
-      const start = keep && keep.start_date < ep.start ? keep.start_date : ep.start;
-      const summary = summarise(results, start, ep.end);
+      const summary = summarise(results, ep.start, ep.end);
       const causes = rootCauses(
         seriesRows,
         summary.days.map((d) => d.date),
@@ -283,10 +339,11 @@ export class AnomalyDetector {
         w.dataStart,
         options,
       );
-      const suppression = await this.suppressionFor(em, tenantId, monitor.id, value, start, summary.impact);
-      const fields = {
+      found.push({
+        start_date: ep.start,
         end_date: ep.end,
         status: ep.end >= w.judgeThrough ? ('open' as const) : ('closed' as const),
+        change_kind: changeKindOf(ep),
         expected: round(summary.expected),
         actual: round(summary.actual),
         impact_usd: round(summary.impact),
@@ -295,65 +352,9 @@ export class AnomalyDetector {
         score: round(summary.score, 8),
         root_causes: causes,
         explanation: explanationOf(summary),
-      };
-      if (keep) {
-        matched.add(keep);
-        // Feedback on this very episode keeps its own suppression record.
-        const own = keep.suppression?.source_anomaly_id === keep.id ? keep.suppression : suppression;
-        em.assign(keep, { ...fields, suppression: own, held_back: own?.held_back ?? false });
-        for (const extra of overlapping.slice(1)) {
-          matched.add(extra);
-          em.remove(extra);
-        }
-      } else {
-        em.create(AnomalySchema, {
-          tenant: tenantId,
-          monitor,
-          dimension_value: value,
-          start_date: start,
-          suppression,
-          held_back: suppression?.held_back ?? false,
-          feedback: null,
-          feedback_note: null,
-          ...fields,
-        });
-      }
+      });
     }
-    // Episodes from days judged again (a restatement) that the new judgement no longer finds.
-    for (const s of stored) {
-      if (!matched.has(s) && s.start_date >= judgeFrom) em.remove(s);
-    }
-  }
-
-  /** The bar set by feedback "no"/"planned_activity" on an earlier episode of the same series, if any. */
-  async suppressionFor(
-    em: EntityManager,
-    tenantId: string,
-    monitorId: string,
-    value: string,
-    start: string,
-    impact: number,
-  ): Promise<AnomalySuppression | null> {
-    const source = await em.findOne(
-      AnomalySchema,
-      {
-        tenant: tenantId,
-        monitor: monitorId,
-        dimension_value: value,
-        feedback: { $in: ['no', 'planned_activity'] },
-        start_date: { $lt: start },
-      },
-      { orderBy: { start_date: 'desc' } },
-    );
-    if (!source || !source.feedback || source.feedback === 'yes') return null;
-    const min = round(Math.abs(source.impact_usd) * this.config.anomaly.feedbackFactor, 2);
-    return {
-      source_anomaly_id: source.id,
-      feedback: source.feedback,
-      factor: this.config.anomaly.feedbackFactor,
-      min_impact_usd: min,
-      held_back: impact < min,
-    };
+    await this.episodes.storeCost(em, tenantId, monitor, value, judgeFrom, found);
   }
 }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
+import { ANOMALY_CHANGE_KINDS } from '@cost-optimizer/dto';
 import type {
+  AnomalyChangeKind,
   AnomalyRootCause,
   AnomalySuppression,
   MonitorDimension,
@@ -24,7 +26,17 @@ export const AnomalyMonitorSchema = defineEntity({
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     name: p.string().length(120),
     dimension: p
-      .enum(['total', 'service', 'account', 'region', 'usage_type', 'tag', 'custom'] as const)
+      .enum([
+        'total',
+        'service',
+        'account',
+        'region',
+        'usage_type',
+        'service_account',
+        'account_usage_type',
+        'tag',
+        'custom',
+      ] as const)
       .$type<MonitorDimension>(),
     filter: p.json<MonitorFilter>(),
     enabled: p.boolean().default(true),
@@ -70,7 +82,11 @@ export const AnomalySchema = defineEntity({
     { properties: ['tenant', 'monitor', 'dimension_value', 'start_date'] },
     { properties: ['watch', 'start_at'] },
   ],
-  indexes: [{ properties: ['tenant', 'status'] }, { properties: ['tenant', 'start_date'] }],
+  indexes: [
+    { properties: ['tenant', 'status'] },
+    { properties: ['tenant', 'start_date'] },
+    { properties: ['grouped_into'] },
+  ],
   properties: {
     id: p
       .uuid()
@@ -79,6 +95,13 @@ export const AnomalySchema = defineEntity({
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     /** cost: a daily cost series of a monitor; metric: a CloudWatch metric watch (monitor is null). */
     kind: p.enum(['cost', 'metric'] as const).default('cost'),
+    /** What changed, as the engine names it (spike, level_shift, ramp, drop, weekend, new_series, drift). */
+    change_kind: p.enum(ANOMALY_CHANGE_KINDS).$type<AnomalyChangeKind>().default('spike'),
+    /**
+     * Set when the same incident was seen by a more telling series of the default monitors: the id of that
+     * episode (listed and alerted instead of this one). Recomputed by every detection (anomaly-grouping.ts).
+     */
+    grouped_into: p.uuid().nullable(),
     monitor: () => p.manyToOne(AnomalyMonitorSchema).deleteRule('cascade').nullable(),
     watch: () => p.manyToOne(MetricWatchSchema).deleteRule('cascade').nullable(),
     dimension_value: p.string().length(256),
@@ -129,6 +152,8 @@ export const AnomalySeriesStateSchema = defineEntity({
     monitor: () => p.manyToOne(AnomalyMonitorSchema).deleteRule('cascade'),
     dimension_value: p.string().length(256),
     measure: p.string().length(32),
+    /** The tenant's first day of data when the series was last judged: when older months arrive it is judged again. */
+    data_start: p.date().nullable(),
     judged_through: p.date(),
     fingerprint: p.json<Record<string, number>>(),
     updated_at: p

@@ -14,10 +14,13 @@ export function toMonitorDto(m: AnomalyMonitorEntity): AnomalyMonitor {
 }
 
 /** Entity -> response; the monitor (cost anomalies) must be loaded. */
-export function toAnomalyDto(a: AnomalyEntity): Anomaly {
+export function toAnomalyDto(a: AnomalyEntity, groupedCount = 0): Anomaly {
   return {
     id: a.id,
     kind: a.kind,
+    change_kind: a.change_kind,
+    grouped_into: a.grouped_into ?? null,
+    grouped_count: groupedCount,
     monitor_id: a.monitor?.id ?? null,
     monitor_name: a.monitor?.name ?? a.dimension_value,
     dimension: a.monitor?.dimension ?? null,

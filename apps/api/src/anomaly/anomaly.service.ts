@@ -29,7 +29,21 @@ import {
 } from './anomaly.entity';
 import { tagMonitorUnsupported } from './anomaly.errors';
 import { toAnomalyDto, toMonitorDto } from './anomaly.mapper';
-import { addDays, dailySums, judge, pointsOf, round, rowsBySeries, severityOf, summarise } from './series';
+import { AnomalyEpisodes } from './anomaly-episodes';
+import {
+  addDays,
+  changeKindOf,
+  dailySums,
+  isMaterial,
+  judge,
+  meanDaily,
+  observedSinceOf,
+  pointsOf,
+  round,
+  rowsBySeries,
+  severityOf,
+  summarise,
+} from './series';
 
 /** What the metrics module provides to anomaly details (registered by it; absent when it is not loaded). */
 export interface MetricLinks {
@@ -55,6 +69,7 @@ export class AnomalyService {
     private readonly detector: AnomalyDetector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly episodes: AnomalyEpisodes,
   ) {}
 
   detect(tenantId: string): Promise<DetectResult> {
@@ -144,15 +159,19 @@ export class AnomalyService {
 
   // --- anomalies ---
 
+  /** Episodes, newest first (or largest first); held-back and grouped ones only when asked for. */
   async list(tenantId: string, q: AnomalyListQuery): Promise<AnomalyPage> {
     const where: Record<string, unknown> = { tenant: tenantId };
     if (q.status) where.status = q.status;
     if (q.kind) where.kind = q.kind;
+    if (q.change_kind) where.change_kind = q.change_kind;
+    if (!q.include_grouped) where.grouped_into = null;
     if (q.monitor) where.monitor = q.monitor;
     if (q.from) where.end_date = { $gte: q.from };
     if (q.to) where.start_date = { $lte: q.to };
     if (!q.include_suppressed) where.held_back = false;
-    const [items, total] = await this.em.fork().findAndCount(AnomalySchema, where, {
+    const em = this.em.fork();
+    const [items, total] = await em.findAndCount(AnomalySchema, where, {
       populate: ['monitor'],
       orderBy:
         q.sort === 'impact'
@@ -161,7 +180,37 @@ export class AnomalyService {
       limit: q.page_size,
       offset: (q.page - 1) * q.page_size,
     });
-    return { items: items.map(toAnomalyDto), total, page: q.page, page_size: q.page_size };
+    const counts = await this.groupedCounts(
+      em,
+      tenantId,
+      items.map((a) => a.id),
+    );
+    return {
+      items: items.map((a) => toAnomalyDto(a, counts.get(a.id) ?? 0)),
+      total,
+      page: q.page,
+      page_size: q.page_size,
+    };
+  }
+
+  /** How many episodes are grouped into each of these (the same incident seen by other series). */
+  private async groupedCounts(
+    em: EntityManager,
+    tenantId: string,
+    ids: string[],
+  ): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: string; n: number | string }[] = await em.execute(
+      `select grouped_into as id, count(*) as n from anomaly
+        where tenant_id = ? and grouped_into in (select jsonb_array_elements_text(?::jsonb)::uuid)
+        group by grouped_into`,
+      [tenantId, JSON.stringify(ids)],
+    );
+    return new Map(rows.map((r) => [r.id, Number(r.n)]));
+  }
+
+  private async groupedCount(em: EntityManager, tenantId: string, id: string): Promise<number> {
+    return (await this.groupedCounts(em, tenantId, [id])).get(id) ?? 0;
   }
 
   private async find(em: EntityManager, tenantId: string, id: string): Promise<AnomalyEntity> {
@@ -172,13 +221,28 @@ export class AnomalyService {
 
   /** One episode with the engine's numbers and the series around it (band included). */
   async get(tenantId: string, id: string): Promise<AnomalyDetail> {
-    const a = await this.find(this.em.fork(), tenantId, id);
+    const em = this.em.fork();
+    const a = await this.find(em, tenantId, id);
+    const groupedRows = await em.find(
+      AnomalySchema,
+      { tenant: tenantId, grouped_into: a.id },
+      { populate: ['monitor'], orderBy: { impact_usd: 'desc', id: 'asc' } },
+    );
+    const grouped = groupedRows.map((g) => ({
+      id: g.id,
+      monitor_name: g.monitor?.name ?? g.dimension_value,
+      dimension: g.monitor?.dimension ?? null,
+      dimension_value: g.dimension_value,
+      change_kind: g.change_kind,
+      impact_usd: Number(g.impact_usd),
+    }));
+    const dto = toAnomalyDto(a, grouped.length);
     if (a.kind === 'metric' || !a.monitor) {
       const metric =
         a.watch && this.metricLinks
           ? await this.metricLinks.detail(tenantId, a.watch.id, a.explanation)
           : null;
-      return { ...toAnomalyDto(a), explanation: a.explanation, series: [], related_metrics: [], metric };
+      return { ...dto, explanation: a.explanation, series: [], related_metrics: [], metric, grouped };
     }
     const w = await this.detector.window(tenantId);
     let series: AnomalyDetail['series'] = [];
@@ -189,10 +253,11 @@ export class AnomalyService {
       const scoreFrom = addDays(from, -this.config.anomaly.historyDays);
       const rows = await this.detector.usageRows(tenantId, w.measure, scoreFrom, to);
       const seriesRows = rowsBySeries(a.monitor, rows).get(a.dimension_value) ?? [];
+      const tenantDaily = meanDaily(rows, from < w.dataStart ? w.dataStart : from, to);
       const points = pointsOf(dailySums(seriesRows), scoreFrom, to, w.dataStart);
       const scored = scoreCostSeries(points, {
-        ...this.detector.detectorOptions,
-        observedSince: w.dataStart,
+        ...this.detector.optionsFor(a.monitor.dimension, tenantDaily),
+        observedSince: observedSinceOf(points),
       });
       series = scored
         .filter((r) => r.date >= from)
@@ -206,11 +271,12 @@ export class AnomalyService {
         }));
     }
     return {
-      ...toAnomalyDto(a),
+      ...dto,
       explanation: a.explanation,
       series,
       related_metrics: await this.relatedMetrics(tenantId, a),
       metric: null,
+      grouped,
     };
   }
 
@@ -230,81 +296,13 @@ export class AnomalyService {
     );
   }
 
-  /**
-   * Feedback as in AWS (yes / no / planned_activity). "no" and "planned_activity" raise the bar for later
-   * episodes of the same series: they need ANOMALY_FEEDBACK_FACTOR x this impact to be raised.
-   */
+  /** Feedback as in AWS (yes / no / planned_activity); the bar it sets is the episode store's (AnomalyEpisodes). */
   async feedback(tenantId: string, id: string, body: AnomalyFeedbackBody): Promise<Anomaly> {
     return this.em.fork().transactional(async (em) => {
       const a = await this.find(em, tenantId, id);
-      a.feedback = body.feedback;
-      a.feedback_note = body.note ?? null;
-      if (body.feedback === 'yes') {
-        if (a.suppression?.source_anomaly_id === a.id) a.suppression = null;
-      } else {
-        const factor = this.config.anomaly.feedbackFactor;
-        // Metric episodes have no dollar impact: the bar is on the peak's deviation, in metric units.
-        const impact =
-          a.kind === 'metric'
-            ? Math.abs(Number(a.actual) - Number(a.expected))
-            : Math.abs(Number(a.impact_usd));
-        a.suppression = {
-          source_anomaly_id: a.id,
-          feedback: body.feedback,
-          factor,
-          min_impact_usd: round(impact * factor, a.kind === 'metric' ? 6 : 2),
-          held_back: false,
-        };
-        a.held_back = false;
-      }
-      await em.flush();
-      if (a.kind === 'metric' || !a.monitor) {
-        await this.metricFeedbackLater(em, tenantId, a);
-        return toAnomalyDto(a);
-      }
-      const monitor = a.monitor;
-      // Later episodes of the same series are judged against the new bar.
-      const later = await em.find(AnomalySchema, {
-        tenant: tenantId,
-        monitor: monitor.id,
-        dimension_value: a.dimension_value,
-        start_date: { $gt: a.start_date },
-      });
-      for (const l of later) {
-        if (l.suppression?.source_anomaly_id === l.id) continue;
-        const s = await this.detector.suppressionFor(
-          em,
-          tenantId,
-          monitor.id,
-          l.dimension_value,
-          l.start_date,
-          Number(l.impact_usd),
-        );
-        l.suppression = s;
-        l.held_back = s?.held_back ?? false;
-      }
-      await em.flush();
-      return toAnomalyDto(a);
+      await this.episodes.feedback(em, tenantId, a, body);
+      return toAnomalyDto(a, await this.groupedCount(em, tenantId, a.id));
     });
-  }
-
-  /** Later episodes of the same metric watch are held back when their peak deviation stays below the new bar. */
-  private async metricFeedbackLater(em: EntityManager, tenantId: string, a: AnomalyEntity): Promise<void> {
-    if (!a.watch || !a.start_at) return;
-    const later = await em.find(AnomalySchema, {
-      tenant: tenantId,
-      kind: 'metric',
-      watch: a.watch.id,
-      start_at: { $gt: a.start_at },
-    });
-    const bar = a.suppression;
-    for (const l of later) {
-      if (l.suppression?.source_anomaly_id === l.id) continue;
-      const deviation = Math.abs(Number(l.actual) - Number(l.expected));
-      l.suppression = bar ? { ...bar, held_back: deviation < bar.min_impact_usd } : null;
-      l.held_back = l.suppression?.held_back ?? false;
-    }
-    await em.flush();
   }
 
   /** What a monitor would have raised over the last `days` settled days; nothing is stored. */
@@ -318,9 +316,19 @@ export class AnomalyService {
     const scoreFrom = addDays(from, -this.config.anomaly.historyDays);
     const rows = await this.detector.usageRows(tenantId, w.measure, scoreFrom, w.judgeThrough);
     const alerts: Backtest['alerts'] = [];
-    const options = { ...this.detector.detectorOptions, observedSince: w.dataStart };
+    const windowFrom = from < w.dataStart ? w.dataStart : from;
+    const tenantDaily = meanDaily(rows, windowFrom, w.judgeThrough);
+    const options = this.detector.optionsFor(monitor.dimension, tenantDaily);
+    const a = this.config.anomaly;
     for (const [value, seriesRows] of rowsBySeries(monitor, rows)) {
-      const points = pointsOf(dailySums(seriesRows), scoreFrom, w.judgeThrough, w.dataStart);
+      const sums = dailySums(seriesRows);
+      // The same usage types detection watches (material spend only).
+      if (
+        monitor.dimension === 'account_usage_type' &&
+        !isMaterial(sums, windowFrom, w.judgeThrough, tenantDaily, a.detailMinShare, a.detailMinUsd)
+      )
+        continue;
+      const points = pointsOf(sums, scoreFrom, w.judgeThrough, w.dataStart);
       const { results, episodes } = judge(points, from, options);
       for (const ep of episodes) {
         const s = summarise(results, ep.start, ep.end);
@@ -332,6 +340,7 @@ export class AnomalyService {
           impact_pct: s.impactPct === null ? null : round(s.impactPct * 100, 4),
           severity: severityOf(s.impact, s.impactPct),
           score: round(s.score, 8),
+          change_kind: changeKindOf(ep),
         });
       }
     }

@@ -4,6 +4,7 @@ import {
   rankRootCauses,
   scoreCostSeries,
   type CostDayResult,
+  type AnomalyKind,
   type CostDetectorOptions,
   type Episode,
 } from '@cost-optimizer/anomaly-engine';
@@ -48,6 +49,9 @@ export function matchesFilter(filter: MonitorFilter, row: UsageRow): boolean {
   return true;
 }
 
+/** Separator of the parts of a composite series key ("AmazonDynamoDB / 111122223333 / TimedStorage-ByteHrs"). */
+export const KEY_SEPARATOR = ' / ';
+
 /** The series a row belongs to in a monitor ('total' / 'custom' for single-series monitors). */
 export function seriesKey(dimension: MonitorDimension, row: UsageRow): string | null {
   switch (dimension) {
@@ -59,9 +63,72 @@ export function seriesKey(dimension: MonitorDimension, row: UsageRow): string | 
     case 'region':
     case 'usage_type':
       return row[dimension] || '(none)';
+    case 'service_account':
+      return [row.service || '(none)', row.account || '(none)'].join(KEY_SEPARATOR);
+    case 'account_usage_type':
+      return [row.service || '(none)', row.account || '(none)', row.usage_type || '(none)'].join(
+        KEY_SEPARATOR,
+      );
     case 'tag':
       return null;
   }
+}
+
+/** The dimension values every row of a series shares (its filter and its key): what it is "about". */
+export type SeriesScope = Partial<Record<ChildDimension, string>>;
+
+export function scopeOf(monitor: MonitorSpec, value: string): SeriesScope {
+  const scope: SeriesScope = {};
+  for (const [k, field] of Object.entries(FILTER_FIELDS) as [keyof MonitorFilter, ChildDimension][]) {
+    const allowed = monitor.filter[k];
+    if (allowed && allowed.length === 1) scope[field] = allowed[0]!;
+  }
+  switch (monitor.dimension) {
+    case 'service':
+    case 'account':
+    case 'region':
+    case 'usage_type':
+      scope[monitor.dimension] = value;
+      break;
+    case 'service_account':
+    case 'account_usage_type': {
+      const [service, account, ...rest] = value.split(KEY_SEPARATOR);
+      if (service !== undefined) scope.service = service;
+      if (account !== undefined) scope.account = account;
+      if (monitor.dimension === 'account_usage_type' && rest.length > 0)
+        scope.usage_type = rest.join(KEY_SEPARATOR);
+      break;
+    }
+    default:
+      break;
+  }
+  return scope;
+}
+
+/** Monitors whose series are fine-grained (many per tenant): they get the stricter false-alarm budget. */
+export const DETAIL_DIMENSIONS: readonly MonitorDimension[] = ['service_account', 'account_usage_type'];
+
+/**
+ * Whether a fine series (e.g. one usage type of one account) carries enough spend to be watched on its own: its
+ * mean daily cost over the last 28 days or over the whole window reaches `minShare` of the tenant's mean daily
+ * usage cost, or `minUsd` a day.
+ */
+export function isMaterial(
+  sums: Map<string, number>,
+  from: string,
+  to: string,
+  tenantDaily: number,
+  minShare: number,
+  minUsd: number,
+): boolean {
+  const recentFrom = addDays(to, -27) > from ? addDays(to, -27) : from;
+  const meanOf = (a: string): number => {
+    let total = 0;
+    for (const [d, v] of sums) if (d >= a && d <= to) total += v;
+    return total / Math.max(1, daysBetween(a, to) + 1);
+  };
+  const mean = Math.max(meanOf(from), meanOf(recentFrom));
+  return mean >= minUsd || (tenantDaily > 0 && mean >= minShare * tenantDaily);
 }
 
 /** The rows of each series of a monitor. */
@@ -78,6 +145,13 @@ export function rowsBySeries(monitor: MonitorSpec, rows: readonly UsageRow[]): M
   return out;
 }
 
+/** Mean daily cost of the rows over [from, to] (days without rows count as 0). */
+export function meanDaily(rows: readonly UsageRow[], from: string, to: string): number {
+  let total = 0;
+  for (const r of rows) if (r.date >= from && r.date <= to) total += r.cost;
+  return total / Math.max(1, daysBetween(from, to) + 1);
+}
+
 /** Sum per day. */
 export function dailySums(rows: readonly UsageRow[]): Map<string, number> {
   const m = new Map<string, number>();
@@ -86,8 +160,11 @@ export function dailySums(rows: readonly UsageRow[]): Map<string, number> {
 }
 
 /**
- * Daily points from `from` to `to`: a day with tenant data but no row for the series is 0 (nothing was used),
- * a day before the tenant's first day of data is missing.
+ * Daily points from `from` (or the tenant's first day of data, when later) to `to`: a day with tenant data but no
+ * row for the series is 0 (nothing was used). Days before the tenant's data are not given at all: the engine then
+ * takes a series that has cost on the first point as one that existed before the data (warm-up, no "new series"),
+ * and a series that appears later, after days observed at zero, as new (the `new_series` rule). Use with
+ * `observedSince` = the first point's date (seriesOptions does), never an earlier day.
  */
 export function pointsOf(
   sums: Map<string, number>,
@@ -96,10 +173,15 @@ export function pointsOf(
   dataStart: string,
 ): { date: string; value: number | null }[] {
   const out: { date: string; value: number | null }[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    out.push({ date: d, value: d < dataStart ? null : (sums.get(d) ?? 0) });
+  for (let d = from < dataStart ? dataStart : from; d <= to; d = addDays(d, 1)) {
+    out.push({ date: d, value: sums.get(d) ?? 0 });
   }
   return out;
+}
+
+/** `observedSince` for points built by pointsOf: their first day (a series with cost on it pre-existed). */
+export function observedSinceOf(points: readonly { date: string }[]): string | undefined {
+  return points[0]?.date;
 }
 
 /** Cents per day over [from, to] (non-zero days only): compared between runs to notice restated days. */
@@ -129,8 +211,10 @@ export function firstRestatedDay(
 
 export type Severity = 'low' | 'medium' | 'high';
 
-export function severityOf(impactUsd: number, impactPct: number | null): Severity {
-  const pct = impactPct ?? Infinity;
+/** Severity of a rise or a drop, by its size (|impact| in $ and as a fraction of expected). */
+export function severityOf(signedImpactUsd: number, signedImpactPct: number | null): Severity {
+  const impactUsd = Math.abs(signedImpactUsd);
+  const pct = signedImpactPct === null ? Infinity : Math.abs(signedImpactPct);
   if (impactUsd >= 1000 || (impactUsd >= 100 && pct >= 1)) return 'high';
   if (impactUsd >= 100 || pct >= 0.5) return 'medium';
   return 'low';
@@ -150,6 +234,11 @@ export interface EpisodeSummary {
   days: CostDayResult[];
 }
 
+/** An episode's kind for the product: the engine's, or from the sign of its impact for a legacy result. */
+export function changeKindOf(ep: { kind?: AnomalyKind | null; totalImpact?: number }): AnomalyKind {
+  return ep.kind ?? ((ep.totalImpact ?? 0) < 0 ? 'drop' : 'spike');
+}
+
 /** Figures of the anomalous days of `results` within [start, end]. */
 export function summarise(results: readonly CostDayResult[], start: string, end: string): EpisodeSummary {
   const days = results.filter((r) => r.isAnomaly && r.date >= start && r.date <= end);
@@ -163,7 +252,7 @@ export function summarise(results: readonly CostDayResult[], start: string, end:
     actual += d.actual ?? 0;
     score = Math.max(score, d.anomalyScore);
     rules.add(d.rule);
-    if (!peak || d.impact > peak.impact) peak = d;
+    if (!peak || Math.abs(d.impact) > Math.abs(peak.impact)) peak = d;
   }
   const impact = actual - expected;
   return {
@@ -191,7 +280,7 @@ export function judge(
   judgeFrom: string,
   options: Partial<CostDetectorOptions>,
 ): { results: CostDayResult[]; episodes: Episode[] } {
-  const results = scoreCostSeries(points, options);
+  const results = scoreCostSeries(points, { ...options, observedSince: observedSinceOf(points) });
   const episodes = buildEpisodes(results).filter((e) => e.end >= judgeFrom);
   return { results, episodes };
 }
@@ -222,7 +311,8 @@ export function rootCauses(
       list.push(r);
     }
     const observations = [...children.entries()].map(([key, list]) => {
-      const scored = scoreCostSeries(pointsOf(dailySums(list), from, to, dataStart), options);
+      const points = pointsOf(dailySums(list), from, to, dataStart);
+      const scored = scoreCostSeries(points, { ...options, observedSince: observedSinceOf(points) });
       let actual = 0;
       let expected = 0;
       for (const r of scored) {

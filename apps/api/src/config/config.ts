@@ -111,6 +111,10 @@ const EnvSchema = z.object({
   ANOMALY_HISTORY_DAYS: int(28, 365).default(90),
   ANOMALY_MIN_IMPACT_USD: int(0, 1000000).default(10),
   ANOMALY_NEW_SERIES_FLOOR_USD: int(0, 1000000).default(10),
+  ANOMALY_DETAIL_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.01),
+  ANOMALY_DETAIL_MIN_USD: z.coerce.number().min(0).max(1_000_000).default(50),
+  ANOMALY_DETAIL_FLOOR_SHARE: z.coerce.number().min(0).max(1).default(0.002),
+  ANOMALY_DETAIL_THRESHOLD: z.coerce.number().min(0.9).max(0.999999).default(0.998),
   ANOMALY_FEEDBACK_FACTOR: z.coerce
     .number({ message: 'must be a number between 1 and 100' })
     .min(1, { message: 'must be a number between 1 and 100' })
@@ -207,6 +211,14 @@ export interface AppConfig {
     minImpactUsd: number;
     newSeriesFloorUsd: number;
     feedbackFactor: number;
+    /** Usage-type series are watched when their mean daily cost is >= this share of the tenant's... */
+    detailMinShare: number;
+    /** ...or >= this many USD a day. */
+    detailMinUsd: number;
+    /** Fine series (service x account, usage types): per-day $ floor = max(min impact, this share of tenant spend). */
+    detailFloorShare: number;
+    /** Fine series: the calibrated score an anomaly needs (coarse series: the engine's default 0.995). */
+    detailThreshold: number;
   };
   metrics: {
     cron: string;
@@ -363,6 +375,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       minImpactUsd: e.ANOMALY_MIN_IMPACT_USD,
       newSeriesFloorUsd: e.ANOMALY_NEW_SERIES_FLOOR_USD,
       feedbackFactor: e.ANOMALY_FEEDBACK_FACTOR,
+      detailMinShare: e.ANOMALY_DETAIL_MIN_SHARE,
+      detailMinUsd: e.ANOMALY_DETAIL_MIN_USD,
+      detailFloorShare: e.ANOMALY_DETAIL_FLOOR_SHARE,
+      detailThreshold: e.ANOMALY_DETAIL_THRESHOLD,
     },
     metrics: {
       cron: e.METRICS_COLLECT_CRON,

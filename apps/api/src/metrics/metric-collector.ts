@@ -10,12 +10,13 @@ import {
   type MetricDetectorState,
   type MetricPointResult,
 } from '@cost-optimizer/anomaly-engine';
-import type { MetricDimension } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError } from '../common/errors';
 import { applyScope, inScope, PLATFORM_SESSION, tenantSession, withTenant } from '../database/db-scope';
 import { awsErrorName, awsErrorText } from '../aws/aws-clients';
+import type { AnomalyChangeKind, MetricDimension } from '@cost-optimizer/dto';
 import type { AnomalyExplanation } from '../anomaly/anomaly.entity';
+import { AnomalyEpisodes } from '../anomaly/anomaly-episodes';
 import type { CollectionError } from './metric-watch.entity';
 import {
   backoffMs,
@@ -100,6 +101,7 @@ export class MetricCollector {
     private readonly tenantAws: TenantAws,
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly episodes: AnomalyEpisodes,
   ) {}
 
   /** One transaction of the points pool in the tenant's scope. */
@@ -504,13 +506,7 @@ export class MetricCollector {
         if (lastAnomalous === null || lastT - lastAnomalous > 2 * w.period * 1000) toClose.push(w.id);
         upd.set(w.id, { s: JSON.stringify(detector.getState()), d: lastT });
       }
-      if (toClose.length > 0) {
-        await client.query(
-          `update anomaly set status = 'closed', updated_at = now()
-            where tenant_id = $1 and kind = 'metric' and watch_id = any($2::uuid[]) and status = 'open'`,
-          [tenantId, toClose],
-        );
-      }
+      await this.episodes.closeMetric(client, tenantId, toClose);
       // One statement for every watch: detector state and detected_through (watches that judged points), the newest
       // point (watches that fetched any; a changed value of the newest point is taken too).
       const ids = [...new Set([...upd.keys(), ...newest.keys()])];
@@ -580,18 +576,14 @@ export class MetricCollector {
     }));
   }
 
+  /** The open episode grows (written by the anomaly module's episode store). */
   private async extendEpisode(client: PoolClient, id: string, old: AnomalyExplanation, d: EpisodeDraft) {
     const points = [...(old.metric_points ?? []), ...this.pointsOf(d)].slice(-500);
     const f = this.episodeFields(points);
-    await client.query(
-      `update anomaly set end_at = to_timestamp($2 / 1000.0), end_date = (to_timestamp($2 / 1000.0) at time zone 'UTC')::date,
-              expected = $3, actual = $4, impact_pct = $5, severity = $6, score = $7, explanation = $8::jsonb,
-              status = 'open', updated_at = now()
-        where id = $1`,
-      [id, d.endMs, f.expected, f.actual, f.impactPct, f.severity, f.score, JSON.stringify(f.explanation)],
-    );
+    await this.episodes.extendMetric(client, id, { ...f, endMs: d.endMs, changeKind: changeKindOfMetric(d) });
   }
 
+  /** A new episode: the anomaly module's episode store writes it and applies the feedback bar. */
   private async createEpisode(
     client: PoolClient,
     tenantId: string,
@@ -600,51 +592,13 @@ export class MetricCollector {
     d: EpisodeDraft,
   ) {
     const f = this.episodeFields(this.pointsOf(d));
-    // Feedback "no"/"planned_activity" on an earlier episode of this watch raises the bar (metric units).
-    const src = await client.query<{ id: string; feedback: 'no' | 'planned_activity'; dev: number }>(
-      `select id, feedback, abs(actual - expected)::float8 as dev from anomaly
-        where tenant_id = $1 and kind = 'metric' and watch_id = $2 and feedback in ('no', 'planned_activity')
-          and start_at < to_timestamp($3 / 1000.0)
-        order by start_at desc limit 1`,
-      [tenantId, watchId, d.startMs],
-    );
-    const s = src.rows[0];
-    const factor = this.config.anomaly.feedbackFactor;
-    const suppression = s
-      ? {
-          source_anomaly_id: s.id,
-          feedback: s.feedback,
-          factor,
-          min_impact_usd: round(s.dev * factor, 6),
-          held_back: f.deviation < s.dev * factor,
-        }
-      : null;
+    await this.episodes.createMetric(client, tenantId, watchId, label, {
+      ...f,
+      startMs: d.startMs,
+      endMs: d.endMs,
+      changeKind: changeKindOfMetric(d),
+    });
     const peak = peakOf(d.points);
-    await client.query(
-      `insert into anomaly (id, tenant_id, kind, monitor_id, watch_id, dimension_value, start_date, end_date, start_at, end_at,
-                            status, expected, actual, impact_usd, impact_pct, severity, score, root_causes, explanation,
-                            suppression, held_back, feedback, feedback_note, created_at, updated_at)
-       values ($1, $2, 'metric', null, $3, $4, (to_timestamp($5 / 1000.0) at time zone 'UTC')::date,
-               (to_timestamp($6 / 1000.0) at time zone 'UTC')::date, to_timestamp($5 / 1000.0), to_timestamp($6 / 1000.0),
-               'open', $7, $8, 0, $9, $10, $11, '[]', $12::jsonb, $13::jsonb, $14, null, null, now(), now())
-       on conflict (watch_id, start_at) do nothing`,
-      [
-        randomUUID(),
-        tenantId,
-        watchId,
-        label.slice(0, 256),
-        d.startMs,
-        d.endMs,
-        f.expected,
-        f.actual,
-        f.impactPct,
-        f.severity,
-        f.score,
-        JSON.stringify(f.explanation),
-        suppression ? JSON.stringify(suppression) : null,
-        suppression?.held_back ?? false,
-      ],
-    );
     this.logger.log({
       msg: 'metric anomaly',
       tenant_id: tenantId,
@@ -654,4 +608,11 @@ export class MetricCollector {
       expected: peak.expected,
     });
   }
+}
+
+/** The kind of a metric episode: its peak's (spike, level_shift, drop), or from the side of its peak. */
+function changeKindOfMetric(d: EpisodeDraft): AnomalyChangeKind {
+  const peak = peakOf(d.points);
+  if (peak.kind) return peak.kind;
+  return (peak.actual ?? 0) < (peak.expected ?? 0) ? 'drop' : 'spike';
 }

@@ -24,6 +24,9 @@ export function anomaly(overrides: Partial<Anomaly> = {}): Anomaly {
   return {
     id: ANOMALY_ID,
     kind: 'cost',
+    change_kind: 'spike',
+    grouped_into: null,
+    grouped_count: 0,
     monitor_id: MONITOR_ID,
     monitor_name: 'Per service',
     dimension: 'service',
@@ -71,7 +74,10 @@ export function anomalyPage(items: Anomaly[] = [anomaly()], total = items.length
   return { items, total, page: 1, page_size: 20 };
 }
 
-export function anomalyDetail(overrides: Partial<Anomaly> = {}): AnomalyDetail {
+export function anomalyDetail(
+  overrides: Partial<Anomaly> = {},
+  grouped: AnomalyDetail['grouped'] = [],
+): AnomalyDetail {
   const series = ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21'].map(
     (date, i) => {
       const anomalous = i >= 2 && i <= 4;
@@ -96,6 +102,7 @@ export function anomalyDetail(overrides: Partial<Anomaly> = {}): AnomalyDetail {
     series,
     related_metrics: [],
     metric: null,
+    grouped,
   };
 }
 
@@ -113,6 +120,7 @@ export function backtest(overrides: Partial<Backtest> = {}): Backtest {
         impact_pct: 64.2,
         severity: 'medium',
         score: 0.81,
+        change_kind: 'spike',
       },
     ],
     ...overrides,

@@ -70,6 +70,10 @@ const includeMetric = z.boolean().meta({
   description:
     "Also alert on CloudWatch metric anomaly episodes. The $ threshold does not apply to them (their deviation is in the metric's units): the % threshold does (on |deviation|); a subscription with only a $ threshold gets metric episodes of medium or high severity.",
 });
+const includeDrops = z.boolean().meta({
+  description:
+    'Also alert on cost drops (episodes of kind drop: a fall of >= 50 % that lasts; their impact is negative and the thresholds apply to its size). Off by default: rises alert, drops are only listed. Metric episodes alert in both directions whatever this says.',
+});
 
 const common = {
   name,
@@ -80,6 +84,7 @@ const common = {
   monitor_ids: monitorIds.default([]),
   include_metric_anomalies: includeMetric.default(true),
   metric_watch_ids: metricWatchIds.default([]),
+  include_drops: includeDrops.default(false),
   enabled: z.boolean().default(true),
 };
 
@@ -112,6 +117,7 @@ export const CreateAlertSubscriptionSchema = z
       monitor_ids: [],
       include_metric_anomalies: true,
       metric_watch_ids: [],
+      include_drops: false,
       enabled: true,
     },
   });
@@ -130,6 +136,7 @@ export const UpdateAlertSubscriptionSchema = z
     monitor_ids: monitorIds.optional(),
     include_metric_anomalies: includeMetric.optional(),
     metric_watch_ids: metricWatchIds.optional(),
+    include_drops: includeDrops.optional(),
     enabled: z.boolean().optional(),
   })
   .strict()
@@ -187,6 +194,9 @@ export const AlertSubscriptionSchema = z
     metric_watch_ids: z
       .array(z.uuid())
       .meta({ description: 'Metric episodes of these watches; empty = all watches' }),
+    include_drops: z
+      .boolean()
+      .meta({ description: 'Cost drops (kind drop) alert too; off: they are only listed' }),
     enabled: z.boolean(),
     last_delivery: z
       .object({

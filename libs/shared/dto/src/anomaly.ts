@@ -5,11 +5,21 @@ import { MetricAnomalyDetailSchema, RelatedMetricSchema } from './metrics';
 const isoDate = z.iso.date({ message: 'Must be a date YYYY-MM-DD' });
 
 export const MonitorDimensionSchema = z
-  .enum(['total', 'service', 'account', 'region', 'usage_type', 'tag', 'custom'])
+  .enum([
+    'total',
+    'service',
+    'account',
+    'region',
+    'usage_type',
+    'service_account',
+    'account_usage_type',
+    'tag',
+    'custom',
+  ])
   .meta({
     id: 'MonitorDimension',
     description:
-      'total: one series for all usage; service/account/region/usage_type: one series per value; custom: one series of the rows the filter keeps; tag: not available yet (cost data carries no tags), refused with 422',
+      'total: one series for all usage; service/account/region/usage_type: one series per value; service_account: one series per service x linked account ("AmazonEC2 / 111122223333"); account_usage_type: one series per service x linked account x usage type ("AmazonDynamoDB / 111122223333 / TimedStorage-ByteHrs"), only for usage types whose spend is material (ANOMALY_DETAIL_MIN_SHARE of the tenant spend or ANOMALY_DETAIL_MIN_USD a day); custom: one series of the rows the filter keeps; tag: not available yet (cost data carries no tags), refused with 422',
   });
 export type MonitorDimension = z.infer<typeof MonitorDimensionSchema>;
 
@@ -111,12 +121,19 @@ export const SuppressionSchema = z
     source_anomaly_id: z.uuid().meta({ description: 'The episode whose feedback created it' }),
     feedback: z.enum(['no', 'planned_activity']),
     factor: z.number().meta({ example: 2 }),
-    min_impact_usd: z
-      .number()
-      .meta({ description: 'Impact a later episode of the same series needs to be raised', example: 280 }),
+    min_impact_usd: z.number().nullable().meta({
+      description:
+        'Cost episodes: |impact| in USD a later episode of the same series needs to be raised (null for metric episodes)',
+      example: 280,
+    }),
+    min_deviation: z.number().nullable().meta({
+      description:
+        "Metric episodes: |actual - expected| at the peak, in the metric's own unit, a later episode of the same watch needs to be raised (null for cost episodes)",
+      example: null,
+    }),
     held_back: z.boolean().meta({
       description:
-        'True when this episode stayed below min_impact_usd: kept, but not listed by default nor counted as open',
+        'True when this episode stayed below the bar: kept, but not listed by default nor counted as open',
     }),
   })
   .meta({ id: 'AnomalySuppression' });
@@ -128,10 +145,48 @@ export const AnomalyKindSchema = z.enum(['cost', 'metric']).meta({
 });
 export type AnomalyKind = z.infer<typeof AnomalyKindSchema>;
 
+/** The engine's kinds of change (ANOMALY_KINDS of @cost-optimizer/anomaly-engine), in the same order. */
+export const ANOMALY_CHANGE_KINDS = [
+  'spike',
+  'level_shift',
+  'ramp',
+  'drop',
+  'weekend',
+  'new_series',
+  'drift',
+] as const;
+export const AnomalyChangeKindSchema = z.enum(ANOMALY_CHANGE_KINDS).meta({
+  id: 'AnomalyChangeKind',
+  description:
+    "What changed, as the engine names it: spike (a short rise), level_shift (a rise that stays), ramp (a gradual climb), drop (a fall of >= 50 % that lasts; impact is negative; alerts only for subscriptions with include_drops), weekend (a usually quiet weekday at the busy days' level), new_series (a series that appeared after the tenant's data started), drift (a slow drift)",
+});
+export type AnomalyChangeKind = z.infer<typeof AnomalyChangeKindSchema>;
+
+export const GroupedAnomalySchema = z
+  .object({
+    id: z.uuid(),
+    monitor_name: z.string(),
+    dimension: MonitorDimensionSchema.nullable(),
+    dimension_value: z.string(),
+    change_kind: AnomalyChangeKindSchema,
+    impact_usd: z.number(),
+  })
+  .meta({ id: 'GroupedAnomaly', description: 'Another series that saw the same incident' });
+export type GroupedAnomaly = z.infer<typeof GroupedAnomalySchema>;
+
 export const AnomalySchema = z
   .object({
     id: z.uuid(),
     kind: AnomalyKindSchema,
+    change_kind: AnomalyChangeKindSchema,
+    grouped_into: z.uuid().nullable().meta({
+      description:
+        'Set when a default monitor saw the same incident in a more telling series: the id of that episode, which is the one listed and alerted (this one is listed with include_grouped=true)',
+    }),
+    grouped_count: z
+      .number()
+      .int()
+      .meta({ description: 'How many other series saw the same incident and are grouped into this one' }),
     monitor_id: z.uuid().nullable().meta({ description: 'null for metric anomalies' }),
     monitor_name: z.string().meta({ description: 'For metric anomalies: the watch label' }),
     dimension: MonitorDimensionSchema.nullable().meta({ description: 'null for metric anomalies' }),
@@ -147,7 +202,10 @@ export const AnomalySchema = z
     status: AnomalyStatusSchema,
     expected: z.number().meta({ description: 'Expected cost over the anomalous days' }),
     actual: z.number(),
-    impact_usd: z.number().meta({ example: 420.1 }),
+    impact_usd: z.number().meta({
+      description: 'actual - expected over the anomalous days; negative for a drop',
+      example: 420.1,
+    }),
     impact_pct: z
       .number()
       .nullable()
@@ -209,6 +267,10 @@ export const AnomalyDetailSchema = AnomalySchema.extend({
   metric: MetricAnomalyDetailSchema.nullable().meta({
     description: 'Metric anomalies: the watch and its points',
   }),
+  grouped: z.array(GroupedAnomalySchema).meta({
+    description:
+      'The other series that saw the same incident (total, account, service...), grouped into this one',
+  }),
 }).meta({ id: 'AnomalyDetail' });
 export type AnomalyDetail = z.infer<typeof AnomalyDetailSchema>;
 
@@ -217,6 +279,9 @@ const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const AnomalyListQuerySchema = z.object({
   status: AnomalyStatusSchema.optional(),
   kind: AnomalyKindSchema.optional().meta({ description: 'Only cost or only metric episodes' }),
+  change_kind: AnomalyChangeKindSchema.optional().meta({
+    description: 'Only episodes of this kind of change',
+  }),
   monitor: z.uuid().optional().meta({ description: 'Monitor id' }),
   from: isoDate.optional().meta({ description: 'Episodes ending on or after this day' }),
   to: isoDate.optional().meta({ description: 'Episodes starting on or before this day' }),
@@ -225,6 +290,9 @@ export const AnomalyListQuerySchema = z.object({
     .default('start')
     .meta({ description: 'impact: largest first; start: newest first' }),
   include_suppressed: bool.optional().meta({ description: 'Also list episodes held back by feedback' }),
+  include_grouped: bool.optional().meta({
+    description: 'Also list episodes grouped into another one (the same incident seen by a coarser series)',
+  }),
   page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(20),
 });
@@ -268,6 +336,7 @@ export const BacktestSchema = z
         impact_pct: z.number().nullable(),
         severity: AnomalySeveritySchema,
         score: z.number(),
+        change_kind: AnomalyChangeKindSchema,
       }),
     ),
   })

@@ -50,6 +50,7 @@ describe('Anomalies', () => {
           severity: 'low',
           status: 'closed',
           feedback: 'planned_activity',
+          change_kind: 'new_series',
         }),
       ]),
     );
@@ -59,6 +60,7 @@ describe('Anomalies', () => {
     const rows = await table.getCellTextByIndex();
     expect(rows[0]).toEqual([
       '$420.10+140.0%',
+      'north_east Spike',
       'AmazonEC2Per service · Service',
       'Nov 18, 2026 – Nov 20, 2026',
       'High',
@@ -67,6 +69,7 @@ describe('Anomalies', () => {
     ]);
     expect(rows[1]).toEqual([
       '$55.00new',
+      'fiber_new New service',
       '111122223333Per account · Account',
       'Nov 10, 2026',
       'Low',
@@ -109,6 +112,56 @@ describe('Anomalies', () => {
     http().expectOne('/api/anomalies?sort=impact&page=1&page_size=20&status=open').flush(anomalyPage());
     await fixture.whenStable();
     expect(el().querySelectorAll('[data-testid=anomaly-row]')).toHaveLength(1);
+  });
+
+  it('shows drops as their own kind, with a negative impact, and filters by kind', async () => {
+    await open(
+      anomalyPage([
+        anomaly({
+          change_kind: 'drop',
+          impact_usd: -310.5,
+          impact_pct: -92.4,
+          grouped_count: 2,
+          dimension_value: 'AWSGlue / 222233334444',
+          dimension: 'service_account',
+          monitor_name: 'Per service and linked account',
+        }),
+      ]),
+    );
+    const table = await loader.getHarness(
+      MatTableHarness.with({ selector: '[data-testid=anomalies-table]' }),
+    );
+    const [row] = await table.getCellTextByIndex();
+    expect(row!.slice(0, 3)).toEqual([
+      '-$310.50-92.4%',
+      'south Drop Also seen by 2 other series',
+      'AWSGlue / 222233334444Per service and linked account · Service × account',
+    ]);
+    expect(byId('anomaly-kind')?.classList).toContain('drop');
+
+    const kind = await loader.getHarness(
+      MatSelectHarness.with({ selector: '[data-testid=anomalies-kind-filter]' }),
+    );
+    await kind.open();
+    const options = await kind.getOptions();
+    expect(await Promise.all(options.map((o) => o.getText()))).toEqual([
+      'Any kind',
+      'Spike',
+      'Level shift',
+      'Ramp',
+      'Drop',
+      'Weekend not scaled down',
+      'New service',
+      'Drift',
+    ]);
+    await manualChangeDetection(() => kind.clickOptions({ text: 'Level shift' }));
+    TestBed.tick();
+    http()
+      .expectOne('/api/anomalies?sort=start&page=1&page_size=20&change_kind=level_shift')
+      .flush(anomalyPage([anomaly({ change_kind: 'level_shift' })]));
+    await fixture.whenStable();
+    expect(byId('anomaly-kind')?.textContent?.replace(/\s+/g, ' ').trim()).toBe('stairs Level shift');
+    expect(byId('anomaly-kind')?.classList).not.toContain('drop');
   });
 
   it('runs detection for an owner, then reloads', async () => {

@@ -20,6 +20,9 @@ import { map } from 'rxjs';
 import { Session } from '../core/auth/session';
 import { formatDay, formatMoney } from '../shared/format';
 import {
+  CHANGE_KIND_ICONS,
+  CHANGE_KIND_LABELS,
+  CHANGE_KINDS,
   DIMENSION_LABELS,
   FEEDBACK_LABELS,
   SEVERITY_LABELS,
@@ -62,10 +65,14 @@ export class Anomalies {
   protected readonly statuses = STATUS_LABELS;
   protected readonly feedbacks = FEEDBACK_LABELS;
   protected readonly dimensions = DIMENSION_LABELS;
-  protected readonly columns = ['impact', 'value', 'dates', 'severity', 'status', 'feedback'];
+  protected readonly kinds = CHANGE_KIND_LABELS;
+  protected readonly kindIcons = CHANGE_KIND_ICONS;
+  protected readonly kindOptions = CHANGE_KINDS;
+  protected readonly columns = ['impact', 'kind', 'value', 'dates', 'severity', 'status', 'feedback'];
 
   protected readonly form = inject(NonNullableFormBuilder).group({
     status: '',
+    change_kind: '',
     monitor: '',
     from: '',
     to: '',
@@ -77,7 +84,7 @@ export class Anomalies {
   });
   protected readonly filtered = computed(() => {
     const f = this.filters();
-    return !!(f.status || f.monitor || f.from || f.to || f.held);
+    return !!(f.status || f.change_kind || f.monitor || f.from || f.to || f.held);
   });
   /** Back to the first page whenever a filter changes. */
   private readonly page = linkedSignal<unknown, { page: number; page_size: number }>({
@@ -94,6 +101,7 @@ export class Anomalies {
     const f = this.filters();
     const params: Record<string, string | number> = { sort: f.sort, ...this.page() };
     if (f.status) params['status'] = f.status;
+    if (f.change_kind) params['change_kind'] = f.change_kind;
     if (f.monitor) params['monitor'] = f.monitor;
     if (f.from) params['from'] = f.from;
     if (f.to) params['to'] = f.to;

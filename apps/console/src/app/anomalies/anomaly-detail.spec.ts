@@ -45,6 +45,64 @@ describe('AnomalyDetail', () => {
   const button = (id: string) =>
     loader.getHarness(MatButtonHarness.with({ selector: `[data-testid=${id}]` }));
 
+  it('names the kind of change and lists the other series that saw the same incident', async () => {
+    await open(
+      'owner',
+      anomalyDetail(
+        {
+          change_kind: 'level_shift',
+          dimension: 'service_account',
+          dimension_value: 'AmazonDynamoDB / 222233334444',
+          grouped_count: 2,
+        },
+        [
+          {
+            id: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb',
+            monitor_name: 'Per usage type (material spend)',
+            dimension: 'account_usage_type',
+            dimension_value: 'AmazonDynamoDB / 222233334444 / USE1-TimedStorage-ByteHrs',
+            change_kind: 'level_shift',
+            impact_usd: 240,
+          },
+          {
+            id: 'cccccccc-cccc-4ccc-8ccc-cccccccccccc',
+            monitor_name: 'Total usage',
+            dimension: 'total',
+            dimension_value: 'total',
+            change_kind: 'spike',
+            impact_usd: 260,
+          },
+        ],
+      ),
+    );
+    expect(text('anomaly-detail-kind')).toBe('stairs Level shift');
+    expect(text('anomaly-grouped')).toContain(
+      'AmazonDynamoDB / 222233334444 / USE1-TimedStorage-ByteHrs Per usage type (material spend) · Level shift · $240.00',
+    );
+    expect(text('anomaly-grouped')).toContain('total Total usage · Spike · $260.00');
+    expect(byId('anomaly-grouped-into')).toBeNull();
+  });
+
+  it('shows a drop with its negative impact, and links a grouped episode to the one listed', async () => {
+    await open(
+      'owner',
+      anomalyDetail({
+        change_kind: 'drop',
+        impact_usd: -310.5,
+        impact_pct: -92.4,
+        grouped_into: 'dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+      }),
+    );
+    expect(text('anomaly-detail-kind')).toBe('south Drop');
+    expect(byId('anomaly-detail-kind')?.classList).toContain('drop');
+    expect(text('anomaly-impact')).toContain('-$310.50');
+    expect(text('anomaly-impact')).toContain('-92.4%');
+    expect(byId('anomaly-grouped')).toBeNull();
+    expect(byId('anomaly-grouped-into')?.querySelector('a')?.getAttribute('href')).toBe(
+      '/anomalies/dddddddd-dddd-4ddd-8ddd-dddddddddddd',
+    );
+  });
+
   it('shows the figures, the explanation, the chart and the root causes', async () => {
     await open();
     expect(text('anomaly-expected')).toContain('$300.00');
@@ -96,6 +154,7 @@ describe('AnomalyDetail', () => {
           feedback: 'no',
           factor: 2,
           min_impact_usd: 840.2,
+          min_deviation: null,
           held_back: false,
         },
       }),

@@ -22,6 +22,8 @@ import { Chart } from '../shared/chart';
 import { formatDay, formatMoney } from '../shared/format';
 import { formatMetric, sparklineOption } from '../metrics/metric-charts';
 import {
+  CHANGE_KIND_ICONS,
+  CHANGE_KIND_LABELS,
   DIMENSION_LABELS,
   FEEDBACK_LABELS,
   ROOT_CAUSE_LABELS,
@@ -68,6 +70,8 @@ export class AnomalyDetail {
   protected readonly statuses = STATUS_LABELS;
   protected readonly feedbacks = FEEDBACK_LABELS;
   protected readonly dimensions = DIMENSION_LABELS;
+  protected readonly kinds = CHANGE_KIND_LABELS;
+  protected readonly kindIcons = CHANGE_KIND_ICONS;
   protected readonly causeDimensions = ROOT_CAUSE_LABELS;
   protected readonly causeColumns = ['dimension', 'key', 'usd', 'pct'];
   protected readonly metricValue = formatMetric;

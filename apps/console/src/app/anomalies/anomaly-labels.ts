@@ -1,5 +1,6 @@
 import type {
   Anomaly,
+  AnomalyChangeKind,
   AnomalyDetail,
   AnomalyFeedbackValue,
   AnomalyRootCause,
@@ -26,9 +27,35 @@ export const DIMENSION_LABELS: Record<MonitorDimension, string> = {
   account: 'Account',
   region: 'Region',
   usage_type: 'Usage type',
+  service_account: 'Service × account',
+  account_usage_type: 'Usage type × account',
   tag: 'Tag',
   custom: 'Custom filter',
 };
+
+/** The engine's kinds of change, in the order the filter lists them. */
+export const CHANGE_KIND_LABELS: Record<AnomalyChangeKind, string> = {
+  spike: 'Spike',
+  level_shift: 'Level shift',
+  ramp: 'Ramp',
+  drop: 'Drop',
+  weekend: 'Weekend not scaled down',
+  new_series: 'New service',
+  drift: 'Drift',
+};
+
+/** A Material icon per kind: drops point down, everything else is a rise of some shape. */
+export const CHANGE_KIND_ICONS: Record<AnomalyChangeKind, string> = {
+  spike: 'north_east',
+  level_shift: 'stairs',
+  ramp: 'trending_up',
+  drop: 'south',
+  weekend: 'weekend',
+  new_series: 'fiber_new',
+  drift: 'show_chart',
+};
+
+export const CHANGE_KINDS = Object.keys(CHANGE_KIND_LABELS) as AnomalyChangeKind[];
 
 /** Dimensions a custom monitor can be created with (tags are not available yet). */
 export const CREATABLE_DIMENSIONS: readonly MonitorDimension[] = [
@@ -49,6 +76,9 @@ export const ROOT_CAUSE_LABELS: Record<AnomalyRootCause['dimension'], string> = 
 /** The engine's rules in plain words. */
 export const RULE_LABELS: Record<string, string> = {
   new_series: 'New spend: this series cost nothing before and now does',
+  sustained: 'Several days in a row above the expected range: together they are well beyond it',
+  drop: 'The cost fell to half or less of the expected and stayed down',
+  ramp: 'A gradual climb, well above the level of 4 to 6 weeks ago',
   deviation: 'The cost went well beyond the expected range, by more than the $ and % floors',
   drift: 'A slow, steady rise that added up over several days',
   below_impact_floor: 'Unusual, but the impact stayed below the $ or % floor',
@@ -77,7 +107,9 @@ export function formatDays(start: string, end: string): string {
 export function suppressionNote(a: Anomaly): string | null {
   const s = a.suppressed_by_feedback;
   if (!s) return null;
-  const bar = formatMoney(s.min_impact_usd);
+  // Cost episodes: a bar in USD; metric episodes: a deviation in the metric's own unit.
+  const bar =
+    s.min_impact_usd !== null ? formatMoney(s.min_impact_usd) : `a deviation of ${s.min_deviation ?? 0}`;
   if (s.source_anomaly_id === a.id) {
     return `Similar changes on this series under ${bar} won't alert (${s.factor}× this impact).`;
   }

@@ -26,6 +26,10 @@ export const DELIVERY_STATUS_LABELS: Record<AlertDeliveryStatus, string> = {
   cancelled: 'Cancelled',
 };
 
+/** What the drops option means (cost anomalies; metric anomalies alert both ways regardless). */
+export const DROPS_HINT =
+  'Off: cost rises alert and drops (spend that fell by half or more and stayed down) are only listed. On: drops alert too, when their size reaches the thresholds.';
+
 /** "$100 or 20 %", "$100 and 20 %", "20 %". */
 export function formatThresholds(
   s: Pick<AlertSubscription, 'min_impact_usd' | 'min_impact_pct' | 'threshold_mode'>,

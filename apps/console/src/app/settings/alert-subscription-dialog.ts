@@ -26,7 +26,7 @@ import type {
 import { z } from 'zod';
 import { SILENT_ERRORS, describeError, errorCode, fieldIssues } from '../core/http/api-error';
 import { applyFieldIssues, firstError, required } from '../shared/form-errors';
-import { CHANNEL_LABELS, FREQUENCY_LABELS, splitEmails } from './alert-labels';
+import { CHANNEL_LABELS, DROPS_HINT, FREQUENCY_LABELS, splitEmails } from './alert-labels';
 
 export interface AlertSubscriptionDialogData {
   /** The subscription to edit; none to create one. */
@@ -118,6 +118,7 @@ export class AlertSubscriptionDialog {
   protected readonly saving = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly firstError = firstError;
+  protected readonly dropsHint = DROPS_HINT;
 
   protected readonly form = inject(NonNullableFormBuilder).group(
     {
@@ -135,6 +136,7 @@ export class AlertSubscriptionDialog {
       monitor_ids: [this.editing?.monitor_ids ?? ([] as string[])],
       include_metric_anomalies: [this.editing?.include_metric_anomalies ?? true],
       metric_watch_ids: [this.editing?.metric_watch_ids ?? ([] as string[])],
+      include_drops: [this.editing?.include_drops ?? false],
       enabled: [this.editing?.enabled ?? true],
     },
     { validators: (g) => this.formRules(g) },
@@ -183,6 +185,7 @@ export class AlertSubscriptionDialog {
       monitor_ids: v.monitor_ids,
       include_metric_anomalies: v.include_metric_anomalies,
       metric_watch_ids: v.metric_watch_ids,
+      include_drops: v.include_drops,
       enabled: v.enabled,
     };
     const url = v.url.trim();

@@ -33,6 +33,7 @@ function subscription(overrides: Partial<AlertSubscription> = {}): AlertSubscrip
     monitor_ids: [],
     include_metric_anomalies: true,
     metric_watch_ids: [],
+    include_drops: false,
     enabled: true,
     last_delivery: {
       id: '88888888-8888-4888-8888-888888888888',
@@ -252,6 +253,7 @@ describe('AlertSubscriptions', () => {
       monitor_ids: [MONITOR_ID],
       include_metric_anomalies: true,
       metric_watch_ids: [],
+      include_drops: false,
       enabled: true,
     });
     req.flush(
@@ -323,6 +325,30 @@ describe('AlertSubscriptions', () => {
     req.flush(subscription({ include_metric_anomalies: false }));
     await reloadWith([subscription({ include_metric_anomalies: false })]);
     expect(el().textContent).toContain('All monitors · no metrics');
+  });
+
+  it('alerts on drops only when asked: off by default, on for a subscription that opts in', async () => {
+    await open();
+    await openDialog(async () =>
+      (
+        await loader.getAllHarnesses(MatButtonHarness.with({ selector: '[data-testid=alert-edit]' }))
+      )[0]!.click(),
+    );
+    const drops = await root.getHarness(
+      MatSlideToggleHarness.with({ selector: '[data-testid=alert-include-drops]' }),
+    );
+    expect(await drops.getLabelText()).toBe('Also alert on drops');
+    expect(await drops.isChecked()).toBe(false);
+    expect(document.querySelector('[data-testid=alert-drops-hint]')?.textContent).toContain(
+      'drops (spend that fell by half or more and stayed down) are only listed',
+    );
+    await drops.toggle();
+    await (await rootButton('alert-save')).click();
+    const req = http().expectOne(`/api/alert-subscriptions/${EMAIL_ID}`);
+    expect(req.request.method).toBe('PATCH');
+    expect(req.request.body).toMatchObject({ include_drops: true });
+    req.flush(subscription({ include_drops: true }));
+    await reloadWith([subscription({ include_drops: true })]);
   });
 
   it('puts a refused URL from the server on the URL field', async () => {

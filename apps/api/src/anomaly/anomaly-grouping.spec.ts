@@ -1,0 +1,81 @@
+import type { AnomalyRootCause } from '@cost-optimizer/dto';
+import { groupEpisodes, type GroupCandidate } from './anomaly-grouping';
+
+const cause = (dimension: AnomalyRootCause['dimension'], key: string, usd: number): AnomalyRootCause => ({
+  dimension,
+  key,
+  actual: usd,
+  expected: 0,
+  contribution_usd: usd,
+  contribution_pct: 0,
+});
+
+const ep = (id: string, over: Partial<GroupCandidate>): GroupCandidate => ({
+  id,
+  dimension: 'total',
+  scope: {},
+  start: '2026-03-10',
+  end: '2026-03-14',
+  impact: 100,
+  drop: false,
+  rootCauses: [],
+  ...over,
+});
+
+describe('grouping of one incident seen by several default monitors', () => {
+  // DynamoDB storage in account B rises by $40/day: seen by its usage type, its service x account series, the
+  // account and the total, but not by the DynamoDB service series (diluted there).
+  const causes = [
+    cause('service', 'AmazonDynamoDB', 190),
+    cause('account', '222233334444', 195),
+    cause('usage_type', 'TimedStorage-ByteHrs', 200),
+  ];
+  const usage = ep('usage', {
+    dimension: 'account_usage_type',
+    scope: { service: 'AmazonDynamoDB', account: '222233334444', usage_type: 'TimedStorage-ByteHrs' },
+    impact: 200,
+    rootCauses: causes,
+  });
+  const pair = ep('pair', {
+    dimension: 'service_account',
+    scope: { service: 'AmazonDynamoDB', account: '222233334444' },
+    impact: 205,
+    rootCauses: causes,
+  });
+  const account = ep('account', {
+    dimension: 'account',
+    scope: { account: '222233334444' },
+    impact: 230,
+    rootCauses: causes,
+  });
+  const total = ep('total', { impact: 260, rootCauses: causes, start: '2026-03-11' });
+
+  it('lists the incident once, as its most telling series, with the others grouped into it', () => {
+    const g = groupEpisodes([total, account, usage, pair]);
+    expect(Object.fromEntries(g)).toEqual({ pair: null, usage: 'pair', account: 'pair', total: 'pair' });
+  });
+
+  it('keeps unrelated incidents apart: other service, other days, or a drop against a rise', () => {
+    const ec2 = ep('ec2', {
+      dimension: 'service',
+      scope: { service: 'AmazonEC2' },
+      impact: 500,
+      rootCauses: [cause('account', '111122223333', 500)],
+    });
+    const later = ep('later', { ...pair, id: 'later', start: '2026-04-01', end: '2026-04-02' });
+    const drop = ep('drop', { ...usage, id: 'drop', drop: true, impact: -300 });
+    const g = groupEpisodes([pair, usage, ec2, later, drop]);
+    expect(g.get('ec2')).toBeNull();
+    expect(g.get('later')).toBeNull();
+    expect(g.get('drop')).toBeNull();
+    expect(g.get('usage')).toBe('pair');
+  });
+
+  it('does not group a coarse series whose root causes do not name the finer one', () => {
+    const noisyTotal = ep('total', {
+      impact: 1000,
+      rootCauses: [cause('service', 'AmazonEC2', 900), cause('service', 'AmazonDynamoDB', 100)],
+    });
+    expect(groupEpisodes([pair, noisyTotal]).get('total')).toBeNull();
+  });
+});

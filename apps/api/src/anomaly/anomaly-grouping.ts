@@ -1,0 +1,88 @@
+// Pure logic: one incident seen by several series of the default monitors becomes one listed anomaly.
+import type { AnomalyRootCause, MonitorDimension } from '@cost-optimizer/dto';
+import type { ChildDimension, SeriesScope } from './series';
+
+/**
+ * Which series of an incident is the one listed and alerted, when several default monitors see it: the service is
+ * what AWS Cost Anomaly Detection's "AWS services" monitor reports; when the service's series does not flag (the
+ * change is diluted in it), the service x account series, then the usage type of that account. Account, region and
+ * total series only ever repeat what a more telling series says.
+ */
+export const GROUP_RANK: Partial<Record<MonitorDimension, number>> = {
+  service: 1,
+  service_account: 2,
+  account_usage_type: 3,
+  account: 4,
+  region: 5,
+  total: 6,
+};
+
+/** A child series "explains" a coarser episode when it carries at least this share of its impact. */
+export const EXPLAINS_SHARE = 0.2;
+
+export interface GroupCandidate {
+  id: string;
+  dimension: MonitorDimension;
+  scope: SeriesScope;
+  start: string;
+  end: string;
+  impact: number;
+  drop: boolean;
+  rootCauses: readonly AnomalyRootCause[];
+}
+
+const DAY = 86_400_000;
+const dayNo = (d: string) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY);
+
+/** Whether `x` can be the same incident as the primary `p` (module comment of groupEpisodes). */
+export function sameIncident(x: GroupCandidate, p: GroupCandidate): boolean {
+  if (x.drop !== p.drop) return false;
+  if (dayNo(x.start) > dayNo(p.end) + 1 || dayNo(x.end) < dayNo(p.start) - 1) return false;
+  for (const [dim, value] of Object.entries(p.scope) as [ChildDimension, string][]) {
+    const own = x.scope[dim];
+    if (own !== undefined) {
+      if (own !== value) return false;
+      continue;
+    }
+    // x is coarser in this dimension: p's value must carry a real part of x's impact, the same way.
+    const cause = x.rootCauses.find((c) => c.dimension === dim && c.key === value);
+    if (!cause || x.impact === 0 || cause.contribution_usd / x.impact < EXPLAINS_SHARE) return false;
+  }
+  for (const dim of Object.keys(x.scope) as ChildDimension[]) {
+    if (p.scope[dim] !== undefined) continue;
+    // p is coarser in this dimension: x's value must be a real part of p's impact.
+    const cause = p.rootCauses.find((c) => c.dimension === dim && c.key === x.scope[dim]);
+    if (!cause || p.impact === 0 || cause.contribution_usd / p.impact < EXPLAINS_SHARE) return false;
+  }
+  return true;
+}
+
+/**
+ * Groups the episodes of the default monitors: in GROUP_RANK order (largest |impact| first within a rank), an
+ * episode joins the primary it is the same incident as (overlapping days, the same direction, no conflicting
+ * dimension value, and where one series is finer the coarser one's root causes name the finer one's value with
+ * >= 20 % of its impact); otherwise it becomes a primary. Returns id -> primary id (null for primaries).
+ */
+export function groupEpisodes(episodes: readonly GroupCandidate[]): Map<string, string | null> {
+  const order = [...episodes].sort(
+    (a, b) =>
+      (GROUP_RANK[a.dimension] ?? 99) - (GROUP_RANK[b.dimension] ?? 99) ||
+      Math.abs(b.impact) - Math.abs(a.impact) ||
+      a.id.localeCompare(b.id),
+  );
+  const primaries: GroupCandidate[] = [];
+  const out = new Map<string, string | null>();
+  for (const e of order) {
+    let best: GroupCandidate | null = null;
+    for (const p of primaries) {
+      if (!sameIncident(e, p)) continue;
+      if (!best || Math.abs(p.impact) > Math.abs(best.impact)) best = p;
+    }
+    if (best) out.set(e.id, best.id);
+    else {
+      primaries.push(e);
+      out.set(e.id, null);
+    }
+  }
+  return out;
+}
