@@ -52,7 +52,7 @@ export const DEMO_SAMPLE = {
   scenario: 'demo',
   format: 'legacy',
   accounts: 5,
-  rowsPerDay: 1500,
+  rowsPerDay: 1000,
   seed: 42,
 } as const satisfies Omit<GenerateCurSampleOptions, 'out'>;
 
