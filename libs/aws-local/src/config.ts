@@ -59,7 +59,7 @@ const syntheticSchema = z
           .strict()
           .refine((e) => Date.parse(e.start) < Date.parse(e.end), { message: 'start must be before end' }),
       )
-      .default([]),
+      .optional(),
   })
   .strict();
 

@@ -21,7 +21,7 @@ import {
   usageSeries,
   type DailySeries,
 } from './test/engine-check';
-import { assume, clients, type Env } from './test/fixture';
+import { assume, clients } from './test/fixture';
 
 /**
  * The demo's sample (what `npm start` and the browser journeys load), checked with the anomaly engine's CLI at its
@@ -150,8 +150,7 @@ describe('the demo sample', () => {
   }, 30_000);
 
   it('GetMetricData over the week the demo backfills: the engine flags the injected windows and nothing else', async () => {
-    const env = { sample, aws } as Env;
-    const { cloudwatch } = clients(aws.url, await assume(env));
+    const { cloudwatch } = clients(aws.url, await assume({ dir, sample, aws, close: () => aws.close() }));
     const metrics = sample.config.accounts[0]!.metrics!.filter((m) => m.synthetic!.period_seconds === 300);
     // The collector's first tick at noon the day after the end date reads back METRICS_BACKFILL_HOURS=168.
     const end = Date.parse(`${addDays(END, 1)}T12:00:00Z`) / 1000;

@@ -168,7 +168,7 @@ export class CloudWatchService {
     if (syn) {
       const step = Math.max(syn.period_seconds, period >= 3600 ? Math.min(period, 3600) : syn.period_seconds);
       const now = this.state.now() / 1000;
-      const events = syn.events.map((e) => ({
+      const events = (syn.events ?? []).map((e) => ({
         from: Date.parse(e.start) / 1000,
         to: Date.parse(e.end) / 1000,
         multiplier: e.multiplier,
