@@ -60,8 +60,8 @@ describe('journey: the first look at a year of costs', () => {
       AWS_REGION: 'us-east-1',
       AWS_S3_FORCE_PATH_STYLE: 'true',
       CUR_WORKER_POLL_MS: '200',
-      // As npm start's demo: a week of metric look-back; collection only on demand here.
-      METRICS_BACKFILL_HOURS: '168',
+      // As npm start's demo: two weeks of metric look-back; collection only on demand here.
+      METRICS_BACKFILL_HOURS: '336',
       METRICS_COLLECT_CRON: '0 0 1 1 *',
     });
     browser = await launchBrowser();

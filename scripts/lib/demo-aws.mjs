@@ -33,10 +33,12 @@ export function awsConfigured(env) {
 export const DEMO_METRIC_PRESETS = ['ec2_cpu', 'nat_bytes_out', 'lambda_invocations'];
 
 /**
- * Metric look-back of the demo's first collection: a week, so the metric anomalies (two and three days before the
- * sample's last day, on the days the cost anomalies they explain are judged) are collected with history before them.
+ * Metric look-back of the demo's first collection: two weeks (the most METRICS_BACKFILL_HOURS allows), so the metric
+ * anomalies (two and four days before the sample's last day, on the days the cost anomalies they explain are judged)
+ * are collected with days of history before them, whatever the time of day the demo starts: the detector's
+ * time-of-day veto needs two days of a half hour before an ordinary value (an anomaly's end) stops looking unusual.
  */
-export const DEMO_METRICS_BACKFILL_HOURS = '168';
+export const DEMO_METRICS_BACKFILL_HOURS = '336';
 
 function yesterday() {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);

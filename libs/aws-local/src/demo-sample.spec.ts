@@ -103,6 +103,11 @@ describe('the demo sample', () => {
         { start: m.start, end: m.end, multiplier: m.multiplier, add: m.add },
       ]);
     }
+    // Two incidents of the payer account's EC2, not one episode: a quiet day between them.
+    const [cpu, nat] = ['CPUUtilization', 'BytesOutToDestination'].map((name) =>
+      aligned.find((l) => l.metric!.metric_name === name)!,
+    );
+    expect(Date.parse(nat!.start_date) - Date.parse(cpu!.start_date)).toBeGreaterThanOrEqual(2 * DAY_MS);
     // The demo watches these presets: each has a metric to find.
     for (const ns of ['AWS/EC2', 'AWS/NATGateway', 'AWS/Lambda'])
       expect(metrics.some((x) => x.namespace === ns)).toBe(true);
@@ -149,57 +154,64 @@ describe('the demo sample', () => {
     expect(flags.every((f) => f.date >= drop.start_date)).toBe(true);
   }, 30_000);
 
-  it('GetMetricData over the week the demo backfills: the engine flags the injected windows and nothing else', async () => {
-    const { cloudwatch } = clients(aws.url, await assume({ dir, sample, aws, close: () => aws.close() }));
-    const metrics = sample.config.accounts[0]!.metrics!.filter((m) => m.synthetic!.period_seconds === 300);
-    // The collector's first tick at noon the day after the end date reads back METRICS_BACKFILL_HOURS=168.
-    const end = Date.parse(`${addDays(END, 1)}T12:00:00Z`) / 1000;
-    const res = await cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date((end - 168 * 3600) * 1000),
-        EndTime: new Date(end * 1000),
-        ScanBy: 'TimestampAscending',
-        MetricDataQueries: metrics.map((m, i) => ({
-          Id: `m${i}`,
-          MetricStat: {
-            Metric: {
-              Namespace: m.namespace,
-              MetricName: m.metric_name,
-              Dimensions: Object.entries(m.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+  it.each(['00:05', '23:55'])(
+    'GetMetricData over the two weeks the demo backfills (first tick %s the day after): the engine flags the injected windows and nothing else',
+    async (time) => {
+      const { cloudwatch } = clients(aws.url, await assume({ dir, sample, aws, close: () => aws.close() }));
+      const metrics = sample.config.accounts[0]!.metrics!.filter((m) => m.synthetic!.period_seconds === 300);
+      // The collector's first tick reads back METRICS_BACKFILL_HOURS=336 (late in the day: the least history before
+      // the oldest metric anomaly).
+      const end = Date.parse(`${addDays(END, 1)}T${time}:00Z`) / 1000;
+      const res = await cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: new Date((end - 336 * 3600) * 1000),
+          EndTime: new Date(end * 1000),
+          ScanBy: 'TimestampAscending',
+          MetricDataQueries: metrics.map((m, i) => ({
+            Id: `m${i}`,
+            MetricStat: {
+              Metric: {
+                Namespace: m.namespace,
+                MetricName: m.metric_name,
+                Dimensions: Object.entries(m.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+              },
+              Period: 300,
+              Stat: m.metric_name === 'CPUUtilization' ? 'Average' : 'Sum',
             },
-            Period: 300,
-            Stat: m.metric_name === 'CPUUtilization' ? 'Average' : 'Sum',
-          },
-        })),
-      }),
-    );
-    cloudwatch.destroy();
-    const results = res.MetricDataResults!;
-    expect(results.map((r) => r.Timestamps!.length)).toEqual(metrics.map(() => 2016));
-    const scored = runEngineCli(
-      'metric',
-      results.map((r) => r.Timestamps!.map((t, i) => ({ timestamp: t.toISOString(), value: r.Values![i]! }))),
-    );
-    const events = metrics.map((m) =>
-      (m.synthetic!.events ?? []).map((e) => ({ from: Date.parse(e.start), to: Date.parse(e.end) })),
-    );
-    const flagged = scored.filter((r) => r.isAnomaly);
-    const outside = flagged.filter(
-      (r) =>
-        !events[r.series]!.some((e) => Date.parse(r.timestamp) >= e.from && Date.parse(r.timestamp) < e.to),
-    );
-    expect(outside).toEqual([]);
-    metrics.forEach((m, i) => {
-      for (const e of events[i]!) {
-        const first = flagged.find((r) => r.series === i && Date.parse(r.timestamp) >= e.from);
-        // Flagged within its first half hour.
-        expect({ metric: m.metric_name, lag: first && Date.parse(first.timestamp) - e.from }).toEqual({
-          metric: m.metric_name,
-          lag: expect.any(Number),
-        });
-        expect(Date.parse(first!.timestamp) - e.from).toBeLessThanOrEqual(30 * 60_000);
-      }
-    });
-    expect(events.flat()).toHaveLength(2);
-  }, 60_000);
+          })),
+        }),
+      );
+      cloudwatch.destroy();
+      const results = res.MetricDataResults!;
+      expect(results.map((r) => r.Timestamps!.length)).toEqual(metrics.map(() => 4032));
+      const scored = runEngineCli(
+        'metric',
+        results.map((r) =>
+          r.Timestamps!.map((t, i) => ({ timestamp: t.toISOString(), value: r.Values![i]! })),
+        ),
+      );
+      const events = metrics.map((m) =>
+        (m.synthetic!.events ?? []).map((e) => ({ from: Date.parse(e.start), to: Date.parse(e.end) })),
+      );
+      const flagged = scored.filter((r) => r.isAnomaly);
+      const outside = flagged.filter(
+        (r) =>
+          !events[r.series]!.some((e) => Date.parse(r.timestamp) >= e.from && Date.parse(r.timestamp) < e.to),
+      );
+      expect(outside).toEqual([]);
+      metrics.forEach((m, i) => {
+        for (const e of events[i]!) {
+          const first = flagged.find((r) => r.series === i && Date.parse(r.timestamp) >= e.from);
+          // Flagged within its first half hour.
+          expect({ metric: m.metric_name, lag: first && Date.parse(first.timestamp) - e.from }).toEqual({
+            metric: m.metric_name,
+            lag: expect.any(Number),
+          });
+          expect(Date.parse(first!.timestamp) - e.from).toBeLessThanOrEqual(30 * 60_000);
+        }
+      });
+      expect(events.flat()).toHaveLength(2);
+    },
+    60_000,
+  );
 });

@@ -244,7 +244,8 @@ export const DEMO_MIN_DAYS = 120;
 
 /**
  * The demo's anomalies, counted back from the last day E (yesterday): the product judges days up to E-2, so
- * the metric-aligned spikes sit on E-2 and E-3 (inside a week of metric backfill); the others are older.
+ * the metric-aligned spikes sit on E-2 (NAT) and E-4 (EC2; a quiet day between keeps them two incidents of the
+ * payer account's EC2), both inside the demo's two weeks of metric backfill; the others are older.
  */
 export function demoScenario(ctx: ScenarioContext): ScenarioResult {
   const { accounts, days, startEpoch, seed } = ctx;
@@ -260,12 +261,14 @@ export function demoScenario(ctx: ScenarioContext): ScenarioResult {
   const redshift = service('AmazonRedshift');
   const lambda = service('AWSLambda');
   const useast = region('us-east-1');
-  /** A day `back` days before the last one, moved earlier when it is a month's first day (fee day). */
-  const dayBack = (back: number) => {
-    let d = last - back;
+  /** Day `d`, moved earlier while it is a month's first day (a fee day). */
+  const notFirst = (d: number) => {
     while (new Date((startEpoch + d * DAY) * 1000).getUTCDate() === 1) d--;
     return d;
   };
+  const dayBack = (back: number) => notFirst(last - back);
+  const natDay = dayBack(2);
+  const cpuDay = notFirst(natDay - 2);
   const iso = (d: number, hour: number) =>
     new Date((startEpoch + d * DAY + hour * 3600) * 1000).toISOString().replace('.000Z', 'Z');
   /** A spike on day `d` during hours [h0, h1); daily streams get the day's mean. */
@@ -353,7 +356,6 @@ export function demoScenario(ctx: ScenarioContext): ScenarioResult {
   fresh.stream.anomaly = windowed(fresh.label, newFrom, newFrom + 3, 1, true);
 
   // 5. The payer account's c5.xlarge fleet scales out 4x from 10:00 to 18:00 UTC, its CPU pegged.
-  const cpuDay = dayBack(3);
   const fleet = dedicated(ctx, labels, {
     kind: 'spike',
     service: ec2,
@@ -379,7 +381,6 @@ export function demoScenario(ctx: ScenarioContext): ScenarioResult {
   };
 
   // 6. The payer account's NAT gateway processes 8x its bytes from 09:00 to 15:00 UTC (a sync job via NAT).
-  const natDay = dayBack(2);
   const natUsage = usage(ec2, 'NatGateway-Bytes');
   const natBase = 25;
   const nat = dedicated(ctx, labels, {
