@@ -261,14 +261,18 @@ export function demoScenario(ctx: ScenarioContext): ScenarioResult {
   const redshift = service('AmazonRedshift');
   const lambda = service('AWSLambda');
   const useast = region('us-east-1');
-  /** Day `d`, moved earlier while it is a month's first day (a fee day). */
-  const notFirst = (d: number) => {
-    while (new Date((startEpoch + d * DAY) * 1000).getUTCDate() === 1) d--;
+  /**
+   * Day `d`, moved earlier while it or the next day is a month's first day: no anomaly on a fee day, and none right
+   * before one (the day after a spike would be a fee day, which the detector keeps out of its level).
+   */
+  const isFirst = (d: number) => new Date((startEpoch + d * DAY) * 1000).getUTCDate() === 1;
+  const clearOfMonthStart = (d: number) => {
+    while (isFirst(d) || isFirst(d + 1)) d--;
     return d;
   };
-  const dayBack = (back: number) => notFirst(last - back);
+  const dayBack = (back: number) => clearOfMonthStart(last - back);
   const natDay = dayBack(2);
-  const cpuDay = notFirst(natDay - 2);
+  const cpuDay = clearOfMonthStart(natDay - 2);
   const iso = (d: number, hour: number) =>
     new Date((startEpoch + d * DAY + hour * 3600) * 1000).toISOString().replace('.000Z', 'Z');
   /** A spike on day `d` during hours [h0, h1); daily streams get the day's mean. */
