@@ -36,10 +36,12 @@ const addDays = (d: string, n: number) =>
   new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 /**
  * The listed cost anomaly is this label's: it starts in the label's first two weeks (a level shift or a drop lasts
- * to the end; only its start is the anomaly) and is on the total or on one of the label's own attributes.
+ * to the end; only its start is the anomaly; a ramp's plateau may be found up to a week after its last rising day)
+ * and is on the total or on one of the label's own attributes.
  */
 const explains = (a: Listed, l: AnomalyLabel) => {
-  const last = l.end_date < addDays(l.start_date, 13) ? l.end_date : addDays(l.start_date, 13);
+  const twoWeeks = addDays(l.start_date, 13);
+  const last = l.kind === 'ramp' ? addDays(l.end_date, 7) : l.end_date < twoWeeks ? l.end_date : twoWeeks;
   const own = [l.service, l.account_id, l.region, l.usage_type].some((x) => a.dimension_value.includes(x));
   return a.start_date >= l.start_date && a.start_date <= last && (a.dimension === 'total' || own);
 };

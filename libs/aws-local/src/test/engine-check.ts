@@ -173,10 +173,21 @@ export function covers(key: SeriesKey, l: AnomalyLabel): boolean {
   );
 }
 
+/** Days a ramp's new level may still be detected after its last rising day (series above its own grow slower). */
+export const RAMP_LAG_DAYS = 7;
+
+/** Last day a flag can belong to the label: its end, or a week later for a ramp (its plateau stays). */
+export function labelUntil(l: AnomalyLabel): string {
+  if (l.kind !== 'ramp') return l.end_date;
+  return new Date(Date.parse(`${l.end_date}T00:00:00Z`) + RAMP_LAG_DAYS * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
+}
+
 /** Flags no label explains: outside every window of a label whose stream the series contains. */
 export function unexplained(flags: Flag[], labels: AnomalyLabel[]): Flag[] {
   return flags.filter(
-    (f) => !labels.some((l) => covers(f.key, l) && f.date >= l.start_date && f.date <= l.end_date),
+    (f) => !labels.some((l) => covers(f.key, l) && f.date >= l.start_date && f.date <= labelUntil(l)),
   );
 }
 
