@@ -9,7 +9,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from './lib/embedded-pg.mjs';
-import { DEMO, awsConfigured, startDemoAws, trustRole } from './lib/demo-aws.mjs';
+import {
+  DEMO,
+  DEMO_METRICS_BACKFILL_HOURS,
+  DEMO_METRIC_PRESETS,
+  awsConfigured,
+  startDemoAws,
+  trustRole,
+} from './lib/demo-aws.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, '.data');
@@ -74,6 +81,7 @@ if (!awsConfigured(env) && !args.has('--no-demo')) {
     AWS_REGION: DEMO.region,
     AWS_S3_FORCE_PATH_STYLE: 'true',
   });
+  env.METRICS_BACKFILL_HOURS ??= DEMO_METRICS_BACKFILL_HOURS;
   say(`no AWS configured: demo AWS endpoint at ${demoAws.url}`);
 }
 
@@ -142,8 +150,10 @@ process.stdout.write(`
 ${
   demo
     ? `
-  Demo (no AWS configured: a local AWS endpoint with 120 days of sample CUR data):
+  Demo (no AWS configured: a local AWS endpoint with 13 months of sample CUR data and CloudWatch metrics):
     Demo login:   ${demo.email} / ${demo.password}   (tenant "Demo Company", already connected: ${demo.status})
+    Metrics:      ${demo.metrics}
+    Anomalies:    the sample's labelled ones are listed in .data/aws-local/labels.json
     Connect your own signup to the demo account: copy your External ID from Connect AWS, run
                   npm run demo:trust -- <your External ID>
                   and paste the values it prints into the form.
@@ -189,9 +199,29 @@ async function seedDemoTenant(base) {
       token,
     );
     const body = await connected.json();
-    return { email, password, status: connected.ok ? body.status : `failed: ${body.code} ${body.message}` };
+    const status = connected.ok ? body.status : `failed: ${body.code} ${body.message}`;
+    const metrics = connected.ok ? await seedMetricWatches(base, token, post) : 'not watched (not connected)';
+    return { email, password, status, metrics };
   } catch (e) {
     say(`could not seed the demo tenant: ${e instanceof Error ? e.message : e}`);
-    return { email, password, status: 'not seeded' };
+    return { email, password, status: 'not seeded', metrics: 'not watched' };
   }
+}
+
+/**
+ * Metric watches of the demo tenant (EC2 CPU, NAT gateway bytes, Lambda invocations), added through the presets
+ * route like a user's "Add presets"; the API skips series already watched, so restarts add nothing twice. Then one
+ * collection right away (the schedule runs every 5 minutes), reading back METRICS_BACKFILL_HOURS.
+ */
+async function seedMetricWatches(base, token, post) {
+  const added = await post('/api/metric-watches/presets', { presets: DEMO_METRIC_PRESETS }, token);
+  const result = await added.json();
+  if (!added.ok) return `not watched: ${result.code} ${result.message}`;
+  const collected = await post('/api/metric-watches/collect', {}, token);
+  const run = await collected.json();
+  const watched = result.created.length + result.already_watched;
+  const collection = collected.ok
+    ? `collected now (${run.status}): ${run.points_stored} new points, ${run.anomalies} anomalous`
+    : `collection failed: ${run.code} ${run.message}`;
+  return `${watched} watches (${result.created.length} new: ${DEMO_METRIC_PRESETS.join(', ')}); ${collection}`;
 }

@@ -1,5 +1,7 @@
 // The demo's AWS: a generated CUR sample served by the local AWS endpoint (libs/aws-local), used by `npm start`
-// when no AWS is configured. The sample is generated once per day under .data/aws-local (its dates end yesterday).
+// when no AWS is configured. The sample (aws-local's `demo` scenario: 13 billing months, five accounts, labelled
+// anomalies, synthetic CloudWatch metrics with two anomalies lined up with cost ones) is generated once per day under
+// .data/aws-local (its dates end yesterday); its labels are in .data/aws-local/labels.json.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,29 +29,38 @@ export function awsConfigured(env) {
   );
 }
 
+/** The presets the demo tenant watches: the metric side of EC2, NAT gateway and Lambda costs. */
+export const DEMO_METRIC_PRESETS = ['ec2_cpu', 'nat_bytes_out', 'lambda_invocations'];
+
+/**
+ * Metric look-back of the demo's first collection: two weeks (the most METRICS_BACKFILL_HOURS allows), so the metric
+ * anomalies (two and four days before the sample's last day, on the days the cost anomalies they explain are judged)
+ * are collected with days of history before them, whatever the time of day the demo starts: the detector's
+ * time-of-day veto needs two days of a half hour before an ordinary value (an anomaly's end) stops looking unusual.
+ */
+export const DEMO_METRICS_BACKFILL_HOURS = '336';
+
 function yesterday() {
   return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 }
 
 export async function startDemoAws({ dataDir, port = 4566, say }) {
-  const { generateCurSample, startAwsLocal } = await import('@cost-optimizer/aws-local');
+  const { DEMO_SAMPLE, generateCurSample, startAwsLocal } = await import('@cost-optimizer/aws-local');
   const root = join(dataDir, 'aws-local');
   const marker = join(root, '.generated-for');
-  const fresh = existsSync(marker) && readFileSync(marker, 'utf8').trim() === yesterday();
+  // One sample per day and scenario (an older layout is regenerated).
+  const stamp = `${DEMO_SAMPLE.scenario} ${yesterday()}`;
+  const fresh = existsSync(marker) && readFileSync(marker, 'utf8').trim() === stamp;
   if (!fresh) {
-    say('generating the demo CUR sample (120 days, 4 accounts; once a day)...');
+    say(`generating the demo CUR sample (13 months, ${DEMO_SAMPLE.accounts} accounts; once a day)...`);
     const t0 = Date.now();
     rmSync(root, { recursive: true, force: true });
-    const sample = await generateCurSample({
-      out: root,
-      format: 'legacy',
-      days: 120,
-      accounts: 4,
-      seed: 42,
-      externalId: null,
-    });
-    writeFileSync(marker, yesterday());
-    say(`generated ${sample.rows} line items in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const sample = await generateCurSample({ ...DEMO_SAMPLE, out: root, externalId: null });
+    writeFileSync(marker, stamp);
+    say(
+      `generated ${sample.rows} line items (${sample.expected.start_date}..${sample.expected.end_date}, ` +
+        `${sample.labels.length} labelled anomalies) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
   let aws;
   try {

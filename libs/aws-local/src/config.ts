@@ -46,6 +46,20 @@ const syntheticSchema = z
     noise: z.number().min(0).default(0),
     period_seconds: z.number().int().positive().default(60),
     seed: z.number().int().default(1),
+    /** Injected anomalies: during [start, end) a value is (normal value x multiplier) + add. */
+    events: z
+      .array(
+        z
+          .object({
+            start: z.iso.datetime({ offset: true }),
+            end: z.iso.datetime({ offset: true }),
+            multiplier: z.number().default(1),
+            add: z.number().default(0),
+          })
+          .strict()
+          .refine((e) => Date.parse(e.start) < Date.parse(e.end), { message: 'start must be before end' }),
+      )
+      .optional(),
   })
   .strict();
 

@@ -6,7 +6,10 @@ export {
 } from './server';
 export {
   generateCurSample,
+  demoDays,
   amortizedOf,
+  DEMO_MIN_DAYS,
+  DEMO_SAMPLE,
   LINE_ITEM_TYPES,
   MEASURES,
   SAMPLE_ACCOUNT_ID,
@@ -23,6 +26,8 @@ export {
   type LineItemType,
   type Measure,
   type MeasureTotals,
+  type MetricEventLabel,
+  type SampleScenario,
 } from './sample/generate';
 export {
   ConfigError,

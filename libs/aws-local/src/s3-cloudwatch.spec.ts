@@ -6,7 +6,10 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { relative } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { startAwsLocal } from './server';
 import { assume, clients, setup, type Env } from './test/fixture';
 
 let env: Env;
@@ -178,6 +181,70 @@ describe('CloudWatch', () => {
         }),
       ),
     ).rejects.toThrow('The collection MetricDataQueries must not have a size greater than 500.');
+  });
+
+  it('injects the synthetic events of the config: value x multiplier + add during [start, end)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aws-local-events-'));
+    const hour = Math.floor(Date.now() / 3600_000) * 3600_000 - 6 * 3600_000;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    writeFileSync(
+      join(dir, 'aws-local.json'),
+      JSON.stringify({
+        accounts: [
+          {
+            account_id: '123456789012',
+            roles: [{ name: 'CostOptimizerAccess', external_id: null }],
+            metrics: [
+              {
+                namespace: 'AWS/NATGateway',
+                metric_name: 'BytesOutToDestination',
+                dimensions: { NatGatewayId: 'nat-0events' },
+                synthetic: {
+                  base: 100,
+                  period_seconds: 300,
+                  events: [{ start: iso(hour + 3600_000), end: iso(hour + 7200_000), multiplier: 8, add: 5 }],
+                },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const aws = await startAwsLocal({ root: dir, port: 0 });
+    try {
+      const cw = clients(aws.url, await assume({ ...env, aws }, null)).cloudwatch;
+      const r = await cw.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: [
+            {
+              Id: 'nat',
+              MetricStat: {
+                Metric: {
+                  Namespace: 'AWS/NATGateway',
+                  MetricName: 'BytesOutToDestination',
+                  Dimensions: [{ Name: 'NatGatewayId', Value: 'nat-0events' }],
+                },
+                Period: 300,
+                Stat: 'Sum',
+              },
+            },
+          ],
+          StartTime: new Date(hour),
+          EndTime: new Date(hour + 3 * 3600_000),
+          ScanBy: 'TimestampAscending',
+        }),
+      );
+      cw.destroy();
+      const values = r.MetricDataResults![0]!.Values!;
+      expect(values).toEqual([
+        ...Array<number>(12).fill(100),
+        ...Array<number>(12).fill(805),
+        ...Array<number>(12).fill(100),
+      ]);
+    } finally {
+      await aws.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('throttles with Throttling when a fault is set (admin route)', async () => {

@@ -99,6 +99,26 @@ describe('aws-local.json validation', () => {
     ],
     [{ accounts: [{ ...good.accounts[0], roles: [{ name: 'R' }] }] }, 'accounts[0].roles[0].external_id'],
     [{ accounts: [] }, 'accounts: needs at least one account'],
+    [
+      {
+        accounts: [
+          {
+            ...good.accounts[0],
+            metrics: [
+              {
+                namespace: 'AWS/EC2',
+                metric_name: 'CPUUtilization',
+                synthetic: {
+                  base: 30,
+                  events: [{ start: '2026-11-30T10:00:00Z', end: '2026-11-30T09:00:00Z', add: 50 }],
+                },
+              },
+            ],
+          },
+        ],
+      },
+      'accounts[0].metrics[0].synthetic.events[0]: start must be before end',
+    ],
   ])('rejects a bad file naming the problem (%#)', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
     expect(() => parseConfig(raw)).toThrow(message);

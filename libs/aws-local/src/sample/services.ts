@@ -576,6 +576,20 @@ export const NEW_SERVICE: ServiceSpec = {
   ],
 };
 
+/** Demo scenario only: the instance type a ramp grows into (not drawn by the regular streams). */
+export const M6I_XLARGE: UsageSpec = {
+  usageType: 'BoxUsage:m6i.xlarge',
+  operation: 'RunInstances',
+  unit: 'Hrs',
+  rate: 0.192,
+  amount: 1,
+  hourly: true,
+  family: 'Compute Instance',
+  instanceType: 'm6i.xlarge',
+  regional: true,
+  resource: 'instance',
+};
+
 export const SUPPORT: ServiceSpec = {
   code: 'AWSSupportBusiness',
   name: 'AWS Support (Business)',

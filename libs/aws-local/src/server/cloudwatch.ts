@@ -168,9 +168,17 @@ export class CloudWatchService {
     if (syn) {
       const step = Math.max(syn.period_seconds, period >= 3600 ? Math.min(period, 3600) : syn.period_seconds);
       const now = this.state.now() / 1000;
+      const events = (syn.events ?? []).map((e) => ({
+        from: Date.parse(e.start) / 1000,
+        to: Date.parse(e.end) / 1000,
+        multiplier: e.multiplier,
+        add: e.add,
+      }));
       for (let t = Math.ceil(start / step) * step; t < Math.min(end, now); t += step) {
         const daily = syn.daily_amplitude * Math.sin(((t % 86400) / 86400) * 2 * Math.PI - Math.PI / 2);
-        out.push({ t, v: syn.base + daily + syn.noise * (hash01(syn.seed, t) * 2 - 1) });
+        let v = syn.base + daily + syn.noise * (hash01(syn.seed, t) * 2 - 1);
+        for (const e of events) if (t >= e.from && t < e.to) v = v * e.multiplier + e.add;
+        out.push({ t, v });
       }
     }
     return out;
