@@ -42,6 +42,8 @@ const ZERO = 0.005;
 const Z90 = 1.6449;
 /** A day joins a run of same-sign deviations (sustained-change evidence) from this calibrated |z| on. */
 const RUN_MIN_Z = 1;
+/** Cap of one day's calibrated z in a run's sum. */
+const RUN_CLIP_Z = 4;
 /** Run calibration used until the series has enough history to measure its own (autocorrelation). */
 const RUN_CAL_YOUNG = 1.25;
 /**
@@ -655,14 +657,16 @@ export class CostSeriesDetector {
     const sign = Math.sign(z);
     if (sign === 0 || Math.abs(z) < RUN_MIN_Z) return NO_RUN;
     const kMax = this.options.runMaxDays;
-    let sum = z;
+    // Each day's contribution is capped, so a run means persistence: one extreme day (a spike) followed by
+    // ordinary noise is not a shift.
+    let sum = clamp(z, -RUN_CLIP_Z, RUN_CLIP_Z);
     let k = 1;
     let best: { readonly z: number; readonly days: number } = NO_RUN;
     for (let i = t - 1, looked = 0; i >= this.seriesStart && k < kMax && looked < kMax + 2; i--, looked++) {
       const zi = this.zCal[i]!;
       if (Number.isNaN(zi)) continue; // missing, month start: transparent
       if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z) break;
-      sum += zi;
+      sum += clamp(zi, -RUN_CLIP_Z, RUN_CLIP_Z);
       k++;
       const zk = sum / Math.sqrt(k) / (this.runCal[k] ?? RUN_CAL_YOUNG);
       if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k };
