@@ -557,7 +557,7 @@ export class MetricDetector {
         s.runLength = 0;
         s.runSign = 0;
         s.runSum = 0;
-        if (isAnomaly) rule = 'level_shift_accepted';
+        if (!warm) rule = 'level_shift_accepted';
       }
     } else {
       s.runLength = 0;
