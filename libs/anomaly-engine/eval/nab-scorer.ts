@@ -71,7 +71,8 @@ export function sweepScores(
   fileName: string,
   cost: CostMatrix,
 ): AnomalyPoint[] {
-  if (times.length !== anomalyScores.length) throw new Error(`${fileName}: ${times.length} timestamps but ${anomalyScores.length} scores`);
+  if (times.length !== anomalyScores.length)
+    throw new Error(`${fileName}: ${times.length} timestamps but ${anomalyScores.length} scores`);
   const maxTP = scaledSigmoid(-1);
   const probation = probationaryLength(times.length);
   const index = new Map<number, number>();
@@ -93,7 +94,8 @@ export function sweepScores(
       curName = `${fileName}|${cur[0]}`;
       const left = index.get(cur[0]);
       const right = index.get(cur[1]);
-      if (left === undefined || right === undefined) throw new Error(`${fileName}: window edge not in the data`);
+      if (left === undefined || right === undefined)
+        throw new Error(`${fileName}: window edge not in the data`);
       curRight = right;
       curWidth = right - left + 1;
     }

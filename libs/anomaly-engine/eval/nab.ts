@@ -16,7 +16,7 @@
  *   config/thresholds.json and compares with results/final_results.json.
  * - `--metric-options JSON`: detector options (for experiments; the reported figures use the defaults).
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSeriesCsv } from '../src/csv';
 import { scoreRows } from '../src/score-rows';
@@ -41,14 +41,13 @@ function argValue(name: string): string | undefined {
 const nabDir = argValue('nab-dir');
 if (nabDir === undefined || !existsSync(join(nabDir, 'labels', 'combined_windows.json'))) {
   console.error('usage: nab.ts --nab-dir DIR [--validate] [--split] [--metric-options JSON]');
-  console.error('DIR must contain NAB\'s data/, labels/combined_windows.json, results/ and config/.');
+  console.error("DIR must contain NAB's data/, labels/combined_windows.json, results/ and config/.");
   process.exit(2);
 }
 
-const windowsByFile = JSON.parse(readFileSync(join(nabDir, 'labels', 'combined_windows.json'), 'utf8')) as Record<
-  string,
-  [string, string][]
->;
+const windowsByFile = JSON.parse(
+  readFileSync(join(nabDir, 'labels', 'combined_windows.json'), 'utf8'),
+) as Record<string, [string, string][]>;
 const files = Object.keys(windowsByFile).sort();
 
 interface NabFile {
@@ -60,13 +59,17 @@ interface NabFile {
 function loadFile(name: string): NabFile & { text: string } {
   const text = readFileSync(join(nabDir!, 'data', name), 'utf8');
   const rows = parseSeriesCsv(text, name);
-  const windows = windowsByFile[name]!.map(([a, b]) => [parseTimestamp(a), parseTimestamp(b)] as [number, number]);
+  const windows = windowsByFile[name]!.map(
+    ([a, b]) => [parseTimestamp(a), parseTimestamp(b)] as [number, number],
+  );
   return { name, times: rows.map((r) => r.time), windows, text };
 }
 
 /** The anomaly_score column of a published NAB results file (plain CSV, no quoting). */
 function readResultScores(path: string): Float64Array {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l !== '');
   const col = lines[0]!.split(',').indexOf('anomaly_score');
   const out = new Float64Array(lines.length - 1);
   for (let i = 1; i < lines.length; i++) out[i - 1] = Number(lines[i]!.split(',')[col]);
@@ -129,10 +132,9 @@ function validate(): void {
     string,
     Record<ProfileName, { threshold: number; score: number }>
   >;
-  const published = JSON.parse(readFileSync(join(nabDir!, 'results', 'final_results.json'), 'utf8')) as Record<
-    string,
-    Record<ProfileName, number>
-  >;
+  const published = JSON.parse(
+    readFileSync(join(nabDir!, 'results', 'final_results.json'), 'utf8'),
+  ) as Record<string, Record<ProfileName, number>>;
   const loaded = files.map(loadFile);
   console.log('| detector | profile | published | ours | difference |');
   console.log('|---|---|---|---|---|');
@@ -159,7 +161,12 @@ function validate(): void {
   console.log(`largest |difference|: ${worst.toFixed(3)}`);
 }
 
-function engineScores(metricOptions: Record<string, unknown>): Scored[] {
+interface EngineScored extends Scored {
+  /** The is_anomaly column as 0/1. */
+  readonly flags: Float64Array;
+}
+
+function engineScores(metricOptions: Record<string, unknown>): EngineScored[] {
   return files.map((name) => {
     const file = loadFile(name);
     const rows = scoreRows('metric', parseSeriesCsv(file.text, name), { metric: metricOptions });
@@ -167,11 +174,11 @@ function engineScores(metricOptions: Record<string, unknown>): Scored[] {
       file,
       scores: Float64Array.from(rows, (r) => r.anomalyScore),
       flags: Float64Array.from(rows, (r) => (r.isAnomaly ? 1 : 0)),
-    } as Scored & { flags: Float64Array };
+    };
   });
 }
 
-function report(label: string, set: readonly (Scored & { flags: Float64Array })[]): void {
+function report(label: string, set: readonly EngineScored[]): void {
   console.log(`### ${label}: ${set.length} files`);
   console.log('');
   console.log('| column | profile | NAB score | threshold | windows caught | detections outside windows |');
@@ -203,7 +210,7 @@ function main(): void {
   const opts = argValue('metric-options');
   const metricOptions = (opts ? JSON.parse(opts) : {}) as Record<string, unknown>;
   const t0 = Date.now();
-  const set = engineScores(metricOptions) as (Scored & { flags: Float64Array })[];
+  const set = engineScores(metricOptions);
   const points = set.reduce((a, s) => a + s.file.times.length, 0);
   console.log(
     `## Engine metric detector on NAB: ${set.length} files, ${points} rows, ${files.reduce((a, f) => a + windowsByFile[f]!.length, 0)} windows (scored in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
@@ -211,10 +218,15 @@ function main(): void {
   console.log('');
   report('all files', set);
   if (process.argv.includes('--split')) {
-    report('half A (files 1, 3, 5, ... by name)', set.filter((_s, i) => i % 2 === 0));
-    report('half B (files 2, 4, 6, ... by name)', set.filter((_s, i) => i % 2 === 1));
+    report(
+      'half A (files 1, 3, 5, ... by name)',
+      set.filter((_s, i) => i % 2 === 0),
+    );
+    report(
+      'half B (files 2, 4, 6, ... by name)',
+      set.filter((_s, i) => i % 2 === 1),
+    );
   }
 }
 
 main();
-void readdirSync;

@@ -6,7 +6,7 @@ export interface MetricDetectorOptions {
   readonly direction: Direction;
   /**
    * Score threshold of the decision. The score is 1 - p^(1/16) for the tail probability p of the point (see
-   * `scoreOfTailProbability`); the default 0.634 is p <= 1e-7.
+   * `scoreOfLogTailProbability`); the default 0.58 is p <= 9e-7 (about 1e-6).
    */
   readonly threshold: number;
   /** Points before any decision (default 30); scores are still produced. */
@@ -29,7 +29,7 @@ export interface MetricDetectorOptions {
   readonly absoluteSigmaFloor: number;
   /** Memory (in points) of the series' own |z| history used for the empirical tail (default 5000). */
   readonly tailMemory: number;
-  /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 20). */
+  /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 5). */
   readonly tailPrior: number;
   /** Points with tail probability <= this extend a run whose joint probability is scored (default 0.003). */
   readonly runP: number;
@@ -45,7 +45,7 @@ export interface MetricDetectorOptions {
    * Episodes: after a flag, the episode stays open until `quietIntervals` typical intervals pass with no
    * unusual point (tail probability <= runP). Inside an open episode a point is scored against the most
    * extreme point of the episode so far (p / p_peak), so only something more unusual than what was already
-   * reported flags again (default 100).
+   * reported flags again (default 50).
    */
   readonly quietIntervals: number;
   /**
@@ -138,12 +138,7 @@ export interface MetricDetectorState {
 }
 
 export type MetricRule =
-  | 'warmup'
-  | 'missing'
-  | 'deviation'
-  | 'episode_continues'
-  | 'level_shift_accepted'
-  | 'normal';
+  'warmup' | 'missing' | 'deviation' | 'episode_continues' | 'level_shift_accepted' | 'normal';
 
 /** Everything behind one metric decision. */
 export interface MetricPointResult {
@@ -247,11 +242,14 @@ function binOf(absZ: number): number {
 /**
  * Online, causal detector for one metric stream: O(1) time and memory per point (a fixed 40-bin histogram).
  * Forecast: Huber-robust damped-trend exponential smoothing; scale: clipped EW mean absolute deviation; both
- * decay per elapsed typical interval, so irregular gaps count as the time they span. Score: 1 - p where p
- * is the share of the series' own past points (exponentially weighted, memory `tailMemory`) with a |z| at
+ * decay per elapsed typical interval, so irregular gaps count as the time they span. Tail probability p:
+ * the share of the series' own past points (exponentially weighted, memory `tailMemory`) with a |z| at
  * least as large, mixed with `tailPrior` pseudo-points of a Student-t(4) reference law, so a series whose
- * history is full of big swings needs a bigger swing to score high. Outliers do not move the level;
- * `shiftAcceptPoints` consecutive same-sign outliers are accepted as a new level (no endless alerts).
+ * history is full of big swings needs a bigger swing to score high; a run of unusual same-sign points has
+ * its joint probability, and a break of the whole observed range counts as p = 1e-8. Score: 1 - p^(1/16).
+ * A flag opens an episode; inside it only a point more unusual than the episode's peak is news (p / p_peak),
+ * so an anomaly is flagged at its onset and not again while the stream adapts. Outliers do not move the
+ * level; `shiftAcceptPoints` consecutive same-sign outliers are accepted as a new level.
  */
 export class MetricDetector {
   readonly options: MetricDetectorOptions;
