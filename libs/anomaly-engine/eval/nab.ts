@@ -3,6 +3,7 @@
  * reimplementation of NAB's own scorer (./nab-scorer.ts).
  *
  *   npx tsx libs/anomaly-engine/eval/nab.ts --nab-dir DIR [--validate] [--split] [--metric-options JSON]
+ *     [--cli-output OUT]
  *
  * DIR is a checkout of NAB (github.com/numenta/NAB) with its data/, labels/, results/ and config/ folders;
  * NAB's data is not part of this repository.
@@ -15,6 +16,8 @@
  * - `--validate`: scores every published detector's results (results/<detector>/...) at the thresholds of
  *   config/thresholds.json and compares with results/final_results.json.
  * - `--metric-options JSON`: detector options (for experiments; the reported figures use the defaults).
+ * - `--cli-output OUT`: instead of running the engine, reads the files the CLI wrote for DIR/data
+ *   (`npm run --silent anomaly -- score --kind metric --input-dir DIR/data --output-dir OUT`).
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,11 +69,12 @@ function loadFile(name: string): NabFile & { text: string } {
 }
 
 /** The anomaly_score column of a published NAB results file (plain CSV, no quoting). */
-function readResultScores(path: string): Float64Array {
+function readResultScores(path: string, column = 'anomaly_score'): Float64Array {
   const lines = readFileSync(path, 'utf8')
     .split(/\r?\n/)
     .filter((l) => l !== '');
-  const col = lines[0]!.split(',').indexOf('anomaly_score');
+  const col = lines[0]!.split(',').indexOf(column);
+  if (col < 0) throw new Error(`${path}: no ${column} column`);
   const out = new Float64Array(lines.length - 1);
   for (let i = 1; i < lines.length; i++) out[i - 1] = Number(lines[i]!.split(',')[col]);
   return out;
@@ -210,7 +214,17 @@ function main(): void {
   const opts = argValue('metric-options');
   const metricOptions = (opts ? JSON.parse(opts) : {}) as Record<string, unknown>;
   const t0 = Date.now();
-  const set = engineScores(metricOptions);
+  const cliOutput = argValue('cli-output');
+  // --cli-output OUT: score the files the CLI wrote (`anomaly -- score --kind metric --input-dir DIR/data
+  // --output-dir OUT`) instead of calling the engine here: the same contract, read back from disk.
+  const set: EngineScored[] =
+    cliOutput === undefined
+      ? engineScores(metricOptions)
+      : files.map((name) => ({
+          file: loadFile(name),
+          scores: readResultScores(join(cliOutput, name)),
+          flags: readResultScores(join(cliOutput, name), 'is_anomaly'),
+        }));
   const points = set.reduce((a, s) => a + s.file.times.length, 0);
   console.log(
     `## Engine metric detector on NAB: ${set.length} files, ${points} rows, ${files.reduce((a, f) => a + windowsByFile[f]!.length, 0)} windows (scored in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
