@@ -8,6 +8,7 @@ import { CostSeriesDetector } from '../src/cost-detector';
 import { MetricDetector } from '../src/metric-detector';
 import type { Direction } from '../src/types';
 import { calibratedRobustZ, medianMadScan, windowedGaussian } from './baselines';
+import { countKinds, emptyKindCounts, KIND_OF_LABEL, median } from './kinds';
 import { emptyCounts, scoreSeries, summary, type EventCounts } from './metrics';
 import { costDataset, metricDataset, type CostSeries, type LabelledEvent } from './synthetic';
 
@@ -34,22 +35,27 @@ function row(name: string, c: EventCounts, extra = ''): string {
   return `| ${name.padEnd(38)} | ${pct(s.precision)} | ${pct(s.recall)} | ${num(s.f1, 3)} | ${num(s.delay, 2).padStart(5)} | ${num(fpm, 3)} |${extra}`;
 }
 
-function evalCost(series: readonly CostSeries[], direction: Direction, detectDrift = false) {
+function evalCost(series: readonly CostSeries[], direction: Direction, detectDrift = false, drops = true) {
   const c = emptyCounts();
+  const kinds = emptyKindCounts();
   let feeAlerts = 0;
   let feeDays = 0;
   let normalDays = 0;
   const over = [0, 0, 0]; // normal days with score >= 0.9, 0.99, 0.999
-  const scope = (e: LabelledEvent<string>): boolean => direction === 'both' || e.direction === direction;
+  // Drops are reported by default whatever the direction (detectDrops).
+  const scope = (e: LabelledEvent<string>): boolean =>
+    direction === 'both' || e.direction === direction || (drops && e.type === 'drop_to_zero');
   for (const s of series) {
     const d = new CostSeriesDetector({
       direction,
       detectDrift,
+      detectDrops: drops,
       ...(costThreshold ? { threshold: costThreshold } : {}),
     });
     const res = s.values.map((v, i) => d.push({ date: s.dates[i]!, value: v }));
     const flags = res.map((r) => r.isAnomaly);
     scoreSeries(flags, s.events, scope, 0, c);
+    countKinds(res, s.events.filter(scope), kinds);
     for (const f of s.feeDays) {
       if (s.events.some((e) => f >= e.start && f <= e.end)) continue; // an anomaly on a fee day
       feeDays++;
@@ -63,7 +69,7 @@ function evalCost(series: readonly CostSeries[], direction: Direction, detectDri
       if (r.anomalyScore >= 0.999) over[2]!++;
     });
   }
-  return { c, feeAlerts, feeDays, normalDays, over };
+  return { c, kinds, feeAlerts, feeDays, normalDays, over };
 }
 
 function evalCostBaseline(series: readonly CostSeries[], z: number): EventCounts {
@@ -95,11 +101,13 @@ function main(): void {
   log('| detector | precision | recall | F1 | delay (days) | false alerts / series-month |');
   log('|---|---|---|---|---|---|');
   const up = evalCost(cost, 'up');
-  log(row('engine, default (rises)', up.c));
+  log(row('engine, default (rises + drops)', up.c));
   const drift = evalCost(cost, 'up', true);
-  log(row('engine, rises + drift option', drift.c));
+  log(row('engine, default + drift option', drift.c));
   const both = evalCost(cost, 'both');
-  log(row('engine, direction both (incl. drops)', both.c));
+  log(row('engine, direction both', both.c));
+  const risesOnly = evalCost(cost, 'up', false, false);
+  log(row('engine, rises only (drops off)', risesOnly.c));
   let best = { z: 0, f1: -1, c: emptyCounts() };
   for (const z of [3, 3.5, 4, 5, 6, 8]) {
     const c = evalCostBaseline(cost, z);
@@ -112,14 +120,21 @@ function main(): void {
     `Month-start fee days (no labelled anomaly that day): ${up.feeDays}, alerts on them: ${up.feeAlerts} (default).`,
   );
   log('');
-  log('Recall by event type (default rises / direction both):');
+  log(
+    'Per event type at the defaults: recall, median delay, whether the alert that found it (a run of flags,',
+  );
+  log('kind as its episode would have) named the right kind; precision of the alerts given that kind:');
   log('');
-  log('| event type | events | default | both |');
-  log('|---|---|---|---|');
-  for (const [type, v] of both.c.byType) {
-    const d = up.c.byType.get(type);
+  log(
+    '| event type | events | recall | median delay (days) | kind named right | alerts of that kind | precision |',
+  );
+  log('|---|---|---|---|---|---|---|');
+  for (const [type, v] of up.c.byType) {
+    const k = up.kinds.kindRight.get(type) ?? { detected: 0, right: 0 };
+    const a = up.kinds.alerts.get(KIND_OF_LABEL[type] ?? type) ?? { alerts: 0, true: 0 };
     log(
-      `| ${type} | ${v.events} | ${d ? pct(d.detected / d.events) : 'n/a (drop)'} | ${pct(v.detected / v.events)} |`,
+      `| ${type} | ${v.events} | ${pct(v.detected / v.events)} | ${num(median(up.kinds.delays.get(type) ?? []), 1)} | ` +
+        `${pct(k.detected ? k.right / k.detected : NaN)} | ${a.alerts} | ${pct(a.alerts ? a.true / a.alerts : NaN)} |`,
     );
   }
   log('');

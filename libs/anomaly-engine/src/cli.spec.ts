@@ -132,6 +132,19 @@ describe('anomaly CLI', () => {
     expect(flagged([])).toEqual([70]);
     expect(flagged(['--direction', 'both'])).toEqual([70, 80]);
     expect(flagged(['--direction=down'])).toEqual([80]);
+    // A fall that lasts is a drop by default (on its 2nd day), named in the kind column; --drops no turns it off.
+    const fall = dailySeries({ days: 100, multiply: (i) => (i >= 80 ? 0 : 1) });
+    writeFileSync(
+      join(dir, 'in.csv'),
+      ['timestamp,value', ...fall.map((p) => `${String(p.date)},${String(p.value)}`)].join('\n'),
+    );
+    expect(flagged([])[0]).toBe(81);
+    const rows = parseOut(readFileSync(join(dir, 'o.csv'), 'utf8'));
+    expect(rows[82]).toEqual([expect.any(String), '0', expect.any(String), '1', 'drop']);
+    expect(flagged(['--drops', 'no'])).toEqual([]);
+    expect(
+      runCli(['score', '--kind', 'metric', '--input', 'a', '--output', 'b', '--drops', 'no'], quiet, quiet),
+    ).toBe(2);
     expect(
       runCli(['score', '--kind', 'cost', '--input', 'a', '--output', 'b', '--threshold', '2'], quiet, quiet),
     ).toBe(2);

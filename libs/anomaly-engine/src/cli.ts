@@ -2,7 +2,8 @@
  * anomaly CLI (stable contract):
  *   anomaly score --kind cost|metric --input IN.csv --output OUT.csv
  *   anomaly score --kind cost|metric --input-dir DIR --output-dir OUT
- * Options: --direction up|down|both, --threshold 0..1 (defaults: the engine's production settings).
+ * Options: --direction up|down|both, --threshold 0..1, --drops yes|no (defaults: the engine's production settings).
+ * Output columns: timestamp,value,anomaly_score,is_anomaly,kind (kind names a flagged row's change).
  * Exit codes: 0 ok, 1 bad input file(s), 2 bad usage.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -15,8 +16,12 @@ const USAGE = `usage:
   anomaly score --kind cost|metric --input IN.csv --output OUT.csv
   anomaly score --kind cost|metric --input-dir DIR --output-dir OUT
 options:
-  --direction up|down|both   directions reported (default: up for cost, both for metric)
-  --threshold S              score threshold of is_anomaly, 0 < S < 1 (default: engine default)`;
+  --direction up|down|both   directions of deviations reported (default: up for cost, both for metric)
+  --drops yes|no             cost: also report drops (a fall of >= 50 % that lasts 2 days) whatever
+                             the direction (default: yes)
+  --threshold S              score threshold of is_anomaly, 0 < S < 1 (default: engine default)
+output: timestamp,value,anomaly_score,is_anomaly,kind   (kind of a flagged row: spike, level_shift,
+        ramp, drop, weekend, new_series, drift)`;
 
 export class UsageError extends Error {}
 
@@ -37,7 +42,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const a = rest[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    if (!/^--(kind|input|output|input-dir|output-dir|direction|threshold)$/.test(name)) {
+    if (!/^--(kind|input|output|input-dir|output-dir|direction|threshold|drops)$/.test(name)) {
       throw new UsageError(`unknown argument "${a}"`);
     }
     const value = eq > 0 ? a.slice(eq + 1) : rest[++i];
@@ -55,7 +60,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (batch && !(flags.has('input-dir') && flags.has('output-dir'))) {
     throw new UsageError('--input-dir and --output-dir go together');
   }
-  const overrides: { direction?: Direction; threshold?: number } = {};
+  const overrides: { direction?: Direction; threshold?: number; detectDrops?: boolean } = {};
   const direction = flags.get('direction');
   if (direction !== undefined) {
     if (direction !== 'up' && direction !== 'down' && direction !== 'both') {
@@ -68,6 +73,12 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const t = Number(threshold);
     if (!(t > 0 && t < 1)) throw new UsageError('--threshold must be a number between 0 and 1');
     overrides.threshold = t;
+  }
+  const drops = flags.get('drops');
+  if (drops !== undefined) {
+    if (drops !== 'yes' && drops !== 'no') throw new UsageError('--drops must be yes or no');
+    if (kind !== 'cost') throw new UsageError('--drops applies to --kind cost');
+    overrides.detectDrops = drops === 'yes';
   }
   return {
     kind,

@@ -1,4 +1,5 @@
 import { CostSeriesDetector, scoreCostSeries } from './cost-detector';
+import { buildEpisodes } from './episodes';
 import { dailySeries, flaggedDays, seeded } from './series.fixture';
 import { zOfScore } from './stats';
 
@@ -18,6 +19,8 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(day.impactPct).toBeGreaterThan(1);
     expect(day.anomalyScore).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD);
     expect(day.anomalyScore).toBeLessThanOrEqual(1);
+    expect(day.kind).toBe('spike');
+    expect(res.filter((r) => !r.isAnomaly).every((r) => r.kind === null)).toBe(true);
   });
 
   it('is not poisoned by a past anomaly: the baseline after a 3-day spike stays at the normal level', () => {
@@ -38,6 +41,8 @@ describe('scoreCostSeries (daily cost detector)', () => {
     const res = scoreCostSeries(points);
     expect(flaggedDays(res)).toEqual([75, 76]);
     expect(res[75]!.weekdayFactor).toBeLessThan(0.6);
+    expect(res[75]!.kind).toBe('weekend');
+    expect(buildEpisodes(res)[0]!.kind).toBe('weekend');
     // Ordinary weekends are expected low, so they are never flagged as drops either.
     const both = scoreCostSeries(points, { direction: 'both' });
     expect(flaggedDays(both)).toEqual([75, 76]);
@@ -102,16 +107,81 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(res[100]!.expected! / res[100]!.actual!).toBeGreaterThan(0.8);
   });
 
-  it('reports drops only as an option, and a return to the previous level is not a rise', () => {
+  it('reports a drop that lasts (kind drop, on its 2nd day), and a return to the previous level is not a rise', () => {
     const points = dailySeries({ multiply: (i) => (i >= 50 && i < 60 ? 0 : 1) });
     const up = scoreCostSeries(points);
-    expect(flaggedDays(up)).toEqual([]);
+    const flagged = flaggedDays(up);
+    expect(flagged[0]).toBe(51); // day 50 alone could be a one-day dip
+    expect(flagged.every((i) => i > 50 && i < 60 && up[i]!.kind === 'drop')).toBe(true);
+    expect(buildEpisodes(up)).toHaveLength(1); // one incident (the month start inside it does not break it)
+    expect(buildEpisodes(up)[0]!.kind).toBe('drop');
     // The recovery is judged against the level before the outage (or as usage that comes and goes).
     expect(up.slice(60, 70).every((r) => Math.abs(r.impactPct!) < 0.5)).toBe(true);
+    // Drops can be switched off; direction 'both' also reports the first day as a downward deviation.
+    expect(flaggedDays(scoreCostSeries(points, { detectDrops: false }))).toEqual([]);
     const both = scoreCostSeries(points, { direction: 'both' });
-    const flagged = flaggedDays(both);
-    expect(flagged[0]).toBe(50);
-    expect(flagged.every((i) => i >= 50 && i < 60)).toBe(true);
+    expect(flaggedDays(both)[0]).toBe(50);
+    expect(both[50]!.kind).toBe('drop');
+    expect(flaggedDays(both).every((i) => i >= 50 && i < 60)).toBe(true);
+  });
+
+  it('does not call a one-day dip anything, and a lasting fall of less than half a level shift down', () => {
+    const dip = scoreCostSeries(dailySeries({ multiply: (i) => (i === 50 ? 0 : 1) }));
+    expect(flaggedDays(dip)).toEqual([]);
+    const fall = scoreCostSeries(dailySeries({ multiply: (i) => (i >= 50 ? 0.7 : 1) }));
+    const fallDays = flaggedDays(fall);
+    expect(fallDays[0]).toBe(51); // on its 2nd day, from the joint evidence of both
+    expect(fall[51]!.rule).toBe('sustained');
+    expect(fall[51]!.kind).toBe('level_shift');
+    expect(fall[51]!.impact).toBeLessThan(0);
+    expect(fallDays.every((i) => i < 60)).toBe(true); // then the new level is normal
+    expect(
+      flaggedDays(
+        scoreCostSeries(dailySeries({ multiply: (i) => (i >= 50 ? 0.7 : 1) }), { detectDrops: false }),
+      ),
+    ).toEqual([]);
+    // ... but a fall by 60 % that stays down is one.
+    const half = scoreCostSeries(dailySeries({ multiply: (i) => (i >= 50 ? 0.4 : 1) }));
+    expect(flaggedDays(half)[0]).toBe(51);
+    expect(half[51]!.kind).toBe('drop');
+  });
+
+  it('finds a level shift that no single day proves from the days that follow it (rule sustained)', () => {
+    // +28 % on 8 % noise: a single day is ~3.5 sigma, below the decision threshold.
+    const points = dailySeries({ noise: 0.08, weekend: 1, seed: 5, multiply: (i) => (i >= 70 ? 1.28 : 1) });
+    const res = scoreCostSeries(points);
+    const flagged = flaggedDays(res);
+    expect(flagged.filter((i) => i < 70)).toEqual([]);
+    expect(flagged[0]).toBeGreaterThanOrEqual(70);
+    expect(flagged[0]).toBeLessThanOrEqual(73); // within 3 days
+    const first = res[flagged[0]!]!;
+    expect(first.runDays).toBeGreaterThanOrEqual(2);
+    expect(first.runZ).toBeGreaterThanOrEqual(zOfScore(DEFAULT_THRESHOLD));
+    const episodes = buildEpisodes(res);
+    expect(episodes[0]!.kind).toBe('level_shift');
+    // The new level becomes normal: no alerts a few weeks on.
+    expect(flagged.filter((i) => i >= 90)).toEqual([]);
+  });
+
+  it('flags a gradual ramp once it is 25 % above the level it climbed from, as kind ramp', () => {
+    // +1.5 % a day from day 60 (no weekly pattern, 3 % noise): each day is close to the day before.
+    const ramp = (i: number): number => (i >= 60 ? 1 + 0.015 * (i - 59) : 1);
+    const points = dailySeries({ noise: 0.03, weekend: 1, days: 130, multiply: ramp });
+    const res = scoreCostSeries(points);
+    const flagged = flaggedDays(res);
+    expect(flagged.filter((i) => i < 60)).toEqual([]);
+    const first = res[flagged[0]!]!;
+    expect(flagged[0]).toBeLessThanOrEqual(80); // about +25 % is reached on day 76
+    expect(first.actual! / first.expected!).toBeGreaterThanOrEqual(1.2);
+    expect(first.kind).toBe('ramp');
+    expect(first.impact).toBeCloseTo(first.actual! - first.expected!, 9);
+    expect(buildEpisodes(res).some((e) => e.kind === 'ramp')).toBe(true);
+  });
+
+  it('does not call steady organic growth a ramp', () => {
+    // +0.4 % a day for 200 days (+120 %), 5 % noise, weekly pattern.
+    const points = dailySeries({ days: 200, multiply: (i) => Math.pow(1.004, i) });
+    expect(flaggedDays(scoreCostSeries(points))).toEqual([]);
   });
 
   it('catches slow drift with the CUSUM option that the day-by-day check misses', () => {
@@ -178,8 +248,11 @@ describe('scoreCostSeries (daily cost detector)', () => {
       expect(z).toBeCloseTo(r.z, 9);
       if (r.actual! > r.upper! + 1e-9)
         expect(r.anomalyScore).toBeGreaterThanOrEqual(DEFAULT_THRESHOLD - 1e-9);
-      if (r.anomalyScore >= DEFAULT_THRESHOLD) expect(r.z).toBeGreaterThanOrEqual(zt - 1e-6);
-      if (r.isAnomaly) expect(['deviation', 'drift']).toContain(r.rule);
+      // A day judged alone: its score passes exactly when its z does. A run is judged by its joint z.
+      if (r.anomalyScore >= DEFAULT_THRESHOLD && r.rule !== 'sustained')
+        expect(r.z).toBeGreaterThanOrEqual(zt - 1e-6);
+      if (r.rule === 'sustained') expect(r.runZ).toBeGreaterThanOrEqual(zt - 1e-6);
+      if (r.isAnomaly) expect(['deviation', 'sustained', 'drift']).toContain(r.rule);
     }
     expect(flaggedDays(res).length).toBeGreaterThanOrEqual(3);
   });
@@ -212,6 +285,24 @@ describe('scoreCostSeries on irregular but normal usage', () => {
     const res = scoreCostSeries(points);
     expect(res[60]!.mode).toBe('intermittent');
     expect(flaggedDays(res).filter((i) => res[i]!.rule !== 'new_series')).toEqual([90]);
+  });
+
+  it('treats a level a lumpy series keeps returning to as usual (seen_before), still flags a new height', () => {
+    // One instance ($200/day) most days; a second one on scattered days (3 occasions by day 85); 3.5x on day 100.
+    const r = seeded(11);
+    const points = dailySeries({
+      weekend: 1,
+      noise: 0.02,
+      days: 120,
+      multiply: (i) => (i === 100 ? 3.5 : i > 30 && r() < 0.12 ? 2 : 1),
+    });
+    const res = scoreCostSeries(points);
+    const doubles = res.filter((d, i) => i > 85 && i !== 100 && d.actual! > 300);
+    expect(doubles.length).toBeGreaterThanOrEqual(3);
+    expect(doubles.filter((d) => d.isAnomaly)).toEqual([]);
+    expect(doubles.some((d) => d.rule === 'seen_before')).toBe(true);
+    expect(res[100]!.isAnomaly).toBe(true);
+    expect(res[100]!.kind).toBe('spike');
   });
 
   it('learns a charge that recurs on the same day of every month after seeing it once', () => {

@@ -15,13 +15,18 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
   minImpactAbs: 1,
   minImpactPct: 0.1,
   newSeriesFloor: 1,
+  detectDrops: true,
+  dropFraction: 0.5,
+  dropConfirmDays: 2,
+  runMaxDays: 4,
+  rampThreshold: 0.25,
   detectDrift: false,
   driftAllowance: 0.5,
   driftLimit: 6,
   shiftAcceptDays: 5,
   levelWindowDays: 14,
   seasonWeeks: 8,
-  residualWindowDays: 28,
+  residualWindowDays: 56,
   minHistoryDays: 7,
   minRelativeSigma: 0.03,
   noiseFloorAbs: 0.25,
@@ -35,14 +40,28 @@ const MAX_GAP_SLOTS = 370;
 const ZERO = 0.005;
 /** The reference |z| quantile (90 %) of a standard normal, used by the per-series tail calibration. */
 const Z90 = 1.6449;
+/** A day joins a run of same-sign deviations (sustained-change evidence) from this calibrated |z| on. */
+const RUN_MIN_Z = 1;
+/** Run calibration used until the series has enough history to measure its own (autocorrelation). */
+const RUN_CAL_YOUNG = 1.25;
+/**
+ * A ramp episode (its own rule) ends after this many flagged days; the rule then rests until its reference era
+ * starts after the episode (the climb is measured from the new level, not re-reported from the old one).
+ */
+const RAMP_MAX_DAYS = 7;
+/**
+ * A single-day rise to a level the series reached on this many separate occasions in the last 4 weeks is
+ * something it usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
+ */
+const SEEN_BEFORE_DAYS = 3;
+/** An excess this large (calibrated z) is remembered as a charge that may recur on the same day of a month. */
+const RECUR_Z = 2.5;
+const NO_RUN: { readonly z: number; readonly days: number } = { z: 0, days: 0 };
 
 // Scratch buffers shared by all detectors (single-threaded; never held across calls).
 const scratch = new Float64Array(512);
 const scratch2 = new Float64Array(64);
-
-function outlierSignOf(z: number, cleanZ: number): number {
-  return Math.abs(z) >= cleanZ ? Math.sign(z) : 0;
-}
+const zRun = new Float64Array(64);
 
 function directionalScore(direction: Direction, z: number): number {
   if (direction === 'up') return z > 0 ? scoreOfZ(z) : 0;
@@ -74,10 +93,24 @@ export class CostSeriesDetector {
   // Sorted window of the last `residualWindowDays` relative residuals (values and their slots).
   private readonly resSorted: number[] = [];
   private readonly resSlots: number[] = [];
+  private evictedBefore = 0; // slots before this have left the residual window
   private readonly raw: number[] = [];
   private readonly clean: number[] = []; // value used by the level (NaN: missing / excluded)
   private readonly nres: number[] = []; // relative residual (actual - expected) / (expected + floor)
   private readonly zHist: number[] = []; // uncalibrated z = residual / sigma
+  private readonly zCal: number[] = []; // calibrated z of judged days (NaN: missing, warm-up, month start)
+  private readonly dropCand: boolean[] = []; // the day fell by dropFraction or more (a drop if it lasts)
+  /** Calibration of the summed z of k consecutive days (index k), for the series' own autocorrelation. */
+  private readonly runCal: number[] = [];
+  private flaggedRun = 0; // consecutive flagged days of the current sign
+  private flaggedSign = 0;
+  private rampDays = 0; // days flagged by the ramp rule in the current ramp episode
+  private rampEndedAt = -1;
+  /**
+   * The era a ramp is measured from, re-learned weekly with the weekday factors: the median deseasonalised
+   * clean level of 14 days that ended 25-31 days ago, and its growth since the 14 days four weeks earlier.
+   */
+  private rampEra = { from: -1, ref: NaN, olderFrom: -1, growth: 0 };
   private readonly outlierSign: number[] = []; // -1 / 0 / +1, NaN when not judged
   private readonly excessHist: number[] = []; // excess over the base expected of a positive outlier or recurring charge
   private readonly monthStartExcess: number[] = [];
@@ -138,6 +171,8 @@ export class CostSeriesDetector {
     this.clean.push(clean);
     this.nres.push(nres);
     this.zHist.push(z);
+    this.zCal.push(NaN);
+    this.dropCand.push(false);
     this.outlierSign.push(sign);
     this.excessHist.push(NaN);
     if (raw <= ZERO) this.lastZeroAt = this.day.length - 1;
@@ -235,16 +270,25 @@ export class CostSeriesDetector {
 
   /** Drops residuals of slots before `from` from the sorted window. */
   private evictResiduals(from: number): void {
-    let w = 0;
-    for (let r = 0; r < this.resSlots.length; r++) {
-      if (this.resSlots[r]! >= from) {
-        this.resSorted[w] = this.resSorted[r]!;
-        this.resSlots[w] = this.resSlots[r]!;
-        w++;
+    // Slots leave the window in order (from never decreases): find each one's value by binary search.
+    const vals = this.resSorted;
+    for (let slot = this.evictedBefore; slot < from; slot++) {
+      const v = this.nres[slot];
+      if (v === undefined || Number.isNaN(v)) continue;
+      let lo = 0;
+      let hi = vals.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (vals[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      while (lo < vals.length && this.resSlots[lo] !== slot) lo++;
+      if (lo < vals.length) {
+        vals.splice(lo, 1);
+        this.resSlots.splice(lo, 1);
       }
     }
-    this.resSorted.length = w;
-    this.resSlots.length = w;
+    if (from > this.evictedBefore) this.evictedBefore = from;
   }
 
   /**
@@ -305,7 +349,19 @@ export class CostSeriesDetector {
       this.factorsAt = -1;
       this.monthStartExcess.length = 0;
       this.observe(d, x, x, NaN, NaN, 0);
-      return this.result(this.bareResult(date, x), 0, 0, 0, 0, Infinity, 1, 'new_series', true, x);
+      return this.result(
+        this.bareResult(date, x),
+        0,
+        0,
+        0,
+        0,
+        Infinity,
+        1,
+        'new_series',
+        true,
+        x,
+        'new_series',
+      );
     }
 
     // Weekday factors: re-learned weekly from blocks of 7 days.
@@ -370,6 +426,7 @@ export class CostSeriesDetector {
     // Month start: the series' own day-1 excess, or a hold until a day 1 has been seen. Other days: a
     // charge that recurred on this day of the previous month(s). The excess is only assumed when the day
     // is closer to "with the charge" than to "without it" (a charge that did not come is not a drop).
+    const sigmaRelDay = sigmaRel; // before a month start or a recurring charge widens the band
     let msExcess = 0;
     let hold = false;
     if (isMonthStart) {
@@ -404,15 +461,82 @@ export class CostSeriesDetector {
       Math.abs(impact) >= o.minImpactAbs && (impactPct === null || Math.abs(impactPct) >= o.minImpactPct);
 
     let isAnomaly = false;
+    let kind: AnomalyKind | null = null;
     // Before two full weeks the weekly pattern is unknown: a weekend dip would look like a drop.
     const weeklyUnknown = t - this.seriesStart < 14 && z < 0;
     if (hold) rule = 'month_start_hold';
     else if (weeklyUnknown) rule = 'warmup';
     else if (intermittent !== null && x <= ZERO && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
-      isAnomaly = floorsPass;
-      rule = floorsPass ? 'deviation' : 'below_impact_floor';
+      if (z > 0 && this.seenBefore(t, x / wfUsed) >= SEEN_BEFORE_DAYS) rule = 'seen_before';
+      else {
+        isAnomaly = floorsPass;
+        rule = floorsPass ? 'deviation' : 'below_impact_floor';
+      }
     }
+    const judged =
+      !hold &&
+      !isMonthStart &&
+      !weeklyUnknown &&
+      rule !== 'return_to_previous_level' &&
+      !(intermittent !== null && x <= ZERO);
+
+    // Sustained change: the last days deviating the same way prove jointly what no single day does.
+    let run: { readonly z: number; readonly days: number } = NO_RUN;
+    if (judged && !isAnomaly && (rule === 'normal' || rule === 'below_impact_floor') && o.runMaxDays > 1) {
+      run = this.runZ(t, z);
+      // With drops on, a fall that lasts (2+ days) is reported in any direction, like a drop of any size.
+      const runScore =
+        o.detectDrops && run.z < 0 && run.days >= o.dropConfirmDays
+          ? scoreOfZ(run.z)
+          : directionalScore(o.direction, run.z);
+      if (runScore >= o.threshold && floorsPass) {
+        isAnomaly = true;
+        rule = 'sustained';
+        score = Math.max(score, runScore);
+      }
+    }
+
+    // Drop: fell by dropFraction or more, and stayed down for dropConfirmDays judged days.
+    // (A month start is judged against the expected cost without its fees, so it does not break a drop.)
+    const dropBase = isMonthStart ? baseExpected : expected;
+    const dropNow =
+      o.detectDrops &&
+      (judged || (isMonthStart && !hold && !weeklyUnknown)) &&
+      intermittent === null &&
+      dropBase > 0 &&
+      x <= (1 - o.dropFraction) * dropBase &&
+      dropBase - x >= o.minImpactAbs &&
+      (x - dropBase) / (sigma * this.calibration) <= -2;
+    if (dropNow && this.dropRunBefore(t) + 1 >= o.dropConfirmDays) {
+      if (!isAnomaly) rule = 'drop';
+      isAnomaly = true;
+      kind = 'drop';
+      score = Math.max(score, scoreOfZ(z));
+    }
+
+    // Ramp: the recent level has climbed rampThreshold above the level of 4-6 weeks ago (extrapolated).
+    // (A month start inside a ramp episode is judged without its fees, so it does not break the episode.)
+    let rampExpected = NaN;
+    const rampJudged = judged || (isMonthStart && !hold && this.rampDays > 0);
+    if (rampJudged && o.rampThreshold > 0 && intermittent === null && !dropNow) {
+      const ramp = this.rampAt(t, (x - msExcess) / wf, sigmaRelDay);
+      if (ramp !== null) {
+        const refExpected = ramp.reference * wf + msExcess;
+        if (x - refExpected >= o.minImpactAbs) {
+          rampExpected = refExpected;
+          if (!isAnomaly) rule = 'ramp';
+          isAnomaly = true;
+          kind = ramp.gradual ? 'ramp' : 'level_shift';
+          this.rampDays++;
+          if (this.rampDays >= RAMP_MAX_DAYS) {
+            this.rampDays = 0;
+            this.rampEndedAt = t;
+          }
+        }
+      }
+    }
+    if (Number.isNaN(rampExpected)) this.rampDays = 0;
 
     // Drift: one-sided CUSUMs of the calibrated residual (clipped so one spike cannot trip them).
     const zc = clamp(z, -4, 4);
@@ -432,6 +556,15 @@ export class CostSeriesDetector {
       }
     }
 
+    // The kind of change, and the run of flagged days it belongs to.
+    const sign = Math.sign(x - expected);
+    if (isAnomaly && sign === this.flaggedSign) this.flaggedRun++;
+    else {
+      this.flaggedRun = isAnomaly ? 1 : 0;
+      this.flaggedSign = isAnomaly ? sign : 0;
+    }
+    if (isAnomaly && kind === null) kind = this.kindOf(rule, x, expected, level, wf);
+
     // Baseline maintenance: outliers are kept out of the level; persistent shifts are accepted.
     if (isMonthStart) {
       this.monthStartExcess.push(x - baseExpected);
@@ -450,8 +583,19 @@ export class CostSeriesDetector {
       }
     }
 
-    if (!isMonthStart && ((outlierSignOf(z, o.cleanZ) > 0 && msExcess === 0) || msExcess > 0)) {
+    // A charge that may recur on this day of later months: a clear excess (z >= 2.5: a young series' first
+    // occurrence may not reach the outlier bar), or one already explained as recurring.
+    if (!isMonthStart && ((z >= RECUR_Z && msExcess === 0) || msExcess > 0)) {
       this.excessHist[t] = x - baseExpected;
+    }
+    if (judged) this.zCal[t] = z;
+    this.dropCand[t] = dropNow;
+    // A ramp is measured against the level it climbed from: that is the day's expected cost, z and impact.
+    let zOut = z;
+    if (!Number.isNaN(rampExpected)) {
+      expected = rampExpected;
+      zOut = (x - expected) / (sigma * this.calibration);
+      score = Math.max(score, directionalScore(o.direction, zOut));
     }
     const band = this.thresholdZ * sigma * this.calibration;
     return this.result(
@@ -464,17 +608,155 @@ export class CostSeriesDetector {
         mode: intermittent ? 'intermittent' : 'regular',
         sigma,
         calibration: this.calibration,
+        runZ: run.z,
+        runDays: run.days,
       },
       expected,
       Math.max(0, expected - band),
       expected + band,
       level,
-      z,
+      zOut,
       score,
       rule,
       isAnomaly,
-      impact,
+      x - expected,
+      kind,
     );
+  }
+
+  /** Kind of a flagged day that no specific rule named. */
+  private kindOf(rule: CostRule, x: number, expected: number, level: number, wf: number): AnomalyKind {
+    if (rule === 'new_series') return 'new_series';
+    if (rule === 'drift') return 'drift';
+    if (x < expected) {
+      if (x <= (1 - this.options.dropFraction) * expected) return 'drop';
+      return rule === 'sustained' || this.flaggedRun >= 4 ? 'level_shift' : 'spike';
+    }
+    // A usually quiet day (weekend) at the level of the busy days.
+    if (wf <= 0.8) {
+      let busy = 0;
+      let n = 0;
+      for (const f of this.weekdayFactors) {
+        if (f >= 1) {
+          busy += f;
+          n++;
+        }
+      }
+      if (n > 0 && x >= 0.75 * level * (busy / n)) return 'weekend';
+    }
+    return rule === 'sustained' || this.flaggedRun >= 4 ? 'level_shift' : 'spike';
+  }
+
+  /**
+   * The strongest joint evidence (signed, calibrated z) of the current day and the days just before it that
+   * deviate the same way: sum of k calibrated z / sqrt(k) / the series' run calibration for k.
+   */
+  private runZ(t: number, z: number): { z: number; days: number } {
+    const sign = Math.sign(z);
+    if (sign === 0 || Math.abs(z) < RUN_MIN_Z) return NO_RUN;
+    const kMax = this.options.runMaxDays;
+    let sum = z;
+    let k = 1;
+    let best: { readonly z: number; readonly days: number } = NO_RUN;
+    for (let i = t - 1, looked = 0; i >= this.seriesStart && k < kMax && looked < kMax + 2; i--, looked++) {
+      const zi = this.zCal[i]!;
+      if (Number.isNaN(zi)) continue; // missing, month start: transparent
+      if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z) break;
+      sum += zi;
+      k++;
+      const zk = sum / Math.sqrt(k) / (this.runCal[k] ?? RUN_CAL_YOUNG);
+      if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k };
+    }
+    return best;
+  }
+
+  /**
+   * Separate occasions (runs of consecutive days) in the last 28 days, month starts excluded, on which the
+   * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion.
+   */
+  private seenBefore(t: number, y: number): number {
+    let n = 0;
+    let inRun = false;
+    for (let i = Math.max(this.seriesStart, t - 28); i < t; i++) {
+      const v = this.raw[i]!;
+      if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
+      const reached = v / this.weekdayFactors[this.dow[i]!]! >= 0.9 * y;
+      if (reached && !inRun) n++;
+      inRun = reached;
+    }
+    return n;
+  }
+
+  /** Judged days in a row before t that were drop candidates (missing days are transparent). */
+  private dropRunBefore(t: number): number {
+    let n = 0;
+    for (let i = t - 1, looked = 0; i >= this.seriesStart && looked < 14; i--, looked++) {
+      if (Number.isNaN(this.raw[i]!) || (this.firstOfMonth[i]! && !this.dropCand[i])) continue;
+      if (!this.dropCand[i]) break;
+      n++;
+    }
+    return n;
+  }
+
+  /** Median of deseasonalised values of slots [from, to) (raw or clean), month starts excluded; NaN if < 3. */
+  private eraMedian(from: number, to: number, raw: boolean): number {
+    let m = 0;
+    for (let i = Math.max(from, this.seriesStart); i < to; i++) {
+      if (this.firstOfMonth[i]!) continue;
+      const c = raw ? this.raw[i]! : this.clean[i]!;
+      if (!Number.isNaN(c)) scratch2[m++] = c / this.weekdayFactors[this.dow[i]!]!;
+    }
+    return m >= 3 ? medianOf(scratch2, m) : NaN;
+  }
+
+  /**
+   * Ramp evidence at t (y = today's deseasonalised value): the reference is the level of the ramp era (14
+   * days that ended 25-31 days ago), extrapolated to today along that era's growth over the 4 weeks before
+   * it (when known; 0 to +1 %/day: noise must not lower the bar). The recent level is the median of today
+   * and the 2 judged days before. A ramp when every one of those days exceeds the reference by half of
+   * `rampThreshold`, their median by all of it, and that excess is significant at the decision threshold
+   * (3-day z, with the series' run calibration). `gradual`: the run of raised days started well below
+   * today's level (a ramp), not at it (a step, reported as a level shift).
+   */
+  private rampAt(t: number, y: number, sigmaRel: number): { reference: number; gradual: boolean } | null {
+    const o = this.options;
+    const era = this.rampEra;
+    if (era.from < this.levelStart || era.from <= this.rampEndedAt || !(era.ref > 0)) return null;
+    const growth = era.olderFrom >= this.levelStart ? era.growth : 0;
+    const reference = era.ref * Math.pow(1 + growth, t - (era.from + 7));
+    const needed = reference * (1 + o.rampThreshold / 2);
+    let m = 0;
+    scratch2[m++] = y;
+    for (let i = t - 1, looked = 0; i >= this.seriesStart && m < 3 && looked < 6; i--, looked++) {
+      if (this.firstOfMonth[i]! || Number.isNaN(this.raw[i]!)) continue;
+      const v = this.raw[i]! / this.weekdayFactors[this.dow[i]!]!;
+      if (v < needed) return null;
+      scratch2[m++] = v;
+    }
+    if (m < 3 || y < needed) return null;
+    const recent = medianOf(scratch2, m);
+    // Significance of the 3-day excess, calibrated like a 3-day run (autocorrelated noise wanders).
+    const sigma = (sigmaRel * this.calibration * (reference + o.noiseFloorAbs)) / Math.sqrt(3);
+    const zRamp = (recent - reference) / (sigma * (this.runCal[3] ?? RUN_CAL_YOUNG));
+    if (recent < reference * (1 + o.rampThreshold) || zRamp < this.thresholdZ) return null;
+    // Gradual or a step: the run of days at least 30 % of the way up, and where its first 3 days were. A
+    // step started at (nearly) the new level; a ramp started well below it.
+    const half = reference + 0.3 * (recent - reference);
+    let first = t;
+    for (let i = t - 1, looked = 0; i >= this.seriesStart && looked < 21; i--, looked++) {
+      if (this.firstOfMonth[i]! || Number.isNaN(this.raw[i]!)) continue;
+      if (this.raw[i]! / this.weekdayFactors[this.dow[i]!]! < half) break;
+      first = i;
+    }
+    let n = 0;
+    for (let i = first; i < t && n < 3; i++) {
+      if (this.firstOfMonth[i]! || Number.isNaN(this.raw[i]!)) continue;
+      scratch2[n++] = this.raw[i]! / this.weekdayFactors[this.dow[i]!]!;
+    }
+    if (n < 3) scratch2[n++] = y;
+    const start = medianOf(scratch2, n);
+    const gradual = recent - start >= 0.35 * (recent - reference);
+    return { reference, gradual };
   }
 
   private bareResult(date: string, x: number): Parameters<CostSeriesDetector['result']>[0] {
@@ -487,6 +769,8 @@ export class CostSeriesDetector {
       mode: 'regular',
       sigma: 0,
       calibration: this.calibration,
+      runZ: 0,
+      runDays: 0,
     };
   }
 
@@ -639,6 +923,32 @@ export class CostSeriesDetector {
       if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
     }
     if (m >= 21) this.calibration = clamp(quantileSelect(scratch, m, 0.9) / Z90, 1, 4);
+    const from = t - 39;
+    const ref = from >= this.seriesStart ? this.eraMedian(from, from + 14, false) : NaN;
+    const older = from - 28 >= this.seriesStart ? this.eraMedian(from - 28, from - 14, false) : NaN;
+    this.rampEra = {
+      from,
+      ref,
+      olderFrom: from - 28,
+      growth: older > 0 && ref > 0 ? clamp(Math.pow(ref / older, 1 / 28) - 1, 0, 0.01) : 0,
+    };
+    // Run calibration: the same for the summed calibrated z of k consecutive judged days (autocorrelated
+    // noise makes runs of same-sign days likelier than independent days would be).
+    let nz = 0;
+    for (let i = Math.max(this.seriesStart, t - 56); i < t; i++) {
+      const z = this.zCal[i]!;
+      if (!Number.isNaN(z)) zRun[nz++] = z;
+    }
+    for (let k = 2; k <= this.options.runMaxDays; k++) {
+      let w = 0;
+      let sum = 0;
+      for (let i = 0; i < nz; i++) {
+        sum += zRun[i]!;
+        if (i >= k) sum -= zRun[i - k]!;
+        if (i >= k - 1) scratch[w++] = Math.abs(sum) / Math.sqrt(k);
+      }
+      this.runCal[k] = w >= 21 ? clamp(quantileSelect(scratch, w, 0.9) / Z90, 1, 4) : RUN_CAL_YOUNG;
+    }
   }
 
   private result(
@@ -665,16 +975,8 @@ export class CostSeriesDetector {
     rule: CostRule,
     isAnomaly: boolean,
     impact: number,
+    kind: AnomalyKind | null = null,
   ): CostDayResult {
-    const kind: AnomalyKind | null = !isAnomaly
-      ? null
-      : rule === 'new_series'
-        ? 'new_series'
-        : rule === 'drift'
-          ? 'drift'
-          : impact < 0
-            ? 'drop'
-            : 'spike';
     // All fields listed in one order, so every result shares one object shape.
     return {
       date: base.date,
@@ -690,6 +992,8 @@ export class CostSeriesDetector {
       sigma: base.sigma,
       calibration: base.calibration,
       z,
+      runZ: base.runZ,
+      runDays: base.runDays,
       anomalyScore: score,
       rule,
       isAnomaly,

@@ -1,5 +1,15 @@
 import type { AnomalyKind, CostDayResult, CostRule } from './types';
 
+const KIND_PRIORITY: readonly AnomalyKind[] = [
+  'new_series',
+  'drop',
+  'weekend',
+  'ramp',
+  'level_shift',
+  'drift',
+  'spike',
+];
+
 /** Consecutive anomalous days merged into one incident. */
 export interface Episode {
   readonly start: string;
@@ -15,7 +25,11 @@ export interface Episode {
   /** totalImpact / totalExpected, null when nothing was expected (e.g. a new series). */
   readonly impactPct: number | null;
   readonly rules: readonly CostRule[];
-  /** The kind of the episode: the kind of its first anomalous day (how it started). */
+  /**
+   * The kind of the episode: the most specific kind among its days (new_series, drop, weekend, ramp,
+   * level_shift, drift, spike in that order), so a rise that started as a one-day spike and persisted is a
+   * level shift.
+   */
   readonly kind: AnomalyKind;
   /** Every kind seen on its days, in order of first appearance (a ramp that became a level shift). */
   readonly kinds: readonly AnomalyKind[];
@@ -90,7 +104,7 @@ function summarise(days: readonly CostDayResult[], first: number, last: number, 
     totalExpected,
     impactPct: totalExpected > 0 ? total / totalExpected : null,
     rules: [...rules],
-    kind: [...kinds][0] ?? (total < 0 ? 'drop' : 'spike'),
+    kind: KIND_PRIORITY.find((k) => kinds.has(k)) ?? (total < 0 ? 'drop' : 'spike'),
     kinds: [...kinds],
     open,
   };

@@ -14,7 +14,14 @@ export interface CostPoint {
  * - `missing`: no value for the day.
  * - `new_series`: the series was absent/zero on every observed day and now reaches `newSeriesFloor`.
  * - `deviation`: score >= threshold and the impact passes the $ and % floors.
+ * - `sustained`: no single day proves it, but the last 2-`runMaxDays` days deviating the same way do jointly
+ *   (their summed z, calibrated for the series' own autocorrelation, passes the threshold).
+ * - `drop`: the cost fell by at least `dropFraction` on `dropConfirmDays` judged days in a row.
+ * - `ramp`: the recent level exceeds the level of 4-6 weeks ago (extrapolated along its own growth) by
+ *   `rampThreshold` and the $ floor.
  * - `drift`: (option) the CUSUM of calibrated residuals crossed its limit: slow drift.
+ * - `seen_before`: a one-day rise to a level the series reached on 3+ separate occasions in the last 4 weeks
+ *   (lumpy usage).
  * - `below_impact_floor`: the score passed the threshold but the impact is below the $ or % floor.
  * - `month_start_hold`: day 1 of a month while the series' own day-1 behaviour has not been seen yet.
  * - `return_to_previous_level`: the series went back to the level it had before a recently accepted shift.
@@ -25,8 +32,12 @@ export type CostRule =
   | 'missing'
   | 'new_series'
   | 'deviation'
+  | 'sustained'
+  | 'drop'
+  | 'ramp'
   | 'drift'
   | 'below_impact_floor'
+  | 'seen_before'
   | 'month_start_hold'
   | 'return_to_previous_level'
   | 'normal';
@@ -82,6 +93,12 @@ export interface CostDayResult {
   readonly calibration: number;
   /** (actual - expected) / (sigma x calibration). */
   readonly z: number;
+  /**
+   * Joint evidence of the run of same-sign days ending today (what the `sustained` rule judges): the summed
+   * calibrated z of `runDays` days / sqrt(runDays) / the series' run calibration; 0 and 0 when there is none.
+   */
+  readonly runZ: number;
+  readonly runDays: number;
   /** 1 - two-sided tail probability of |z| under the series' calibrated residual law, for the configured direction. */
   readonly anomalyScore: number;
   readonly isAnomaly: boolean;
@@ -106,6 +123,28 @@ export interface CostDetectorOptions {
   readonly newSeriesFloor: number;
   /** First day the data source could have contained this series; earlier series start => it is new. */
   readonly observedSince?: string | Date | number;
+  /**
+   * Report drops (default true, whatever `direction` says): the series fell by at least `dropFraction` of its
+   * expected cost (to zero, or e.g. by half) on `dropConfirmDays` judged days in a row: a stopped workload or
+   * a broken pipeline. A one-day dip is not a drop. With drops on, a smaller fall that lasts (the joint
+   * evidence of 2+ days, rule `sustained`) is reported too, as a level shift down.
+   */
+  readonly detectDrops: boolean;
+  /** Fraction of the expected cost a drop must lose (default 0.5). */
+  readonly dropFraction: number;
+  /** Judged days in a row a drop must last before it is reported (default 2). */
+  readonly dropConfirmDays: number;
+  /**
+   * Report sustained changes from the joint evidence of up to this many consecutive days that deviate the
+   * same way (default 4; 1 = single-day judgement only). A +30 % level shift that no single day proves is
+   * found on its 2nd-4th day.
+   */
+  readonly runMaxDays: number;
+  /**
+   * Report ramps (default 0.25): the last days' level exceeds the level of 4-6 weeks ago, extrapolated along
+   * that era's own growth, by this fraction (and the $ floor). 0 disables the rule.
+   */
+  readonly rampThreshold: number;
   /** Enable the slow-drift CUSUM rule (default false). */
   readonly detectDrift: boolean;
   /** CUSUM allowance k and decision limit h on calibrated z (defaults 0.5 and 6). */
@@ -117,7 +156,7 @@ export interface CostDetectorOptions {
   readonly levelWindowDays: number;
   /** Weeks used to learn weekday factors (default 8). */
   readonly seasonWeeks: number;
-  /** Days of residuals used for the scale (default 28). */
+  /** Days of residuals used for the scale (default 56: a scale from 4 weeks is too unsure on heavy tails). */
   readonly residualWindowDays: number;
   /** Observed days required before judging (default 7: one of each weekday). */
   readonly minHistoryDays: number;
