@@ -4,7 +4,10 @@ import type { AnomalyKind, Direction } from './types';
 export interface MetricDetectorOptions {
   /** Directions reported (default 'both'). */
   readonly direction: Direction;
-  /** Score threshold of the decision (default 0.99999: p <= 1e-5, about one false alert per 100,000 points). */
+  /**
+   * Score threshold of the decision. The score is 1 - p^(1/16) for the tail probability p of the point (see
+   * `scoreOfLogTailProbability`); the default 0.58 is p <= 9e-7 (about 1e-6).
+   */
   readonly threshold: number;
   /** Points before any decision (default 30); scores are still produced. */
   readonly warmupPoints: number;
@@ -26,7 +29,7 @@ export interface MetricDetectorOptions {
   readonly absoluteSigmaFloor: number;
   /** Memory (in points) of the series' own |z| history used for the empirical tail (default 5000). */
   readonly tailMemory: number;
-  /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 20). */
+  /** Weight, in pseudo-points, of the reference t(4) law mixed into the empirical tail (default 5). */
   readonly tailPrior: number;
   /** Points with tail probability <= this extend a run whose joint probability is scored (default 0.003). */
   readonly runP: number;
@@ -38,11 +41,25 @@ export interface MetricDetectorOptions {
   readonly seasonPeriodMs: number;
   readonly seasonBuckets: number;
   readonly seasonGamma: number;
+  /**
+   * Episodes: after a flag, the episode stays open until `quietIntervals` typical intervals pass with no
+   * unusual point (tail probability <= runP). Inside an open episode a point is scored against the most
+   * extreme point of the episode so far (p / p_peak), so only something more unusual than what was already
+   * reported flags again (default 50).
+   */
+  readonly quietIntervals: number;
+  /**
+   * Range break (as in Numenta's HTM detector on NAB): a value beyond the whole range the series has shown,
+   * by more than `rangeMargin` of that range (default 0.1; 0 = off), is unusual in itself, once the range
+   * has been learnt for `rangeLearnMs` (default 3 days: several daily cycles).
+   */
+  readonly rangeMargin: number;
+  readonly rangeLearnMs: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   direction: 'both',
-  threshold: 0.99999,
+  threshold: 0.58,
   warmupPoints: 30,
   levelAlpha: 0.15,
   trendBeta: 0.1,
@@ -54,11 +71,14 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   relativeSigmaFloor: 0.001,
   absoluteSigmaFloor: 1e-9,
   tailMemory: 5000,
-  tailPrior: 20,
+  tailPrior: 5,
   runP: 0.003,
   seasonPeriodMs: 86_400_000,
   seasonBuckets: 48,
   seasonGamma: 0.2,
+  quietIntervals: 50,
+  rangeMargin: 0.1,
+  rangeLearnMs: 3 * 86_400_000,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -66,10 +86,16 @@ const BINS = 40;
 const Z0 = 0.5;
 const LOG_R = Math.log(1.25);
 const ABS_DEV_TO_SIGMA = 1.2533;
+/** The seasonal veto applies only when the bucket's spread is below 1/5 of the point's deviation. */
+const SEASON_GUARD = 5;
+/** Log tail probabilities are kept above this (finite in JSON state). */
+const MIN_LOG_P = -700;
+/** Tail probability given to a range break. */
+const RANGE_BREAK_LOG_P = Math.log(1e-8);
 
 /** The whole per-series state: a fixed number of numbers, JSON-serialisable, to persist between ticks. */
 export interface MetricDetectorState {
-  readonly version: 2;
+  readonly version: 3;
   n: number;
   lastTime: number;
   /** Typical sampling interval (ms), learned; gaps are measured in units of it. */
@@ -101,9 +127,18 @@ export interface MetricDetectorState {
   seasonMean: number[];
   seasonAbsDev: number[];
   seasonVisits: number[];
+  /** Open episode: 1 when open, log tail probability of its most extreme point, time of its last unusual point. */
+  episodeOpen: number;
+  episodePeakLogP: number;
+  episodeLastUnusual: number;
+  /** Smallest and largest value seen. */
+  minSeen: number;
+  maxSeen: number;
+  firstTime: number;
 }
 
-export type MetricRule = 'warmup' | 'missing' | 'deviation' | 'level_shift_accepted' | 'normal';
+export type MetricRule =
+  'warmup' | 'missing' | 'deviation' | 'episode_continues' | 'level_shift_accepted' | 'normal';
 
 /** Everything behind one metric decision. */
 export interface MetricPointResult {
@@ -131,7 +166,7 @@ export interface MetricPointResult {
 
 export function initialMetricState(): MetricDetectorState {
   return {
-    version: 2,
+    version: 3,
     n: 0,
     lastTime: 0,
     interval: 0,
@@ -155,6 +190,12 @@ export function initialMetricState(): MetricDetectorState {
     seasonMean: [],
     seasonAbsDev: [],
     seasonVisits: [],
+    episodeOpen: 0,
+    episodePeakLogP: 0,
+    episodeLastUnusual: 0,
+    minSeen: 0,
+    maxSeen: 0,
+    firstTime: 0,
   };
 }
 
@@ -168,6 +209,32 @@ function copyState(s: MetricDetectorState): MetricDetectorState {
   };
 }
 
+/**
+ * Score of a tail probability p: 1 - p^(1/16). Monotone in p, so it ranks exactly like 1 - p, but it keeps
+ * its resolution over the whole useful range when written with 6 decimals (1 - p reads 1 for any p < 5e-7):
+ * p = 0.05 -> 0.17, 1e-3 -> 0.35, 1e-5 -> 0.51, 1e-7 -> 0.63, 1e-10 -> 0.76, 1e-20 -> 0.94.
+ */
+export const SCORE_POWER = 16;
+
+export function scoreOfLogTailProbability(logP: number): number {
+  return clamp(1 - Math.exp(Math.min(0, logP) / SCORE_POWER), 0, 1);
+}
+
+/** Inverse of the score map: the tail probability whose score is `score`. */
+export function tailProbabilityOfScore(score: number): number {
+  return Math.pow(1 - clamp(score, 0, 1), SCORE_POWER);
+}
+
+function isCurrentState(state: MetricDetectorState | undefined): state is MetricDetectorState {
+  return (
+    state !== undefined &&
+    state !== null &&
+    (state as { version?: unknown }).version === 3 &&
+    Array.isArray(state.tailBins) &&
+    state.tailBins.length === BINS
+  );
+}
+
 function binOf(absZ: number): number {
   return absZ < Z0 ? -1 : Math.min(BINS - 1, Math.floor(Math.log(absZ / Z0) / LOG_R));
 }
@@ -175,11 +242,14 @@ function binOf(absZ: number): number {
 /**
  * Online, causal detector for one metric stream: O(1) time and memory per point (a fixed 40-bin histogram).
  * Forecast: Huber-robust damped-trend exponential smoothing; scale: clipped EW mean absolute deviation; both
- * decay per elapsed typical interval, so irregular gaps count as the time they span. Score: 1 - p where p
- * is the share of the series' own past points (exponentially weighted, memory `tailMemory`) with a |z| at
+ * decay per elapsed typical interval, so irregular gaps count as the time they span. Tail probability p:
+ * the share of the series' own past points (exponentially weighted, memory `tailMemory`) with a |z| at
  * least as large, mixed with `tailPrior` pseudo-points of a Student-t(4) reference law, so a series whose
- * history is full of big swings needs a bigger swing to score high. Outliers do not move the level;
- * `shiftAcceptPoints` consecutive same-sign outliers are accepted as a new level (no endless alerts).
+ * history is full of big swings needs a bigger swing to score high; a run of unusual same-sign points has
+ * its joint probability, and a break of the whole observed range counts as p = 1e-8. Score: 1 - p^(1/16).
+ * A flag opens an episode; inside it only a point more unusual than the episode's peak is news (p / p_peak),
+ * so an anomaly is flagged at its onset and not again while the stream adapts. Outliers do not move the
+ * level; `shiftAcceptPoints` consecutive same-sign outliers are accepted as a new level.
  */
 export class MetricDetector {
   readonly options: MetricDetectorOptions;
@@ -188,10 +258,8 @@ export class MetricDetector {
 
   constructor(options: Partial<MetricDetectorOptions> = {}, state?: MetricDetectorState) {
     this.options = { ...DEFAULT_METRIC_OPTIONS, ...options };
-    if (state !== undefined && (state.version !== 2 || state.tailBins.length !== BINS)) {
-      throw new Error('unsupported metric detector state');
-    }
-    this.s = state ? copyState(state) : initialMetricState();
+    // A state of another version or shape (an older release) is not resumed: the detector starts fresh.
+    this.s = isCurrentState(state) ? copyState(state) : initialMetricState();
     const buckets = this.options.seasonPeriodMs > 0 ? this.options.seasonBuckets : 0;
     if (this.s.seasonMean.length !== buckets) {
       this.s.seasonMean = new Array<number>(buckets).fill(0);
@@ -278,9 +346,9 @@ export class MetricDetector {
     s.tailBeta = Math.max(m1 * (1 - xi), 1e-6);
   }
 
-  /** The |z| at which 1 - tail reaches the threshold (for the band). */
+  /** The |z| at which the tail probability reaches the threshold's (for the band). */
   private thresholdZ(): number {
-    const target = 1 - this.options.threshold;
+    const target = tailProbabilityOfScore(this.options.threshold);
     let lo = 0;
     let hi = 64;
     if (this.tail(hi) > target) return Infinity;
@@ -300,12 +368,12 @@ export class MetricDetector {
   }
 
   /** The value is ordinary (p >= 0.05) for its bucket or a neighbouring one (a step inside a bucket). */
-  private ordinaryForTimeOfDay(bucket: number, x: number, sigma: number): boolean {
+  private ordinaryForTimeOfDay(bucket: number, x: number, sigma: number, r: number): boolean {
     const b = this.s.seasonMean.length;
     return (
-      this.seasonalP(bucket, x, sigma) >= 0.05 ||
-      this.seasonalP((bucket + b - 1) % b, x, sigma) >= 0.05 ||
-      this.seasonalP((bucket + 1) % b, x, sigma) >= 0.05
+      this.seasonalP(bucket, x, sigma, r) >= 0.05 ||
+      this.seasonalP((bucket + b - 1) % b, x, sigma, r) >= 0.05 ||
+      this.seasonalP((bucket + 1) % b, x, sigma, r) >= 0.05
     );
   }
 
@@ -319,11 +387,12 @@ export class MetricDetector {
    * Tail probability of x for its time of day (t(4) reference on the bucket's robust mean and scale); 0 until
    * the bucket has seen two periods, so the veto never applies to a young or non-periodic history.
    */
-  private seasonalP(bucket: number, x: number, sigma: number): number {
+  private seasonalP(bucket: number, x: number, sigma: number, r: number): number {
     const s = this.s;
     if (s.seasonVisits[bucket]! < 2 * this.visitsPerPeriod()) return 0;
     const scale = ABS_DEV_TO_SIGMA * s.seasonAbsDev[bucket]!;
-    if (scale > 1.5 * sigma) return 0; // the time of day explains this series poorly: no veto
+    // The time of day must explain the point much better than the short-term forecast does.
+    if (scale * SEASON_GUARD > Math.abs(r)) return 0;
     return 1 - scoreOfZ((x - s.seasonMean[bucket]!) / Math.max(scale, sigma));
   }
 
@@ -370,6 +439,9 @@ export class MetricDetector {
       s.lastTime = time;
       s.level = x;
       s.lastValue = x;
+      s.minSeen = x;
+      s.maxSeen = x;
+      s.firstTime = time;
       return this.out(time, x, null, 0, 0, 1, 0, false, 'warmup', NaN);
     }
     // Elapsed time in typical intervals (the first gaps define the interval).
@@ -404,23 +476,61 @@ export class MetricDetector {
     const p1 = this.tail(absZ);
     // A run of consecutive unusual points in one direction is jointly less likely than any one of them.
     const sign = Math.sign(z);
-    const runLogP = p1 <= o.runP && sign === s.runPSign ? s.runLogP + Math.log(p1) : Math.log(p1);
-    let p = Math.min(p1, Math.exp(runLogP));
+    let logP1 = Math.max(Math.log(Math.max(p1, 1e-300)), MIN_LOG_P);
+    const range = s.maxSeen - s.minSeen;
+    const margin = o.rangeMargin * range;
+    const outOfRange =
+      !warm &&
+      o.rangeMargin > 0 &&
+      range > 0 &&
+      time - s.firstTime >= o.rangeLearnMs &&
+      (x > s.maxSeen + margin || x < s.minSeen - margin);
+    // Beyond anything the series has done: as unusual as the decision needs by default (p = 1e-8).
+    if (outOfRange) logP1 = Math.min(logP1, RANGE_BREAK_LOG_P);
+    s.minSeen = Math.min(s.minSeen, x);
+    s.maxSeen = Math.max(s.maxSeen, x);
+    const runLogP = Math.max(p1 <= o.runP && sign === s.runPSign ? s.runLogP + logP1 : logP1, MIN_LOG_P);
+    let logP = Math.min(logP1, runLogP);
+    // A run of several unusual points decided it: a sustained change (a level shift), not a spike.
+    const sustained = runLogP < logP1;
     const bucket = s.seasonMean.length > 0 ? this.bucketOf(time) : -1;
     // An unusual point (p <= runP) that is ordinary for its time of day is not an anomaly (score 0), and
     // its short-term |z| (a recurring step) stays out of the tail history so it does not make real
     // anomalies at other times look ordinary.
-    const vetoed = bucket >= 0 && !warm && p <= o.runP && this.ordinaryForTimeOfDay(bucket, x, sigma);
-    if (vetoed) p = 1;
+    const vetoed =
+      bucket >= 0 && !warm && logP <= Math.log(o.runP) && this.ordinaryForTimeOfDay(bucket, x, sigma, r);
+    if (vetoed) logP = 0;
     if (!warm) {
       s.runLogP = p1 <= o.runP ? runLogP : 0;
       s.runPSign = p1 <= o.runP ? sign : 0;
     }
-    const score = inDirection ? clamp(1 - p, 0, 1) : 0;
-    const extreme = !warm && 1 - p >= o.threshold; // in either direction
-    const isAnomaly = extreme && inDirection;
+    // Inside an open episode only what is more unusual than the episode's most extreme point is news.
+    if (s.episodeOpen && time - s.episodeLastUnusual > o.quietIntervals * Math.max(s.interval, 1)) {
+      s.episodeOpen = 0;
+    }
+    const inEpisode = s.episodeOpen === 1;
+    // (Point by point: the joint probability of a run keeps falling while a shift lasts, which is no news.)
+    const logPNews = inEpisode ? (vetoed ? 0 : Math.min(0, logP1 - s.episodePeakLogP)) : logP;
+    const p = Math.exp(logPNews);
+    const logThreshold = SCORE_POWER * Math.log(1 - o.threshold);
+    const extreme = !warm && logP <= logThreshold; // in either direction, before the episode
+    const score = inDirection ? scoreOfLogTailProbability(logPNews) : 0;
+    const isAnomaly = !warm && inDirection && logPNews <= logThreshold;
+    if (!warm && (inEpisode || isAnomaly)) {
+      if (!inEpisode) {
+        s.episodeOpen = 1;
+        s.episodePeakLogP = vetoed ? 0 : logP1;
+      } else if (!vetoed) s.episodePeakLogP = Math.min(s.episodePeakLogP, logP1);
+      if (p1 <= o.runP || isAnomaly) s.episodeLastUnusual = time;
+    }
     const bandZ = explain ? this.thresholdZ() : NaN;
-    let rule: MetricRule = warm ? 'warmup' : isAnomaly ? 'deviation' : 'normal';
+    let rule: MetricRule = warm
+      ? 'warmup'
+      : isAnomaly
+        ? 'deviation'
+        : inEpisode && extreme && inDirection
+          ? 'episode_continues'
+          : 'normal';
 
     // State update.
     const outlier = !warm && absZ >= o.outlierZ;
@@ -445,7 +555,7 @@ export class MetricDetector {
         s.runLength = 0;
         s.runSign = 0;
         s.runSum = 0;
-        if (isAnomaly) rule = 'level_shift_accepted';
+        if (!warm) rule = 'level_shift_accepted';
       }
     } else {
       s.runLength = 0;
@@ -462,7 +572,7 @@ export class MetricDetector {
     if (!warm && !extreme && !(vetoed && p1 <= o.runP)) this.record(absZ);
     s.n++;
     if (s.n % 32 === 0) this.refitTail();
-    return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ);
+    return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ, sustained);
   }
 
   private out(
@@ -476,11 +586,12 @@ export class MetricDetector {
     isAnomaly: boolean,
     rule: MetricRule,
     bandZ: number,
+    sustained = false,
   ): MetricPointResult {
     const band = bandZ * sigma;
     const kind: AnomalyKind | null = !isAnomaly
       ? null
-      : rule === 'level_shift_accepted'
+      : rule === 'level_shift_accepted' || sustained
         ? 'level_shift'
         : actual !== null && expected !== null && actual < expected
           ? 'drop'
