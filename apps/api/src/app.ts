@@ -20,6 +20,11 @@ export function consoleDir(config: AppConfig): string {
   return config.consoleDir ? resolve(config.consoleDir) : resolve(__dirname, '../../console/dist/browser');
 }
 
+/** Trusts the `hops` proxies nearest the API (proxy-addr's own meaning of a number). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** Builds the whole application (API, Swagger UI, console) without listening. */
 export async function createApp(given: AppConfig): Promise<NestFastifyApplication> {
   // The API never runs as the owner: it connects as a login that row-level security applies to.
@@ -39,7 +44,10 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
       return typeof given === 'string' && /^[\w.:-]{8,100}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.env === 'production',
+    // Only configured proxies may name the client (TRUSTED_PROXIES): otherwise X-Forwarded-For is ignored, so a
+    // client cannot pick a new address per request to escape the per-address limits.
+    trustProxy:
+      typeof config.trustedProxies === 'number' ? trustHops(config.trustedProxies) : config.trustedProxies,
   });
   const dir = consoleDir(config);
   const indexFile = join(dir, 'index.html');

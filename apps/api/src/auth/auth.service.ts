@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -59,25 +60,36 @@ export class AuthService {
     return this.issueTokens(em, user.id, tenantId, randomUUID());
   }
 
+  /**
+   * Failed logins are counted per (account, address): one address that guesses an account's password is stopped
+   * (429) after LOGIN_MAX_FAILURES_PER_ACCOUNT failures, but addresses that never failed keep their chance, so
+   * guesses from many addresses cannot lock the owner out. Failures across all addresses slow every later attempt
+   * at the account instead (see loginDelayMs), whatever the password, so the delay reveals nothing.
+   */
   async login(body: LoginRequest, ip: string): Promise<TokenResponse> {
     const window = this.config.rateLimits.windowSeconds;
     await this.limits.hit(
       { key: `login-ip:${ip}`, max: this.config.rateLimits.loginAttemptsPerIp, windowSeconds: window },
       'login attempts from this address',
     );
-    const accountLimit = {
-      key: `login-fail:${body.email}`,
-      max: this.config.rateLimits.loginFailuresPerAccount,
+    const threshold = this.config.rateLimits.loginFailuresPerAccount;
+    const pairLimit = {
+      key: `login-fail:${sha256(body.email).slice(0, 32)}:${ip}`,
+      max: threshold,
       windowSeconds: window,
     };
-    await this.limits.check(accountLimit, 'failed logins for this account');
+    await this.limits.check(pairLimit, 'failed logins for this account from this address');
+    const accountCounter = { key: `login-fail:${body.email}`, windowSeconds: window };
+    const delay = loginDelayMs(await this.limits.count(accountCounter), threshold);
+    if (delay > 0) await sleep(delay);
     const em = platformEm(this.em);
     const user = await em.findOne(UserSchema, { email: body.email });
     let ok = false;
     if (user && !user.disabled_at) ok = await verifyPassword(user.password_hash, body.password);
     else await verifyPassword(await dummyHash(), body.password); // same cost whether or not the account exists
     if (!user || !ok) {
-      await this.limits.hit(accountLimit, 'failed logins for this account');
+      await this.limits.increment(accountCounter);
+      await this.limits.hit(pairLimit, 'failed logins for this account from this address');
       throw new AppError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
     const membership = await this.pickMembership(em, user.id, body.tenant_id);
@@ -247,6 +259,19 @@ export class AuthService {
       [familyId],
     );
   }
+}
+
+/** First delay once an account has this many failures in the window, doubled per further failure, capped. */
+export const LOGIN_DELAY_BASE_MS = 500;
+export const LOGIN_DELAY_MAX_MS = 5000;
+
+/**
+ * The wait before an attempt at an account that has `failures` failed logins in the window (from any address):
+ * none below `threshold`, then 0.5 s, 1 s, 2 s, 4 s, 5 s... Spread guessing is slowed; the owner still gets in.
+ */
+export function loginDelayMs(failures: number, threshold: number): number {
+  if (failures < threshold) return 0;
+  return Math.min(LOGIN_DELAY_MAX_MS, LOGIN_DELAY_BASE_MS * 2 ** Math.min(failures - threshold, 20));
 }
 
 function defaultTenantName(email: string): string {
