@@ -83,7 +83,7 @@ export class AuthService {
     const delay = loginDelayMs(await this.limits.count(accountCounter), threshold);
     if (delay > 0) await sleep(delay);
     const em = platformEm(this.em);
-    const user = await em.findOne(UserSchema, { email: body.email });
+    const user = await em.findOne(UserSchema, { email: body.email }, { populate: ['password_hash'] });
     let ok = false;
     if (user && !user.disabled_at) ok = await verifyPassword(user.password_hash, body.password);
     else await verifyPassword(await dummyHash(), body.password); // same cost whether or not the account exists
@@ -179,7 +179,11 @@ export class AuthService {
     const em = platformEm(this.em);
     const normalized = email.trim().toLowerCase();
     return em.transactional(async (tx) => {
-      let user: User | null = await tx.findOne(UserSchema, { email: normalized });
+      let user: User | null = await tx.findOne(
+        UserSchema,
+        { email: normalized },
+        { populate: ['password_hash'] },
+      );
       const created = !user;
       if (!user) {
         user = tx.create(UserSchema, {

@@ -10,6 +10,7 @@ import { Migration20261125030000Audit } from './Migration20261125030000_audit';
 import { Migration20261125050000AlertsMetric } from './Migration20261125050000_alerts_metric';
 import { Migration20261125040000MetricsLateData } from './Migration20261125040000_metrics_late_data';
 import { Migration20261125060000RowLevelSecurity } from './Migration20261125060000_row_level_security';
+import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203090000_global_tables_read_only';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -28,4 +29,8 @@ export const MIGRATIONS = [
   { name: 'Migration20261125040000_metrics_late_data', class: Migration20261125040000MetricsLateData },
   { name: 'Migration20261125050000_alerts_metric', class: Migration20261125050000AlertsMetric },
   { name: 'Migration20261125060000_row_level_security', class: Migration20261125060000RowLevelSecurity },
+  {
+    name: 'Migration20261203090000_global_tables_read_only',
+    class: Migration20261203090000GlobalTablesReadOnly,
+  },
 ];
