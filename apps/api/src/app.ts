@@ -12,6 +12,7 @@ import { AllExceptionsFilter } from './common/http-exception.filter';
 import { JsonLogger, requestSerializer } from './common/json-logger';
 import { setupSwagger } from './openapi/openapi';
 import { registerRequestLimits } from './abuse/request-limits';
+import { registerSecurityHeaders } from './common/security-headers';
 import { prepareAppDatabase } from './database/app-role';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -62,6 +63,7 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
   fastify.addHook('onSend', async (req, reply) => {
     void reply.header(CORRELATION_HEADER, req.id);
   });
+  registerSecurityHeaders(fastify, { indexHtml, publicUrl: config.publicUrl });
   registerRequestLimits(fastify, config);
   // Graceful shutdown: once closing, responses ask keep-alive clients to reconnect (to another replica)
   // instead of holding the process open until the keep-alive timeout.

@@ -1,6 +1,6 @@
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config/config';
-import { testApp, type Session, type TestApp } from './harness';
+import { sql, testApp, type Session, type TestApp } from './harness';
 
 const SECRET = 'security-tokens-secret-that-is-long-enough-42';
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -222,5 +222,58 @@ describe('access-token lifetime', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('refresh-token sessions', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await testApp({ JWT_SECRET: SECRET, REFRESH_TOKEN_SESSION_MAX_DAYS: '7' });
+  });
+  afterAll(() => api.close());
+
+  const rowOf = async (token: string) => {
+    const [row] = await sql<{ expires_at: Date; session_expires_at: Date }>(
+      api.db.url,
+      'select expires_at, session_expires_at from refresh_token where id = $1',
+      [token.split('.')[0]],
+    );
+    return row!;
+  };
+
+  it('end at an absolute time from the login (REFRESH_TOKEN_SESSION_MAX_DAYS), however often they are refreshed', async () => {
+    const before = Date.now();
+    const s = await api.signup();
+    const first = await rowOf(s.refresh_token);
+    const week = 7 * 86_400_000;
+    expect(first.session_expires_at.getTime()).toBeGreaterThanOrEqual(before + week - 1000);
+    expect(first.session_expires_at.getTime()).toBeLessThanOrEqual(Date.now() + week + 1000);
+    // a token never outlives its session (REFRESH_TOKEN_TTL_DAYS is 30 by default)
+    expect(first.expires_at.getTime()).toBeLessThanOrEqual(first.session_expires_at.getTime());
+
+    // rotation keeps the session's end: it does not slide
+    const r1 = await api.post('/api/auth/refresh', { refresh_token: s.refresh_token });
+    expect(r1.status).toBe(200);
+    const second = await rowOf(r1.body.refresh_token);
+    expect(second.session_expires_at.toISOString()).toBe(first.session_expires_at.toISOString());
+
+    // once the session's end has passed, its current token no longer refreshes
+    await sql(
+      api.db.url,
+      `update refresh_token set session_expires_at = now() - interval '1 second' where id = $1`,
+      [r1.body.refresh_token.split('.')[0]],
+    );
+    const ended = await api.post('/api/auth/refresh', { refresh_token: r1.body.refresh_token });
+    expect(ended.status).toBe(401);
+    expect(ended.body.code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('refuses a session longer than 365 days; 30 days by default', () => {
+    const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+    expect(() => loadConfig({ ...base, REFRESH_TOKEN_SESSION_MAX_DAYS: '366' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ ...base, REFRESH_TOKEN_TTL_DAYS: '30', REFRESH_TOKEN_SESSION_MAX_DAYS: '7' }),
+    ).not.toThrow();
+    expect(loadConfig(base).jwt.refreshSessionMaxDays).toBe(30);
   });
 });

@@ -57,7 +57,7 @@ export class AuthService {
       return { user, tenantId: tenant.id };
     });
     this.logger.log({ msg: 'signup', user_id: user.id, tenant_id: tenantId });
-    return this.issueTokens(em, user.id, tenantId, randomUUID());
+    return this.issueTokens(em, user.id, tenantId, randomUUID(), this.newSessionEnd());
   }
 
   /**
@@ -100,7 +100,7 @@ export class AuthService {
         body.tenant_id ? 'You are not a member of that tenant' : 'Your account belongs to no tenant',
       );
     }
-    return this.issueTokens(em, user.id, membership.tenantId, randomUUID());
+    return this.issueTokens(em, user.id, membership.tenantId, randomUUID(), this.newSessionEnd());
   }
 
   async refresh(token: string): Promise<TokenResponse> {
@@ -127,7 +127,7 @@ export class AuthService {
         'This refresh token was already used: the session is revoked, log in again',
       );
     }
-    if (row.expires_at.getTime() < Date.now()) {
+    if (row.expires_at.getTime() < Date.now() || row.session_expires_at.getTime() < Date.now()) {
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
     }
     const who = await this.resolveUser(row.user.id, row.tenant.id);
@@ -135,7 +135,7 @@ export class AuthService {
       await this.revokeFamily(em, row.family_id);
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Your access to this tenant has ended: log in again');
     }
-    return this.issueTokens(em, row.user.id, row.tenant.id, row.family_id);
+    return this.issueTokens(em, row.user.id, row.tenant.id, row.family_id, row.session_expires_at);
   }
 
   async logout(token: string): Promise<void> {
@@ -222,6 +222,7 @@ export class AuthService {
     userId: string,
     tenantId: string,
     familyId: string,
+    sessionExpiresAt: Date,
   ): Promise<TokenResponse> {
     const claims: AccessClaims = { sub: userId, tid: tenantId, typ: 'access' };
     const access = await this.jwt.signAsync(claims, {
@@ -236,7 +237,10 @@ export class AuthService {
       user: userId,
       family_id: familyId,
       token_hash: sha256(secret),
-      expires_at: new Date(Date.now() + this.config.jwt.refreshTtlDays * 86_400_000),
+      expires_at: new Date(
+        Math.min(Date.now() + this.config.jwt.refreshTtlDays * 86_400_000, sessionExpiresAt.getTime()),
+      ),
+      session_expires_at: sessionExpiresAt,
     });
     await em.flush();
     return {
@@ -245,6 +249,11 @@ export class AuthService {
       token_type: 'Bearer',
       expires_in: this.config.jwt.accessTtlSeconds,
     };
+  }
+
+  /** The absolute end of a login that starts now. */
+  private newSessionEnd(): Date {
+    return new Date(Date.now() + this.config.jwt.refreshSessionMaxDays * 86_400_000);
   }
 
   private async findRefresh(em: EntityManager, token: string) {

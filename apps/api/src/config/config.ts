@@ -32,6 +32,7 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_JWT_SECRET),
   JWT_ACCESS_TTL_SECONDS: int(60, 900).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(30),
+  REFRESH_TOKEN_SESSION_MAX_DAYS: int(1, 365).default(30),
   ENCRYPTION_KEY: z
     .string()
     .min(32, { message: 'must be at least 32 characters' })
@@ -178,7 +179,11 @@ export interface AppConfig {
    */
   databaseAppUrl: string | null;
   databasePoolMax: number;
-  jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number };
+  /**
+   * refreshTtlDays: each refresh token's lifetime; refreshSessionMaxDays: a login's absolute lifetime, however often
+   * its tokens are rotated (no token outlives it).
+   */
+  jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number; refreshSessionMaxDays: number };
   encryptionKey: string;
   /** Former ENCRYPTION_KEY values: secrets sealed with them still open and are sealed again with the current key. */
   encryptionKeyPrevious: string[];
@@ -320,6 +325,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       secret: e.JWT_SECRET,
       accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
       refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+      refreshSessionMaxDays: e.REFRESH_TOKEN_SESSION_MAX_DAYS,
     },
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeyPrevious: (e.ENCRYPTION_KEY_PREVIOUS ?? '')

@@ -11,6 +11,7 @@ import { Migration20261125050000AlertsMetric } from './Migration20261125050000_a
 import { Migration20261125040000MetricsLateData } from './Migration20261125040000_metrics_late_data';
 import { Migration20261125060000RowLevelSecurity } from './Migration20261125060000_row_level_security';
 import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203090000_global_tables_read_only';
+import { Migration20261203091000RefreshSessionEnd } from './Migration20261203091000_refresh_session_end';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
     name: 'Migration20261203090000_global_tables_read_only',
     class: Migration20261203090000GlobalTablesReadOnly,
   },
+  { name: 'Migration20261203091000_refresh_session_end', class: Migration20261203091000RefreshSessionEnd },
 ];
