@@ -48,6 +48,23 @@ describe('the console and Swagger UI under the Content-Security-Policy', () => {
       await page.goto(api.url + path);
       await byTestId(page, 'tenant-name').first().waitFor({ timeout: 15000 });
     }
+    // the refresh token is in an httpOnly cookie: not in storage, not readable by page scripts
+    const stored = await page.evaluate(() => ({
+      storage: JSON.stringify(localStorage),
+      cookie: document.cookie,
+    }));
+    expect(stored.storage).not.toMatch(/refresh/);
+    expect(stored.cookie).not.toContain('co_refresh');
+    const cookies = await page.context().cookies();
+    expect(cookies.filter((c) => c.name === 'co_refresh')).toEqual([
+      expect.objectContaining({ httpOnly: true, sameSite: 'Strict', path: '/api/auth' }),
+    ]);
+    // without an access token (as after it expired) the console renews the session through the cookie
+    await page.evaluate(() => localStorage.removeItem('access_token'));
+    await page.reload();
+    await byTestId(page, 'tenant-name').first().waitFor({ timeout: 15000 });
+    expect(await byTestId(page, 'tenant-name').first().innerText()).toContain('CSP Corp');
+    expect(await page.evaluate(() => localStorage.getItem('access_token'))).toEqual(expect.any(String));
     // the inline script Angular ships (critical CSS: switches the stylesheet from media=print to all) ran
     const media = await page.evaluate(() =>
       [...document.querySelectorAll('link[rel="stylesheet"]')].map((l) => (l as HTMLLinkElement).media),
