@@ -119,4 +119,51 @@ describe('cfn/connect-aws-billing.yml', () => {
     for (const name of filled) expect(Object.keys(template.Parameters)).toContain(name);
     expect(url.searchParams.get('param_ExternalId')).toBe('co-0123456789abcdef0123456789abcdef');
   });
+
+  it('never opens a whole bucket: the CUR and results prefixes are required, end in / and hold no wildcard', () => {
+    for (const name of ['CurPrefix', 'AthenaResultsPrefix']) {
+      const p = template.Parameters[name];
+      const pattern = new RegExp(p.AllowedPattern);
+      const verdicts = Object.fromEntries(
+        ['', '/', '*', 'cur*', 'cur', '/cur/', 'cur/report/', 'athena-results/', 'a/b/c/'].map((v) => [
+          v,
+          pattern.test(v),
+        ]),
+      );
+      expect({ name, verdicts }).toEqual({
+        name,
+        verdicts: {
+          '': false,
+          '/': false,
+          '*': false,
+          'cur*': false,
+          cur: false,
+          '/cur/': false,
+          'cur/report/': true,
+          'athena-results/': true,
+          'a/b/c/': true,
+        },
+      });
+      if (p.Default !== undefined) expect(pattern.test(p.Default)).toBe(true);
+    }
+    const bySid = Object.fromEntries(statements().map((st) => [st.Sid, st]));
+    expect(bySid.CurObjectsRead.Resource).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:s3:::${CurBucketName}/${CurPrefix}*',
+    });
+    // listing is limited to the prefix too
+    for (const [sid, prefix] of [
+      ['CurBucketList', 'CurPrefix'],
+      ['AthenaResultsBucket', 'AthenaResultsPrefix'],
+    ] as const)
+      expect({ sid, condition: bySid[sid].Condition }).toEqual({
+        sid,
+        condition: { StringLike: { 's3:prefix': [{ Ref: prefix }, { 'Fn::Sub': `\${${prefix}}*` }] } },
+      });
+  });
+
+  it('grants nothing the product does not call (no cur:DescribeReportDefinitions)', () => {
+    const actions = statements().flatMap((s) => [s.Action].flat());
+    expect(actions).not.toContain('cur:DescribeReportDefinitions');
+    expect(actions.filter((a: string) => a.startsWith('cur:'))).toEqual([]);
+  });
 });

@@ -12,12 +12,18 @@ import { AllExceptionsFilter } from './common/http-exception.filter';
 import { JsonLogger, requestSerializer } from './common/json-logger';
 import { setupSwagger } from './openapi/openapi';
 import { registerRequestLimits } from './abuse/request-limits';
+import { registerSecurityHeaders } from './common/security-headers';
 import { prepareAppDatabase } from './database/app-role';
 
 const CORRELATION_HEADER = 'x-correlation-id';
 
 export function consoleDir(config: AppConfig): string {
   return config.consoleDir ? resolve(config.consoleDir) : resolve(__dirname, '../../console/dist/browser');
+}
+
+/** Trusts the `hops` proxies nearest the API (proxy-addr's own meaning of a number). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
 }
 
 /** Builds the whole application (API, Swagger UI, console) without listening. */
@@ -39,7 +45,10 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
       return typeof given === 'string' && /^[\w.:-]{8,100}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.env === 'production',
+    // Only configured proxies may name the client (TRUSTED_PROXIES): otherwise X-Forwarded-For is ignored, so a
+    // client cannot pick a new address per request to escape the per-address limits.
+    trustProxy:
+      typeof config.trustedProxies === 'number' ? trustHops(config.trustedProxies) : config.trustedProxies,
   });
   const dir = consoleDir(config);
   const indexFile = join(dir, 'index.html');
@@ -54,6 +63,7 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
   fastify.addHook('onSend', async (req, reply) => {
     void reply.header(CORRELATION_HEADER, req.id);
   });
+  registerSecurityHeaders(fastify, { indexHtml, publicUrl: config.publicUrl });
   registerRequestLimits(fastify, config);
   // Graceful shutdown: once closing, responses ask keep-alive clients to reconnect (to another replica)
   // instead of holding the process open until the keep-alive timeout.

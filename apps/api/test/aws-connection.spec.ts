@@ -1,5 +1,5 @@
 import { awsEnv, connectBody, ACCOUNT, ROLE, type AwsEnv } from './aws-env';
-import { testApp, type Session, type TestApp } from './harness';
+import { freePort, testApp, until, type Session, type TestApp } from './harness';
 
 describe('connect AWS (against the local AWS endpoint)', () => {
   let env: AwsEnv;
@@ -298,5 +298,47 @@ describe('connect AWS (against the local AWS endpoint)', () => {
       (await api.get('/api/admin/tenants/00000000-0000-4000-8000-000000000000/connection', root.access_token))
         .status,
     ).toBe(404);
+  });
+});
+
+describe('verification errors that are not AWS’s', () => {
+  let env: AwsEnv;
+  let api: TestApp;
+  beforeAll(async () => {
+    env = await awsEnv({ format: 'cur2' });
+    // Glue is unreachable (a closed port): the SDK throws a network error whose text names our own network
+    api = await testApp({
+      ...env.apiEnv,
+      AWS_ENDPOINT_URL_GLUE: `http://127.0.0.1:${await freePort()}`,
+      AWS_MAX_ATTEMPTS: '1',
+    });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await env?.close();
+  });
+
+  it('names the failing step but never shows our own error text (kept in the log)', async () => {
+    const s = await api.signup();
+    const conn = await api.get('/api/tenants/connection', s.access_token);
+    env.aws.setRole(ACCOUNT, ROLE, { external_id: conn.body.external_id });
+    const res = await api.post('/api/tenants/connect', connectBody(conn.body.external_id), s.access_token);
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'AWS_ERROR', details: { step: 'table' } });
+    const shown = JSON.stringify([res.body, (await api.get('/api/tenants/connection', s.access_token)).body]);
+    expect(shown).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|connect /);
+    expect(res.body.details.aws_error).toBe(
+      'AWS could not be reached (network error): retry in a few minutes',
+    );
+    // the operator still has the real text, with the tenant
+    await until('the log line', () => /ECONNREFUSED/.test(api.logs()));
+    const line = api
+      .logs()
+      .split('\n')
+      .find((l) => l.includes('ECONNREFUSED'));
+    expect(JSON.parse(line!)).toMatchObject({
+      msg: 'verification failed with an error not from AWS',
+      step: 'table',
+    });
   });
 });

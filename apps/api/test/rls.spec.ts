@@ -262,6 +262,61 @@ describe('row-level security', () => {
     });
   });
 
+  it('in a tenant scope global tables are read-only, and password hashes are not readable at all', async () => {
+    const denied = /permission denied/;
+    const attempts: [string, string][] = [
+      ['update app_user', `update app_user set is_global_owner = true`],
+      ['update own user', `update app_user set name = 'x' where email = '${t.a.email}'`],
+      [
+        'insert app_user',
+        `insert into app_user (id, email, password_hash, is_global_owner, created_at) values (gen_random_uuid(), 'new@example.com', 'x', true, now())`,
+      ],
+      ['delete app_user', `delete from app_user`],
+      ['select password_hash', `select password_hash from app_user`],
+      ['select *', `select * from app_user`],
+      [
+        'insert rate_limit_bucket',
+        `insert into rate_limit_bucket (key, count, expires_at) values ('k', 1, now())`,
+      ],
+      ['delete rate_limit_bucket', `delete from rate_limit_bucket`],
+    ];
+    for (const [what, statement] of attempts) {
+      const outcome = await asApp(api.db.url, async (c) => {
+        await tenantScope(c, t.a.tenantId);
+        return c.query(statement).then(
+          () => 'allowed',
+          (e: Error) => e.message,
+        );
+      });
+      expect({ what, outcome }).toEqual({ what, outcome: expect.stringMatching(denied) });
+    }
+    // what the tenant scope needs still works: members' names and emails, the caller's flags
+    const rows = await asApp(api.db.url, async (c) => {
+      await tenantScope(c, t.a.tenantId);
+      return (
+        await c.query(
+          `select id, email, name, is_global_owner, disabled_at, created_at from app_user where email = $1`,
+          [t.a.email],
+        )
+      ).rows;
+    });
+    expect(rows).toEqual([expect.objectContaining({ email: t.a.email, is_global_owner: false })]);
+    // every global table, present and future (new tables get DML by default privileges): no writes for tenants
+    const writable = await sql<{ table: string }>(
+      api.db.url,
+      `select c.relname as table from pg_class c
+        where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+          and has_table_privilege('cost_optimizer_tenant', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
+        order by 1`,
+    );
+    expect(writable.map((r) => r.table).filter((x) => GLOBAL_TABLES.includes(x))).toEqual([]);
+    const [flags] = await sql<{ global: number }>(
+      api.db.url,
+      'select count(*)::int as global from app_user where is_global_owner',
+    );
+    expect(flags!.global).toBe(1);
+  });
+
   describe('with the application’s tenant filter removed', () => {
     let patched: ApiProcess;
     const dist = join(__dirname, '..', '..', '..', '.data', `dist-rls-${process.pid}`);

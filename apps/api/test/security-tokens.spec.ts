@@ -1,6 +1,6 @@
 import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '../src/config/config';
-import { testApp, type Session, type TestApp } from './harness';
+import { sql, testApp, type Session, type TestApp } from './harness';
 
 const SECRET = 'security-tokens-secret-that-is-long-enough-42';
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -222,5 +222,143 @@ describe('access-token lifetime', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('refresh-token sessions', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await testApp({ JWT_SECRET: SECRET, REFRESH_TOKEN_SESSION_MAX_DAYS: '7' });
+  });
+  afterAll(() => api.close());
+
+  const rowOf = async (token: string) => {
+    const [row] = await sql<{ expires_at: Date; session_expires_at: Date }>(
+      api.db.url,
+      'select expires_at, session_expires_at from refresh_token where id = $1',
+      [token.split('.')[0]],
+    );
+    return row!;
+  };
+
+  it('end at an absolute time from the login (REFRESH_TOKEN_SESSION_MAX_DAYS), however often they are refreshed', async () => {
+    const before = Date.now();
+    const s = await api.signup();
+    const first = await rowOf(s.refresh_token);
+    const week = 7 * 86_400_000;
+    expect(first.session_expires_at.getTime()).toBeGreaterThanOrEqual(before + week - 1000);
+    expect(first.session_expires_at.getTime()).toBeLessThanOrEqual(Date.now() + week + 1000);
+    // a token never outlives its session (REFRESH_TOKEN_TTL_DAYS is 30 by default)
+    expect(first.expires_at.getTime()).toBeLessThanOrEqual(first.session_expires_at.getTime());
+
+    // rotation keeps the session's end: it does not slide
+    const r1 = await api.post('/api/auth/refresh', { refresh_token: s.refresh_token });
+    expect(r1.status).toBe(200);
+    const second = await rowOf(r1.body.refresh_token);
+    expect(second.session_expires_at.toISOString()).toBe(first.session_expires_at.toISOString());
+
+    // once the session's end has passed, its current token no longer refreshes
+    await sql(
+      api.db.url,
+      `update refresh_token set session_expires_at = now() - interval '1 second' where id = $1`,
+      [r1.body.refresh_token.split('.')[0]],
+    );
+    const ended = await api.post('/api/auth/refresh', { refresh_token: r1.body.refresh_token });
+    expect(ended.status).toBe(401);
+    expect(ended.body.code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('refuses a session longer than 365 days; 30 days by default', () => {
+    const base = { DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+    expect(() => loadConfig({ ...base, REFRESH_TOKEN_SESSION_MAX_DAYS: '366' })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({ ...base, REFRESH_TOKEN_TTL_DAYS: '30', REFRESH_TOKEN_SESSION_MAX_DAYS: '7' }),
+    ).not.toThrow();
+    expect(loadConfig(base).jwt.refreshSessionMaxDays).toBe(30);
+  });
+});
+
+describe('refresh-token cookie', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    api = await testApp({ JWT_SECRET: SECRET });
+  });
+  afterAll(() => api.close());
+
+  const cookieOf = (headers: Headers) => {
+    const set = headers.getSetCookie().find((c) => c.startsWith('co_refresh='));
+    if (!set) return null;
+    const [pair, ...attrs] = set.split(';').map((p) => p.trim());
+    return { value: pair!.slice('co_refresh='.length), attrs: attrs.map((a) => a.toLowerCase()).sort() };
+  };
+  const withCookie = (value: string) => ({ cookie: `other=1; co_refresh=${value}` });
+
+  it('is set httpOnly, SameSite=Strict and for /api/auth only; refresh and logout work with it alone', async () => {
+    const email = `cookie-${Date.now()}@example.com`;
+    const signup = await api.post('/api/auth/signup', { email, password: 'correct-horse-battery' });
+    expect(signup.status).toBe(201);
+    const first = cookieOf(signup.headers)!;
+    expect(first.value).toBe(signup.body.refresh_token);
+    expect(first.attrs).toEqual([
+      'httponly',
+      expect.stringMatching(/^max-age=\d+$/),
+      'path=/api/auth',
+      'samesite=strict',
+    ]);
+    const maxAge = Number(first.attrs.find((a) => a.startsWith('max-age='))!.slice(8));
+    expect(maxAge).toBeGreaterThan(29 * 86_400);
+    expect(maxAge).toBeLessThanOrEqual(30 * 86_400);
+
+    const login = await api.post('/api/auth/login', { email, password: 'correct-horse-battery' });
+    expect(cookieOf(login.headers)!.value).toBe(login.body.refresh_token);
+
+    // refresh with the cookie alone (no body field): rotates, and the cookie follows
+    const r1 = await api.request(
+      'POST',
+      '/api/auth/refresh',
+      {},
+      undefined,
+      withCookie(login.body.refresh_token),
+    );
+    expect(r1.status).toBe(200);
+    const rotated = cookieOf(r1.headers)!;
+    expect(rotated.value).toBe(r1.body.refresh_token);
+    expect(rotated.value).not.toBe(login.body.refresh_token);
+    expect((await api.get('/api/auth/me', r1.body.access_token)).status).toBe(200);
+    // the used cookie is refused, as a used body token is (and the family is revoked)
+    const reused = await api.request(
+      'POST',
+      '/api/auth/refresh',
+      {},
+      undefined,
+      withCookie(login.body.refresh_token),
+    );
+    expect(reused.status).toBe(401);
+    expect(reused.body.code).toBe('REFRESH_TOKEN_REUSED');
+
+    // logout with the cookie alone revokes it and clears the cookie
+    const s2 = await api.post('/api/auth/login', { email, password: 'correct-horse-battery' });
+    const out = await api.request(
+      'POST',
+      '/api/auth/logout',
+      {},
+      undefined,
+      withCookie(s2.body.refresh_token),
+    );
+    expect(out.status).toBe(204);
+    expect(cookieOf(out.headers)).toEqual({
+      value: '',
+      attrs: expect.arrayContaining(['max-age=0', 'path=/api/auth']),
+    });
+    expect((await api.post('/api/auth/refresh', { refresh_token: s2.body.refresh_token })).status).toBe(401);
+  });
+
+  it('still takes the token in the body (API clients, Swagger); without either, refresh is 401', async () => {
+    const s = await api.signup();
+    const r = await api.post('/api/auth/refresh', { refresh_token: s.refresh_token });
+    expect(r.status).toBe(200);
+    const none = await api.post('/api/auth/refresh', {});
+    expect(none.status).toBe(401);
+    expect(none.body.code).toBe('REFRESH_TOKEN_INVALID');
   });
 });

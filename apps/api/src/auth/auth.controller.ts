@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   LoginRequestSchema,
   MeResponseSchema,
@@ -10,16 +10,28 @@ import {
   type LoginRequest,
   type RefreshRequest,
   type SignupRequest,
+  type TokenResponse,
 } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
 import { CurrentUser, Public, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AuthService } from './auth.service';
+import { REFRESH_COOKIE, clearRefreshCookie, readRefreshCookie, refreshCookie } from './refresh-cookie';
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The token answer, with the refresh token also set as the httpOnly cookie the console relies on. */
+  private withCookie(reply: FastifyReply, tokens: TokenResponse): TokenResponse {
+    void reply.header('set-cookie', refreshCookie(tokens, this.config));
+    return tokens;
+  }
 
   @Public()
   @Post('signup')
@@ -35,8 +47,12 @@ export class AuthController {
     },
     public: true,
   })
-  signup(@Body(new ZodPipe(SignupRequestSchema)) body: SignupRequest, @Req() req: FastifyRequest) {
-    return this.auth.signup(body, req.ip);
+  async signup(
+    @Body(new ZodPipe(SignupRequestSchema)) body: SignupRequest,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.withCookie(reply, await this.auth.signup(body, req.ip));
   }
 
   @Public()
@@ -55,8 +71,12 @@ export class AuthController {
     },
     public: true,
   })
-  login(@Body(new ZodPipe(LoginRequestSchema)) body: LoginRequest, @Req() req: FastifyRequest) {
-    return this.auth.login(body, req.ip);
+  async login(
+    @Body(new ZodPipe(LoginRequestSchema)) body: LoginRequest,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.withCookie(reply, await this.auth.login(body, req.ip));
   }
 
   @Public()
@@ -64,14 +84,22 @@ export class AuthController {
   @HttpCode(200)
   @ApiContract({
     summary: 'Exchange a refresh token for new tokens (rotation)',
-    description: 'Each refresh token works once. Presenting a used one revokes every token of that login.',
+    description: `Each refresh token works once. Presenting a used one revokes every token of that login. The token comes from the body or, when the body has none, from the httpOnly \`${REFRESH_COOKIE}\` cookie (SameSite=Strict, path /api/auth) that login, sign-up and refresh set; the answer sets the rotated one.`,
     body: RefreshRequestSchema,
     response: TokenResponseSchema,
-    errors: { 400: 'VALIDATION_FAILED', 401: 'REFRESH_TOKEN_INVALID or REFRESH_TOKEN_REUSED' },
+    errors: {
+      400: 'VALIDATION_FAILED',
+      401: 'REFRESH_TOKEN_INVALID (also: no token in the body or the cookie) or REFRESH_TOKEN_REUSED',
+    },
     public: true,
   })
-  refresh(@Body(new ZodPipe(RefreshRequestSchema)) body: RefreshRequest) {
-    return this.auth.refresh(body.refresh_token);
+  async refresh(
+    @Body(new ZodPipe(RefreshRequestSchema)) body: RefreshRequest,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const token = body.refresh_token ?? readRefreshCookie(req.headers.cookie);
+    return this.withCookie(reply, await this.auth.refresh(token ?? ''));
   }
 
   @Public()
@@ -79,13 +107,20 @@ export class AuthController {
   @HttpCode(204)
   @ApiContract({
     summary: 'Log out: revokes the refresh token and every token rotated from it',
+    description: `The token comes from the body or, when the body has none, from the \`${REFRESH_COOKIE}\` cookie; the cookie is cleared.`,
     body: RefreshRequestSchema,
     status: 204,
     errors: [400],
     public: true,
   })
-  async logout(@Body(new ZodPipe(RefreshRequestSchema)) body: RefreshRequest): Promise<void> {
-    await this.auth.logout(body.refresh_token);
+  async logout(
+    @Body(new ZodPipe(RefreshRequestSchema)) body: RefreshRequest,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    const token = body.refresh_token ?? readRefreshCookie(req.headers.cookie);
+    void reply.header('set-cookie', clearRefreshCookie(this.config));
+    if (token) await this.auth.logout(token);
   }
 
   @Get('me')

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -56,28 +57,39 @@ export class AuthService {
       return { user, tenantId: tenant.id };
     });
     this.logger.log({ msg: 'signup', user_id: user.id, tenant_id: tenantId });
-    return this.issueTokens(em, user.id, tenantId, randomUUID());
+    return this.issueTokens(em, user.id, tenantId, randomUUID(), this.newSessionEnd());
   }
 
+  /**
+   * Failed logins are counted per (account, address): one address that guesses an account's password is stopped
+   * (429) after LOGIN_MAX_FAILURES_PER_ACCOUNT failures, but addresses that never failed keep their chance, so
+   * guesses from many addresses cannot lock the owner out. Failures across all addresses slow every later attempt
+   * at the account instead (see loginDelayMs), whatever the password, so the delay reveals nothing.
+   */
   async login(body: LoginRequest, ip: string): Promise<TokenResponse> {
     const window = this.config.rateLimits.windowSeconds;
     await this.limits.hit(
       { key: `login-ip:${ip}`, max: this.config.rateLimits.loginAttemptsPerIp, windowSeconds: window },
       'login attempts from this address',
     );
-    const accountLimit = {
-      key: `login-fail:${body.email}`,
-      max: this.config.rateLimits.loginFailuresPerAccount,
+    const threshold = this.config.rateLimits.loginFailuresPerAccount;
+    const pairLimit = {
+      key: `login-fail:${sha256(body.email).slice(0, 32)}:${ip}`,
+      max: threshold,
       windowSeconds: window,
     };
-    await this.limits.check(accountLimit, 'failed logins for this account');
+    await this.limits.check(pairLimit, 'failed logins for this account from this address');
+    const accountCounter = { key: `login-fail:${body.email}`, windowSeconds: window };
+    const delay = loginDelayMs(await this.limits.count(accountCounter), threshold);
+    if (delay > 0) await sleep(delay);
     const em = platformEm(this.em);
-    const user = await em.findOne(UserSchema, { email: body.email });
+    const user = await em.findOne(UserSchema, { email: body.email }, { populate: ['password_hash'] });
     let ok = false;
     if (user && !user.disabled_at) ok = await verifyPassword(user.password_hash, body.password);
     else await verifyPassword(await dummyHash(), body.password); // same cost whether or not the account exists
     if (!user || !ok) {
-      await this.limits.hit(accountLimit, 'failed logins for this account');
+      await this.limits.increment(accountCounter);
+      await this.limits.hit(pairLimit, 'failed logins for this account from this address');
       throw new AppError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
     }
     const membership = await this.pickMembership(em, user.id, body.tenant_id);
@@ -88,7 +100,7 @@ export class AuthService {
         body.tenant_id ? 'You are not a member of that tenant' : 'Your account belongs to no tenant',
       );
     }
-    return this.issueTokens(em, user.id, membership.tenantId, randomUUID());
+    return this.issueTokens(em, user.id, membership.tenantId, randomUUID(), this.newSessionEnd());
   }
 
   async refresh(token: string): Promise<TokenResponse> {
@@ -115,7 +127,7 @@ export class AuthService {
         'This refresh token was already used: the session is revoked, log in again',
       );
     }
-    if (row.expires_at.getTime() < Date.now()) {
+    if (row.expires_at.getTime() < Date.now() || row.session_expires_at.getTime() < Date.now()) {
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Refresh token is invalid or expired: log in again');
     }
     const who = await this.resolveUser(row.user.id, row.tenant.id);
@@ -123,7 +135,7 @@ export class AuthService {
       await this.revokeFamily(em, row.family_id);
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Your access to this tenant has ended: log in again');
     }
-    return this.issueTokens(em, row.user.id, row.tenant.id, row.family_id);
+    return this.issueTokens(em, row.user.id, row.tenant.id, row.family_id, row.session_expires_at);
   }
 
   async logout(token: string): Promise<void> {
@@ -167,7 +179,11 @@ export class AuthService {
     const em = platformEm(this.em);
     const normalized = email.trim().toLowerCase();
     return em.transactional(async (tx) => {
-      let user: User | null = await tx.findOne(UserSchema, { email: normalized });
+      let user: User | null = await tx.findOne(
+        UserSchema,
+        { email: normalized },
+        { populate: ['password_hash'] },
+      );
       const created = !user;
       if (!user) {
         user = tx.create(UserSchema, {
@@ -206,6 +222,7 @@ export class AuthService {
     userId: string,
     tenantId: string,
     familyId: string,
+    sessionExpiresAt: Date,
   ): Promise<TokenResponse> {
     const claims: AccessClaims = { sub: userId, tid: tenantId, typ: 'access' };
     const access = await this.jwt.signAsync(claims, {
@@ -220,7 +237,10 @@ export class AuthService {
       user: userId,
       family_id: familyId,
       token_hash: sha256(secret),
-      expires_at: new Date(Date.now() + this.config.jwt.refreshTtlDays * 86_400_000),
+      expires_at: new Date(
+        Math.min(Date.now() + this.config.jwt.refreshTtlDays * 86_400_000, sessionExpiresAt.getTime()),
+      ),
+      session_expires_at: sessionExpiresAt,
     });
     await em.flush();
     return {
@@ -229,6 +249,11 @@ export class AuthService {
       token_type: 'Bearer',
       expires_in: this.config.jwt.accessTtlSeconds,
     };
+  }
+
+  /** The absolute end of a login that starts now. */
+  private newSessionEnd(): Date {
+    return new Date(Date.now() + this.config.jwt.refreshSessionMaxDays * 86_400_000);
   }
 
   private async findRefresh(em: EntityManager, token: string) {
@@ -247,6 +272,19 @@ export class AuthService {
       [familyId],
     );
   }
+}
+
+/** First delay once an account has this many failures in the window, doubled per further failure, capped. */
+export const LOGIN_DELAY_BASE_MS = 500;
+export const LOGIN_DELAY_MAX_MS = 5000;
+
+/**
+ * The wait before an attempt at an account that has `failures` failed logins in the window (from any address):
+ * none below `threshold`, then 0.5 s, 1 s, 2 s, 4 s, 5 s... Spread guessing is slowed; the owner still gets in.
+ */
+export function loginDelayMs(failures: number, threshold: number): number {
+  if (failures < threshold) return 0;
+  return Math.min(LOGIN_DELAY_MAX_MS, LOGIN_DELAY_BASE_MS * 2 ** Math.min(failures - threshold, 20));
 }
 
 function defaultTenantName(email: string): string {

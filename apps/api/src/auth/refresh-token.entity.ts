@@ -17,6 +17,8 @@ export const RefreshTokenSchema = defineEntity({
     family_id: p.uuid().index(),
     token_hash: p.string().length(64),
     expires_at: p.datetime(),
+    /** The login's absolute end (REFRESH_TOKEN_SESSION_MAX_DAYS after it), copied to every rotated token. */
+    session_expires_at: p.datetime(),
     used_at: p.datetime().nullable(),
     revoked_at: p.datetime().nullable(),
     created_at: p.datetime().onCreate(() => new Date()),

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { GetWorkGroupCommand } from '@aws-sdk/client-athena';
 import {
   GetDatabaseCommand,
@@ -23,7 +23,13 @@ import {
   runQuery,
   type AthenaTarget,
 } from '../aws/athena-runner';
-import { AwsClients, awsErrorName, awsErrorText, type RoleCredentials } from '../aws/aws-clients';
+import {
+  AwsClients,
+  awsErrorName,
+  isAwsServiceError,
+  tenantAwsErrorText,
+  type RoleCredentials,
+} from '../aws/aws-clients';
 import { detectCurFormat, USAGE_START_COLUMN } from './cur-format';
 
 export type ConnectSettings = Omit<ConnectAws, 'external_id'>;
@@ -80,6 +86,8 @@ export function partitionOrderKey(keys: string[], values: string[]): number {
 /** The five connection checks, run in order; the first failure stops them (AWS.md §1-2). */
 @Injectable()
 export class ConnectionVerifier {
+  private readonly logger = new Logger('ConnectionVerifier');
+
   constructor(
     private readonly aws: AwsClients,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -102,7 +110,21 @@ export class ConnectionVerifier {
     let status: VerifyOk['status'] = 'connected';
     const principal = this.config.aws.platformPrincipalArn;
 
+    let current: VerifyStepName = 'assume_role';
+    /** AWS's text for the tenant; an error of ours is logged (with its text) and shown as a fixed sentence. */
+    const awsText = (e: unknown): string => {
+      if (!isAwsServiceError(e))
+        this.logger.error({
+          msg: 'verification failed with an error not from AWS',
+          tenant_id: tenantId,
+          step: current,
+          error: e instanceof Error ? (e.stack ?? e.message) : String(e),
+        });
+      return tenantAwsErrorText(e);
+    };
+
     const run = async (step: VerifyStepName, fn: () => Promise<{ message: string; warning?: boolean }>) => {
+      current = step;
       const t0 = Date.now();
       try {
         const r = await fn();
@@ -122,7 +144,7 @@ export class ConnectionVerifier {
                 'AWS_ERROR',
                 `Unexpected AWS error during "${TITLES[step]}"`,
                 ['Retry in a minute; if it persists, check the AWS service health'],
-                awsErrorText(e),
+                awsText(e),
               );
         steps.push({
           step,
@@ -154,7 +176,7 @@ export class ConnectionVerifier {
               `Check the stack's ExternalId parameter is exactly ${externalId}`,
               `Check the role's trust policy allows the platform principal ${principal}`,
             ],
-            awsErrorText(e),
+            awsText(e),
           );
         }
         return { message: `Assumed ${s.aws_role_arn}` };
@@ -176,7 +198,7 @@ export class ConnectionVerifier {
             'AWS_ERROR',
             'Could not check the trust policy',
             ['Retry in a minute'],
-            awsErrorText(e),
+            awsText(e),
           );
         }
         throw new StepFailure(
@@ -222,14 +244,14 @@ export class ConnectionVerifier {
                 `Check the workgroup name ${s.athena_workgroup}`,
                 `Workgroups are per region: check ${s.region} is where your CUR table lives`,
               ],
-              awsErrorText(e),
+              awsText(e),
             );
           }
           throw new StepFailure(
             'AWS_ERROR',
             'Cannot read the Athena workgroup',
             ['The role needs athena:GetWorkGroup on the workgroup'],
-            awsErrorText(e),
+            awsText(e),
           );
         } finally {
           athena.destroy();
@@ -247,7 +269,7 @@ export class ConnectionVerifier {
               'Check the CUR Athena integration is enabled (the CloudFormation stack AWS provides with the report creates them)',
               `Check the table is visible in the Athena console, in region ${s.region}`,
             ],
-            awsErrorText(e),
+            awsText(e),
           );
         try {
           try {
@@ -303,7 +325,7 @@ export class ConnectionVerifier {
             'AWS_ERROR',
             'Cannot read the table from the Glue catalog',
             ['The role needs glue:GetDatabase and glue:GetTable'],
-            awsErrorText(e),
+            awsText(e),
           );
         } finally {
           glue.destroy();
@@ -371,7 +393,7 @@ export class ConnectionVerifier {
             'AWS_ERROR',
             'Cannot query the CUR table',
             ['The role needs athena:StartQueryExecution and glue:GetPartitions'],
-            awsErrorText(e),
+            awsText(e),
           );
         } finally {
           glue.destroy();

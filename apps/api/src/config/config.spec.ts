@@ -94,4 +94,16 @@ describe('loadConfig', () => {
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
     expect(() => loadConfig({ ...base, ADMIN_EMAIL: 'root@example.com' })).toThrow(/set both or neither/);
   });
+
+  it('trusts no proxy by default; TRUSTED_PROXIES takes a hop count or addresses/CIDRs and refuses anything else', () => {
+    expect(loadConfig(base).trustedProxies).toBe(false);
+    expect(loadConfig({ ...base, TRUSTED_PROXIES: '1' }).trustedProxies).toBe(1);
+    expect(
+      loadConfig({ ...base, TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.7,fd00::/8' }).trustedProxies,
+    ).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8']);
+    for (const bad of ['true', '0', '11', '10.0.0.0/33', 'fd00::/129', 'example.com', '10.0.0.1/8/8'])
+      expect(() => loadConfig({ ...base, TRUSTED_PROXIES: bad })).toThrow(
+        /TRUSTED_PROXIES: must be a hop count/,
+      );
+  });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -31,6 +32,7 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_JWT_SECRET),
   JWT_ACCESS_TTL_SECONDS: int(60, 900).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(30),
+  REFRESH_TOKEN_SESSION_MAX_DAYS: int(1, 365).default(30),
   ENCRYPTION_KEY: z
     .string()
     .min(32, { message: 'must be at least 32 characters' })
@@ -48,6 +50,13 @@ const EnvSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_IP: int(1, 100000).default(20),
   SIGNUP_MAX_PER_IP: int(1, 100000).default(20),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
+  TRUSTED_PROXIES: z
+    .string()
+    .refine((v) => parseTrustedProxies(v) !== null, {
+      message:
+        'must be a hop count (1-10) or a comma-separated list of proxy addresses/CIDRs such as 10.0.0.0/8,fd00::/8',
+    })
+    .optional(),
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
   API_REPLICAS: int(1, 1000).default(1),
   RATE_LIMIT_TENANT_RPS: int(1, 1000000).default(20),
@@ -135,6 +144,31 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/**
+ * TRUSTED_PROXIES: empty trusts no proxy; a number 1-10 trusts that many hops in front of the API (the client is
+ * that many entries from the right of X-Forwarded-For); otherwise a list of addresses or CIDRs. Null when invalid.
+ */
+export function parseTrustedProxies(value: string): false | number | string[] | null {
+  const v = value.trim();
+  if (v === '') return false;
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    return n >= 1 && n <= 10 ? n : null;
+  }
+  const entries = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const valid = (entry: string) => {
+    const [addr = '', bits, ...rest] = entry.split('/');
+    const family = isIP(addr);
+    if (family === 0 || rest.length > 0) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  };
+  return entries.length > 0 && entries.every(valid) ? entries : null;
+}
+
 export interface AppConfig {
   env: Env['NODE_ENV'];
   port: number;
@@ -149,7 +183,11 @@ export interface AppConfig {
    */
   databaseAppUrl: string | null;
   databasePoolMax: number;
-  jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number };
+  /**
+   * refreshTtlDays: each refresh token's lifetime; refreshSessionMaxDays: a login's absolute lifetime, however often
+   * its tokens are rotated (no token outlives it).
+   */
+  jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number; refreshSessionMaxDays: number };
   encryptionKey: string;
   /** Former ENCRYPTION_KEY values: secrets sealed with them still open and are sealed again with the current key. */
   encryptionKeyPrevious: string[];
@@ -162,6 +200,11 @@ export interface AppConfig {
     windowSeconds: number;
   };
   bodyLimitBytes: number;
+  /**
+   * Which peers may set the client address through X-Forwarded-For (Fastify's `trustProxy`): false trusts none (the
+   * socket's address is the client), a number trusts that many hops, a list trusts those addresses/CIDRs.
+   */
+  trustedProxies: false | number | string[];
   /** Per-request limits, enforced in each replica's memory: rates are divided by `replicas`. */
   requestLimits: {
     replicas: number;
@@ -294,6 +337,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       secret: e.JWT_SECRET,
       accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
       refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+      refreshSessionMaxDays: e.REFRESH_TOKEN_SESSION_MAX_DAYS,
     },
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeyPrevious: (e.ENCRYPTION_KEY_PREVIOUS ?? '')
@@ -312,6 +356,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    trustedProxies: parseTrustedProxies(e.TRUSTED_PROXIES ?? '') ?? false,
     requestLimits: {
       replicas: e.API_REPLICAS,
       tenantPerSecond: e.RATE_LIMIT_TENANT_RPS,

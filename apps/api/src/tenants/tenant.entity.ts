@@ -51,7 +51,11 @@ export const UserSchema = defineEntity({
       .onCreate(() => randomUUID()),
     email: p.string().length(254).unique(),
     name: p.string().length(120).nullable(),
-    password_hash: p.string().length(255),
+    /**
+     * Not loaded unless asked for (`populate: ['password_hash']`, sign-in only): the tenant role may not read the
+     * column (Migration20261203090000_global_tables_read_only), so a default select must leave it out.
+     */
+    password_hash: p.string().length(255).lazy(),
     is_global_owner: p.boolean().default(false),
     disabled_at: p.datetime().nullable(),
     created_at: p.datetime().onCreate(() => new Date()),

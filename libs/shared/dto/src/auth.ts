@@ -43,7 +43,11 @@ export type LoginRequest = z.infer<typeof LoginRequestSchema>;
 
 export const RefreshRequestSchema = z
   .object({
-    refresh_token: z.string().min(20).max(200).meta({ example: 'b3f1c2d4e5f6...' }),
+    refresh_token: z.string().min(20).max(200).optional().meta({
+      description:
+        'The refresh token; may be left out when the browser sends the httpOnly co_refresh cookie set by login, sign-up and refresh',
+      example: 'b3f1c2d4e5f6...',
+    }),
   })
   .meta({ id: 'RefreshRequest' });
 export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;

@@ -11,6 +11,8 @@ import { Migration20261125030000Audit } from './Migration20261125030000_audit';
 import { Migration20261125050000AlertsMetric } from './Migration20261125050000_alerts_metric';
 import { Migration20261125040000MetricsLateData } from './Migration20261125040000_metrics_late_data';
 import { Migration20261125060000RowLevelSecurity } from './Migration20261125060000_row_level_security';
+import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203090000_global_tables_read_only';
+import { Migration20261203091000RefreshSessionEnd } from './Migration20261203091000_refresh_session_end';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -30,4 +32,9 @@ export const MIGRATIONS = [
   { name: 'Migration20261125050000_alerts_metric', class: Migration20261125050000AlertsMetric },
   { name: 'Migration20261125060000_row_level_security', class: Migration20261125060000RowLevelSecurity },
   { name: 'Migration20261203084733_anomaly_kinds', class: Migration20261203084733AnomalyKinds },
+  {
+    name: 'Migration20261203090000_global_tables_read_only',
+    class: Migration20261203090000GlobalTablesReadOnly,
+  },
+  { name: 'Migration20261203091000_refresh_session_end', class: Migration20261203091000RefreshSessionEnd },
 ];

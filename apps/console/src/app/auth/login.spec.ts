@@ -63,7 +63,9 @@ describe('Login', () => {
     await harness.fixture.whenStable();
 
     expect(localStorage.getItem('access_token')).toBe('fresh-access');
-    expect(localStorage.getItem('refresh_token')).toBe('fresh-refresh-token-0000000001');
+    // the refresh token stays in the API's httpOnly cookie: never in storage
+    expect(localStorage.getItem('refresh_token')).toBeNull();
+    expect(JSON.stringify(localStorage)).not.toContain('fresh-refresh-token-0000000001');
     expect(TestBed.inject(Router).url).toBe('/dashboard');
   });
 

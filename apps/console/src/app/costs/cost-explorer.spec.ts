@@ -173,3 +173,23 @@ describe('CostExplorer', () => {
     jest.restoreAllMocks();
   });
 });
+
+describe('toCsv', () => {
+  it('neutralises spreadsheet formulas in exported names (= + - @, tab, carriage return)', () => {
+    const item = (group: string) => ({ date: '2026-11-01', group, cost: -12.5 });
+    const csv = toCsv(
+      ['=HYPERLINK("http://x","y")', '+1+cmd|/c calc', '-2+3', '@SUM(A1)', '\tTAB', '\rCR', 'AmazonEC2'].map(
+        item,
+      ),
+    );
+    expect(csv.split('\n').slice(1, -1)).toEqual([
+      `2026-11-01,"'=HYPERLINK(""http://x"",""y"")",-12.5`,
+      `2026-11-01,'+1+cmd|/c calc,-12.5`,
+      `2026-11-01,'-2+3,-12.5`,
+      `2026-11-01,'@SUM(A1),-12.5`,
+      `2026-11-01,'\tTAB,-12.5`,
+      `2026-11-01,"'\rCR",-12.5`,
+      `2026-11-01,AmazonEC2,-12.5`,
+    ]);
+  });
+});

@@ -64,8 +64,15 @@ export function costsParams(query: CostsQuery): Record<string, string> {
   return params;
 }
 
-const csvField = (value: string): string =>
-  /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * One CSV field. Names come from the CUR (Marketplace sellers choose product names): one that starts like a formula
+ * (= + - @, tab, carriage return) gets a leading apostrophe, so a spreadsheet shows it as text instead of running it
+ * (OWASP CSV injection).
+ */
+const csvField = (raw: string): string => {
+  const value = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+};
 
 /** The items as CSV with the header `date,group,cost`. */
 export function toCsv(items: readonly CostItem[]): string {

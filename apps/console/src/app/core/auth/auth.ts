@@ -36,14 +36,10 @@ export class Auth {
     const current = this.tokens.accessToken();
     if (current !== null && current !== staleToken) return of(current);
     if (this.refreshing) return this.refreshing;
-    const refreshToken = this.tokens.refreshToken();
-    if (refreshToken === null) return throwError(() => new Error('No refresh token'));
+    if (!this.tokens.signedIn()) return throwError(() => new Error('Not signed in'));
+    // The refresh token travels in the API's httpOnly cookie (same origin), never through this code.
     this.refreshing = this.http
-      .post<TokenResponse>(
-        '/api/auth/refresh',
-        { refresh_token: refreshToken },
-        { context: new HttpContext().set(SILENT_ERRORS, true) },
-      )
+      .post<TokenResponse>('/api/auth/refresh', {}, { context: new HttpContext().set(SILENT_ERRORS, true) })
       .pipe(
         tap((t) => this.tokens.save(t)),
         map((t) => t.access_token),
@@ -53,18 +49,14 @@ export class Auth {
     return this.refreshing;
   }
 
-  /** Revokes the refresh token on the server (best effort) and leaves for the login page. */
+  /** Revokes the refresh token (its cookie) on the server (best effort) and leaves for the login page. */
   logout(): void {
-    const refreshToken = this.tokens.refreshToken();
+    const signedIn = this.tokens.signedIn();
     this.endLocally();
     void this.router.navigateByUrl('/login');
-    if (refreshToken === null) return;
+    if (!signedIn) return;
     this.http
-      .post<void>(
-        '/api/auth/logout',
-        { refresh_token: refreshToken },
-        { context: new HttpContext().set(SILENT_ERRORS, true) },
-      )
+      .post<void>('/api/auth/logout', {}, { context: new HttpContext().set(SILENT_ERRORS, true) })
       .pipe(catchError(() => EMPTY))
       .subscribe();
   }

@@ -61,7 +61,8 @@ describe('apiInterceptor', () => {
       .flush(errorBody('UNAUTHORIZED', 'Expired'), unauthorized);
 
     const refresh = http().expectOne('/api/auth/refresh');
-    expect(refresh.request.body).toEqual({ refresh_token: 'refresh-token-000000000001' });
+    // no token in the body: the browser sends the httpOnly cookie
+    expect(refresh.request.body).toEqual({});
     expect(refresh.request.headers.has('Authorization')).toBe(false);
     refresh.flush(tokens('new-access', 'rotated-refresh-token-00000001'));
 
@@ -75,7 +76,7 @@ describe('apiInterceptor', () => {
     await expect(first).resolves.toEqual({ n: 1 });
     await expect(second).resolves.toEqual({ n: 2 });
     expect(localStorage.getItem('access_token')).toBe('new-access');
-    expect(localStorage.getItem('refresh_token')).toBe('rotated-refresh-token-00000001');
+    expect(JSON.stringify(localStorage)).not.toContain('rotated-refresh-token-00000001');
   });
 
   it('a 401 for a request sent with an already replaced token retries without another refresh', async () => {
@@ -104,7 +105,7 @@ describe('apiInterceptor', () => {
     await harness.fixture.whenStable();
     expect(TestBed.inject(Router).url).toBe('/login');
     expect(localStorage.getItem('access_token')).toBeNull();
-    expect(localStorage.getItem('refresh_token')).toBeNull();
+    expect(localStorage.getItem('signed_in')).toBeNull();
     expect(await snackBarMessage()).toBe('Your session has ended. Please log in again.');
   });
 

@@ -109,13 +109,13 @@ describe('Shell and routes', () => {
     await menu.clickItem({ text: /Log out/ });
 
     const logout = http().expectOne('/api/auth/logout');
-    expect(logout.request.body).toEqual({ refresh_token: 'refresh-token-000000000001' });
+    expect(logout.request.body).toEqual({});
     logout.flush(null, { status: 204, statusText: 'No Content' });
     await harness.fixture.whenStable();
 
     expect(url()).toBe('/login');
     expect(TestBed.inject(TokenStore).signedIn()).toBe(false);
-    expect(localStorage.getItem('refresh_token')).toBeNull();
+    expect(localStorage.getItem('signed_in')).toBeNull();
     expect(
       await loader.getHarness(MatButtonHarness.with({ selector: '[data-testid=login-submit]' })),
     ).toBeTruthy();
