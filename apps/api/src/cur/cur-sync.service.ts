@@ -500,7 +500,7 @@ export class CurSyncService {
         stat.athena_ms,
         stat.load_ms,
         JSON.stringify([stat]),
-        JSON.stringify({ ...p, months_done: stats.length, months_total: total, current_month: stat.month }),
+        JSON.stringify({ ...p, months_done: stats.length, months_total: total, current_month: null }),
         runId,
       ],
     );

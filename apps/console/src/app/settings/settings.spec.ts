@@ -421,7 +421,7 @@ describe('Settings', () => {
       expect(cells['months']?.text).toEqual(['2026-10, 2026-11', '2026-11']);
       expect(cells['status']?.text).toEqual(['Succeeded', 'Failed']);
       expect(cells['rows']?.text).toEqual(['48,211', '0']);
-      expect(cells['scanned']?.text).toEqual(['70.0 MB', '70.0 MB']);
+      expect(cells['scanned']?.text).toEqual(['73.4 MB ~$0.0004', '73.4 MB ~$0.0004']);
       expect(cells['athena']?.text).toEqual(['12.4 s', '12.4 s']);
       expect(cells['load']?.text).toEqual(['850 ms', '850 ms']);
       const rows = el().querySelectorAll('[data-testid=sync-run-row]');
@@ -458,7 +458,7 @@ describe('Settings', () => {
           syncRun({
             status: 'running',
             trigger: 'manual',
-            progress: { phase: 'loading 2026-10', months_done: 0, months_total: 2 },
+            progress: { phase: 'loading 2026-10', months_done: 0, months_total: 2, current_month: null },
           }),
         );
       TestBed.tick();
