@@ -127,15 +127,19 @@ describe('the first sync on the 3rd of a month', () => {
     const months = monthsBack(today.slice(0, 7), 13);
     const gone = months.slice(-3);
     for (const table of ['cost_daily', 'cost_rollup_daily'])
-      await query(
-        api.databaseUrl,
-        `delete from ${table} where tenant_id = $1 and usage_date < $2::date`,
-        [t.tenantId, `${months.at(-4)}-01`],
-      );
+      await query(api.databaseUrl, `delete from ${table} where tenant_id = $1 and usage_date < $2::date`, [
+        t.tenantId,
+        `${months.at(-4)}-01`,
+      ]);
     const started = await api.post('/api/cur/sync', { history: true }, t.access_token);
     expect(started.status).toBe(202);
     const run = await settled(api, t.access_token);
-    expect(run).toMatchObject({ id: started.body.run_id, status: 'succeeded', mode: 'history', trigger: 'manual' });
+    expect(run).toMatchObject({
+      id: started.body.run_id,
+      status: 'succeeded',
+      mode: 'history',
+      trigger: 'manual',
+    });
     expect(run.months).toEqual(gone);
     expect(run.month_stats.map((s: any) => s.month)).toEqual(gone);
     const oldest = await loadedDays(api, t.tenantId, '2000-01-01', `${months.at(-1)}-01`);

@@ -241,7 +241,9 @@ describe('Dashboard', () => {
         finished_at: null,
       });
     await open(dashboardData({ data_from: '2026-10-01', last_sync: loading(2, '2026-09') }));
-    expect(text('dashboard-history-loading')).toContain('History is still loading, month 3 of 13 (Sep 2026): days');
+    expect(text('dashboard-history-loading')).toContain(
+      'History is still loading, month 3 of 13 (Sep 2026): days',
+    );
     expect(text('dashboard-history-loading')).toContain('days before Oct 1, 2026 are not loaded yet');
     expect(text('sync-status')).toContain('1.2 GB scanned (~$0.006)');
     await pause();

@@ -31,7 +31,9 @@ import {
         <td mat-cell *matCellDef="let run">
           {{ triggers[asRun(run).trigger] }}
           @if (asRun(run).mode !== 'months') {
-            <span class="mode">· {{ asRun(run).mode === 'backfill' ? 'history backfill' : 'load history' }}</span>
+            <span class="mode"
+              >· {{ asRun(run).mode === 'backfill' ? 'history backfill' : 'load history' }}</span
+            >
           }
         </td>
       </ng-container>

@@ -35,7 +35,8 @@ export function syncPercent(run: SyncRun): number | null {
 
 /** True while a run loads history (the first sync's backfill, or "Load history"). */
 export const isBackfill = (run: SyncRun): boolean =>
-  (run.mode === 'backfill' || run.mode === 'history') && (run.status === 'queued' || run.status === 'running');
+  (run.mode === 'backfill' || run.mode === 'history') &&
+  (run.status === 'queued' || run.status === 'running');
 
 /** 'YYYY-MM' as `Sep 2026`. */
 export function formatMonth(month: string): string {

@@ -61,20 +61,18 @@ export class SyncTracker implements OnDestroy {
     this.error.set(null);
     this.starting.set(true);
     const body = months === 'history' ? { history: true } : months === undefined ? {} : { months };
-    this.starting$ = this.http
-      .post<SyncRunCreated>('/api/cur/sync', body, silent())
-      .subscribe({
-        next: ({ run_id }) => this.follow(run_id),
-        error: (err: unknown) => {
-          const running = err instanceof HttpErrorResponse && err.status === 409 ? runningRunId(err) : null;
-          if (running) {
-            this.follow(running);
-            return;
-          }
-          this.starting.set(false);
-          this.error.set(explainSyncError(err));
-        },
-      });
+    this.starting$ = this.http.post<SyncRunCreated>('/api/cur/sync', body, silent()).subscribe({
+      next: ({ run_id }) => this.follow(run_id),
+      error: (err: unknown) => {
+        const running = err instanceof HttpErrorResponse && err.status === 409 ? runningRunId(err) : null;
+        if (running) {
+          this.follow(running);
+          return;
+        }
+        this.starting.set(false);
+        this.error.set(explainSyncError(err));
+      },
+    });
   }
 
   /** Follows a run (e.g. one the nightly job or a connection started) until it finishes. */
