@@ -1,4 +1,6 @@
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Client } from 'pg';
 import { awsEnv, connectedTenant as connected, syncsSettled as settled, type AwsEnv } from './aws-env';
 import { testApp, type TestApp } from './harness';
@@ -221,5 +223,50 @@ describe('the first sync with CUR_BACKFILL_MONTHS, and a failing month', () => {
       [t.tenantId],
     );
     expect(after.map((r) => r.m)).toEqual(months);
+  });
+});
+
+describe('the first sync of a CUR table without partitions', () => {
+  let env: AwsEnv;
+  let api: TestApp;
+  beforeAll(async () => {
+    env = await awsEnv({ format: 'cur2', days: 100, rowsPerDay: 3 });
+    // The same rows in one file, no billing_period folders: a customer's table without partitions.
+    const files = readdirSync(join(env.dir, 's3/cur-data'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.parquet') && e.parentPath.includes('billing_period='))
+      .map((e) => `'${join(e.parentPath, e.name)}'`);
+    const flat = join(env.dir, 's3/cur-data/flat');
+    mkdirSync(flat, { recursive: true });
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(
+      `COPY (SELECT * FROM read_parquet([${files.join(', ')}], hive_partitioning = false, union_by_name = true)) TO '${join(flat, 'data.parquet')}' (FORMAT parquet)`,
+    );
+    duck.closeSync();
+    env.aws.config.accounts[0]!.databases.find((d) => d.name === 'extra_db')!.tables.push({
+      name: 'flat_cur',
+      location: 's3://cur-data/flat/',
+    });
+    api = await testApp({ ...env.apiEnv, CUR_WORKER_POLL_MS: '200' });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await env?.close();
+  });
+
+  it('finds its months with one bounded query and loads them newest first', async () => {
+    const t = await connected(api, env, { athena_db: 'extra_db', athena_table: 'flat_cur' });
+    const run = await settled(api, t.access_token);
+    expect(run).toMatchObject({ status: 'succeeded', mode: 'backfill' });
+    const first = iso(Date.now() - 100 * DAY); // 100 days through yesterday
+    const newest = new Date().toISOString().slice(0, 7);
+    const expected: string[] = [];
+    for (let m = newest; m >= first.slice(0, 7); m = monthsBack(m, 2)[1]!) expected.push(m);
+    expect(run.months).toEqual(expected);
+    expect(run.month_stats.map((s: any) => s.month)).toEqual(expected);
+    // The planning query's bytes count too: the run scanned more than its months' queries.
+    const months = run.month_stats.reduce((a: number, s: any) => a + s.bytes_scanned, 0);
+    expect(run.bytes_scanned).toBeGreaterThan(months);
+    const days = await loadedDays(api, t.tenantId, '2000-01-01', '2100-01-01');
+    expect(days.length).toBe(100);
   });
 });
