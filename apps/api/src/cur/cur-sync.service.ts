@@ -389,7 +389,7 @@ export class CurSyncService {
           JSON.stringify(months),
           JSON.stringify({
             phase: `planned ${months.length} month${months.length === 1 ? '' : 's'}`,
-            months_done: 0,
+            months_done: run.month_stats.length,
             months_total: months.length,
             current_month: null,
           }),
