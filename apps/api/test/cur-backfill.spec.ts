@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Client } from 'pg';
 import { awsEnv, connectedTenant as connected, syncsSettled as settled, type AwsEnv } from './aws-env';
-import { testApp, type TestApp } from './harness';
+import { spawnApi, testApp, type TestApp } from './harness';
 
 const DAY = 86_400_000;
 const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -146,6 +146,39 @@ describe('the first sync on the 3rd of a month', () => {
     expect(run.month_stats.map((s: any) => s.month)).toEqual(gone);
     const oldest = await loadedDays(api, t.tenantId, '2000-01-01', `${months.at(-1)}-01`);
     expect(oldest).toHaveLength(1);
+  });
+
+  it('the nightly sync re-reads the current and previous month, and loads older months the CUR gained', async () => {
+    const t = await connected(api, env);
+    await settled(api, t.access_token);
+    const months = monthsBack(today.slice(0, 7), 13);
+    // As if the CUR had gained its two oldest months after the first sync.
+    for (const table of ['cost_daily', 'cost_rollup_daily'])
+      await query(api.databaseUrl, `delete from ${table} where tenant_id = $1 and usage_date < $2::date`, [
+        t.tenantId,
+        `${months.at(-3)}-01`,
+      ]);
+    const nightly = await spawnApi(api.databaseUrl, {
+      ...env.apiEnv,
+      CUR_WORKER_POLL_MS: '200',
+      CUR_SYNC_CRON: '* * * * * *',
+      NODE_OPTIONS: `--require ${join(__dirname, 'shifted-clock.cjs')}`,
+      TEST_CLOCK_AT: `${today}T09:00:00Z`,
+    });
+    try {
+      let run: any;
+      for (let i = 0; i < 300; i++) {
+        run = (await api.get('/api/cur/sync-runs', t.access_token)).body.items[0];
+        if (run.trigger === 'nightly' && run.status === 'succeeded') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(run).toMatchObject({ trigger: 'nightly', mode: 'months', status: 'succeeded' });
+      expect(run.months).toEqual([months[0], months[1], months[11], months[12]]);
+      const oldest = await loadedDays(api, t.tenantId, '2000-01-01', `${months.at(-1)}-01`);
+      expect(oldest).toHaveLength(1);
+    } finally {
+      await nightly.stop();
+    }
   });
 });
 
