@@ -479,6 +479,48 @@ describe('Settings', () => {
       expect(await (await button('sync-now')).isDisabled()).toBe(false);
     });
 
+    it('loads history: the run shows its months, bytes scanned and their cost in the history', async () => {
+      await open('owner', [ada], connection({ status: 'connected' }), runs([]));
+      await (await button('load-history')).click();
+      const post = http().expectOne('/api/cur/sync');
+      expect(post.request.body).toEqual({ history: true });
+      post.flush({ run_id: RUN_ID }, { status: 202, statusText: 'Accepted' });
+      const history = syncRun({
+        trigger: 'manual',
+        mode: 'history',
+        months: ['2026-05', '2026-04', '2026-03', '2026-02'],
+        bytes_scanned: 1_200_000_000,
+        estimated_cost_usd: 0.006,
+      });
+      await pause();
+      http()
+        .expectOne(`/api/cur/sync-runs/${RUN_ID}`)
+        .flush({
+          ...history,
+          status: 'running',
+          progress: { phase: 'querying 2026-04', months_done: 1, months_total: 4, current_month: '2026-04' },
+        });
+      TestBed.tick();
+      expect(el().querySelector('[data-testid=sync-months]')?.textContent?.trim()).toBe(
+        'month 2 of 4 (Apr 2026)',
+      );
+      expect(await (await button('load-history')).isDisabled()).toBe(true);
+      await pause();
+      http().expectOne(`/api/cur/sync-runs/${RUN_ID}`).flush(history);
+      TestBed.tick();
+      http()
+        .expectOne('/api/cur/sync-runs?page=1&page_size=10')
+        .flush(runs([history]));
+      await fixture.whenStable();
+      const table = await loader.getHarness(
+        MatTableHarness.with({ selector: '[data-testid=sync-runs-table]' }),
+      );
+      const cells = await table.getCellTextByColumnName();
+      expect(cells['trigger']?.text).toEqual(['Manual · load history']);
+      expect(cells['months']?.text).toEqual(['Feb 2026 – May 2026 (4 months)']);
+      expect(cells['scanned']?.text).toEqual(['1.2 GB ~$0.006']);
+    });
+
     it('changes the default measure', async () => {
       await open('owner');
       const select = await loader.getHarness(
