@@ -36,7 +36,13 @@ function findParquet(dir: string): string[] {
  * `extra_db.not_a_cur` (some other table) and `extra_db.empty_cur` (a CUR table whose only partition is empty).
  */
 export async function awsEnv(
-  opts: { format?: 'legacy' | 'cur2' | 'focus'; days?: number; rowsPerDay?: number } = {},
+  opts: {
+    format?: 'legacy' | 'cur2' | 'focus';
+    days?: number;
+    rowsPerDay?: number;
+    /** Last day of data (default: yesterday). */
+    endDate?: string;
+  } = {},
 ): Promise<AwsEnv> {
   const dir = mkdtempSync(join(tmpdir(), 'co-aws-'));
   const sample = await generateCurSample({
@@ -44,6 +50,7 @@ export async function awsEnv(
     format: opts.format ?? 'cur2',
     days: opts.days ?? 10,
     rowsPerDay: opts.rowsPerDay ?? 60,
+    ...(opts.endDate ? { endDate: opts.endDate } : {}),
     accounts: 2,
     seed: 11,
   });

@@ -52,7 +52,12 @@ describe.each(['legacy', 'cur2', 'focus'] as const)('CUR sync of a %s sample', (
   it('stores daily costs equal to expected.json to the cent, for every measure', async () => {
     const t = await connected(api, env);
     const first = await settled(api, t.access_token); // the backfill after connecting
-    expect(first).toMatchObject({ status: 'succeeded', trigger: 'connect' });
+    expect(first).toMatchObject({ status: 'succeeded', trigger: 'connect', mode: 'backfill' });
+    // The backfill read the months from the format's partitions: every month of the sample, newest first.
+    const sample = JSON.parse(readFileSync(join(env.dir, 'expected.json'), 'utf8'));
+    const sampleMonths = [...new Set(Object.keys(sample.daily).map((d) => d.slice(0, 7)))].sort().reverse();
+    expect(first.months).toEqual(sampleMonths);
+    expect(first.month_stats.map((m: any) => m.month)).toEqual(sampleMonths);
     const run = await syncNow(api, t.access_token, 3);
     expect(run.status).toBe('succeeded');
     expect(run.rows_loaded).toBeGreaterThan(0);

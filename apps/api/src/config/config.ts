@@ -105,7 +105,7 @@ const EnvSchema = z.object({
     .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
     .default('false'),
   ATHENA_QUERY_TIMEOUT_SECONDS: int(5, 3600).default(300),
-  CUR_BACKFILL_MONTHS: int(1, 24).default(3),
+  CUR_BACKFILL_MONTHS: int(1, 24).optional(),
   CUR_NIGHTLY_MONTHS: int(1, 12).default(2),
   CUR_SYNC_CRON: z
     .string()
@@ -239,7 +239,8 @@ export interface AppConfig {
     athenaQueryTimeoutMs: number;
   };
   cur: {
-    backfillMonths: number;
+    /** Months of history (first sync, history horizon); null: 13 when the CUR has them, at least the 90 days before yesterday. */
+    backfillMonths: number | null;
     nightlyMonths: number;
     cron: string;
     concurrency: number;
@@ -405,7 +406,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       athenaQueryTimeoutMs: e.ATHENA_QUERY_TIMEOUT_SECONDS * 1000,
     },
     cur: {
-      backfillMonths: e.CUR_BACKFILL_MONTHS,
+      backfillMonths: e.CUR_BACKFILL_MONTHS ?? null,
       nightlyMonths: e.CUR_NIGHTLY_MONTHS,
       cron: e.CUR_SYNC_CRON,
       concurrency: e.CUR_SYNC_CONCURRENCY,

@@ -29,6 +29,7 @@ const CURRENCY = 'USD';
 type DashboardFigures = Pick<
   Dashboard,
   | 'month_to_date'
+  | 'data_from'
   | 'previous_month_same_period'
   | 'forecast_month_end'
   | 'daily'
@@ -130,6 +131,7 @@ export class CostsService {
       top_regions: [],
       open_anomalies: open,
       data_through: data.through,
+      data_from: null,
       last_sync: lastSync,
     };
     if (!data.figures) return empty;
@@ -189,6 +191,11 @@ export class CostsService {
           where rank <= 10 order by dimension, rank`,
       [tenantId, iso(monthStart), through, iso(prevStart), iso(prevEnd)],
     );
+    // The first loaded day: the chart shows days before it as not loaded (a backfill still running), not as zero.
+    const first = await rowsOf<{ first: string | null }>(
+      `select to_char(min(usage_date), 'YYYY-MM-DD') as first from cost_rollup_daily where tenant_id = $1 and dimension = $2`,
+      [tenantId, TOTAL_DIMENSION],
+    );
     const sumDays = (from: number, to: number) =>
       daily.reduce((acc, r) => {
         const t = Date.parse(`${r.date}T00:00:00Z`);
@@ -211,6 +218,7 @@ export class CostsService {
           };
         });
     return {
+      data_from: first[0]?.first ?? null,
       month_to_date: round(mtd),
       previous_month_same_period: round(prev),
       forecast_month_end: round(mtd + runRate * (daysInMonth - dayOfMonth)),

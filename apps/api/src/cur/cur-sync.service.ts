@@ -19,7 +19,21 @@ import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { CostStore } from './cost-store';
 import { parseCsvBatches } from './csv';
 import { AGGREGATE_COLUMNS, buildMonthQuery, type CurTable } from './cur-sql';
-import { SyncRunSchema, type SyncError, type SyncRun } from './sync-run.entity';
+import {
+  firstUsageQuery,
+  horizon,
+  missingHistory,
+  monthsFrom,
+  partitionMonths,
+  planBackfill,
+} from './cur-backfill';
+import { SyncRunSchema, type MonthStat, type SyncError, type SyncRun } from './sync-run.entity';
+
+/** Athena's price per byte scanned: $5 per TB. */
+export const ATHENA_USD_PER_BYTE = 5 / 1e12;
+
+/** What a sync loads: the last n months, or months planned from the CUR (the first sync, or history). */
+export type SyncPlan = { months: number } | { mode: 'backfill' | 'history' };
 
 export class SyncFailure extends Error {
   /** `permanent`: retrying cannot help (e.g. the role refuses us); the run fails at once. */
@@ -46,10 +60,13 @@ export function toSyncRunDto(r: SyncRun): SyncRunDto {
     id: r.id,
     status: r.status,
     trigger: r.trigger,
+    mode: r.mode,
     months: r.months,
-    progress: r.progress,
+    progress: { ...r.progress, current_month: r.progress.current_month ?? null },
+    month_stats: r.month_stats ?? [],
     rows_loaded: r.rows_loaded,
     bytes_scanned: Number(r.bytes_scanned),
+    estimated_cost_usd: Number((Number(r.bytes_scanned) * ATHENA_USD_PER_BYTE).toPrecision(6)),
     athena_ms: r.athena_ms,
     load_ms: r.load_ms,
     attempt: r.attempt,
@@ -77,11 +94,12 @@ export class CurSyncService {
   /**
    * Queues a sync. At most one queued/running run per tenant (a partial unique index): a second request gets
    * 409 with the active run's id. A nightly run carries a schedule key, so replicas enqueue it once.
+   * A backfill or history run lists its months once it has read which months the CUR holds (when it starts).
    */
   async enqueue(
     tenantId: string,
     trigger: SyncRun['trigger'],
-    months: number,
+    plan: SyncPlan,
     scheduleKey: string | null = null,
   ): Promise<{ run_id: string; created: boolean }> {
     const em = this.em.fork();
@@ -98,18 +116,20 @@ export class CurSyncService {
           : undefined,
       );
     }
-    const list = lastMonths(months);
+    const mode = 'mode' in plan ? plan.mode : 'months';
+    const list = 'months' in plan ? lastMonths(plan.months).reverse() : [];
     const inserted: { id: string }[] = await em.execute(
-      `insert into sync_run (id, tenant_id, status, trigger, months, schedule_key, progress, rows_loaded, bytes_scanned,
-                             athena_ms, load_ms, attempt, created_at)
-       values (gen_random_uuid(), ?, 'queued', ?, ?, ?, ?, 0, 0, 0, 0, 1, now())
+      `insert into sync_run (id, tenant_id, status, trigger, mode, months, month_stats, schedule_key, progress,
+                             rows_loaded, bytes_scanned, athena_ms, load_ms, attempt, created_at)
+       values (gen_random_uuid(), ?, 'queued', ?, ?, ?, '[]', ?, ?, 0, 0, 0, 0, 1, now())
        on conflict do nothing returning id`,
       [
         tenantId,
         trigger,
+        mode,
         JSON.stringify(list),
         scheduleKey,
-        JSON.stringify({ phase: 'queued', months_done: 0, months_total: list.length }),
+        JSON.stringify({ phase: 'queued', months_done: 0, months_total: list.length, current_month: null }),
       ],
     );
     if (inserted[0]) {
@@ -118,6 +138,7 @@ export class CurSyncService {
         tenant_id: tenantId,
         run_id: inserted[0].id,
         trigger,
+        mode,
         months: list,
       });
       return { run_id: inserted[0].id, created: true };
@@ -226,57 +247,58 @@ export class CurSyncService {
     };
 
     const partitions = table.partitionKeys.length ? await this.partitions(region, credentials, table) : [];
-    const months = [...run.months].sort();
+    const months = await this.plan(run, table, partitions, {
+      region,
+      credentials,
+      target,
+      tenantId,
+    });
+    const stats: MonthStat[] = [...(run.month_stats ?? [])];
+    const done = new Set(stats.map((st) => st.month)); // loaded by an earlier attempt of this run: not again
+    const total = months.length;
     let maxDate: string | null = null;
-    for (const [i, month] of months.entries()) {
+    for (const month of months) {
+      if (done.has(month)) continue;
       const sql = buildMonthQuery(table, month, partitions);
       if (sql === null) {
-        await this.progress(run.id, {
-          phase: `no CUR partition for ${month}: kept as is`,
-          months_done: i + 1,
-          months_total: months.length,
-        });
+        await this.monthDone(
+          run.id,
+          { month, rows: 0, bytes_scanned: 0, athena_ms: 0, load_ms: 0 },
+          stats,
+          total,
+          {
+            phase: `no CUR partition for ${month}: kept as is`,
+          },
+        );
         continue;
       }
       await this.progress(run.id, {
         phase: `querying ${month}`,
-        months_done: i,
-        months_total: months.length,
+        months_done: stats.length,
+        months_total: total,
+        current_month: month,
       });
       // The clients ask for credentials before each request: refreshed before expiry even inside one step.
       const athena = this.aws.athena(region, credentials);
       const t0 = Date.now();
-      let q;
-      try {
-        q = await runQuery(athena, sql, target, {
-          deadlineMs: this.config.aws.athenaQueryTimeoutMs,
-          clientRequestToken: createHash('sha256')
-            .update(`${run.id}:${month}:${run.attempt}`)
-            .digest('hex')
-            .slice(0, 64),
-        });
-      } catch (e) {
-        athena.destroy();
-        if (e instanceof SyncFailure) throw e; // AssumeRole failed while refreshing
-        if (e instanceof AthenaQueryError) {
-          throw new SyncFailure({
-            code: 'ATHENA_QUERY_FAILED',
-            message: `Athena query for ${month} ${e.kind === 'timeout' ? 'timed out' : 'failed'}`,
-            aws_error: e.reason,
-          });
-        }
-        throw new SyncFailure({
-          code: 'AWS_ERROR',
-          message: `Athena query for ${month} could not run`,
-          aws_error: awsErrorText(e),
-        });
-      }
+      const q = await this.query(
+        athena,
+        sql,
+        target,
+        `${run.id}:${month}:${run.attempt}`,
+        `Athena query for ${month}`,
+      );
       const athenaMs = Date.now() - t0;
       if (!(await owned())) {
         athena.destroy();
         return;
       }
-      await this.progress(run.id, { phase: `loading ${month}`, months_done: i, months_total: months.length });
+      await this.progress(run.id, {
+        phase: `loading ${month}`,
+        months_done: stats.length,
+        months_total: total,
+        current_month: month,
+      });
       const t1 = Date.now();
       const rows =
         q.outputLocation && !conn.managed_results
@@ -289,21 +311,21 @@ export class CurSyncService {
           yield batch;
         }
       })();
-      const loaded = await this.store.replaceMonth(tenantId, month, tracked);
-      athena.destroy();
+      let loaded: number;
+      try {
+        loaded = await this.store.replaceMonth(tenantId, month, tracked);
+      } finally {
+        athena.destroy();
+      }
       if (last && (!maxDate || last > maxDate)) maxDate = last;
-      await em.execute(
-        `update sync_run set rows_loaded = rows_loaded + ?, bytes_scanned = bytes_scanned + ?, athena_ms = athena_ms + ?,
-                load_ms = load_ms + ?, progress = ?, heartbeat_at = now() where id = ?`,
-        [
-          loaded,
-          q.dataScannedBytes,
-          athenaMs,
-          Date.now() - t1,
-          JSON.stringify({ phase: `loaded ${month}`, months_done: i + 1, months_total: months.length }),
-          run.id,
-        ],
-      );
+      const stat = {
+        month,
+        rows: loaded,
+        bytes_scanned: q.dataScannedBytes,
+        athena_ms: athenaMs,
+        load_ms: Date.now() - t1,
+      };
+      await this.monthDone(run.id, stat, stats, total, { phase: `loaded ${month}` });
       this.logger.log({
         msg: 'month loaded',
         tenant_id: tenantId,
@@ -312,15 +334,176 @@ export class CurSyncService {
         rows: loaded,
         bytes_scanned: q.dataScannedBytes,
         athena_ms: athenaMs,
+        months_done: stats.length,
+        months_total: total,
+      });
+      if (last) await this.advanceDataThrough(tenantId, last); // the dashboard fills month by month
+    }
+    if (maxDate) await this.advanceDataThrough(tenantId, maxDate);
+  }
+
+  private async advanceDataThrough(tenantId: string, day: string): Promise<void> {
+    await this.em.fork().execute(
+      `update aws_connection set data_through = greatest(coalesce(data_through, ''), ?),
+           status = case when status = 'pending_data' then 'connected' else status end where tenant_id = ?`,
+      [day, tenantId],
+    );
+  }
+
+  /**
+   * The run's months, newest first, planned at its first start and stored on the run (a retry keeps them):
+   * - backfill (the first sync): the horizon's months the CUR holds (13, or CUR_BACKFILL_MONTHS; at least the
+   *   90 days before yesterday), read from the partitions (0 bytes) or, for a table whose partitions do not name the
+   *   month, from one bounded min(usage start) query;
+   * - history: the horizon's months the CUR holds that are not loaded yet;
+   * - a nightly run adds the horizon's months older than the loaded range that the CUR gained since (partitions only).
+   */
+  private async plan(
+    run: SyncRun,
+    table: CurTable,
+    partitions: string[][],
+    ctx: { region: string; credentials: RoleCredentialSource; target: AthenaTarget; tenantId: string },
+  ): Promise<string[]> {
+    const newestFirst = (list: Iterable<string>) => [...new Set(list)].sort().reverse();
+    // Listed months (a manual sync), or planned by an earlier attempt of this run: as stored.
+    if (run.mode === 'months' && run.trigger !== 'nightly') return newestFirst(run.months);
+    if (run.mode !== 'months' && (run.months.length > 0 || run.month_stats.length > 0))
+      return newestFirst(run.months);
+    const today = new Date().toISOString().slice(0, 10);
+    const override = this.config.cur.backfillMonths;
+    let available = partitionMonths(table.partitionKeys, partitions);
+    if (available === null && run.mode !== 'months') {
+      available = await this.monthsByQuery(run, table, today, override, ctx);
+    }
+    let months: string[];
+    if (run.mode === 'backfill') months = planBackfill(today, available, override);
+    else {
+      const loaded = await this.loadedMonths(ctx.tenantId);
+      const extra = missingHistory(today, available, loaded, override, run.mode === 'months');
+      months = newestFirst([...run.months, ...extra]);
+    }
+    if (months.join() !== run.months.join() || run.mode !== 'months') {
+      await this.em
+        .fork()
+        .execute(`update sync_run set months = ?, progress = ?, heartbeat_at = now() where id = ?`, [
+          JSON.stringify(months),
+          JSON.stringify({
+            phase: `planned ${months.length} month${months.length === 1 ? '' : 's'}`,
+            months_done: run.month_stats.length,
+            months_total: months.length,
+            current_month: null,
+          }),
+          run.id,
+        ]);
+      this.logger.log({ msg: 'sync planned', run_id: run.id, mode: run.mode, trigger: run.trigger, months });
+    }
+    return months;
+  }
+
+  /** Months with loaded data (from the small per-day rollup, not the detail table). */
+  private async loadedMonths(tenantId: string): Promise<Set<string>> {
+    const rows: { m: string }[] = await this.em.fork().execute(
+      `select distinct to_char(usage_date, 'YYYY-MM') as m from cost_rollup_daily
+        where tenant_id = ? and dimension = 'charge_class'`,
+      [tenantId],
+    );
+    return new Set(rows.map((r) => r.m));
+  }
+
+  /** Which horizon months hold usage, for a table whose partitions do not say: one bounded one-column query. */
+  private async monthsByQuery(
+    run: SyncRun,
+    table: CurTable,
+    today: string,
+    override: number | null,
+    ctx: { region: string; credentials: RoleCredentialSource; target: AthenaTarget },
+  ): Promise<Set<string>> {
+    const months = horizon(today, override);
+    const sql = firstUsageQuery(table, months.at(-1)!, months[0]!);
+    await this.progress(run.id, {
+      phase: 'finding the months the CUR holds',
+      months_done: 0,
+      months_total: 0,
+      current_month: null,
+    });
+    const athena = this.aws.athena(ctx.region, ctx.credentials);
+    const t0 = Date.now();
+    try {
+      const q = await this.query(
+        athena,
+        sql,
+        ctx.target,
+        `${run.id}:plan:${run.attempt}`,
+        'Finding the CUR months',
+      );
+      let first: string | undefined;
+      for await (const rec of queryRows(athena, q.queryExecutionId)) first = rec['first_usage'] ?? undefined;
+      await this.em
+        .fork()
+        .execute(
+          'update sync_run set bytes_scanned = bytes_scanned + ?, athena_ms = athena_ms + ? where id = ?',
+          [q.dataScannedBytes, Date.now() - t0, run.id],
+        );
+      return monthsFrom(first, months[0]!);
+    } finally {
+      athena.destroy();
+    }
+  }
+
+  /** One Athena query to its end, its failures as a SyncFailure naming what it was for. */
+  private async query(
+    athena: ReturnType<AwsClients['athena']>,
+    sql: string,
+    target: AthenaTarget,
+    token: string,
+    what: string,
+  ) {
+    try {
+      return await runQuery(athena, sql, target, {
+        deadlineMs: this.config.aws.athenaQueryTimeoutMs,
+        clientRequestToken: createHash('sha256').update(token).digest('hex').slice(0, 64),
+      });
+    } catch (e) {
+      athena.destroy();
+      if (e instanceof SyncFailure) throw e; // AssumeRole failed while refreshing
+      if (e instanceof AthenaQueryError) {
+        throw new SyncFailure({
+          code: 'ATHENA_QUERY_FAILED',
+          message: `${what} ${e.kind === 'timeout' ? 'timed out' : 'failed'}`,
+          aws_error: e.reason,
+        });
+      }
+      throw new SyncFailure({
+        code: 'AWS_ERROR',
+        message: `${what} could not run`,
+        aws_error: awsErrorText(e),
       });
     }
-    if (maxDate) {
-      await em.execute(
-        `update aws_connection set data_through = greatest(coalesce(data_through, ''), ?),
-             status = case when status = 'pending_data' then 'connected' else status end where tenant_id = ?`,
-        [maxDate, tenantId],
-      );
-    }
+  }
+
+  /** Records a finished month on the run (its figures, the progress) in one statement. */
+  private async monthDone(
+    runId: string,
+    stat: MonthStat,
+    stats: MonthStat[],
+    total: number,
+    p: { phase: string },
+  ): Promise<void> {
+    stats.push(stat);
+    await this.em.fork().execute(
+      `update sync_run set rows_loaded = rows_loaded + ?, bytes_scanned = bytes_scanned + ?, athena_ms = athena_ms + ?,
+              load_ms = load_ms + ?, month_stats = month_stats || ?::jsonb, progress = ?, heartbeat_at = now()
+        where id = ?`,
+      [
+        stat.rows,
+        stat.bytes_scanned,
+        stat.athena_ms,
+        stat.load_ms,
+        JSON.stringify([stat]),
+        JSON.stringify({ ...p, months_done: stats.length, months_total: total, current_month: null }),
+        runId,
+      ],
+    );
   }
 
   private async externalIdOf(tenantId: string): Promise<string | null> {
@@ -332,7 +515,7 @@ export class CurSyncService {
 
   private async progress(
     runId: string,
-    p: { phase: string; months_done: number; months_total: number },
+    p: { phase: string; months_done: number; months_total: number; current_month: string | null },
   ): Promise<void> {
     await this.em
       .fork()

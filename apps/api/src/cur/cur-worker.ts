@@ -46,11 +46,11 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    // The first sync after connecting backfills CUR_BACKFILL_MONTHS.
+    // The first sync after connecting backfills the history (months planned from the CUR when it starts).
     this.connections.onConnected(async (tenantId) => {
       const queued = await withTenant(this.em, tenantId, async () => {
         if (await this.sync.hasSucceeded(tenantId)) return false;
-        await this.sync.enqueue(tenantId, 'connect', this.config.cur.backfillMonths).catch((e: unknown) => {
+        await this.sync.enqueue(tenantId, 'connect', { mode: 'backfill' }).catch((e: unknown) => {
           if (!(e instanceof Error && 'status' in e && (e as { status: number }).status === 409)) throw e;
         });
         return true;
@@ -88,7 +88,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
           this.sync.enqueue(
             t.tenant_id,
             'nightly',
-            this.config.cur.nightlyMonths,
+            { months: this.config.cur.nightlyMonths },
             `nightly:${day}:${t.tenant_id}`,
           ),
         );
@@ -188,7 +188,8 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
                 progress = jsonb_set(progress, '{phase}', '"done"') where id = ? and locked_by = ?`,
         [id, this.id],
       );
-      // Anomaly detection on the fresh data; its failure never fails the sync.
+      // Anomaly detection on the fresh data, once per run: a backfill is one run over all its months, so detection
+      // runs once, after its last month, over the whole loaded history. Its failure never fails the sync.
       await Promise.resolve()
         .then(() => this.moduleRef.get(AnomalyDetector, { strict: false }).onSyncRunSucceeded(id))
         .catch((e: unknown) =>

@@ -35,9 +35,9 @@ export class CurController {
   @HttpCode(202)
   @Roles('owner', 'admin')
   @ApiContract({
-    summary: 'Sync now: re-ingest the last months of CUR data (owner/admin)',
+    summary: 'Sync now: re-ingest the last months of CUR data, or load history (owner/admin)',
     description:
-      'Queues a sync and answers at once; follow it with GET /api/cur/sync-runs/{run_id}. One sync per tenant at a time.',
+      'Queues a sync and answers at once; follow it with GET /api/cur/sync-runs/{run_id} (progress: months done of total, the month being loaded, rows, bytes Athena scanned and their estimated cost). One sync per tenant at a time. With `history: true` it loads the months of the history horizon the CUR holds and that are not loaded yet, newest first.',
     body: SyncRequestSchema,
     response: SyncRunCreatedSchema,
     status: 202,
@@ -49,7 +49,11 @@ export class CurController {
     },
   })
   async start(@CurrentUser() u: AuthUser, @Body(new ZodPipe(SyncRequestSchema)) body: SyncRequest) {
-    const { run_id } = await this.sync.enqueue(u.tenantId, 'manual', body.months ?? 2);
+    const { run_id } = await this.sync.enqueue(
+      u.tenantId,
+      'manual',
+      body.history ? { mode: 'history' } : { months: body.months ?? 2 },
+    );
     this.worker.kick();
     return { run_id };
   }
@@ -57,6 +61,8 @@ export class CurController {
   @Get('sync-runs')
   @ApiContract({
     summary: 'Sync history, newest first',
+    description:
+      'Each run with its progress (months done/total, the month being loaded), rows loaded, bytes Athena scanned (and their estimated cost at $5/TB) per run and per month.',
     query: PageQuerySchema,
     response: SyncRunPageSchema,
     errors: [400],

@@ -7,6 +7,16 @@ export interface SyncProgress {
   phase: string;
   months_done: number;
   months_total: number;
+  /** The month being queried or loaded. */
+  current_month?: string | null;
+}
+/** One loaded month of a run: what it cost in Athena and what it stored. */
+export interface MonthStat {
+  month: string;
+  rows: number;
+  bytes_scanned: number;
+  athena_ms: number;
+  load_ms: number;
 }
 export interface SyncError {
   code: string;
@@ -39,9 +49,13 @@ export const SyncRunSchema = defineEntity({
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     status: p.enum(['queued', 'running', 'succeeded', 'failed'] as const),
     trigger: p.enum(['manual', 'nightly', 'connect'] as const),
+    /** months: the listed months; backfill: planned from the CUR at the first start; history: horizon months not loaded. */
+    mode: p.enum(['months', 'backfill', 'history'] as const).default('months'),
     months: p.json<string[]>(),
     schedule_key: p.string().length(64).nullable().unique(),
     progress: p.json<SyncProgress>(),
+    /** The months loaded, in load order: a retry resumes after them. */
+    month_stats: p.json<MonthStat[]>().default('[]'),
     rows_loaded: p.integer().default(0),
     bytes_scanned: p.bigint('number').default(0),
     athena_ms: p.integer().default(0),

@@ -32,6 +32,11 @@ export const SyncRequestSchema = z
         'How many billing months to re-ingest, ending with the current one (default 2; first sync: CUR_BACKFILL_MONTHS)',
       example: 2,
     }),
+    history: z.boolean().optional().meta({
+      description:
+        'Load history: the billing months of the history horizon (13 months, or CUR_BACKFILL_MONTHS) that the CUR holds and that are not loaded yet, newest first (e.g. after enabling backfill in AWS). Ignores `months`',
+      example: true,
+    }),
   })
   .meta({ id: 'SyncRequest' });
 export type SyncRequest = z.infer<typeof SyncRequestSchema>;
@@ -46,17 +51,41 @@ export const SyncRunSchema = z
     id: z.uuid(),
     status: SyncRunStatusSchema,
     trigger: z.enum(['manual', 'nightly', 'connect']).meta({ description: 'Who started it' }),
-    months: z.array(month).meta({ example: ['2026-10', '2026-11'] }),
+    mode: z.enum(['months', 'backfill', 'history']).meta({
+      description:
+        'months: the listed months (a nightly run also adds months of the history horizon older than the loaded range); backfill: the first sync, months planned from the CUR (13 months when it has them, at least the 90 days before yesterday, or CUR_BACKFILL_MONTHS); history: the horizon months not loaded yet',
+    }),
+    months: z.array(month).meta({
+      description: 'The months to load, newest first (a backfill lists them once it has read the CUR)',
+      example: ['2026-11', '2026-10'],
+    }),
     progress: z.object({
       phase: z.string().meta({ example: 'querying 2026-11' }),
       months_done: z.number().int(),
       months_total: z.number().int(),
+      current_month: month.nullable().meta({ description: 'The month being loaded', example: '2026-09' }),
     }),
+    month_stats: z
+      .array(
+        z.object({
+          month,
+          rows: z.number().int(),
+          bytes_scanned: z.number().int(),
+          athena_ms: z.number().int(),
+          load_ms: z.number().int(),
+        }),
+      )
+      .meta({ description: 'The months loaded so far, in load order (a retry resumes after them)' }),
     rows_loaded: z.number().int().meta({ description: 'Aggregated rows stored', example: 48211 }),
-    bytes_scanned: z
-      .number()
-      .int()
-      .meta({ description: 'Data Athena scanned (billed to you at $5/TB)', example: 73400320 }),
+    bytes_scanned: z.number().int().meta({
+      description: "Data Athena scanned: the sum of Athena's DataScannedInBytes (billed to you at $5/TB)",
+      example: 73400320,
+    }),
+    estimated_cost_usd: z.number().meta({
+      description:
+        "bytes_scanned at Athena's $5 per TB (10^12 bytes), in USD; Athena's 10 MB minimum per query is not included",
+      example: 0.000367,
+    }),
     athena_ms: z.number().int(),
     load_ms: z.number().int(),
     attempt: z.number().int().meta({ description: 'Failed runs are retried; this is the attempt number' }),
@@ -120,6 +149,10 @@ export const DashboardSchema = z
     top_regions: z.array(NamedCostSchema),
     open_anomalies: z.number().int(),
     data_through: isoDate.nullable().meta({ description: 'Last complete day of data' }),
+    data_from: isoDate.nullable().meta({
+      description:
+        'First day of loaded data: days before it are not loaded (yet), not zero-cost days. While a backfill runs (last_sync.mode backfill/history) it moves back month by month',
+    }),
     last_sync: SyncRunSchema.nullable(),
   })
   .meta({ id: 'Dashboard' });

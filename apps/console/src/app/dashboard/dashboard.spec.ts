@@ -151,7 +151,7 @@ describe('Dashboard', () => {
       syncRun({
         status: 'running',
         trigger: 'manual',
-        progress: { phase: 'querying 2026-11', months_done: 1, months_total: 2 },
+        progress: { phase: 'querying 2026-11', months_done: 1, months_total: 2, current_month: null },
         finished_at: null,
       }),
     );
@@ -216,7 +216,7 @@ describe('Dashboard', () => {
       dashboardData({
         last_sync: syncRun({
           status: 'running',
-          progress: { phase: 'loading', months_done: 1, months_total: 2 },
+          progress: { phase: 'loading', months_done: 1, months_total: 2, current_month: null },
         }),
       }),
     );
@@ -226,6 +226,49 @@ describe('Dashboard', () => {
     http().expectOne('/api/tenants/connection').flush(connected());
     await fixture.whenStable();
     expect(byId('sync-status')?.getAttribute('data-status')).toBe('succeeded');
+  });
+
+  it('while history loads, says so, leaves unloaded days out of the chart and fills in month by month', async () => {
+    const loading = (done: number, month: string | null) =>
+      syncRun({
+        status: 'running',
+        trigger: 'connect',
+        mode: 'backfill',
+        months: ['2026-11', '2026-10', '2026-09', '2026-08'],
+        progress: { phase: `querying ${month}`, months_done: done, months_total: 13, current_month: month },
+        bytes_scanned: 1_200_000_000,
+        estimated_cost_usd: 0.006,
+        finished_at: null,
+      });
+    await open(dashboardData({ data_from: '2026-10-01', last_sync: loading(2, '2026-09') }));
+    expect(text('dashboard-history-loading')).toContain(
+      'History is still loading, month 3 of 13 (Sep 2026): days',
+    );
+    expect(text('dashboard-history-loading')).toContain('days before Oct 1, 2026 are not loaded yet');
+    expect(text('sync-status')).toContain('1.2 GB scanned (~$0.006)');
+    await pause();
+    const dates = () => (options.at(-1) as { xAxis: { data: string[] } }).xAxis.data;
+    expect(dates()[0]).toBe('2026-10-01');
+    expect(dates().at(-1)).toBe('2026-11-23');
+
+    // The next month landed: the dashboard reloads and shows it.
+    await answerPoll(RUN_ID, loading(3, '2026-08'));
+    http()
+      .expectOne('/api/dashboard')
+      .flush(dashboardData({ data_from: '2026-09-01', last_sync: loading(3, '2026-08') }));
+    await fixture.whenStable();
+    await pause();
+    expect(text('dashboard-history-loading')).toContain('days before Sep 1, 2026 are not loaded yet');
+    expect(dates()[0]).toBe('2026-09-01');
+
+    // Done: no more notice; the whole 90 days are drawn.
+    await answerPoll(RUN_ID, syncRun({ mode: 'backfill', trigger: 'connect' }));
+    http().expectOne('/api/dashboard').flush(dashboardData());
+    http().expectOne('/api/tenants/connection').flush(connected());
+    await fixture.whenStable();
+    await pause();
+    expect(byId('dashboard-history-loading')).toBeNull();
+    expect(dates()[0]).toBe('2026-08-26');
   });
 
   it('has no sync button for viewers', async () => {

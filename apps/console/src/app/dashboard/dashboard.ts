@@ -24,7 +24,7 @@ import {
   percentChange,
   relativeTime,
 } from '../shared/format';
-import { SYNC_STATUS_LABELS } from '../sync/sync-labels';
+import { SYNC_STATUS_LABELS, isBackfill, monthsLabel } from '../sync/sync-labels';
 import { SyncProgress } from '../sync/sync-progress';
 import { SyncTracker, isFinished } from '../sync/sync-tracker';
 import { TopList } from './top-list';
@@ -91,12 +91,31 @@ export class Dashboard {
     const d = this.data();
     return !!d && (d.data_through !== null || d.daily.some((day) => day.cost !== 0));
   });
+  /** The run loading history (the first sync's backfill, or "Load history"), while it runs. */
+  protected readonly historyRun = computed(() => {
+    const run = this.sync.run() ?? this.data()?.last_sync ?? null;
+    return run && isBackfill(run) ? run : null;
+  });
+  protected readonly historyMonths = computed(() => {
+    const run = this.historyRun();
+    return run ? monthsLabel(run) : null;
+  });
+  /** The first loaded day when it falls inside the 90-day chart: the chart starts there (earlier days are not loaded). */
+  protected readonly chartFrom = computed(() => {
+    const d = this.data();
+    const first = d?.daily_by_service.dates[0];
+    return d?.data_from && first && d.data_from > first ? d.data_from : null;
+  });
   protected readonly chartOption = computed(() => {
     const d = this.data();
     if (!d) return {};
-    const series = d.daily_by_service.series.map((s) => ({ name: s.name, values: s.costs }));
-    return stackedBarOption(d.daily_by_service.dates, series, d.currency);
+    // Days before the loaded history are left out, never drawn as zero-cost days.
+    const from = this.chartFrom();
+    const start = from ? Math.max(0, d.daily_by_service.dates.indexOf(from)) : 0;
+    const series = d.daily_by_service.series.map((s) => ({ name: s.name, values: s.costs.slice(start) }));
+    return stackedBarOption(d.daily_by_service.dates.slice(start), series, d.currency);
   });
+  protected readonly day = formatDay;
   protected readonly freshness = computed(() => {
     const d = this.data();
     if (!d) return '';
@@ -111,6 +130,16 @@ export class Dashboard {
     this.sync.finished.pipe(takeUntilDestroyed()).subscribe(() => {
       this.dashboard.reload();
       this.connection.reload();
+    });
+    // While history loads (newest month first), the dashboard fills in as each month lands.
+    let monthsSeen = -1;
+    effect(() => {
+      const run = this.historyRun();
+      const done = run?.progress.months_done ?? -1;
+      if (!run || done === monthsSeen) return;
+      const first = monthsSeen === -1;
+      monthsSeen = done;
+      if (!first && done > 0) untracked(() => this.dashboard.reload());
     });
     // A sync someone else started (the nightly job, a new connection) is followed live too.
     effect(() => {

@@ -421,7 +421,7 @@ describe('Settings', () => {
       expect(cells['months']?.text).toEqual(['2026-10, 2026-11', '2026-11']);
       expect(cells['status']?.text).toEqual(['Succeeded', 'Failed']);
       expect(cells['rows']?.text).toEqual(['48,211', '0']);
-      expect(cells['scanned']?.text).toEqual(['70.0 MB', '70.0 MB']);
+      expect(cells['scanned']?.text).toEqual(['73.4 MB ~$0.0004', '73.4 MB ~$0.0004']);
       expect(cells['athena']?.text).toEqual(['12.4 s', '12.4 s']);
       expect(cells['load']?.text).toEqual(['850 ms', '850 ms']);
       const rows = el().querySelectorAll('[data-testid=sync-run-row]');
@@ -458,7 +458,7 @@ describe('Settings', () => {
           syncRun({
             status: 'running',
             trigger: 'manual',
-            progress: { phase: 'loading 2026-10', months_done: 0, months_total: 2 },
+            progress: { phase: 'loading 2026-10', months_done: 0, months_total: 2, current_month: null },
           }),
         );
       TestBed.tick();
@@ -477,6 +477,48 @@ describe('Settings', () => {
       await fixture.whenStable();
       expect(el().querySelectorAll('[data-testid=sync-run-row]')).toHaveLength(1);
       expect(await (await button('sync-now')).isDisabled()).toBe(false);
+    });
+
+    it('loads history: the run shows its months, bytes scanned and their cost in the history', async () => {
+      await open('owner', [ada], connection({ status: 'connected' }), runs([]));
+      await (await button('load-history')).click();
+      const post = http().expectOne('/api/cur/sync');
+      expect(post.request.body).toEqual({ history: true });
+      post.flush({ run_id: RUN_ID }, { status: 202, statusText: 'Accepted' });
+      const history = syncRun({
+        trigger: 'manual',
+        mode: 'history',
+        months: ['2026-05', '2026-04', '2026-03', '2026-02'],
+        bytes_scanned: 1_200_000_000,
+        estimated_cost_usd: 0.006,
+      });
+      await pause();
+      http()
+        .expectOne(`/api/cur/sync-runs/${RUN_ID}`)
+        .flush({
+          ...history,
+          status: 'running',
+          progress: { phase: 'querying 2026-04', months_done: 1, months_total: 4, current_month: '2026-04' },
+        });
+      TestBed.tick();
+      expect(el().querySelector('[data-testid=sync-months]')?.textContent?.trim()).toBe(
+        'month 2 of 4 (Apr 2026)',
+      );
+      expect(await (await button('load-history')).isDisabled()).toBe(true);
+      await pause();
+      http().expectOne(`/api/cur/sync-runs/${RUN_ID}`).flush(history);
+      TestBed.tick();
+      http()
+        .expectOne('/api/cur/sync-runs?page=1&page_size=10')
+        .flush(runs([history]));
+      await fixture.whenStable();
+      const table = await loader.getHarness(
+        MatTableHarness.with({ selector: '[data-testid=sync-runs-table]' }),
+      );
+      const cells = await table.getCellTextByColumnName();
+      expect(cells['trigger']?.text).toEqual(['Manual · load history']);
+      expect(cells['months']?.text).toEqual(['Feb 2026 – May 2026 (4 months)']);
+      expect(cells['scanned']?.text).toEqual(['1.2 GB ~$0.006']);
     });
 
     it('changes the default measure', async () => {

@@ -129,6 +129,10 @@ export class Settings {
     this.sync.start();
   }
 
+  protected loadHistory(): void {
+    this.sync.start('history');
+  }
+
   protected changeMeasure(measure: Measure): void {
     this.savingMeasure.set(true);
     this.http.patch<Tenant>('/api/tenants/current', { default_measure: measure }).subscribe({

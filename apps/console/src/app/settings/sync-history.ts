@@ -6,8 +6,14 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
 import { MatTableModule } from '@angular/material/table';
 import type { SyncRun, SyncRunPage } from '@cost-optimizer/dto';
-import { formatDuration, formatMegabytes } from '../shared/format';
-import { SYNC_STATUS_LABELS, SYNC_TRIGGER_LABELS } from '../sync/sync-labels';
+import { formatDuration } from '../shared/format';
+import {
+  SYNC_STATUS_LABELS,
+  SYNC_TRIGGER_LABELS,
+  formatBytes,
+  formatMonth,
+  formatUsd,
+} from '../sync/sync-labels';
 
 /** One page of CUR sync runs; a failed run expands to Athena's error text. */
 @Component({
@@ -22,11 +28,20 @@ import { SYNC_STATUS_LABELS, SYNC_TRIGGER_LABELS } from '../sync/sync-labels';
       </ng-container>
       <ng-container matColumnDef="trigger">
         <th mat-header-cell *matHeaderCellDef>Trigger</th>
-        <td mat-cell *matCellDef="let run">{{ triggers[asRun(run).trigger] }}</td>
+        <td mat-cell *matCellDef="let run">
+          {{ triggers[asRun(run).trigger] }}
+          @if (asRun(run).mode !== 'months') {
+            <span class="mode"
+              >· {{ asRun(run).mode === 'backfill' ? 'history backfill' : 'load history' }}</span
+            >
+          }
+        </td>
       </ng-container>
       <ng-container matColumnDef="months">
         <th mat-header-cell *matHeaderCellDef>Months</th>
-        <td mat-cell *matCellDef="let run">{{ asRun(run).months.join(', ') }}</td>
+        <td mat-cell *matCellDef="let run" [attr.title]="asRun(run).months.join(', ')">
+          {{ monthsText(asRun(run)) }}
+        </td>
       </ng-container>
       <ng-container matColumnDef="status">
         <th mat-header-cell *matHeaderCellDef>Status</th>
@@ -46,7 +61,10 @@ import { SYNC_STATUS_LABELS, SYNC_TRIGGER_LABELS } from '../sync/sync-labels';
       </ng-container>
       <ng-container matColumnDef="scanned">
         <th mat-header-cell *matHeaderCellDef class="num">Scanned</th>
-        <td mat-cell *matCellDef="let run" class="num">{{ mb(asRun(run).bytes_scanned) }}</td>
+        <td mat-cell *matCellDef="let run" class="num" data-testid="sync-run-scanned">
+          {{ bytes(asRun(run).bytes_scanned) }}
+          <span class="usd">~{{ usd(asRun(run).estimated_cost_usd) }}</span>
+        </td>
       </ng-container>
       <ng-container matColumnDef="athena">
         <th mat-header-cell *matHeaderCellDef class="num">Athena</th>
@@ -114,6 +132,15 @@ import { SYNC_STATUS_LABELS, SYNC_TRIGGER_LABELS } from '../sync/sync-labels';
     .num {
       text-align: right;
     }
+    .usd,
+    .mode {
+      display: block;
+      color: var(--mat-sys-on-surface-variant);
+      font: var(--mat-sys-body-small);
+    }
+    .mode {
+      display: inline;
+    }
     .chip-succeeded {
       --mat-chip-label-text-color: #1e8e3e;
     }
@@ -150,11 +177,19 @@ export class SyncHistory {
   ];
   protected readonly statuses = SYNC_STATUS_LABELS;
   protected readonly triggers = SYNC_TRIGGER_LABELS;
-  protected readonly mb = formatMegabytes;
+  protected readonly bytes = formatBytes;
+  protected readonly usd = formatUsd;
   protected readonly duration = formatDuration;
   protected readonly expanded = signal<string | null>(null);
   protected readonly hasError = (_: number, run: SyncRun): boolean => run.error !== null;
   protected readonly asRun = (run: SyncRun): SyncRun => run;
+
+  /** A few months in full; a long backfill as its range: `Dec 2025 – Dec 2026 (13 months)`. */
+  protected monthsText(run: SyncRun): string {
+    if (run.months.length <= 3) return [...run.months].sort().join(', ');
+    const sorted = [...run.months].sort();
+    return `${formatMonth(sorted[0]!)} – ${formatMonth(sorted.at(-1)!)} (${sorted.length} months)`;
+  }
 
   protected toggle(run: SyncRun): void {
     this.expanded.update((id) => (id === run.id ? null : run.id));

@@ -2,9 +2,19 @@ import { Component, computed, input } from '@angular/core';
 import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import type { SyncRun } from '@cost-optimizer/dto';
-import { SYNC_STATUS_ICONS, SYNC_STATUS_LABELS, syncPercent } from './sync-labels';
+import {
+  SYNC_MODE_LABELS,
+  SYNC_STATUS_ICONS,
+  SYNC_STATUS_LABELS,
+  monthsLabel,
+  scannedLabel,
+  syncPercent,
+} from './sync-labels';
 
-/** Live status of one CUR sync: status, phase, months done and a progress bar; the error once failed. */
+/**
+ * Live status of one CUR sync: status, phase, the month being loaded ("month 3 of 13 (Sep 2026)"), what Athena
+ * scanned and its estimated cost, and a progress bar; the error once failed.
+ */
 @Component({
   selector: 'app-sync-progress',
   imports: [MatIconModule, MatProgressBarModule],
@@ -19,14 +29,20 @@ import { SYNC_STATUS_ICONS, SYNC_STATUS_LABELS, syncPercent } from './sync-label
       <p class="line" role="status">
         <mat-icon aria-hidden="true">{{ icons[r.status] }}</mat-icon>
         <strong>Sync {{ labels[r.status].toLowerCase() }}</strong>
+        @if (modes[r.mode]; as mode) {
+          <span class="mode" data-testid="sync-mode">{{ mode }}</span>
+        }
         @if (r.status === 'running' || r.status === 'queued') {
           <span class="phase">{{ r.progress.phase }}</span>
         }
-        @if (r.progress.months_total > 0) {
-          <span class="months">{{ r.progress.months_done }} / {{ r.progress.months_total }} months</span>
+        @if (months(); as m) {
+          <span class="months" data-testid="sync-months">{{ m }}</span>
         }
-        @if (r.status === 'succeeded') {
-          <span class="phase">{{ r.rows_loaded.toLocaleString('en-US') }} rows loaded</span>
+        @if (r.bytes_scanned > 0 || r.status === 'running') {
+          <span class="scanned" data-testid="sync-scanned">· {{ scanned() }}</span>
+        }
+        @if (r.status === 'succeeded' || r.rows_loaded > 0) {
+          <span class="phase">· {{ r.rows_loaded.toLocaleString('en-US') }} rows loaded</span>
         }
       </p>
       @if (r.status === 'queued' || r.status === 'running') {
@@ -57,6 +73,8 @@ import { SYNC_STATUS_ICONS, SYNC_STATUS_LABELS, syncPercent } from './sync-label
       margin: 0;
     }
     .phase,
+    .mode,
+    .scanned,
     .months {
       color: var(--mat-sys-on-surface-variant);
     }
@@ -82,5 +100,8 @@ export class SyncProgress {
   readonly run = input.required<SyncRun>();
   protected readonly labels = SYNC_STATUS_LABELS;
   protected readonly icons = SYNC_STATUS_ICONS;
+  protected readonly modes = SYNC_MODE_LABELS;
   protected readonly percent = computed(() => syncPercent(this.run()));
+  protected readonly months = computed(() => monthsLabel(this.run()));
+  protected readonly scanned = computed(() => scannedLabel(this.run()));
 }

@@ -55,24 +55,24 @@ export class SyncTracker implements OnDestroy {
   });
   readonly finished = new Subject<SyncRun>();
 
-  start(months?: number): void {
+  /** Starts a sync of the last `months` (default: the server's), or `'history'`: load the history not loaded yet. */
+  start(months?: number | 'history'): void {
     if (this.active()) return;
     this.error.set(null);
     this.starting.set(true);
-    this.starting$ = this.http
-      .post<SyncRunCreated>('/api/cur/sync', months === undefined ? {} : { months }, silent())
-      .subscribe({
-        next: ({ run_id }) => this.follow(run_id),
-        error: (err: unknown) => {
-          const running = err instanceof HttpErrorResponse && err.status === 409 ? runningRunId(err) : null;
-          if (running) {
-            this.follow(running);
-            return;
-          }
-          this.starting.set(false);
-          this.error.set(explainSyncError(err));
-        },
-      });
+    const body = months === 'history' ? { history: true } : months === undefined ? {} : { months };
+    this.starting$ = this.http.post<SyncRunCreated>('/api/cur/sync', body, silent()).subscribe({
+      next: ({ run_id }) => this.follow(run_id),
+      error: (err: unknown) => {
+        const running = err instanceof HttpErrorResponse && err.status === 409 ? runningRunId(err) : null;
+        if (running) {
+          this.follow(running);
+          return;
+        }
+        this.starting.set(false);
+        this.error.set(explainSyncError(err));
+      },
+    });
   }
 
   /** Follows a run (e.g. one the nightly job or a connection started) until it finishes. */
@@ -128,10 +128,13 @@ export class SyncTracker implements OnDestroy {
       id,
       status: 'queued',
       trigger: 'manual',
+      mode: 'months',
       months: [],
-      progress: { phase: 'queued', months_done: 0, months_total: 0 },
+      progress: { phase: 'queued', months_done: 0, months_total: 0, current_month: null },
+      month_stats: [],
       rows_loaded: 0,
       bytes_scanned: 0,
+      estimated_cost_usd: 0,
       athena_ms: 0,
       load_ms: 0,
       attempt: 1,
