@@ -125,6 +125,17 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(flaggedDays(both).every((i) => i >= 50 && i < 60)).toBe(true);
   });
 
+  it('keeps one episode when a month start falls inside it', () => {
+    // Day 54 is 2025-03-01; the shift (x2) starts on day 51.
+    const points = dailySeries({ multiply: (i) => (i >= 51 ? 2 : 1) });
+    expect(points[54]!.date).toBe('2025-03-01');
+    const res = scoreCostSeries(points);
+    const episodes = buildEpisodes(res);
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]!.start).toBe(points[51]!.date);
+    expect(res[54]!.isAnomaly).toBe(true);
+  });
+
   it('does not call a one-day dip anything, and a lasting fall of less than half a level shift down', () => {
     const dip = scoreCostSeries(dailySeries({ multiply: (i) => (i === 50 ? 0 : 1) }));
     expect(flaggedDays(dip)).toEqual([]);

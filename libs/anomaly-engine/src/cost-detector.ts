@@ -540,6 +540,17 @@ export class CostSeriesDetector {
     }
     if (Number.isNaN(rampExpected)) this.rampDays = 0;
 
+    // A month start inside an episode that is still as far out (its fees expected on top, the day's own
+    // scale) continues the episode instead of splitting it in two.
+    if (isMonthStart && !hold && !isAnomaly && this.flaggedRun > 0) {
+      const zDay = (x - expected) / (sigmaRelDay * this.calibration * norm);
+      const sameWay = Math.sign(x - expected) === this.flaggedSign;
+      if (sameWay && Math.abs(zDay) >= o.cleanZ && floorsPass && (zDay > 0 || o.detectDrops)) {
+        isAnomaly = true;
+        rule = 'deviation';
+      }
+    }
+
     // Drift: one-sided CUSUMs of the calibrated residual (clipped so one spike cannot trip them).
     const zc = clamp(z, -4, 4);
     if (!isMonthStart) {
