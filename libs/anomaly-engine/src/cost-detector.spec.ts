@@ -126,14 +126,21 @@ describe('scoreCostSeries (daily cost detector)', () => {
   });
 
   it('keeps one episode when a month start falls inside it', () => {
-    // Day 54 is 2025-03-01; the shift (x2) starts on day 51.
-    const points = dailySeries({ multiply: (i) => (i >= 51 ? 2 : 1) });
-    expect(points[54]!.date).toBe('2025-03-01');
+    // Day 40 is 2025-03-01 (a $300 fee every day 1, learned on 02-01); the shift (+50 %) starts on day 37, and
+    // day 1's wider band alone would not flag it.
+    const points = dailySeries({
+      start: '2025-01-20',
+      weekend: 1,
+      multiply: (i) => (i >= 37 ? 1.5 : 1),
+      extra: (_i, date) => (date.endsWith('-01') ? 300 : 0),
+    });
+    expect(points[40]!.date).toBe('2025-03-01');
     const res = scoreCostSeries(points);
-    const episodes = buildEpisodes(res);
+    const episodes = buildEpisodes(res).filter((e) => e.start >= '2025-02-20');
     expect(episodes).toHaveLength(1);
-    expect(episodes[0]!.start).toBe(points[51]!.date);
-    expect(res[54]!.isAnomaly).toBe(true);
+    expect(episodes[0]!.start <= String(points[38]!.date)).toBe(true);
+    expect(res[40]!.isAnomaly).toBe(true);
+    expect(res[40]!.rule).toBe('deviation');
   });
 
   it('does not call a one-day dip anything, and a lasting fall of less than half a level shift down', () => {

@@ -541,9 +541,9 @@ export class CostSeriesDetector {
     if (Number.isNaN(rampExpected)) this.rampDays = 0;
 
     // A month start inside an episode that is still as far out (its fees expected on top, the day's own
-    // scale) continues the episode instead of splitting it in two.
+    // usage scale, fees being fixed amounts) continues the episode instead of splitting it in two.
     if (isMonthStart && !hold && !isAnomaly && this.flaggedRun > 0) {
-      const zDay = (x - expected) / (sigmaRelDay * this.calibration * norm);
+      const zDay = (x - expected) / (sigmaRelDay * this.calibration * (baseExpected + o.noiseFloorAbs));
       const sameWay = Math.sign(x - expected) === this.flaggedSign;
       if (sameWay && Math.abs(zDay) >= o.cleanZ && floorsPass && (zDay > 0 || o.detectDrops)) {
         isAnomaly = true;
