@@ -212,9 +212,12 @@ describe('metric watches: collection and near-real-time detection', () => {
   it('stores metric episodes through the anomaly module: their kind, and a feedback bar in metric units applied once', async () => {
     const w = await api.post('/api/metric-watches', watchBody('FeedbackProbe'), t.access_token);
     expect(w.status).toBe(201);
+    // A spike, then an hour of ordinary points: the detector closes the episode after 50 quiet intervals, so
+    // the later spike below is a new episode rather than a smaller point of this one.
     await writer.put('FeedbackProbe', { Service: 'api' }, [
-      ...steady(m0 - 70 * MIN, 60),
-      { t: m0 - 10 * MIN, v: 500 },
+      ...steady(m0 - 130 * MIN, 60),
+      { t: m0 - 70 * MIN, v: 500 },
+      ...steady(m0 - 69 * MIN, 58),
     ]);
     expect((await api.post('/api/metric-watches/collect', {}, t.access_token)).body.status).toBe('succeeded');
     const ofWatch = async (query = '') =>
@@ -236,10 +239,7 @@ describe('metric watches: collection and near-real-time detection', () => {
     expect(fb.body.suppressed_by_feedback.min_deviation).toBeCloseTo(2 * (500 - a.expected), 4);
 
     // A smaller spike later: stored, judged against the bar once, held back (listed only with include_suppressed).
-    await writer.put('FeedbackProbe', { Service: 'api' }, [
-      ...steady(m0 - 9 * MIN, 2),
-      { t: m0 - 7 * MIN, v: 300 },
-    ]);
+    await writer.put('FeedbackProbe', { Service: 'api' }, [{ t: m0 - 7 * MIN, v: 300 }]);
     expect((await api.post('/api/metric-watches/collect', {}, t.access_token)).body.anomalies).toBe(1);
     const held = (await ofWatch('&include_suppressed=true')).filter((x: { id: string }) => x.id !== a.id);
     expect(held).toHaveLength(1);
