@@ -5,7 +5,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
 import { Observable, from, mergeMap } from 'rxjs';
 import { AuditService } from '../audit/audit.service';
-import { PLATFORM_SESSION, platformEm, tenantSession } from '../database/db-scope';
+import { PLATFORM_SESSION, platformEm, runInScope, tenantSession } from '../database/db-scope';
 import { ADMIN_TENANT_PARAM, type AuthUser, GLOBAL_OWNER } from './auth-user';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,7 +13,8 @@ const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Runs each request in its row-level-security scope: a signed-in caller's requests see only their tenant's rows
- * (every `em.fork()` inside inherits the session). Global-owner routes run in the platform scope, or in the scope of
+ * (every statement sent from inside carries the scope in its own message, see db-scope.ts: no transaction, no
+ * round trip of its own). Global-owner routes run in the platform scope, or in the scope of
  * the tenant their path names (@AdminOfTenant), and each successful call is written to the audit log — of the
  * tenant looked at, and of the administrator's own tenant — before the answer leaves. Public routes get no scope:
  * their services choose one explicitly (sign-in uses the platform scope).
@@ -46,13 +47,11 @@ export class DbScopeInterceptor implements NestInterceptor {
       }
     }
     const handled = new Observable<unknown>((subscriber) =>
-      RequestContext.create(
-        this.em,
-        () => {
+      RequestContext.create(this.em, () =>
+        runInScope(session, () => {
           const sub = next.handle().subscribe(subscriber);
           return () => sub.unsubscribe();
-        },
-        { session },
+        }),
       ),
     );
     if (!(admin && user.isGlobalOwner)) return handled;
