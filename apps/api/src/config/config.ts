@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).default(DEV_JWT_SECRET),
   JWT_ACCESS_TTL_SECONDS: int(60, 900).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(30),
+  CALLER_CACHE_TTL_SECONDS: int(0, 300).default(30),
   ENCRYPTION_KEY: z
     .string()
     .min(32, { message: 'must be at least 32 characters' })
@@ -146,6 +147,8 @@ export interface AppConfig {
   databaseAppUrl: string | null;
   databasePoolMax: number;
   jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number };
+  /** How long a replica may answer from its cache of callers (user, membership) without asking the database. */
+  callerCacheTtlSeconds: number;
   encryptionKey: string;
   /** Former ENCRYPTION_KEY values: secrets sealed with them still open and are sealed again with the current key. */
   encryptionKeyPrevious: string[];
@@ -283,6 +286,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       accessTtlSeconds: e.JWT_ACCESS_TTL_SECONDS,
       refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     },
+    callerCacheTtlSeconds: e.CALLER_CACHE_TTL_SECONDS,
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeyPrevious: (e.ENCRYPTION_KEY_PREVIOUS ?? '')
       .split(',')

@@ -87,7 +87,8 @@ export function withSession<T>(em: EntityManager, session: SessionContext, fn: (
   return RequestContext.create(em, () => runInScope(session, fn));
 }
 
-const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b/i;
+const TRANSACTION_CONTROL =
+  /^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b/i;
 const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const SCOPED = Symbol('costopt.scoped-client');
 

@@ -34,8 +34,7 @@ export class ScopedPostgreSqlConnection extends PostgreSqlConnection {
 export class ScopedPostgreSqlDriver extends PostgreSqlDriver {
   constructor(config: Configuration) {
     super(config);
-    (this as unknown as { connection: ScopedPostgreSqlConnection }).connection = new ScopedPostgreSqlConnection(
-      this.config,
-    );
+    (this as unknown as { connection: ScopedPostgreSqlConnection }).connection =
+      new ScopedPostgreSqlConnection(this.config);
   }
 }
