@@ -7,7 +7,6 @@ import { ormConfig } from './database/mikro-orm.config';
 import { appDatabaseUrl } from './database/app-role';
 import { JwtAuthGuard, RolesGuard } from './common/guards';
 import { CallerModule } from './common/caller.module';
-import { ScopedOrmModule } from './database/scoped-orm.module';
 import { AuthModule } from './auth/auth.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { AwsConnectionModule } from './aws-connection/aws-connection.module';
@@ -30,7 +29,6 @@ export class AppModule {
           ...ormConfig(appDatabaseUrl(config), config.databasePoolMax),
           registerRequestContext: false,
         }),
-        ScopedOrmModule,
         CallerModule,
         AuthModule,
         TenantsModule,
