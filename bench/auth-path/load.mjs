@@ -3,6 +3,7 @@
 // Usage: node bench/auth-path/load.mjs <url> <connections> <seconds> [bearer token]
 // Prints one JSON line: requests, req_per_s, p50_ms, p99_ms, max_ms, non_2xx, errors.
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 const [url, connArg, secondsArg, token] = process.argv.slice(2);
 const connections = Number(connArg);

@@ -1,5 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
+/**
+ * `app_user.auth_version`, raised by triggers (declared on UserSchema and MembershipSchema, in the form the ORM
+ * generates) whenever a user's access changes: each API replica's caller cache drops what it knows about users whose
+ * version rose (common/caller-cache.ts). The value is the change's time in microseconds, strictly increasing per user.
+ */
 export class Migration20261203085202CallerAuthVersion extends Migration {
   override up(): void {
     this.addSql('alter table "app_user" add "auth_version" bigint not null default \'0\'');
