@@ -61,8 +61,8 @@ export const UserSchema = defineEntity({
       timing: 'before',
       events: ['update'],
       forEach: 'row',
-      when: 'old.disabled_at is distinct from new.disabled_at or old.is_global_owner is distinct from new.is_global_owner or old.email is distinct from new.email',
-      body: 'new.auth_version := greatest(old.auth_version + 1, (extract(epoch from clock_timestamp()) * 1000000)::bigint); return new;',
+      // the condition in the body: PostgreSQL rewrites a WHEN clause, which the schema diff would then see as changed
+      body: 'if old.disabled_at is distinct from new.disabled_at or old.is_global_owner is distinct from new.is_global_owner or old.email is distinct from new.email then new.auth_version := greatest(old.auth_version + 1, (extract(epoch from clock_timestamp()) * 1000000)::bigint); end if; return new;',
     },
   ],
   properties: {

@@ -1,4 +1,4 @@
-import { Migration20261203085202CallerAuthVersion } from './Migration20261203085202_caller_auth_version';
+import { Migration20261203094843CallerAuthVersion } from './Migration20261203094843_caller_auth_version';
 import { Migration20261125000500CostRollup } from './Migration20261125000500_cost_rollup';
 import { Migration20261125010000Alerts } from './Migration20261125010000_alerts';
 import { Migration20261124230301Anomaly } from './Migration20261124230301_anomaly';
@@ -29,5 +29,5 @@ export const MIGRATIONS = [
   { name: 'Migration20261125040000_metrics_late_data', class: Migration20261125040000MetricsLateData },
   { name: 'Migration20261125050000_alerts_metric', class: Migration20261125050000AlertsMetric },
   { name: 'Migration20261125060000_row_level_security', class: Migration20261125060000RowLevelSecurity },
-  { name: 'Migration20261203085202_caller_auth_version', class: Migration20261203085202CallerAuthVersion },
+  { name: 'Migration20261203094843_caller_auth_version', class: Migration20261203094843CallerAuthVersion },
 ];
