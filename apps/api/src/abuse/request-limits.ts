@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '@cost-optimizer/dto';
 import type { AppConfig } from '../config/config';
 import { InFlight, TokenBuckets } from './token-bucket';
-import { accessOf, verifyAccessToken } from '../auth/jwt.strategy';
+import { accessOf } from '../auth/jwt.strategy';
 
 /**
  * Routes whose cost grows with the tenant's data (SQL over the cost rollup, anomaly series): a tenant may run
@@ -19,14 +19,6 @@ export const EXPENSIVE_ROUTES = new Set([
 
 /** Not limited: load balancers and orchestrators poll it. */
 const EXEMPT = new Set(['/api/health']);
-
-/**
- * The tenant of a valid HS256 access token, or null. Only picks the bucket: the JWT guard then authenticates the
- * request with the same verification (done once per request, see accessOf()).
- */
-export function tenantOf(authorization: string | undefined, secret: string, nowS = Date.now() / 1000) {
-  return verifyAccessToken(authorization, secret, nowS)?.tid ?? null;
-}
 
 /**
  * Refusals are answered after about this delay. A client that ignores Retry-After and sends its next request as soon
@@ -58,8 +50,10 @@ async function tooMany(
 
 /**
  * Per-address and per-tenant token buckets and a per-tenant cap on expensive requests in flight, checked in
- * Fastify's onRequest hook: before the body is read, the token is looked up or the database is touched, so a
- * refused request costs microseconds.
+ * Fastify's onRequest hook: before the body is read, the caller is looked up or the database is touched, so a
+ * refused request costs microseconds. All in memory per replica, off the database. The tenant's bucket is picked from
+ * the verified access token (an invalid token just counts against the address); the JWT guard then finds that
+ * verification done (accessOf()).
  */
 export function registerRequestLimits(
   fastify: FastifyInstance,
