@@ -12,6 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
@@ -24,6 +25,8 @@ const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 10;
 const SECRET = 'bench-auth-path-secret-0123456789abcdef';
 
 interface Load {
+  /** CPU time of the measured server process per request (Linux /proc), or NaN. */
+  cpu_ms_per_req: number;
   requests: number;
   req_per_s: number;
   p50_ms: number;
@@ -85,13 +88,30 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   });
 }
 
-async function load(url: string, connections: number, seconds: number, token?: string): Promise<Load> {
-  const args = [join(ROOT, 'bench/auth-path/load.mjs'), url, String(connections), String(seconds)];
-  const out = await run(process.execPath, token ? [...args, token] : args);
-  const r = JSON.parse(out.trim()) as Load;
+/** User + system CPU time of a process in ms (Linux /proc; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+  } catch {
+    return NaN;
+  }
+}
+
+async function load(
+  url: string,
+  connections: number,
+  seconds: number,
+  token: string,
+  server?: ChildProcess,
+): Promise<Load> {
+  const args = [join(ROOT, 'bench/auth-path/load.mjs'), url, String(connections), String(seconds), token];
+  const before = cpuMs(server?.pid);
+  const out = await run(process.execPath, args);
+  const r = JSON.parse(out.trim()) as Omit<Load, 'cpu_ms_per_req'>;
   if (r.non_2xx > 0 || r.errors > 0)
     throw new Error(`${url}: ${r.non_2xx} non-2xx answers, ${r.errors} errors`);
-  return r;
+  return { ...r, cpu_ms_per_req: (cpuMs(server?.pid) - before) / r.requests };
 }
 
 async function stop(p: ChildProcess): Promise<void> {
@@ -200,9 +220,9 @@ async function main() {
       `Auth path bench: ${SECONDS} s per measure; PostgreSQL ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')}; dashboard tenant: ${rows} rollup rows (a year)`,
     );
     const targets = {
-      yardstick: () => load(yUrl, 50, SECONDS, token),
-      me: () => load(`${base}/api/auth/me`, 50, SECONDS, token),
-      dashboard: () => load(`${base}/api/dashboard`, 50, SECONDS, token),
+      yardstick: () => load(yUrl, 50, SECONDS, token, yardstick),
+      me: () => load(`${base}/api/auth/me`, 50, SECONDS, token, api),
+      dashboard: () => load(`${base}/api/dashboard`, 50, SECONDS, token, api),
     };
     // warm up (JIT, pools, the dashboard's per-version cache)
     await load(yUrl, 50, 2, token);
@@ -220,16 +240,23 @@ async function main() {
       }
     const rps = (k: keyof typeof targets) =>
       rounds[k].reduce((s, r) => s + r.requests, 0) / (SECONDS * rounds[k].length);
+    const cpu = (k: keyof typeof targets) =>
+      rounds[k].reduce((s, r) => s + r.cpu_ms_per_req * r.requests, 0) /
+      rounds[k].reduce((s, r) => s + r.requests, 0);
     const y = rps('yardstick');
     const meRatio = rps('me') / y;
     const dashRatio = rps('dashboard') / y;
 
     const c200: Record<string, Load> = {
-      dashboard: await load(`${base}/api/dashboard`, 200, SECONDS, token),
-      me: await load(`${base}/api/auth/me`, 200, SECONDS, token),
-      yardstick: await load(yUrl, 200, SECONDS, token),
+      dashboard: await load(`${base}/api/dashboard`, 200, SECONDS, token, api),
+      me: await load(`${base}/api/auth/me`, 200, SECONDS, token, api),
+      yardstick: await load(yUrl, 200, SECONDS, token, yardstick),
     };
     const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    // Less sensitive to the shared machine than req/s: what one request costs the server process.
+    console.log(
+      `\nServer CPU per request at 50 connections: yardstick ${f2(cpu('yardstick'))} ms, /api/auth/me ${f2(cpu('me'))} ms (${f2(cpu('yardstick') / cpu('me'))}x the yardstick's throughput per CPU), /api/dashboard ${f2(cpu('dashboard'))} ms (${f2(cpu('yardstick') / cpu('dashboard'))}x)`,
+    );
     console.log('\n| Measure | API | Yardstick (same run) | Ratio | Target |');
     console.log('| --- | --- | --- | --- | --- |');
     console.log(
