@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module';
 import { ormConfig } from './database/mikro-orm.config';
 import { appDatabaseUrl } from './database/app-role';
 import { JwtAuthGuard, RolesGuard } from './common/guards';
+import { CallerModule } from './common/caller.module';
 import { AuthModule } from './auth/auth.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { AwsConnectionModule } from './aws-connection/aws-connection.module';
@@ -28,6 +29,7 @@ export class AppModule {
           ...ormConfig(appDatabaseUrl(config), config.databasePoolMax),
           registerRequestContext: false,
         }),
+        CallerModule,
         AuthModule,
         TenantsModule,
         AwsConnectionModule,

@@ -1,8 +1,8 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '@cost-optimizer/dto';
 import type { AppConfig } from '../config/config';
 import { InFlight, TokenBuckets } from './token-bucket';
+import { accessOf } from '../auth/jwt.strategy';
 
 /**
  * Routes whose cost grows with the tenant's data (SQL over the cost rollup, anomaly series): a tenant may run
@@ -19,34 +19,6 @@ export const EXPENSIVE_ROUTES = new Set([
 
 /** Not limited: load balancers and orchestrators poll it. */
 const EXEMPT = new Set(['/api/health']);
-
-/**
- * The tenant of a valid HS256 access token, or null. Only picks the bucket: the JWT guard still authenticates
- * the request (an invalid token here just counts against the client address).
- */
-export function tenantOf(authorization: string | undefined, secret: string, nowS = Date.now() / 1000) {
-  if (!authorization?.startsWith('Bearer ')) return null;
-  const parts = authorization.slice(7).trim().split('.');
-  if (parts.length !== 3) return null;
-  const [h, p, s] = parts as [string, string, string];
-  try {
-    const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: unknown };
-    if (header.alg !== 'HS256') return null;
-    const expected = createHmac('sha256', secret).update(`${h}.${p}`).digest();
-    const given = Buffer.from(s, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as {
-      tid?: unknown;
-      exp?: unknown;
-      typ?: unknown;
-    };
-    if (claims.typ !== 'access' || typeof claims.tid !== 'string') return null;
-    if (typeof claims.exp !== 'number' || claims.exp <= nowS) return null;
-    return claims.tid;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Refusals are answered after about this delay. A client that ignores Retry-After and sends its next request as soon
@@ -78,8 +50,10 @@ async function tooMany(
 
 /**
  * Per-address and per-tenant token buckets and a per-tenant cap on expensive requests in flight, checked in
- * Fastify's onRequest hook: before the body is read, the token is looked up or the database is touched, so a
- * refused request costs microseconds.
+ * Fastify's onRequest hook: before the body is read, the caller is looked up or the database is touched, so a
+ * refused request costs microseconds. All in memory per replica, off the database. The tenant's bucket is picked from
+ * the verified access token (an invalid token just counts against the address); the JWT guard then finds that
+ * verification done (accessOf()).
  */
 export function registerRequestLimits(
   fastify: FastifyInstance,
@@ -106,7 +80,7 @@ export function registerRequestLimits(
     const ipWait = perIp.take(req.ip);
     if (ipWait > 0)
       return tooMany(req, reply, ipWait, 'Too many requests from this address', 'ip', refusalDelayMs);
-    const tenant = tenantOf(req.headers.authorization, config.jwt.secret);
+    const tenant = accessOf(req, config.jwt.secret)?.tid ?? null;
     if (!tenant) return;
     const wait = perTenant.take(tenant);
     if (wait > 0)

@@ -2,7 +2,7 @@ import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestj
 import type { Role } from '@cost-optimizer/dto';
 import { unauthorized } from './errors';
 
-/** Who is calling: resolved from the access token and the database on every request. */
+/** Who is calling: from the access token, then the database or the replica's CallerCache (caller-cache.ts). */
 export interface AuthUser {
   userId: string;
   email: string;

@@ -5,18 +5,22 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
 import { Observable, from, mergeMap } from 'rxjs';
 import { AuditService } from '../audit/audit.service';
-import { PLATFORM_SESSION, platformEm, tenantSession } from '../database/db-scope';
+import { PLATFORM_SESSION, platformEm, runInScope, tenantSession } from '../database/db-scope';
 import { ADMIN_TENANT_PARAM, type AuthUser, GLOBAL_OWNER } from './auth-user';
+import { CallerCache } from './caller-cache';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Runs each request in its row-level-security scope: a signed-in caller's requests see only their tenant's rows
- * (every `em.fork()` inside inherits the session). Global-owner routes run in the platform scope, or in the scope of
+ * (every statement sent from inside carries the scope in its own message, see db-scope.ts: no transaction, no
+ * round trip of its own). Global-owner routes run in the platform scope, or in the scope of
  * the tenant their path names (@AdminOfTenant), and each successful call is written to the audit log — of the
  * tenant looked at, and of the administrator's own tenant — before the answer leaves. Public routes get no scope:
- * their services choose one explicitly (sign-in uses the platform scope).
+ * their services choose one explicitly (sign-in uses the platform scope). After a signed-in write (which may have
+ * disabled a user or removed a member) the replica's CallerCache is synced before the answer leaves.
  */
 @Injectable()
 export class DbScopeInterceptor implements NestInterceptor {
@@ -24,6 +28,7 @@ export class DbScopeInterceptor implements NestInterceptor {
     private readonly em: EntityManager,
     private readonly reflector: Reflector,
     private readonly audit: AuditService,
+    private readonly callers: CallerCache,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -46,17 +51,19 @@ export class DbScopeInterceptor implements NestInterceptor {
       }
     }
     const handled = new Observable<unknown>((subscriber) =>
-      RequestContext.create(
-        this.em,
-        () => {
+      RequestContext.create(this.em, () =>
+        runInScope(session, () => {
           const sub = next.handle().subscribe(subscriber);
           return () => sub.unsubscribe();
-        },
-        { session },
+        }),
       ),
     );
-    if (!(admin && user.isGlobalOwner)) return handled;
-    return handled.pipe(mergeMap((body) => from(this.recordAccess(req, user, viewed).then(() => body))));
+    const audited =
+      admin && user.isGlobalOwner
+        ? handled.pipe(mergeMap((body) => from(this.recordAccess(req, user, viewed).then(() => body))))
+        : handled;
+    if (READS.has(req.method)) return audited;
+    return audited.pipe(mergeMap((body) => from(this.callers.sync().then(() => body))));
   }
 
   /** One platform.access event per tenant concerned (the viewed one and the administrator's), in one transaction. */

@@ -1,36 +1,40 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { Role } from '@cost-optimizer/dto';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { accessOf } from '../auth/jwt.strategy';
 import { type AuthUser, GLOBAL_OWNER, IS_PUBLIC, ROLES } from './auth-user';
+import { CallerCache } from './caller-cache';
 import { forbidden, unauthorized } from './errors';
 
-/** Every route needs a valid access token unless marked @Public(). */
+/**
+ * Every route needs a valid access token unless marked @Public(). The token is verified once per request (the
+ * request limits' hook may have done it already); the caller (user, membership, role) comes from the replica's
+ * CallerCache, so changes to them apply within its bound. A database failure is rethrown (503), not a 401.
+ */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly callers: CallerCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (isPublic) return true;
-    return super.canActivate(context);
-  }
-
-  override handleRequest<T>(err: unknown, user: T | false): T {
-    // Passport reports a bad token as "no user"; `err` is what validate() threw, e.g. the database being down:
-    // rethrown so the filter answers 503 instead of logging the user out with a 401.
-    if (err instanceof Error) throw err;
-    if (err) throw new Error(JSON.stringify(err));
+    const req = context.switchToHttp().getRequest<{ headers: { authorization?: string }; user?: AuthUser }>();
+    const access = accessOf(req, this.config.jwt.secret);
+    const user = access ? await this.callers.resolve(access.sub, access.tid) : null;
     if (!user)
       throw unauthorized(
         'Missing, invalid or expired access token: send Authorization: Bearer <access_token>',
       );
-    return user;
+    req.user = user;
+    return true;
   }
 }
 

@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   JWT_ACCESS_TTL_SECONDS: int(60, 900).default(900),
   REFRESH_TOKEN_TTL_DAYS: int(1, 90).default(30),
   REFRESH_TOKEN_SESSION_MAX_DAYS: int(1, 365).default(30),
+  CALLER_CACHE_TTL_SECONDS: int(0, 300).default(30),
   ENCRYPTION_KEY: z
     .string()
     .min(32, { message: 'must be at least 32 characters' })
@@ -188,6 +189,8 @@ export interface AppConfig {
    * its tokens are rotated (no token outlives it).
    */
   jwt: { secret: string; accessTtlSeconds: number; refreshTtlDays: number; refreshSessionMaxDays: number };
+  /** How long a replica may answer from its cache of callers (user, membership) without asking the database. */
+  callerCacheTtlSeconds: number;
   encryptionKey: string;
   /** Former ENCRYPTION_KEY values: secrets sealed with them still open and are sealed again with the current key. */
   encryptionKeyPrevious: string[];
@@ -340,6 +343,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       refreshTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
       refreshSessionMaxDays: e.REFRESH_TOKEN_SESSION_MAX_DAYS,
     },
+    callerCacheTtlSeconds: e.CALLER_CACHE_TTL_SECONDS,
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeyPrevious: (e.ENCRYPTION_KEY_PREVIOUS ?? '')
       .split(',')

@@ -1,22 +1,63 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RequestContext, type EntityManager, type SessionContext } from '@mikro-orm/core';
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { PLATFORM_ROLE, TENANT_ROLE, TENANT_SETTING } from './db-roles.constants';
 
 /**
  * Row-level security scopes. Every database transaction of the API runs as one of two roles (the API's login has
  * no privileges of its own):
- * - a tenant scope: role `cost_optimizer_tenant` with `app.tenant_id` set for the transaction
- *   (`set_config(..., true)`); PostgreSQL then shows and accepts only that tenant's rows, whatever the query says;
+ * - a tenant scope: role `cost_optimizer_tenant` with `app.tenant_id` set for the transaction; PostgreSQL then
+ *   shows and accepts only that tenant's rows, whatever the query says;
  * - the platform scope: role `cost_optimizer_platform`, every row; only for work that is cross-tenant by nature
  *   (claiming jobs from queues, the nightly fan-out, sign-in, global-owner routes, which are audited).
- * The ORM applies a session at the start of each transaction (and wraps a lone statement in one); raw pools use
- * `inScope()`.
+ *
+ * How a scope reaches PostgreSQL costs no round trip of its own. The scope of the code running (a request's, set by
+ * DbScopeInterceptor; a worker's withTenant()/withPlatform()) is kept in an AsyncLocalStorage. Every connection of
+ * the ORM's pool sends it in the same message as the statement it goes with, transaction-local:
+ * - a lone statement outside a transaction goes as `select set_config('role', …, true), set_config('app.tenant_id',
+ *   …, true); <statement>`: PostgreSQL runs the message as one implicit transaction, so the scope ends with it;
+ * - `begin` goes as `begin; select set_config(…, true), …`: the scope holds until commit or rollback;
+ * - statements inside an open transaction go unchanged (the transaction has its scope).
+ * Nothing is ever set for the session, so nothing can be left on a pooled connection for its next user, and a
+ * statement with no scope runs as the bare login and fails ("permission denied") instead of reading too much.
+ * An entity manager fork with its own session (tenantEm(), platformEm()) opens a transaction per unit of work
+ * whose `begin` carries that session instead (see ScopedPostgreSqlConnection). Raw pools use inScope()/applyScope().
  */
+export interface DbScope {
+  role: string;
+  /** The tenant the tenant role's policies compare `tenant_id` with; '' (none) in the platform scope. */
+  tenantId: string;
+}
+
 export function tenantSession(tenantId: string): SessionContext {
   return { role: TENANT_ROLE, variables: { [TENANT_SETTING]: tenantId } };
 }
 
 export const PLATFORM_SESSION: SessionContext = Object.freeze({ role: PLATFORM_ROLE });
+
+const scopes = new AsyncLocalStorage<DbScope>();
+
+/** The scope of a MikroORM session context (tenantSession() or PLATFORM_SESSION). */
+export function scopeOf(session: SessionContext): DbScope {
+  if (!session.role) throw new Error('A database scope needs a role');
+  const tenant = session.variables?.[TENANT_SETTING];
+  return { role: session.role, tenantId: tenant === undefined ? '' : String(tenant) };
+}
+
+/** The scope the current code runs in, if any. */
+export function currentScope(): DbScope | undefined {
+  return scopes.getStore();
+}
+
+/** Runs `fn` with `session` as the scope of every statement it sends through the ORM's pool. */
+export function runInScope<T>(session: SessionContext, fn: () => T): T {
+  return scopes.run(scopeOf(session), fn);
+}
+
+/** The statement that sets a scope for the current transaction (literals: it travels in a simple-protocol message). */
+export function scopeSql(scope: DbScope): string {
+  return `select set_config('role', ${escapeLiteral(scope.role)}, true), set_config('${TENANT_SETTING}', ${escapeLiteral(scope.tenantId)}, true)`;
+}
 
 /** An entity manager fork scoped to one tenant. */
 export function tenantEm<E extends EntityManager>(em: E, tenantId: string): E {
@@ -29,30 +70,81 @@ export function platformEm<E extends EntityManager>(em: E): E {
 }
 
 /**
- * Runs `fn` with a request context scoped to the tenant: every `em.fork()` made inside (services, repositories)
- * inherits the tenant's session.
+ * Runs `fn` with a request context and a database scope for the tenant: every `em.fork()` made inside (services,
+ * repositories) sends its statements in the tenant's scope.
  */
 export function withTenant<T>(em: EntityManager, tenantId: string, fn: () => Promise<T>): Promise<T> {
-  return RequestContext.create(em, fn, { session: tenantSession(tenantId) });
+  return withSession(em, tenantSession(tenantId), fn);
 }
 
 /** As withTenant(), for cross-tenant work. */
 export function withPlatform<T>(em: EntityManager, fn: () => Promise<T>): Promise<T> {
-  return RequestContext.create(em, fn, { session: PLATFORM_SESSION });
+  return withSession(em, PLATFORM_SESSION, fn);
 }
 
-/** Applies a scope to a raw connection inside a transaction it has begun. */
-export async function applyScope(client: PoolClient, session: SessionContext): Promise<void> {
-  const vars = Object.entries(session.variables ?? {});
-  if (vars.length > 0)
-    await client.query(
-      `select ${vars.map((_, i) => `set_config($${i * 2 + 1}, $${i * 2 + 2}, true)`).join(', ')}`,
-      vars.flatMap(([k, v]) => [k, String(v)]),
+/** A request context whose statements all carry `session` (no per-statement transaction: see above). */
+export function withSession<T>(em: EntityManager, session: SessionContext, fn: () => Promise<T>): Promise<T> {
+  return RequestContext.create(em, () => runInScope(session, fn));
+}
+
+const TRANSACTION_CONTROL =
+  /^\s*(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b/i;
+const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+const SCOPED = Symbol('costopt.scoped-client');
+
+type QueryResultLike = { rows: unknown[] } & Record<string, unknown>;
+type RawQuery = (text: unknown, values?: unknown, callback?: unknown) => unknown;
+
+/**
+ * Makes a pooled connection of the ORM send the current scope with each statement that opens a transaction
+ * (explicitly with `begin`, or implicitly as a lone statement). Called once per physical connection.
+ */
+export function scopeClient(client: PoolClient): void {
+  const c = client as PoolClient & { [SCOPED]?: true };
+  if (c[SCOPED]) return;
+  c[SCOPED] = true;
+  const query = client.query.bind(client) as RawQuery;
+  (client as unknown as { query: RawQuery }).query = (text, values, callback) => {
+    const scope = scopes.getStore();
+    // Only plain promise-style text queries are rewritten; anything else (cursors, callbacks) goes as it is, and
+    // without a scope it runs as the bare login, which PostgreSQL refuses.
+    if (
+      !scope ||
+      typeof text !== 'string' ||
+      typeof values === 'function' ||
+      callback !== undefined ||
+      client.getTransactionStatus() !== 'I' ||
+      (TRANSACTION_CONTROL.test(text) && !BEGIN.test(text))
+    )
+      return query(text, values, callback);
+    if (BEGIN.test(text))
+      return (query(`${text}; ${scopeSql(scope)}`) as Promise<QueryResultLike[]>).then((r) => r[0]);
+    if (Array.isArray(values) && values.length > 0) return inTransaction(query, scope, text, values);
+    return (query(`${scopeSql(scope)}; ${text}`) as Promise<QueryResultLike[]>).then((r) =>
+      r.length === 2 ? r[1]! : r.slice(1),
     );
-  await client.query(`set local role "${session.role!.replaceAll('"', '""')}"`);
+  };
 }
 
-/** Runs `fn` in one transaction of a raw pool with the scope applied; rolls back when it throws. */
+/** A parameterised statement cannot share a message with another: its own short transaction, scope in the begin. */
+async function inTransaction(query: RawQuery, scope: DbScope, text: string, values: unknown[]) {
+  await query(`begin; ${scopeSql(scope)}`);
+  try {
+    const out = await (query(text, values) as Promise<unknown>);
+    await query('commit');
+    return out;
+  } catch (e) {
+    await (query('rollback') as Promise<unknown>).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Applies a scope to a raw connection inside a transaction it has begun (one round trip). */
+export async function applyScope(client: PoolClient, session: SessionContext): Promise<void> {
+  await client.query(scopeSql(scopeOf(session)));
+}
+
+/** Runs `fn` in one transaction of a raw pool with the scope applied (sent with `begin`); rolls back when it throws. */
 export async function inScope<T>(
   pool: Pool,
   session: SessionContext,
@@ -60,8 +152,7 @@ export async function inScope<T>(
 ): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('begin');
-    await applyScope(client, session);
+    await client.query(`begin; ${scopeSql(scopeOf(session))}`);
     const out = await fn(client);
     await client.query('commit');
     return out;

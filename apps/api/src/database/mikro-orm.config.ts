@@ -2,9 +2,12 @@ import { defineConfig } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { ScopedPostgreSqlDriver } from './scoped-driver';
 
 export function ormConfig(databaseUrl: string, poolMax = 10) {
   return defineConfig({
+    // row-level-security scopes travel with the statements they belong to (db-scope.ts)
+    driver: ScopedPostgreSqlDriver,
     clientUrl: databaseUrl,
     entities: ENTITIES,
     extensions: [Migrator],

@@ -27,6 +27,16 @@ export const MembershipSchema = defineEntity({
   tableName: 'membership',
   ...tenantRls(),
   uniques: [{ properties: ['tenant', 'user'] }],
+  // A changed or removed membership ends what replicas cached about the user (common/caller-cache.ts).
+  triggers: [
+    {
+      name: 'membership_bump_auth_version',
+      timing: 'after',
+      events: ['update', 'delete'],
+      forEach: 'row',
+      body: 'update app_user set auth_version = greatest(auth_version + 1, (extract(epoch from clock_timestamp()) * 1000000)::bigint) where id = old.user_id or id = new.user_id; return null;',
+    },
+  ],
   properties: {
     id: p
       .uuid()
@@ -44,6 +54,17 @@ export type Membership = InferEntity<typeof MembershipSchema>;
 export const UserSchema = defineEntity({
   name: 'User',
   tableName: 'app_user',
+  // Disabling, enabling, promoting or renaming the user ends what replicas cached about it (common/caller-cache.ts).
+  triggers: [
+    {
+      name: 'app_user_bump_auth_version',
+      timing: 'before',
+      events: ['update'],
+      forEach: 'row',
+      // the condition in the body: PostgreSQL rewrites a WHEN clause, which the schema diff would then see as changed
+      body: 'if old.disabled_at is distinct from new.disabled_at or old.is_global_owner is distinct from new.is_global_owner or old.email is distinct from new.email then new.auth_version := greatest(old.auth_version + 1, (extract(epoch from clock_timestamp()) * 1000000)::bigint); end if; return new;',
+    },
+  ],
   properties: {
     id: p
       .uuid()
@@ -58,6 +79,11 @@ export const UserSchema = defineEntity({
     password_hash: p.string().length(255).lazy(),
     is_global_owner: p.boolean().default(false),
     disabled_at: p.datetime().nullable(),
+    /**
+     * Raised (to the change's time in microseconds, strictly increasing) whenever something that decides the user's
+     * access changes: disabled or enabled, global owner or not, email, a membership re-roled or removed.
+     */
+    auth_version: p.bigint('number').default(0).index(),
     created_at: p.datetime().onCreate(() => new Date()),
   },
 });

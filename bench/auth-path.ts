@@ -1,0 +1,285 @@
+/**
+ * Bench for the authenticated request path (issue #18): the API against a yardstick measured in the same run.
+ * The yardstick (bench/auth-path/yardstick.mjs) is a bare Fastify + pg server on the same database that verifies the
+ * same HS256 access token and runs one indexed query for the caller's user, membership and tenant, and nothing else.
+ * Load: bench/auth-path/load.mjs in its own process (closed loop, keep-alive connections). Measured:
+ *   1. req/s at 50 connections: yardstick, /api/auth/me (an authenticated no-op), /api/dashboard (a year of rollup
+ *      data for 20 accounts x 40 services x 6 regions), each twice, interleaved (targets >= 0.5x and >= 0.35x);
+ *   2. p50/p99 at 200 concurrent for /api/dashboard and /api/auth/me (target p99 <= 3x p50).
+ * The API runs with its per-request limits raised (one tenant sends everything) and LOG_LEVEL=warn (the yardstick
+ * logs nothing either). The machine is shared: compare the ratios, measured minutes apart, not the req/s.
+ * Run: npm run bench -- auth-path [--seconds 10] [--keep-db]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+const ROOT = join(__dirname, '..');
+// Another build of the API to compare (e.g. the main branch's): CO_API_DIST=<its apps/api/dist>.
+const API_DIST = process.env.CO_API_DIST ?? join(ROOT, 'apps/api/dist');
+const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 10;
+const SECRET = 'bench-auth-path-secret-0123456789abcdef';
+
+interface Load {
+  /** CPU time of the measured server process per request (Linux /proc), or NaN. */
+  cpu_ms_per_req: number;
+  requests: number;
+  req_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  non_2xx: number;
+  errors: number;
+}
+
+async function sql(url: string, text: string, params: unknown[] = []) {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows as Record<string, unknown>[];
+  } finally {
+    await c.end();
+  }
+}
+
+function dbUrl(name: string): string {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthy(url: string, proc: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`${url}: the process exited with ${proc.exitCode}`);
+    const status = await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status > 0 && status < 500) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer in 30 s`);
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${code}`)),
+    );
+  });
+}
+
+/** User + system CPU time of a process in ms (Linux /proc; NaN elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+  } catch {
+    return NaN;
+  }
+}
+
+async function load(
+  url: string,
+  connections: number,
+  seconds: number,
+  token: string,
+  server?: ChildProcess,
+): Promise<Load> {
+  const args = [join(ROOT, 'bench/auth-path/load.mjs'), url, String(connections), String(seconds), token];
+  const before = cpuMs(server?.pid);
+  const out = await run(process.execPath, args);
+  const r = JSON.parse(out.trim()) as Omit<Load, 'cpu_ms_per_req'>;
+  if (r.non_2xx > 0 || r.errors > 0)
+    throw new Error(`${url}: ${r.non_2xx} non-2xx answers, ${r.errors} errors`);
+  return { ...r, cpu_ms_per_req: (cpuMs(server?.pid) - before) / r.requests };
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null) return;
+  p.kill('SIGTERM');
+  await new Promise((r) => p.once('exit', r));
+}
+
+/** A year of rollup rows (what a year of CUR data for 20 accounts x 40 services x 6 regions leaves there). */
+async function seed(url: string, tenant: string): Promise<number> {
+  await sql(
+    url,
+    `insert into aws_connection (id, tenant_id, status, created_at, updated_at) values (gen_random_uuid(), $1, 'connected', now(), now())`,
+    [tenant],
+  );
+  const [row] = await sql(
+    url,
+    `with days as (select d::date as day from generate_series(current_date - 365, current_date - 1, interval '1 day') d),
+          names as (
+            select 'service' as dimension, 'AmazonService' || i as name, 40 as n from generate_series(1, 40) i
+            union all select 'account', '1000000000' || lpad(i::text, 2, '0'), 20 from generate_series(1, 20) i
+            union all select 'region', (array['us-east-1','us-west-2','eu-west-1','eu-central-1','ap-southeast-1','ap-northeast-1'])[i], 6 from generate_series(1, 6) i
+            union all select 'usage_type', 'UsageType' || i, 30 from generate_series(1, 30) i
+            union all select 'charge_class', (array['usage','tax','credit'])[i], 3 from generate_series(1, 3) i),
+          ins as (
+            insert into cost_rollup_daily (tenant_id, usage_date, dimension, name, unblended, net_unblended, amortized, net_amortized)
+            select $1, day, dimension, name, c, c * 0.95, c, c * 0.95
+              from days, names, lateral (select (1000.0 / n) * (1 + 0.2 * sin(extract(doy from day))) as c) x
+            returning 1)
+     select count(*)::int as n from ins`,
+    [tenant],
+  );
+  await sql(
+    url,
+    `insert into cost_data_version (tenant_id, version, data_through, updated_at) values ($1, 1, current_date - 1, now())
+     on conflict (tenant_id) do update set version = cost_data_version.version + 1, data_through = excluded.data_through`,
+    [tenant],
+  );
+  await sql(url, 'analyze cost_rollup_daily');
+  return row!.n as number;
+}
+
+const f0 = (n: number) => n.toFixed(0);
+const f2 = (n: number) => n.toFixed(2);
+
+async function main() {
+  const name = `co_bench_auth_${Date.now().toString(36)}`;
+  await sql(ADMIN_URL, `create database "${name}"`);
+  const url = dbUrl(name);
+  const procs: ChildProcess[] = [];
+  try {
+    await run(process.execPath, [join(API_DIST, 'cli.js'), 'migrate'], {
+      ...process.env,
+      DATABASE_URL: url,
+      LOG_LEVEL: 'error',
+    });
+    const apiPort = await freePort();
+    const api = spawn(process.execPath, [join(API_DIST, 'main.js')], {
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        PORT: String(apiPort),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        JWT_SECRET: SECRET,
+        SIGNUP_MAX_PER_IP: '1000',
+        RATE_LIMIT_TENANT_RPS: '1000000',
+        RATE_LIMIT_TENANT_BURST: '1000000',
+        RATE_LIMIT_IP_RPS: '1000000',
+        RATE_LIMIT_IP_BURST: '1000000',
+        TENANT_MAX_IN_FLIGHT: '10000',
+      },
+      stdio: 'inherit',
+    });
+    procs.push(api);
+    const base = `http://127.0.0.1:${apiPort}`;
+    await healthy(`${base}/api/health`, api);
+    const signup = (await (
+      await fetch(`${base}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password-123' }),
+      })
+    ).json()) as { access_token: string };
+    const token = signup.access_token;
+    const me = (await (
+      await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
+      tenant: { id: string };
+    };
+    const rows = await seed(url, me.tenant.id);
+
+    const yPort = await freePort();
+    const yardstick = spawn(
+      process.execPath,
+      [join(ROOT, 'bench/auth-path/yardstick.mjs'), url, SECRET, String(yPort)],
+      {
+        stdio: 'inherit',
+      },
+    );
+    procs.push(yardstick);
+    const yUrl = `http://127.0.0.1:${yPort}/me`;
+    await healthy(yUrl, yardstick);
+
+    console.log(
+      `Auth path bench: ${SECONDS} s per measure; PostgreSQL ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')}; dashboard tenant: ${rows} rollup rows (a year)`,
+    );
+    const targets = {
+      yardstick: () => load(yUrl, 50, SECONDS, token, yardstick),
+      me: () => load(`${base}/api/auth/me`, 50, SECONDS, token, api),
+      dashboard: () => load(`${base}/api/dashboard`, 50, SECONDS, token, api),
+    };
+    // warm up (JIT, pools, the dashboard's per-version cache)
+    await load(yUrl, 50, 2, token);
+    await load(`${base}/api/auth/me`, 50, 2, token);
+    await load(`${base}/api/dashboard`, 50, 2, token);
+
+    const rounds: Record<keyof typeof targets, Load[]> = { yardstick: [], me: [], dashboard: [] };
+    for (let round = 1; round <= 2; round++)
+      for (const [k, fn] of Object.entries(targets) as [keyof typeof targets, () => Promise<Load>][]) {
+        const r = await fn();
+        rounds[k].push(r);
+        console.log(
+          `   round ${round} ${k.padEnd(9)} ${f0(r.req_per_s).padStart(6)} req/s  p50 ${f2(r.p50_ms)} ms  p99 ${f2(r.p99_ms)} ms`,
+        );
+      }
+    const rps = (k: keyof typeof targets) =>
+      rounds[k].reduce((s, r) => s + r.requests, 0) / (SECONDS * rounds[k].length);
+    const cpu = (k: keyof typeof targets) =>
+      rounds[k].reduce((s, r) => s + r.cpu_ms_per_req * r.requests, 0) /
+      rounds[k].reduce((s, r) => s + r.requests, 0);
+    const y = rps('yardstick');
+    const meRatio = rps('me') / y;
+    const dashRatio = rps('dashboard') / y;
+
+    const c200: Record<string, Load> = {
+      dashboard: await load(`${base}/api/dashboard`, 200, SECONDS, token, api),
+      me: await load(`${base}/api/auth/me`, 200, SECONDS, token, api),
+      yardstick: await load(yUrl, 200, SECONDS, token, yardstick),
+    };
+    const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    // Less sensitive to the shared machine than req/s: what one request costs the server process.
+    console.log(
+      `\nServer CPU per request at 50 connections: yardstick ${f2(cpu('yardstick'))} ms, /api/auth/me ${f2(cpu('me'))} ms (${f2(cpu('yardstick') / cpu('me'))}x the yardstick's throughput per CPU), /api/dashboard ${f2(cpu('dashboard'))} ms (${f2(cpu('yardstick') / cpu('dashboard'))}x)`,
+    );
+    console.log('\n| Measure | API | Yardstick (same run) | Ratio | Target |');
+    console.log('| --- | --- | --- | --- | --- |');
+    console.log(
+      `| \`/api/auth/me\`, 50 connections | ${f0(rps('me'))} req/s | ${f0(y)} req/s | ${f2(meRatio)}x | >= 0.5x (${mark(meRatio >= 0.5)}) |`,
+    );
+    console.log(
+      `| \`/api/dashboard\`, 50 connections | ${f0(rps('dashboard'))} req/s | ${f0(y)} req/s | ${f2(dashRatio)}x | >= 0.35x (${mark(dashRatio >= 0.35)}) |`,
+    );
+    for (const k of ['dashboard', 'me'] as const) {
+      const r = c200[k]!;
+      const spread = r.p99_ms / r.p50_ms;
+      console.log(
+        `| \`/api/${k === 'me' ? 'auth/me' : k}\`, 200 concurrent | p50 ${f0(r.p50_ms)} ms, p99 ${f0(r.p99_ms)} ms (${f0(r.req_per_s)} req/s) | p50 ${f0(c200.yardstick!.p50_ms)} ms, p99 ${f0(c200.yardstick!.p99_ms)} ms | p99 = ${f2(spread)}x p50 | p99 <= 3x p50 (${mark(spread <= 3)}) |`,
+      );
+    }
+  } finally {
+    for (const p of procs.reverse()) await stop(p);
+    if (process.argv.includes('--keep-db')) console.log(`kept database ${name} (--keep-db)`);
+    else await sql(ADMIN_URL, `drop database if exists "${name}" with (force)`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
