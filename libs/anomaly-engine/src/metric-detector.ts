@@ -58,7 +58,7 @@ export interface MetricDetectorOptions {
   /**
    * Seen before: a point that would be flagged is not an anomaly when the series produced deviations at least
    * 1 / `seenBeforeRatio` as large (same sign, in sigmas) on `seenBeforeCount` separate earlier occasions within
-   * `seenBeforeMs` (defaults 3 occasions, ratio 1, 7 days; count 0 = off), e.g. a batch job's spike every night.
+   * `seenBeforeMs` (defaults 3 occasions, ratio 1.25 = one bin of the |z| histogram, 7 days; count 0 = off), e.g. a batch job's spike every night.
    */
   readonly seenBeforeCount: number;
   readonly seenBeforeRatio: number;
@@ -88,7 +88,7 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   rangeMargin: 0.1,
   rangeLearnMs: 3 * 86_400_000,
   seenBeforeCount: 3,
-  seenBeforeRatio: 1,
+  seenBeforeRatio: 1.25,
   seenBeforeMs: 7 * 86_400_000,
 };
 
