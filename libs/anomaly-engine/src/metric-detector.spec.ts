@@ -140,8 +140,35 @@ describe('MetricDetector (online metric streams)', () => {
     const f = flagged(res);
     expect(f.some((i) => day(i) <= 1)).toBe(true); // the first days: the steps are news
     expect(f.filter((i) => day(i) >= 3)).toEqual([10 * 288 + 150]);
-    const noSeason = run({ times, values }, new MetricDetector({ seasonPeriodMs: 0 }));
+    // (Without the veto, the seen-before rule would also learn the daily step after 3 days.)
+    const noSeason = run({ times, values }, new MetricDetector({ seasonPeriodMs: 0, seenBeforeCount: 0 }));
     expect(flagged(noSeason).filter((i) => day(i) >= 3).length).toBeGreaterThan(5);
+  });
+
+  it('a spike the series made on 3 separate recent occasions is seen before; a bigger one is news', () => {
+    const r = seeded(21);
+    const times: number[] = [];
+    const values: number[] = [];
+    // A nightly batch job: a 2-point spike at a time that varies by up to 3 hours (5-minute points).
+    const spikeAt = Array.from({ length: 12 }, (_d, d) => d * 288 + 12 + Math.floor(r() * 36));
+    for (let i = 0; i < 12 * 288; i++) {
+      const k = spikeAt.findIndex((at) => i === at || i === at + 1);
+      const big = k === 10 ? 2 : 1;
+      times.push(T0 + i * 300_000);
+      values.push(20 + normal(r) * 2 + (k >= 1 ? 40 * big : 0));
+    }
+    const res = run({ times, values });
+    const f = flagged(res);
+    // Occasions 1-3 are news (each decided by its pair of points: their joint probability).
+    expect(f.filter((i) => i < spikeAt[4]!)).toEqual(spikeAt.slice(1, 4).map((at) => at + 1));
+    // Then only the spike twice as large (a break of the range seen so far).
+    expect(f.filter((i) => i >= spikeAt[4]!)).toEqual([spikeAt[10]]);
+    for (const k of [4, 5, 6, 7, 8, 9, 11]) {
+      expect(res[spikeAt[k]! + 1]!.rule).toBe('seen_before');
+      expect(res[spikeAt[k]! + 1]!.anomalyScore).toBe(0);
+    }
+    const off = flagged(run({ times, values }, new MetricDetector({ seenBeforeCount: 0 })));
+    expect(off.filter((i) => i >= spikeAt[4]!).length).toBeGreaterThanOrEqual(7);
   });
 
   it('respects the direction option', () => {
@@ -198,8 +225,8 @@ describe('MetricDetector (online metric streams)', () => {
     const first = new MetricDetector();
     s.values.slice(0, 1700).forEach((v, i) => first.update(s.times[i]!, v));
     const current = first.getState();
-    expect(current.version).toBe(3);
-    const old = { ...current, version: 2 } as unknown as MetricDetectorState;
+    expect(current.version).toBe(4);
+    const old = { ...current, version: 3 } as unknown as MetricDetectorState;
     const tail = (d: MetricDetector) => s.values.slice(1700).map((v, i) => d.update(s.times[i + 1700]!, v));
     expect(tail(createMetricDetector({}, old))).toEqual(tail(new MetricDetector()));
     expect(tail(createMetricDetector({}, current))).not.toEqual(tail(new MetricDetector()));

@@ -55,6 +55,14 @@ export interface MetricDetectorOptions {
    */
   readonly rangeMargin: number;
   readonly rangeLearnMs: number;
+  /**
+   * Seen before: a point that would be flagged is not an anomaly when the series produced deviations at least
+   * 1 / `seenBeforeRatio` as large (same sign, in sigmas) on `seenBeforeCount` separate earlier occasions within
+   * `seenBeforeMs` (defaults 3 occasions, ratio 1.25 = one bin of the |z| histogram, 7 days; count 0 = off), e.g. a batch job's spike every night.
+   */
+  readonly seenBeforeCount: number;
+  readonly seenBeforeRatio: number;
+  readonly seenBeforeMs: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
@@ -79,6 +87,9 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   quietIntervals: 50,
   rangeMargin: 0.1,
   rangeLearnMs: 3 * 86_400_000,
+  seenBeforeCount: 3,
+  seenBeforeRatio: 1.25,
+  seenBeforeMs: 7 * 86_400_000,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -92,10 +103,12 @@ const SEASON_GUARD = 5;
 const MIN_LOG_P = -700;
 /** Tail probability given to a range break. */
 const RANGE_BREAK_LOG_P = Math.log(1e-8);
+/** Earlier occasions remembered for the seen-before rule (ring buffer). */
+const OCCASIONS = 8;
 
 /** The whole per-series state: a fixed number of numbers, JSON-serialisable, to persist between ticks. */
 export interface MetricDetectorState {
-  readonly version: 3;
+  readonly version: 4;
   n: number;
   lastTime: number;
   /** Typical sampling interval (ms), learned; gaps are measured in units of it. */
@@ -135,10 +148,23 @@ export interface MetricDetectorState {
   minSeen: number;
   maxSeen: number;
   firstTime: number;
+  /**
+   * Earlier occasions (ring of OCCASIONS): signed z of each occasion's most extreme point that passed the
+   * threshold (flagged or seen before) and its time; `occasionNext` is the slot written next.
+   */
+  occasionZ: number[];
+  occasionTime: number[];
+  occasionNext: number;
 }
 
 export type MetricRule =
-  'warmup' | 'missing' | 'deviation' | 'episode_continues' | 'level_shift_accepted' | 'normal';
+  | 'warmup'
+  | 'missing'
+  | 'deviation'
+  | 'episode_continues'
+  | 'seen_before'
+  | 'level_shift_accepted'
+  | 'normal';
 
 /** Everything behind one metric decision. */
 export interface MetricPointResult {
@@ -166,7 +192,7 @@ export interface MetricPointResult {
 
 export function initialMetricState(): MetricDetectorState {
   return {
-    version: 3,
+    version: 4,
     n: 0,
     lastTime: 0,
     interval: 0,
@@ -196,6 +222,9 @@ export function initialMetricState(): MetricDetectorState {
     minSeen: 0,
     maxSeen: 0,
     firstTime: 0,
+    occasionZ: new Array<number>(OCCASIONS).fill(0),
+    occasionTime: new Array<number>(OCCASIONS).fill(0),
+    occasionNext: 0,
   };
 }
 
@@ -206,6 +235,8 @@ function copyState(s: MetricDetectorState): MetricDetectorState {
     seasonMean: [...s.seasonMean],
     seasonAbsDev: [...s.seasonAbsDev],
     seasonVisits: [...s.seasonVisits],
+    occasionZ: [...s.occasionZ],
+    occasionTime: [...s.occasionTime],
   };
 }
 
@@ -229,9 +260,13 @@ function isCurrentState(state: MetricDetectorState | undefined): state is Metric
   return (
     state !== undefined &&
     state !== null &&
-    (state as { version?: unknown }).version === 3 &&
+    (state as { version?: unknown }).version === 4 &&
     Array.isArray(state.tailBins) &&
-    state.tailBins.length === BINS
+    state.tailBins.length === BINS &&
+    Array.isArray(state.occasionZ) &&
+    state.occasionZ.length === OCCASIONS &&
+    Array.isArray(state.occasionTime) &&
+    state.occasionTime.length === OCCASIONS
   );
 }
 
@@ -410,6 +445,42 @@ export class MetricDetector {
     s.seasonVisits[bucket] = n + 1;
   }
 
+  /**
+   * The series deviated at least |z| / seenBeforeRatio in the same direction on `seenBeforeCount` separate
+   * earlier occasions within `seenBeforeMs`: something it does (a nightly batch spike), not news.
+   */
+  private seenBefore(time: number, z: number): boolean {
+    const o = this.options;
+    if (o.seenBeforeCount <= 0) return false;
+    const s = this.s;
+    let count = 0;
+    for (let j = 0; j < OCCASIONS; j++) {
+      const zj = s.occasionZ[j]!;
+      if (zj === 0 || time - s.occasionTime[j]! > o.seenBeforeMs) continue;
+      if (Math.sign(zj) === Math.sign(z) && Math.abs(zj) * o.seenBeforeRatio >= Math.abs(z)) count++;
+    }
+    return count >= o.seenBeforeCount;
+  }
+
+  /**
+   * Remembers a point that passed the threshold as an occasion: a new one unless the latest occasion has the
+   * same sign and is less than `quietIntervals` intervals old (then its peak is raised).
+   */
+  private rememberOccasion(time: number, z: number): void {
+    const s = this.s;
+    const last = (s.occasionNext + OCCASIONS - 1) % OCCASIONS;
+    const lastZ = s.occasionZ[last]!;
+    const near = time - s.occasionTime[last]! <= this.options.quietIntervals * Math.max(s.interval, 1);
+    if (lastZ !== 0 && Math.sign(lastZ) === Math.sign(z) && near) {
+      if (Math.abs(z) > Math.abs(lastZ)) s.occasionZ[last] = z;
+      s.occasionTime[last] = time;
+      return;
+    }
+    s.occasionZ[s.occasionNext] = z;
+    s.occasionTime[s.occasionNext] = time;
+    s.occasionNext = (s.occasionNext + 1) % OCCASIONS;
+  }
+
   private record(absZ: number): void {
     const s = this.s;
     s.tailIncrement /= this.decay;
@@ -510,9 +581,17 @@ export class MetricDetector {
     }
     const inEpisode = s.episodeOpen === 1;
     // (Point by point: the joint probability of a run keeps falling while a shift lasts, which is no news.)
-    const logPNews = inEpisode ? (vetoed ? 0 : Math.min(0, logP1 - s.episodePeakLogP)) : logP;
-    const p = Math.exp(logPNews);
+    let logPNews = inEpisode ? (vetoed ? 0 : Math.min(0, logP1 - s.episodePeakLogP)) : logP;
     const logThreshold = SCORE_POWER * Math.log(1 - o.threshold);
+    // Seen before: a deviation the series made on several separate recent occasions is not news (score 0).
+    let seen = false;
+    if (!warm && !inEpisode && logPNews <= logThreshold && z !== 0) {
+      // A break of the whole observed range is by definition not something seen before.
+      seen = !outOfRange && this.seenBefore(time, z);
+      this.rememberOccasion(time, z);
+      if (seen) logPNews = 0;
+    }
+    const p = Math.exp(logPNews);
     const extreme = !warm && logP <= logThreshold; // in either direction, before the episode
     const score = inDirection ? scoreOfLogTailProbability(logPNews) : 0;
     const isAnomaly = !warm && inDirection && logPNews <= logThreshold;
@@ -528,9 +607,11 @@ export class MetricDetector {
       ? 'warmup'
       : isAnomaly
         ? 'deviation'
-        : inEpisode && extreme && inDirection
-          ? 'episode_continues'
-          : 'normal';
+        : seen
+          ? 'seen_before'
+          : inEpisode && extreme && inDirection
+            ? 'episode_continues'
+            : 'normal';
 
     // State update.
     const outlier = !warm && absZ >= o.outlierZ;
