@@ -1,5 +1,5 @@
 import { STSServiceException } from '@aws-sdk/client-sts';
-import { tenantAwsErrorText } from './aws-clients';
+import { tenantAwsErrorText } from './aws-errors';
 
 describe('tenantAwsErrorText', () => {
   it('keeps the text of an error AWS answered', () => {
