@@ -1,3 +1,4 @@
+import { KIND_PRIORITY } from '../src/episodes';
 import type { AnomalyKind } from '../src/types';
 import type { LabelledEvent } from './synthetic';
 
@@ -11,16 +12,6 @@ export const KIND_OF_LABEL: Readonly<Record<string, AnomalyKind>> = {
   level_shift: 'level_shift',
   ramp: 'ramp',
 };
-
-const PRIORITY: readonly AnomalyKind[] = [
-  'new_series',
-  'drop',
-  'weekend',
-  'ramp',
-  'level_shift',
-  'drift',
-  'spike',
-];
 
 /** Per kind: alerts the engine raised with that kind, how many overlapped a labelled window, and delays. */
 export interface KindCounts {
@@ -59,7 +50,7 @@ export function countKinds(
       i++;
     }
     const end = i - 1;
-    const kind = PRIORITY.find((k) => kinds.has(k)) ?? 'spike';
+    const kind = KIND_PRIORITY.find((k) => kinds.has(k)) ?? 'spike';
     for (let j = start; j <= end; j++) runKind[j] = kind;
     const a = acc.alerts.get(kind) ?? { alerts: 0, true: 0 };
     a.alerts++;

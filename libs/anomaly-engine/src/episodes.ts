@@ -1,6 +1,7 @@
 import type { AnomalyKind, CostDayResult, CostRule } from './types';
 
-const KIND_PRIORITY: readonly AnomalyKind[] = [
+/** Kinds from the most specific to the least: an episode takes the first of its days' kinds in this order. */
+export const KIND_PRIORITY: readonly AnomalyKind[] = [
   'new_series',
   'drop',
   'weekend',

@@ -10,7 +10,7 @@ export {
   type MetricPointResult,
   type MetricRule,
 } from './metric-detector';
-export { buildEpisodes, type Episode, type EpisodeOptions } from './episodes';
+export { buildEpisodes, KIND_PRIORITY, type Episode, type EpisodeOptions } from './episodes';
 export {
   rankChildSeries,
   rankRootCauses,
