@@ -121,6 +121,15 @@ export class ApiProcess {
         ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    }).catch(async (e: Error) => {
+      // A refused or reset connection to a process that has died says why it died, not only "fetch failed".
+      await new Promise((r) => setTimeout(r, 500)); // the exit event may trail the closed socket
+      if (this.proc.exitCode === null && this.proc.signalCode === null) throw e;
+      throw new Error(
+        `${method} ${path}: ${e.message}; the API process ended (code ${this.proc.exitCode}, signal ` +
+          `${this.proc.signalCode}); its last output:\n${this.output.slice(-4000)}`,
+        { cause: e },
+      );
     });
     const text = await res.text();
     let parsed: unknown = text;
