@@ -57,7 +57,16 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       });
       if (queued) this.kick();
     });
-    const job = new CronJob(this.config.cur.cron, () => void this.nightly(), null, true, 'UTC');
+    const job = new CronJob(
+      this.config.cur.cron,
+      () =>
+        void this.nightly().catch((e: unknown) =>
+          this.logger.error({ msg: 'nightly enqueue failed', error: String(e) }),
+        ),
+      null,
+      true,
+      'UTC',
+    );
     this.scheduler.addCronJob('cur-nightly', job);
     this.timer = setInterval(() => this.kick(), this.config.cur.pollMs);
     this.kick();
@@ -134,10 +143,17 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       const claimed = await this.claim();
       if (!claimed) break;
       const { id, tenant_id } = claimed;
-      const p = this.run(id, tenant_id).finally(() => {
-        this.inFlight.delete(id);
-        this.kick();
-      });
+      // A run whose own failure path cannot reach the database (it is down) rejects: logged here, never an
+      // unhandled rejection that would end the process; the run's heartbeat stops, so it is re-queued as stale.
+      const p = this.run(id, tenant_id)
+        .catch((e: unknown) => {
+          if (!this.stopping)
+            this.logger.error({ msg: 'sync run failed to record its end', run_id: id, error: String(e) });
+        })
+        .finally(() => {
+          this.inFlight.delete(id);
+          this.kick();
+        });
       this.inFlight.set(id, p);
     }
   }
