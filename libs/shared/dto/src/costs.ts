@@ -8,19 +8,19 @@ export const MeasureSchema = z.enum(['unblended', 'net_unblended', 'amortized', 
 });
 export type Measure = z.infer<typeof MeasureSchema>;
 
-export const GroupBySchema = z
-  .enum(['service', 'account', 'region', 'usage_type', 'charge_class'])
-  .meta({ id: 'GroupBy' });
-export type GroupBy = z.infer<typeof GroupBySchema>;
+const CHARGE_CLASSES =
+  'From line_item_line_item_type: usage (Usage, DiscountedUsage, SavingsPlanCoveredUsage), commitment_fee (RIFee, SavingsPlanRecurringFee, SavingsPlanUpfrontFee, upfront Fee), discount (EdpDiscount, PrivateRateDiscount, BundledDiscount, SavingsPlanNegation), credit, refund, tax, other (anything else, surfaced)';
 
 export const ChargeClassSchema = z
   .enum(['usage', 'commitment_fee', 'discount', 'credit', 'refund', 'tax', 'other'])
-  .meta({
-    id: 'ChargeClass',
-    description:
-      'From line_item_line_item_type: usage (Usage, DiscountedUsage, SavingsPlanCoveredUsage), commitment_fee (RIFee, SavingsPlanRecurringFee, SavingsPlanUpfrontFee, upfront Fee), discount (EdpDiscount, PrivateRateDiscount, BundledDiscount, SavingsPlanNegation), credit, refund, tax, other (anything else, surfaced)',
-  });
+  .meta({ description: CHARGE_CLASSES });
 export type ChargeClass = z.infer<typeof ChargeClassSchema>;
+
+export const GroupBySchema = z.enum(['service', 'account', 'region', 'usage_type', 'charge_class']).meta({
+  id: 'GroupBy',
+  description: `What the keys are: service codes, linked account ids, regions, usage types, or charge classes. Charge classes come ${CHARGE_CLASSES.replace(/^From/, 'from')}`,
+});
+export type GroupBy = z.infer<typeof GroupBySchema>;
 
 const isoDate = z.iso.date({ message: 'Must be a date YYYY-MM-DD' });
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'Must be a month YYYY-MM' });
