@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { appDatabaseUrl } from '../database/app-role';
 import { applyScope, inScope, tenantSession } from '../database/db-scope';
+import { guardPoolErrors } from '../database/pool-errors';
 import { AGGREGATE_COLUMNS } from './cur-sql';
 import { monthRange } from './cur-sql';
 import { RollupAccumulator } from './cost-rollup';
@@ -68,7 +69,9 @@ export class CostStore implements OnApplicationShutdown {
       connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 2)),
     });
-    this.pool.on('error', () => undefined); // a dropped idle connection is replaced on the next checkout
+    // A dropped connection (idle or checked out) is reported, never fatal; the next checkout opens a new one.
+    const logger = new Logger('CostStore');
+    guardPoolErrors(this.pool, (msg, e) => logger.warn({ msg, error: e.message }));
   }
 
   /** On shutdown, loads in progress are cut off (their transactions roll back) instead of delaying the exit. */
