@@ -300,6 +300,9 @@ export class CurSyncService {
         months_total: total,
         current_month: month,
       });
+      // The CUR files of the month as they are before its query reads them: recorded with the load, so a later
+      // change (AWS restating the month) makes the nightly sync read it again.
+      const source = await this.monthSourceOf(region, credentials, table, catalog, month);
       // The clients ask for credentials before each request: refreshed before expiry even inside one step.
       const athena = this.aws.athena(region, credentials);
       const t0 = Date.now();
@@ -322,9 +325,6 @@ export class CurSyncService {
         current_month: month,
       });
       const t1 = Date.now();
-      // The CUR files of the month as they are before its rows are read: recorded with the load, so a later change
-      // (AWS restating the month) makes the nightly sync read it again.
-      const source = await this.monthSourceOf(region, credentials, table, catalog, month);
       const previous = await this.loadedLineItems(tenantId, month);
       let confirmed: number | null = null; // line items the CUR holds, once a count query said so
       let shaper: MonthShaper;
