@@ -1,15 +1,15 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { appDatabaseUrl } from '../database/app-role';
 import { applyScope, inScope, tenantSession } from '../database/db-scope';
-import { guardPoolErrors } from '../database/pool-errors';
 import { AGGREGATE_COLUMNS } from './cur-sql';
 import { monthRange } from './cur-sql';
 import { RollupAccumulator } from './cost-rollup';
+import { survivePoolErrors } from '../database/pool-errors';
 
 /** Columns of cost_daily after tenant_id, in AGGREGATE_COLUMNS order (the Athena query's order). */
 const COPY_COLUMNS = ['tenant_id', ...AGGREGATE_COLUMNS];
@@ -69,9 +69,7 @@ export class CostStore implements OnApplicationShutdown {
       connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 2)),
     });
-    // A dropped connection (idle or checked out) is reported, never fatal; the next checkout opens a new one.
-    const logger = new Logger('CostStore');
-    guardPoolErrors(this.pool, (msg, e) => logger.warn({ msg, error: e.message }));
+    survivePoolErrors(this.pool); // a dropped connection, idle or checked out, never ends the process
   }
 
   /** On shutdown, loads in progress are cut off (their transactions roll back) instead of delaying the exit. */

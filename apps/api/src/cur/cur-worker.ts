@@ -66,7 +66,6 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       });
       if (queued) this.kick();
     });
-    // The database may be down at the tick: log it, never let the rejection end the process.
     const job = new CronJob(
       this.config.cur.cron,
       () =>
@@ -153,13 +152,13 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       const claimed = await this.claim();
       if (!claimed) break;
       const { id, tenant_id } = claimed;
-      // run() records its own failures; should that fail too (the database went away), the run keeps its lock
-      // without a heartbeat and the next tick of any replica re-queues it once it is stale. Never unhandled: an
-      // unhandled rejection ends the process.
+      // A run whose own failure path cannot reach the database (it is down) rejects: logged here, never an
+      // unhandled rejection that would end the process; the run's heartbeat stops, so it is re-queued as stale.
       const p = this.run(id, tenant_id)
-        .catch((e: unknown) =>
-          this.logger.error({ msg: 'sync run ended badly', run_id: id, error: String(e) }),
-        )
+        .catch((e: unknown) => {
+          if (!this.stopping)
+            this.logger.error({ msg: 'sync run failed to record its end', run_id: id, error: String(e) });
+        })
         .finally(() => {
           this.inFlight.delete(id);
           this.kick();
@@ -237,43 +236,27 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
           : { internal_error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       });
       const maxAttempts = e instanceof SyncFailure && e.permanent ? 0 : this.config.cur.maxAttempts;
-      await this.recordFailure(em, id, error, maxAttempts).catch((err: unknown) =>
-        this.logger.error({
-          msg: 'could not record the sync failure (database unavailable?): re-queued once its heartbeat is stale',
-          run_id: id,
-          error: String(err),
-        }),
-      );
-    } finally {
-      clearInterval(heartbeat);
-    }
-  }
-
-  /** Queues the run again after a delay, or fails it after its last attempt (only while this worker holds it). */
-  private async recordFailure(
-    em: EntityManager,
-    id: string,
-    error: SyncError,
-    maxAttempts: number,
-  ): Promise<void> {
-    await em.execute(
-      `update sync_run set
+      await em.execute(
+        `update sync_run set
            status = case when attempt < ? then 'queued' else 'failed' end,
            not_before = case when attempt < ? then now() + make_interval(secs => ? * attempt) else null end,
            finished_at = case when attempt < ? then null else now() end,
            attempt = case when attempt < ? then attempt + 1 else attempt end,
            error = ?, locked_by = null
          where id = ? and locked_by = ?`,
-      [
-        maxAttempts,
-        maxAttempts,
-        this.config.cur.retryDelaySeconds,
-        maxAttempts,
-        maxAttempts,
-        JSON.stringify(error),
-        id,
-        this.id,
-      ],
-    );
+        [
+          maxAttempts,
+          maxAttempts,
+          this.config.cur.retryDelaySeconds,
+          maxAttempts,
+          maxAttempts,
+          JSON.stringify(error),
+          id,
+          this.id,
+        ],
+      );
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 }

@@ -52,7 +52,7 @@ export class MonthShaper {
     for (const row of batch) {
       this.lineItems += Number(row[LINE_ITEMS] || 0);
       let folded = false;
-      let r = row as string[];
+      let r = row;
       for (let k = 0; k < CAPPED_DIMENSIONS.length; k++) {
         const col = CAPPED_DIMENSIONS[k]![1];
         const v = r[col] ?? '';

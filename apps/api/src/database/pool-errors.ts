@@ -1,17 +1,17 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /**
- * Keeps a connection that PostgreSQL drops (a restart, a failover, an idle timeout) from taking the process down.
- * `pg` reports the drop as an `'error'` event, and an `'error'` event without a listener is an uncaught exception:
- * - on an idle client, `pg-pool` re-emits it on the pool;
- * - on a checked-out client, `pg-pool` removes its own listener while the client is out, so the client emits it with
- *   nobody listening, even when a query is in flight (that query also rejects, and its caller handles that).
- * So both get a listener that only reports (the pool discards the broken client; the next checkout opens a new one).
- * MikroORM's pool does the same for itself (PostgreSqlConnection.handlePoolErrors); raw pools call this.
+ * Keeps a dropped PostgreSQL connection from ending the process. `pg` reports a server-side drop (a restart, a
+ * failover, `pg_terminate_backend`) as an `'error'` event, and an `'error'` event without a listener is an uncaught
+ * exception. pg-pool listens on its idle clients and re-emits on the pool, but takes its listener off a client
+ * while it is checked out: a client held between two statements of a transaction (begin ... commit) when the
+ * server goes away has no listener at all. The statement in flight, or the next one, still fails on its own and the
+ * caller answers 503; the broken client is discarded when released. (MikroORM's own pool does the same.)
  */
-export function guardPoolErrors(pool: Pool, report: (msg: string, error: Error) => void): void {
-  pool.on('error', (e) => report('idle PostgreSQL connection dropped', e));
-  pool.on('connect', (client) => {
-    client.on('error', (e) => report('PostgreSQL connection dropped', e));
+export function survivePoolErrors(pool: Pool, onError: (e: Error) => void = () => undefined): Pool {
+  pool.on('error', onError);
+  pool.on('connect', (client: PoolClient) => {
+    client.on('error', onError);
   });
+  return pool;
 }

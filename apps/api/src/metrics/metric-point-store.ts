@@ -1,12 +1,12 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { appDatabaseUrl } from '../database/app-role';
 import { inScope, PLATFORM_SESSION, tenantSession } from '../database/db-scope';
-import { guardPoolErrors } from '../database/pool-errors';
+import { survivePoolErrors } from '../database/pool-errors';
 
 export interface StoredPoint {
   ts: number;
@@ -55,8 +55,7 @@ export class MetricPointStore implements OnApplicationShutdown {
       connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 4)),
     });
-    const logger = new Logger('MetricPointStore');
-    guardPoolErrors(this.pool, (msg, e) => logger.warn({ msg, error: e.message }));
+    survivePoolErrors(this.pool); // a dropped connection, idle or checked out, never ends the process
   }
 
   async onApplicationShutdown(): Promise<void> {
