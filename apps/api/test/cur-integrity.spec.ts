@@ -86,10 +86,10 @@ describe('a result smaller than the loaded month', () => {
   afterEach(() => env.aws.clearFaults());
 
   it.each([
-    ['empty', 0],
-    ['partial', 5],
+    ['an empty', 0],
+    ['a partial', 5],
   ])(
-    'an %s Athena result is refused: the run fails naming the step, the month keeps its data',
+    '%s Athena result is refused: the run fails naming the step, the month keeps its data',
     async (_kind, rows) => {
       const t = await connectedTenant(api, env);
       expect((await syncsSettled(api, t.access_token)).status).toBe('succeeded');
