@@ -16,6 +16,15 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { platformEm, withTenant } from '../database/db-scope';
 import { AwsConnectionService } from '../aws-connection/aws-connection.service';
 import { CurSyncService, SyncFailure } from './cur-sync.service';
+import type { SyncError } from './sync-run.entity';
+
+/** What a tenant sees of a failure that is not AWS's (its text is logged with the run id). */
+export const INTERNAL_SYNC_ERROR: SyncError = Object.freeze({
+  code: 'INTERNAL',
+  message:
+    'The sync failed on our side (not an AWS error); it is retried. If it persists, contact support with the run id',
+  aws_error: null,
+});
 
 const CLAIM_LOCK = 72_150_002;
 
@@ -213,16 +222,18 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         );
     } catch (e) {
       if (this.stopping) return; // released on shutdown; another replica retries it
-      const error =
-        e instanceof SyncFailure
-          ? e.error
-          : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), aws_error: null };
+      // The tenant sees AWS's text or ours written for them, never the text of an internal error (a database
+      // error, a bug): that goes to the log, with the run id to find it.
+      const error = e instanceof SyncFailure ? e.error : INTERNAL_SYNC_ERROR;
       this.logger.warn({
         msg: 'sync failed',
         run_id: id,
         code: error.code,
         message: error.message,
         aws_error: error.aws_error,
+        ...(e instanceof SyncFailure
+          ? {}
+          : { internal_error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       });
       const maxAttempts = e instanceof SyncFailure && e.permanent ? 0 : this.config.cur.maxAttempts;
       await em.execute(

@@ -73,6 +73,31 @@ export const SyncRunSchema = z
           bytes_scanned: z.number().int(),
           athena_ms: z.number().int(),
           load_ms: z.number().int(),
+          line_items: z.number().int().optional().meta({ description: 'CUR line items the rows stand for' }),
+          shrank_from: z.number().int().optional().meta({
+            description:
+              'The CUR of the month shrank (a count of its line items confirmed it): the line items loaded before. Without this confirmation a result smaller than the loaded month is refused (error INCOMPLETE_RESULT) and the month kept',
+          }),
+          restated: z.boolean().optional().meta({
+            description:
+              'Read again because its CUR files changed since it was loaded (AWS restated a closed month)',
+          }),
+          folded: z
+            .array(
+              z.object({
+                dimension: z.enum(['account', 'service', 'region', 'usage_type']),
+                kept: z
+                  .number()
+                  .int()
+                  .meta({ description: 'Distinct values kept (CUR_MAX_DISTINCT_VALUES)' }),
+                rows_folded: z.number().int().meta({ description: 'Rows whose value is shown as "(other)"' }),
+              }),
+            )
+            .optional()
+            .meta({
+              description:
+                'Dimensions that had more distinct values this month than the platform keeps: the rest are stored, and shown, as "(other)" (totals stay whole)',
+            }),
         }),
       )
       .meta({ description: 'The months loaded so far, in load order (a retry resumes after them)' }),
