@@ -38,6 +38,13 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
 const MAX_GAP_SLOTS = 370;
 /** Costs at or below this are "zero" (no usage that day). */
 const ZERO = 0.005;
+/**
+ * A day at or below this share of the window's upper quartile is "off" for the intermittent mode: a sporadic
+ * resource that is off usually leaves a residual charge (storage, an address), not exactly zero.
+ */
+const OFF_SHARE = 0.05;
+/** A day-to-day ratio this large (either way) marks the series as possibly on/off (the intermittent check runs). */
+const ONOFF_JUMP = 10;
 /** The reference |z| quantile (90 %) of a standard normal, used by the per-series tail calibration. */
 const Z90 = 1.6449;
 /** A day joins a run of same-sign deviations (sustained-change evidence) from this calibrated |z| on. */
@@ -127,7 +134,7 @@ export class CostSeriesDetector {
   private readonly weekdayFactors = [1, 1, 1, 1, 1, 1, 1];
   private calibration = 1;
   private slope = NaN;
-  private lastZeroAt = -Infinity;
+  private lastZeroAt = -Infinity; // last zero day, or last day-to-day jump of ONOFF_JUMP x (on/off usage)
   private lastDomDay = NaN;
   private lastDom = 0;
   /** The level before the last accepted shift, to recognise a return to it. */
@@ -177,7 +184,12 @@ export class CostSeriesDetector {
     this.dropCand.push(false);
     this.outlierSign.push(sign);
     this.excessHist.push(NaN);
-    if (raw <= ZERO) this.lastZeroAt = this.day.length - 1;
+    const t = this.day.length - 1;
+    if (raw <= ZERO) this.lastZeroAt = t;
+    else if (t > 0) {
+      const before = this.raw[t - 1]!;
+      if (before > ZERO && (raw >= ONOFF_JUMP * before || before >= ONOFF_JUMP * raw)) this.lastZeroAt = t;
+    }
   }
 
   /** Median of the last `levelWindowDays` deseasonalised clean values since the level start (NaN if too few). */
@@ -193,36 +205,45 @@ export class CostSeriesDetector {
   }
 
   /**
-   * Intermittent mode: at least 15 % zero days among the last 28 raw days and at least 2 non-zero days,
-   * not counting weekdays that were zero in every week of the window (a weekday-only service is regular):
-   * level = median non-zero amount, sigma from their relative MAD (>= 10 % + 0.5/n).
+   * Intermittent mode: at least 15 % "off" days among the last 28 raw days (zero, or at most OFF_SHARE of the
+   * window's upper quartile: a resource that is off often leaves a residual charge) and at least 2 "on" days,
+   * not counting weekdays that were off in every week of the window (a weekday-only service is regular):
+   * level = median "on" amount, sigma from their relative MAD (>= 10 % + 0.5/n). `offBelow`: the cost at or
+   * below which a day is off (normal in this mode).
    */
-  private intermittentAt(t: number): { level: number; sigmaRel: number } | null {
-    if (this.lastZeroAt < t - 28) return null; // no zero day in the window: regular (the common case)
-    const nonZeroByDow = [0, 0, 0, 0, 0, 0, 0];
-    const seenByDow = [0, 0, 0, 0, 0, 0, 0];
+  private intermittentAt(t: number): { level: number; sigmaRel: number; offBelow: number } | null {
+    if (this.lastZeroAt < t - 28) return null; // no zero day or on/off jump in the window: regular (the common case)
     const from = Math.max(this.seriesStart, t - 28);
+    let n = 0;
+    for (let i = from; i < t; i++) {
+      const c = this.raw[i]!;
+      if (!Number.isNaN(c) && !this.firstOfMonth[i]!) scratch[n++] = c;
+    }
+    if (n < 3) return null;
+    const offBelow = Math.max(ZERO, OFF_SHARE * quantileSelect(scratch, n, 0.75));
+    const onByDow = [0, 0, 0, 0, 0, 0, 0];
+    const seenByDow = [0, 0, 0, 0, 0, 0, 0];
     for (let i = from; i < t; i++) {
       const c = this.raw[i]!;
       if (Number.isNaN(c) || this.firstOfMonth[i]!) continue;
       seenByDow[this.dow[i]!]!++;
-      if (c > ZERO) nonZeroByDow[this.dow[i]!]!++;
+      if (c > offBelow) onByDow[this.dow[i]!]!++;
     }
-    let zeros = 0;
+    let off = 0;
     let m = 0;
     for (let i = from; i < t; i++) {
       const c = this.raw[i]!;
       if (Number.isNaN(c) || this.firstOfMonth[i]!) continue;
       const dow = this.dow[i]!;
-      if (c > ZERO) scratch[m++] = c;
-      else if (!(seenByDow[dow]! >= 2 && nonZeroByDow[dow] === 0)) zeros++;
+      if (c > offBelow) scratch[m++] = c;
+      else if (!(seenByDow[dow]! >= 2 && onByDow[dow] === 0)) off++;
     }
-    if (m < 2 || zeros < 0.15 * (zeros + m)) return null;
+    if (m < 2 || off < 0.15 * (off + m)) return null;
     for (let i = 0; i < m; i++) scratch2[i] = scratch[i]!;
     const level = medianOf(scratch2, m);
     for (let i = 0; i < m; i++) scratch2[i] = scratch[i]!;
     const mad = madOf(scratch2, m, level);
-    return { level, sigmaRel: Math.max((MAD_TO_SIGMA * mad) / level, 0.1 + 0.5 / m) };
+    return { level, sigmaRel: Math.max((MAD_TO_SIGMA * mad) / level, 0.1 + 0.5 / m), offBelow };
   }
 
   /**
@@ -468,9 +489,9 @@ export class CostSeriesDetector {
     const weeklyUnknown = t - this.seriesStart < 14 && z < 0;
     if (hold) rule = 'month_start_hold';
     else if (weeklyUnknown) rule = 'warmup';
-    else if (intermittent !== null && x <= ZERO && z < 0) score = 0;
+    else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
-      if (z > 0 && this.seenBefore(t, x / wfUsed) >= SEEN_BEFORE_DAYS) rule = 'seen_before';
+      if (z > 0 && this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS) rule = 'seen_before';
       else {
         isAnomaly = floorsPass;
         rule = floorsPass ? 'deviation' : 'below_impact_floor';
@@ -481,7 +502,7 @@ export class CostSeriesDetector {
       !isMonthStart &&
       !weeklyUnknown &&
       rule !== 'return_to_previous_level' &&
-      !(intermittent !== null && x <= ZERO);
+      !(intermittent !== null && x <= intermittent.offBelow);
 
     // Sustained change: the last days deviating the same way prove jointly what no single day does.
     let run: { readonly z: number; readonly days: number } = NO_RUN;
@@ -587,7 +608,7 @@ export class CostSeriesDetector {
       const outlier =
         Math.abs(z) >= o.cleanZ &&
         rule !== 'return_to_previous_level' &&
-        !(intermittent !== null && x <= ZERO);
+        !(intermittent !== null && x <= intermittent.offBelow);
       const sign = outlier ? Math.sign(z) : 0;
       this.observe(d, outlier ? expected : x, x, (x - expected) / norm, z * this.calibration, sign);
       if (outlier) {
@@ -687,15 +708,16 @@ export class CostSeriesDetector {
 
   /**
    * Separate occasions (runs of consecutive days) in the last 28 days, month starts excluded, on which the
-   * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion.
+   * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion. In the
+   * intermittent mode (no weekly factors: `raw`), the raw values.
    */
-  private seenBefore(t: number, y: number): number {
+  private seenBefore(t: number, y: number, raw: boolean): number {
     let n = 0;
     let inRun = false;
     for (let i = Math.max(this.seriesStart, t - 28); i < t; i++) {
       const v = this.raw[i]!;
       if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
-      const reached = v / this.weekdayFactors[this.dow[i]!]! >= 0.9 * y;
+      const reached = (raw ? v : v / this.weekdayFactors[this.dow[i]!]!) >= 0.9 * y;
       if (reached && !inRun) n++;
       inRun = reached;
     }
