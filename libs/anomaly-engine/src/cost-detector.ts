@@ -63,8 +63,12 @@ const RAMP_MAX_DAYS = 7;
  * something it usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
  */
 const SEEN_BEFORE_DAYS = 3;
-/** An excess this large (calibrated z) is remembered as a charge that may recur on the same day of a month. */
+/**
+ * An excess this large (calibrated z, or this share of the expected cost) is remembered as a charge that may
+ * recur on the same day of a month (a young series' sigma is wide: its first charge may not reach the z).
+ */
 const RECUR_Z = 2.5;
+const RECUR_PCT = 0.2;
 const NO_RUN: { readonly z: number; readonly days: number } = { z: 0, days: 0 };
 
 // Scratch buffers shared by all detectors (single-threaded; never held across calls).
@@ -396,6 +400,8 @@ export class CostSeriesDetector {
     if (count < o.minHistoryDays) {
       this.observe(d, isMonthStart ? NaN : x, x, NaN, NaN, NaN);
       const e = count > 0 ? level * wf : null;
+      // A clear excess in the warm-up may be a charge that recurs on this day of later months.
+      if (e !== null && !isMonthStart && x - e >= RECUR_PCT * e) this.excessHist[t] = x - e;
       return this.result(
         this.bareResult(date, x),
         e,
