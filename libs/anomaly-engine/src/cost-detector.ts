@@ -69,12 +69,70 @@ const SEEN_BEFORE_DAYS = 3;
  */
 const RECUR_Z = 2.5;
 const RECUR_PCT = 0.2;
+const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
 const NO_RUN: { readonly z: number; readonly days: number } = { z: 0, days: 0 };
 
 // Scratch buffers shared by all detectors (single-threaded; never held across calls).
 const scratch = new Float64Array(512);
 const scratch2 = new Float64Array(64);
 const zRun = new Float64Array(64);
+
+/**
+ * The k-th smallest (0-based) of |v[i] - med| over the sorted v[0..r), with h = r >> 1: the distances of
+ * v[h-1], v[h-2], ... (left) and of v[h], v[h+1], ... (right) are each nondecreasing, so the k+1 smallest take
+ * some i from the left and k+1-i from the right; the smallest i with left[i] >= right[k-i] is that split.
+ */
+function kthDistance(v: readonly number[], med: number, h: number, r: number, k: number): number {
+  let lo = Math.max(0, k + 1 - (r - h));
+  let hi = Math.min(k + 1, h);
+  while (lo < hi) {
+    const i = (lo + hi) >> 1;
+    if (med - v[h - 1 - i]! < v[h + k - i]! - med) lo = i + 1;
+    else hi = i;
+  }
+  const left = lo > 0 ? med - v[h - lo]! : -Infinity;
+  const right = k + 1 - lo > 0 ? v[h + k - lo]! - med : -Infinity;
+  return Math.max(left, right);
+}
+
+const top = new Float64Array(64);
+
+/**
+ * Linear-interpolated quantile q of buf[0..n), exactly as `quantileSelect`, for an upper quantile: one pass
+ * keeping the n - floor((n - 1) q) largest values in a small sorted buffer (most values are rejected by one
+ * comparison), instead of a selection that reorders the whole buffer. Falls back to `quantileSelect` when
+ * that many values do not fit the buffer.
+ */
+export function upperQuantile(buf: Float64Array, n: number, q: number): number {
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const k = n - lo; // values at sorted index >= lo
+  if (k > top.length || n <= 0) return quantileSelect(buf, n, q);
+  let m = 0; // top[0..m) ascending
+  for (let i = 0; i < n; i++) {
+    const v = buf[i]!;
+    if (m === k) {
+      if (v <= top[0]!) continue;
+      // Drop the smallest, insert v.
+      let j = 1;
+      while (j < k && top[j]! < v) {
+        top[j - 1] = top[j]!;
+        j++;
+      }
+      top[j - 1] = v;
+    } else {
+      let j = m++;
+      while (j > 0 && top[j - 1]! > v) {
+        top[j] = top[j - 1]!;
+        j--;
+      }
+      top[j] = v;
+    }
+  }
+  const a = top[0]!;
+  if (lo + 1 >= n || pos === lo) return a;
+  return a + (top[1]! - a) * (pos - lo);
+}
 
 function directionalScore(direction: Direction, z: number): number {
   if (direction === 'up') return z > 0 ? scoreOfZ(z) : 0;
@@ -115,6 +173,10 @@ export class CostSeriesDetector {
   private readonly dropCand: boolean[] = []; // the day fell by dropFraction or more (a drop if it lasts)
   /** Calibration of the summed z of k consecutive days (index k), for the series' own autocorrelation. */
   private readonly runCal: number[] = [];
+  private runCalFor = -2; // factorsAt when runCal was measured (measured lazily, when a run is first judged)
+  // Medians of the 7-day blocks of the last seasonality pass, by the block's end slot (raw days never change).
+  private readonly blockEnds: number[] = [];
+  private readonly blockMeds: number[] = [];
   private flaggedRun = 0; // consecutive flagged days of the current sign
   private flaggedSign = 0;
   private rampDays = 0; // days flagged by the ramp rule in the current ramp episode
@@ -141,6 +203,8 @@ export class CostSeriesDetector {
   private lastZeroAt = -Infinity; // last zero day, or last day-to-day jump of ONOFF_JUMP x (on/off usage)
   private lastDomDay = NaN;
   private lastDom = 0;
+  private isoDate = '';
+  private isoMonth = ''; // 'YYYY-MM-' of isoDate
   /** The level before the last accepted shift, to recognise a return to it. */
   private previous: {
     levelStart: number;
@@ -331,24 +395,9 @@ export class CostSeriesDetector {
     if (r >= 5) {
       const h = r >> 1;
       const med = r % 2 === 1 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
-      // MAD = median of |v - med|: merge the distances outward from the middle in increasing order.
-      let lo = h - 1;
-      let hi = h;
-      let prev = 0;
-      let cur = 0;
-      for (let k = 0; k <= h; k++) {
-        const dl = lo >= 0 ? med - v[lo]! : Infinity;
-        const dh = hi < r ? v[hi]! - med : Infinity;
-        prev = cur;
-        if (dl <= dh) {
-          cur = dl;
-          lo--;
-        } else {
-          cur = dh;
-          hi++;
-        }
-      }
-      const mad = r % 2 === 1 ? cur : (prev + cur) / 2;
+      // MAD = median of |v - med|: the distances left of the middle and right of it are two sorted lists; their
+      // merged k-th smallest is found by binary search (O(log n)).
+      const mad = r % 2 === 1 ? kthDistance(v, med, h, r, h) : (kthDistance(v, med, h, r, h - 1) + kthDistance(v, med, h, r, h)) / 2;
       sigmaRel = MAD_TO_SIGMA * mad;
     }
     return Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
@@ -357,9 +406,17 @@ export class CostSeriesDetector {
   private score(d: number, x: number): CostDayResult {
     const o = this.options;
     const t = this.day.length; // index of the slot being scored
-    const date = dayNumberToIso(d);
+    // The date text and day of month, incrementally for the next day of the same month (the common case).
+    if (d === this.lastDomDay + 1 && this.lastDom < 28) {
+      this.lastDom++;
+      this.isoDate = this.isoMonth + PAD2[this.lastDom]!;
+    } else {
+      this.isoDate = dayNumberToIso(d);
+      this.isoMonth = this.isoDate.slice(0, 8);
+      this.lastDom = dayOfMonth(d);
+    }
     this.lastDomDay = d;
-    this.lastDom = dayOfMonth(d);
+    const date = this.isoDate;
     const isMonthStart = o.monthStart && this.lastDom === 1;
     if (Number.isNaN(x)) {
       this.appendSlot(d, NaN, NaN, NaN, NaN, NaN);
@@ -706,7 +763,7 @@ export class CostSeriesDetector {
       if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z) break;
       sum += clamp(zi, -RUN_CLIP_Z, RUN_CLIP_Z);
       k++;
-      const zk = sum / Math.sqrt(k) / (this.runCal[k] ?? RUN_CAL_YOUNG);
+      const zk = sum / Math.sqrt(k) / this.runCalOf(k);
       if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k };
     }
     return best;
@@ -780,7 +837,7 @@ export class CostSeriesDetector {
     const recent = medianOf(scratch2, m);
     // Significance of the 3-day excess, calibrated like a 3-day run (autocorrelated noise wanders).
     const sigma = (sigmaRel * this.calibration * (reference + o.noiseFloorAbs)) / Math.sqrt(3);
-    const zRamp = (recent - reference) / (sigma * (this.runCal[3] ?? RUN_CAL_YOUNG));
+    const zRamp = (recent - reference) / (sigma * this.runCalOf(3));
     if (recent < reference * (1 + o.rampThreshold) || zRamp < this.thresholdZ) return null;
     // Gradual or a step: the run of days at least 30 % of the way up, and where its first 3 days were. A
     // step started at (nearly) the new level; a ramp started well below it.
@@ -920,17 +977,27 @@ export class CostSeriesDetector {
     const ratios = scratch; // ratios[dow * weeks + k]
     const counts = [0, 0, 0, 0, 0, 0, 0];
     let blocks = 0;
+    const ends = this.blockEnds;
+    const meds = this.blockMeds;
+    const known = ends.length;
     for (let k = 0; k < weeks; k++) {
       const end = t - 7 * k;
       const start = end - 7;
       if (start < this.seriesStart) break;
-      let m = 0;
-      for (let i = start; i < end; i++) {
-        const c = this.raw[i]!;
-        if (!Number.isNaN(c) && !this.firstOfMonth[i]!) scratch2[m++] = c;
+      let med = NaN;
+      let cached = -1;
+      for (let j = 0; j < known; j++) if (ends[j] === end) cached = j;
+      if (cached >= 0) med = meds[cached]!;
+      else {
+        let m = 0;
+        for (let i = start; i < end; i++) {
+          const c = this.raw[i]!;
+          if (!Number.isNaN(c) && !this.firstOfMonth[i]!) scratch2[m++] = c;
+        }
+        med = m < 5 ? NaN : medianOf(scratch2, m);
       }
-      if (m < 5) continue;
-      const med = medianOf(scratch2, m);
+      ends[known + k] = end;
+      meds[known + k] = med;
       if (!(med > 0)) continue;
       blocks++;
       for (let i = start; i < end; i++) {
@@ -941,6 +1008,14 @@ export class CostSeriesDetector {
         counts[dow]!++;
       }
     }
+    // Keep this pass's blocks only (the next pass looks them up).
+    const now = ends.length - known;
+    for (let j = 0; j < now; j++) {
+      ends[j] = ends[known + j]!;
+      meds[j] = meds[known + j]!;
+    }
+    ends.length = now;
+    meds.length = now;
     const f = [1, 1, 1, 1, 1, 1, 1];
     if (blocks >= 2) {
       let sum = 0;
@@ -965,7 +1040,7 @@ export class CostSeriesDetector {
       const z = this.zHist[i]!;
       if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
     }
-    if (m >= 21) this.calibration = clamp(quantileSelect(scratch, m, 0.9) / Z90, 1, 4);
+    if (m >= 21) this.calibration = clamp(upperQuantile(scratch, m, 0.9) / Z90, 1, 4);
     const from = t - 39;
     const ref = from >= this.seriesStart ? this.eraMedian(from, from + 14, false) : NaN;
     const older = from - 28 >= this.seriesStart ? this.eraMedian(from - 28, from - 14, false) : NaN;
@@ -975,6 +1050,16 @@ export class CostSeriesDetector {
       olderFrom: from - 28,
       growth: older > 0 && ref > 0 ? clamp(Math.pow(ref / older, 1 / 28) - 1, 0, 0.01) : 0,
     };
+  }
+
+  /** The run calibration for k days (measured over the 8 weeks before the last seasonality pass). */
+  private runCalOf(k: number): number {
+    if (this.runCalFor !== this.factorsAt) this.learnRunCal(this.factorsAt);
+    return this.runCal[k] ?? RUN_CAL_YOUNG;
+  }
+
+  private learnRunCal(t: number): void {
+    this.runCalFor = t;
     // Run calibration: the same for the summed calibrated z of k consecutive judged days (autocorrelated
     // noise makes runs of same-sign days likelier than independent days would be).
     let nz = 0;
@@ -990,7 +1075,7 @@ export class CostSeriesDetector {
         if (i >= k) sum -= zRun[i - k]!;
         if (i >= k - 1) scratch[w++] = Math.abs(sum) / Math.sqrt(k);
       }
-      this.runCal[k] = w >= 21 ? clamp(quantileSelect(scratch, w, 0.9) / Z90, 1, 4) : RUN_CAL_YOUNG;
+      this.runCal[k] = w >= 21 ? clamp(upperQuantile(scratch, w, 0.9) / Z90, 1, 4) : RUN_CAL_YOUNG;
     }
   }
 
