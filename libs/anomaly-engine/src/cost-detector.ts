@@ -171,6 +171,7 @@ export class CostSeriesDetector {
   private readonly zHist: number[] = []; // uncalibrated z = residual / sigma
   private readonly zCal: number[] = []; // calibrated z of judged days (NaN: missing, warm-up, month start)
   private readonly dropCand: boolean[] = []; // the day fell by dropFraction or more (a drop if it lasts)
+  private readonly flagged: boolean[] = []; // the day was reported (kept out of the tail and run calibrations)
   /** Calibration of the summed z of k consecutive days (index k), for the series' own autocorrelation. */
   private readonly runCal: number[] = [];
   private runCalFor = -2; // factorsAt when runCal was measured (measured lazily, when a run is first judged)
@@ -250,6 +251,7 @@ export class CostSeriesDetector {
     this.zHist.push(z);
     this.zCal.push(NaN);
     this.dropCand.push(false);
+    this.flagged.push(false);
     this.outlierSign.push(sign);
     this.excessHist.push(NaN);
     const t = this.day.length - 1;
@@ -687,6 +689,7 @@ export class CostSeriesDetector {
     }
     if (judged) this.zCal[t] = z;
     this.dropCand[t] = dropNow;
+    this.flagged[t] = isAnomaly;
     // A ramp is measured against the level it climbed from: that is the day's expected cost, z and impact.
     let zOut = z;
     if (!Number.isNaN(rampExpected)) {
@@ -1038,7 +1041,7 @@ export class CostSeriesDetector {
     let m = 0;
     for (let i = Math.max(this.seriesStart, t - 56); i < t; i++) {
       const z = this.zHist[i]!;
-      if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
+      if (!Number.isNaN(z) && !this.flagged[i]!) scratch[m++] = Math.abs(z);
     }
     if (m >= 21) this.calibration = clamp(upperQuantile(scratch, m, 0.9) / Z90, 1, 4);
     const from = t - 39;
@@ -1065,7 +1068,7 @@ export class CostSeriesDetector {
     let nz = 0;
     for (let i = Math.max(this.seriesStart, t - 56); i < t; i++) {
       const z = this.zCal[i]!;
-      if (!Number.isNaN(z)) zRun[nz++] = z;
+      if (!Number.isNaN(z) && !this.flagged[i]!) zRun[nz++] = z;
     }
     for (let k = 2; k <= this.options.runMaxDays; k++) {
       let w = 0;
