@@ -58,6 +58,8 @@ const RUN_CAL_YOUNG = 1.25;
  * starts after the episode (the climb is measured from the new level, not re-reported from the old one).
  */
 const RAMP_MAX_DAYS = 7;
+/** A ramp is decided by this many judged days above its reference (the $ floor applies to them jointly). */
+const RAMP_DAYS = 3;
 /**
  * A single-day rise to a level the series reached on this many separate occasions in the last 4 weeks is
  * something it usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
@@ -70,7 +72,11 @@ const SEEN_BEFORE_DAYS = 3;
 const RECUR_Z = 2.5;
 const RECUR_PCT = 0.2;
 const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
-const NO_RUN: { readonly z: number; readonly days: number } = { z: 0, days: 0 };
+const NO_RUN: { readonly z: number; readonly days: number; readonly impactBefore: number } = {
+  z: 0,
+  days: 0,
+  impactBefore: 0,
+};
 
 // Scratch buffers shared by all detectors (single-threaded; never held across calls).
 const scratch = new Float64Array(512);
@@ -172,6 +178,7 @@ export class CostSeriesDetector {
   private readonly zCal: number[] = []; // calibrated z of judged days (NaN: missing, warm-up, month start)
   private readonly dropCand: boolean[] = []; // the day fell by dropFraction or more (a drop if it lasts)
   private readonly flagged: boolean[] = []; // the day was reported (kept out of the tail and run calibrations)
+  private readonly impactHist: number[] = []; // actual - expected of judged days (a run's joint impact)
   /** Calibration of the summed z of k consecutive days (index k), for the series' own autocorrelation. */
   private readonly runCal: number[] = [];
   private runCalFor = -2; // factorsAt when runCal was measured (measured lazily, when a run is first judged)
@@ -252,6 +259,7 @@ export class CostSeriesDetector {
     this.zCal.push(NaN);
     this.dropCand.push(false);
     this.flagged.push(false);
+    this.impactHist.push(NaN);
     this.outlierSign.push(sign);
     this.excessHist.push(NaN);
     const t = this.day.length - 1;
@@ -570,7 +578,7 @@ export class CostSeriesDetector {
       !(intermittent !== null && x <= intermittent.offBelow);
 
     // Sustained change: the last days deviating the same way prove jointly what no single day does.
-    let run: { readonly z: number; readonly days: number } = NO_RUN;
+    let run: { readonly z: number; readonly days: number; readonly impactBefore: number } = NO_RUN;
     if (judged && !isAnomaly && (rule === 'normal' || rule === 'below_impact_floor') && o.runMaxDays > 1) {
       run = this.runZ(t, z);
       // With drops on, a fall that lasts (2+ days) is reported in any direction, like a drop of any size.
@@ -578,7 +586,11 @@ export class CostSeriesDetector {
         o.detectDrops && run.z < 0 && run.days >= o.dropConfirmDays
           ? scoreOfZ(run.z)
           : directionalScore(o.direction, run.z);
-      if (runScore >= o.threshold && floorsPass) {
+      // The $ floor applies to the run's joint impact (the days that prove the change together).
+      const runFloorsPass =
+        Math.abs(impact + run.impactBefore) >= o.minImpactAbs &&
+        (impactPct === null || Math.abs(impactPct) >= o.minImpactPct);
+      if (runScore >= o.threshold && runFloorsPass) {
         isAnomaly = true;
         rule = 'sustained';
         score = Math.max(score, runScore);
@@ -594,7 +606,8 @@ export class CostSeriesDetector {
       intermittent === null &&
       dropBase > 0 &&
       x <= (1 - o.dropFraction) * dropBase &&
-      dropBase - x >= o.minImpactAbs &&
+      // the $ floor over the days that confirm it
+      (dropBase - x) * o.dropConfirmDays >= o.minImpactAbs &&
       (x - dropBase) / (sigma * this.calibration) <= -2;
     if (dropNow && this.dropRunBefore(t) + 1 >= o.dropConfirmDays) {
       if (!isAnomaly) rule = 'drop';
@@ -611,7 +624,7 @@ export class CostSeriesDetector {
       const ramp = this.rampAt(t, (x - msExcess) / wf, sigmaRelDay);
       if (ramp !== null) {
         const refExpected = ramp.reference * wf + msExcess;
-        if (x - refExpected >= o.minImpactAbs) {
+        if ((x - refExpected) * RAMP_DAYS >= o.minImpactAbs) {
           rampExpected = refExpected;
           if (!isAnomaly) rule = 'ramp';
           isAnomaly = true;
@@ -690,6 +703,7 @@ export class CostSeriesDetector {
     if (judged) this.zCal[t] = z;
     this.dropCand[t] = dropNow;
     this.flagged[t] = isAnomaly;
+    if (judged) this.impactHist[t] = impact;
     // A ramp is measured against the level it climbed from: that is the day's expected cost, z and impact.
     let zOut = z;
     if (!Number.isNaN(rampExpected)) {
@@ -751,7 +765,7 @@ export class CostSeriesDetector {
    * The strongest joint evidence (signed, calibrated z) of the current day and the days just before it that
    * deviate the same way: sum of k calibrated z / sqrt(k) / the series' run calibration for k.
    */
-  private runZ(t: number, z: number): { z: number; days: number } {
+  private runZ(t: number, z: number): { z: number; days: number; impactBefore: number } {
     const sign = Math.sign(z);
     if (sign === 0 || Math.abs(z) < RUN_MIN_Z) return NO_RUN;
     const kMax = this.options.runMaxDays;
@@ -759,15 +773,17 @@ export class CostSeriesDetector {
     // ordinary noise is not a shift.
     let sum = clamp(z, -RUN_CLIP_Z, RUN_CLIP_Z);
     let k = 1;
-    let best: { readonly z: number; readonly days: number } = NO_RUN;
+    let impact = 0;
+    let best: { readonly z: number; readonly days: number; readonly impactBefore: number } = NO_RUN;
     for (let i = t - 1, looked = 0; i >= this.seriesStart && k < kMax && looked < kMax + 2; i--, looked++) {
       const zi = this.zCal[i]!;
       if (Number.isNaN(zi)) continue; // missing, month start: transparent
       if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z) break;
       sum += clamp(zi, -RUN_CLIP_Z, RUN_CLIP_Z);
+      impact += this.impactHist[i]!;
       k++;
       const zk = sum / Math.sqrt(k) / this.runCalOf(k);
-      if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k };
+      if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k, impactBefore: impact };
     }
     return best;
   }
