@@ -1057,7 +1057,7 @@ export class CostSeriesDetector {
     let m = 0;
     for (let i = Math.max(this.seriesStart, t - 56); i < t; i++) {
       const z = this.zHist[i]!;
-      if (!Number.isNaN(z) && !this.flagged[i]!) scratch[m++] = Math.abs(z);
+      if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
     }
     if (m >= 21) this.calibration = clamp(upperQuantile(scratch, m, 0.9) / Z90, 1, 4);
     const from = t - 39;
