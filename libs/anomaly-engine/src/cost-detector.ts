@@ -676,6 +676,9 @@ export class CostSeriesDetector {
       this.flaggedSign = isAnomaly ? sign : 0;
     }
     if (isAnomaly && kind === null) kind = this.kindOf(rule, x, expected, level, wf);
+    // A rise reported as a level shift by another rule: the ramp rule rests until its reference era starts
+    // after it (the climb it would measure from the older era has been reported).
+    if (isAnomaly && kind === 'level_shift' && rule !== 'ramp' && x > expected) this.rampEndedAt = t;
 
     // Baseline maintenance: outliers are kept out of the level; persistent shifts are accepted.
     if (isMonthStart) {
