@@ -49,6 +49,7 @@ const ONOFF_JUMP = 10;
 const Z90 = 1.6449;
 /** A day joins a run of same-sign deviations (sustained-change evidence) from this calibrated |z| on. */
 const RUN_MIN_Z = 1;
+const RUN_MIN_Z_BEFORE = 0.5;
 /** Cap of one day's calibrated z in a run's sum. */
 const RUN_CLIP_Z = 4;
 /** Run calibration used until the series has enough history to measure its own (autocorrelation). */
@@ -781,7 +782,7 @@ export class CostSeriesDetector {
     for (let i = t - 1, looked = 0; i >= this.seriesStart && k < kMax && looked < kMax + 2; i--, looked++) {
       const zi = this.zCal[i]!;
       if (Number.isNaN(zi)) continue; // missing, month start: transparent
-      if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z) break;
+      if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z_BEFORE) break;
       sum += clamp(zi, -RUN_CLIP_Z, RUN_CLIP_Z);
       impact += this.impactHist[i]!;
       k++;
