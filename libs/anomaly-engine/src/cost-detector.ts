@@ -707,7 +707,8 @@ export class CostSeriesDetector {
     if (judged) this.zCal[t] = z;
     this.dropCand[t] = dropNow;
     this.flagged[t] = isAnomaly;
-    if (judged) this.impactHist[t] = impact;
+    // (NaN when nothing was expected: the appearance of a series is the new-series rule's, not a shift.)
+    if (judged) this.impactHist[t] = expected > ZERO ? impact : NaN;
     // A ramp is measured against the level it climbed from: that is the day's expected cost, z and impact.
     let zOut = z;
     if (!Number.isNaN(rampExpected)) {
@@ -783,8 +784,10 @@ export class CostSeriesDetector {
       const zi = this.zCal[i]!;
       if (Number.isNaN(zi)) continue; // missing, month start: transparent
       if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z_BEFORE) break;
+      const impactI = this.impactHist[i]!;
+      if (Number.isNaN(impactI)) break; // nothing was expected that day: no level to have shifted from
       sum += clamp(zi, -RUN_CLIP_Z, RUN_CLIP_Z);
-      impact += this.impactHist[i]!;
+      impact += impactI;
       k++;
       const zk = sum / Math.sqrt(k) / this.runCalOf(k);
       if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k, impactBefore: impact };
