@@ -408,7 +408,10 @@ export class CostSeriesDetector {
       const med = r % 2 === 1 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
       // MAD = median of |v - med|: the distances left of the middle and right of it are two sorted lists; their
       // merged k-th smallest is found by binary search (O(log n)).
-      const mad = r % 2 === 1 ? kthDistance(v, med, h, r, h) : (kthDistance(v, med, h, r, h - 1) + kthDistance(v, med, h, r, h)) / 2;
+      const mad =
+        r % 2 === 1
+          ? kthDistance(v, med, h, r, h)
+          : (kthDistance(v, med, h, r, h - 1) + kthDistance(v, med, h, r, h)) / 2;
       sigmaRel = MAD_TO_SIGMA * mad;
     }
     return Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
@@ -565,7 +568,8 @@ export class CostSeriesDetector {
     else if (weeklyUnknown) rule = 'warmup';
     else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
-      if (z > 0 && this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS) rule = 'seen_before';
+      if (z > 0 && this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS)
+        rule = 'seen_before';
       else {
         isAnomaly = floorsPass;
         rule = floorsPass ? 'deviation' : 'below_impact_floor';
@@ -692,7 +696,16 @@ export class CostSeriesDetector {
         rule !== 'return_to_previous_level' &&
         !(intermittent !== null && x <= intermittent.offBelow);
       const sign = outlier ? Math.sign(z) : 0;
-      this.observe(d, outlier ? expected : x, x, (x - expected) / norm, z * this.calibration, sign);
+      // An off day of an intermittent series is not judged: it is no part of the amount's residual scale.
+      const offDay = intermittent !== null && x <= intermittent.offBelow;
+      this.observe(
+        d,
+        outlier ? expected : x,
+        x,
+        offDay ? NaN : (x - expected) / norm,
+        z * this.calibration,
+        sign,
+      );
       if (outlier) {
         this.maybeAcceptShift(t, sign, level, sigmaRel);
         this.maybeRestoreBaseline(t);
