@@ -190,6 +190,7 @@ export class CostSeriesDetector {
   private flaggedSign = 0;
   private rampDays = 0; // days flagged by the ramp rule in the current ramp episode
   private rampEndedAt = -1;
+  private shiftAlertOpen = false; // an alert holding a rise reported as a level shift (not by the ramp rule) is open
   /**
    * The era a ramp is measured from, re-learned weekly with the weekday factors: the median deseasonalised
    * clean level of 14 days that ended 25-31 days ago, and its growth since the 14 days four weeks earlier.
@@ -681,9 +682,14 @@ export class CostSeriesDetector {
       this.flaggedSign = isAnomaly ? sign : 0;
     }
     if (isAnomaly && kind === null) kind = this.kindOf(rule, x, expected, level, wf);
-    // A rise reported as a level shift by another rule: the ramp rule rests until its reference era starts
-    // after it (the climb it would measure from the older era has been reported).
-    if (isAnomaly && kind === 'level_shift' && rule !== 'ramp' && x > expected) this.rampEndedAt = t;
+    // A rise reported as a level shift by another rule: once that alert ends, the ramp rule rests until its
+    // reference era starts after it (the climb it would measure from the older era has been reported). While
+    // the alert lasts, the ramp rule may continue it (a climb first seen as a shift is one episode, a ramp).
+    if (isAnomaly && kind === 'level_shift' && rule !== 'ramp' && x > expected) this.shiftAlertOpen = true;
+    else if (!isAnomaly && this.shiftAlertOpen) {
+      this.shiftAlertOpen = false;
+      this.rampEndedAt = t - 1;
+    }
 
     // Baseline maintenance: outliers are kept out of the level; persistent shifts are accepted.
     if (isMonthStart) {
