@@ -63,6 +63,26 @@ export interface MetricDetectorOptions {
   readonly seenBeforeCount: number;
   readonly seenBeforeRatio: number;
   readonly seenBeforeMs: number;
+  /**
+   * Surprise calibration: how often this series' own surprise (-log p of a point or run, outside episodes)
+   * exceeds two levels, remembered over `calibrationMemory` points (0 = off) with `calibrationPrior`
+   * pseudo-points of a calibrated series. A series that produces extreme p more often than p says (runs of
+   * autocorrelated noise, bursty counts) has its p raised to its own rate, so one threshold ranks across series.
+   */
+  readonly calibrationMemory: number;
+  readonly calibrationPrior: number;
+  /** Calibrated p may also fall below the raw p for a series calmer than its p says (default false). */
+  readonly calibrationInflate: boolean;
+  readonly calibrationU1: number;
+  readonly calibrationU2: number;
+  readonly calibrationRef: number;
+  readonly shiftShortAlpha: number;
+  readonly shiftLongAlpha: number;
+  readonly persistMemory: number;
+  readonly persistPrior: number;
+  readonly persistCap: number;
+  readonly recordMargin: number;
+  readonly recordFloorP: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
@@ -90,6 +110,19 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   seenBeforeCount: 3,
   seenBeforeRatio: 1.25,
   seenBeforeMs: 7 * 86_400_000,
+  calibrationMemory: 0,
+  calibrationPrior: 1000,
+  calibrationInflate: false,
+  calibrationU1: 6,
+  calibrationU2: 10,
+  calibrationRef: 1e-3,
+  shiftShortAlpha: 0.1,
+  shiftLongAlpha: 0,
+  persistMemory: 0,
+  persistPrior: 20,
+  persistCap: 100,
+  recordMargin: 0,
+  recordFloorP: 1e-4,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -106,8 +139,34 @@ const RANGE_BREAK_LOG_P = Math.log(1e-8);
 /** Earlier occasions remembered for the seen-before rule (ring buffer). */
 const OCCASIONS = 8;
 
+/**
+ * An exponentially decayed histogram of |z| (BINS numbers), its total weight and current increment, and the
+ * tail model refreshed every 32 points: |z| threshold u (q98), share above it, GPD shape and scale.
+ */
+export interface TailModel {
+  tailBins: number[];
+  tailTotal: number;
+  tailIncrement: number;
+  tailU: number;
+  tailShareAboveU: number;
+  tailXi: number;
+  tailBeta: number;
+}
+
+function initialTail(): TailModel {
+  return {
+    tailBins: new Array<number>(BINS).fill(0),
+    tailTotal: 0,
+    tailIncrement: 1,
+    tailU: 0,
+    tailShareAboveU: 0,
+    tailXi: 0,
+    tailBeta: 1,
+  };
+}
+
 /** The whole per-series state: a fixed number of numbers, JSON-serialisable, to persist between ticks. */
-export interface MetricDetectorState {
+export interface MetricDetectorState extends TailModel {
   readonly version: 4;
   n: number;
   lastTime: number;
@@ -155,6 +214,17 @@ export interface MetricDetectorState {
   occasionZ: number[];
   occasionTime: number[];
   occasionNext: number;
+  /** Surprise calibration: decayed count of judged points outside episodes and of those past U1 and U2. */
+  calWeight: number;
+  calOver1: number;
+  calOver2: number;
+  surpriseMax: number;
+  persistFollow: number;
+  persistContinue: number;
+  shiftShort: number;
+  shiftLong: number;
+  shiftAbsDev: number;
+  shiftTail: TailModel;
 }
 
 export type MetricRule =
@@ -225,6 +295,16 @@ export function initialMetricState(): MetricDetectorState {
     occasionZ: new Array<number>(OCCASIONS).fill(0),
     occasionTime: new Array<number>(OCCASIONS).fill(0),
     occasionNext: 0,
+    calWeight: 0,
+    calOver1: 0,
+    calOver2: 0,
+    surpriseMax: 0,
+    persistFollow: 0,
+    persistContinue: 0,
+    shiftShort: 0,
+    shiftLong: 0,
+    shiftAbsDev: 0,
+    shiftTail: initialTail(),
   };
 }
 
@@ -232,6 +312,7 @@ function copyState(s: MetricDetectorState): MetricDetectorState {
   return {
     ...s,
     tailBins: [...s.tailBins],
+    shiftTail: { ...s.shiftTail, tailBins: [...s.shiftTail.tailBins] },
     seasonMean: [...s.seasonMean],
     seasonAbsDev: [...s.seasonAbsDev],
     seasonVisits: [...s.seasonVisits],
@@ -314,8 +395,7 @@ export class MetricDetector {
    * up to its 98 % quantile u, a generalised Pareto tail fitted to its exceedances above u (extreme value
    * theory, as in SPOT), mixed with `tailPrior` pseudo-points of the t(4) reference law.
    */
-  private tail(a: number): number {
-    const s = this.s;
+  private tail(a: number, s: TailModel = this.s): number {
     const w = s.tailTotal / s.tailIncrement;
     let own = 0;
     if (w > 0) {
@@ -346,8 +426,7 @@ export class MetricDetector {
   }
 
   /** Refits the tail model from the histogram (method of moments for the GPD on bin midpoints). */
-  private refitTail(): void {
-    const s = this.s;
+  private refitTail(s: TailModel = this.s): void {
     if (s.tailTotal <= 0) return;
     let above = 0;
     let j = BINS - 1;
@@ -481,8 +560,33 @@ export class MetricDetector {
     s.occasionNext = (s.occasionNext + 1) % OCCASIONS;
   }
 
-  private record(absZ: number): void {
+  /**
+   * Calibrated log p of a surprise S = -log p: the series' own rate of surprises past U1 (mixed with the
+   * prior of a calibrated series) and, beyond U1, an exponential tail whose scale comes from the rates past
+   * U1 and U2 (theta = 1 for a calibrated series; > 1 when extreme p come more often than they say).
+   */
+  calibratedLogP(logP: number): number {
+    const o = this.options;
+    if (o.calibrationMemory <= 0 || logP >= 0) return logP;
     const s = this.s;
+    const k = o.calibrationPrior;
+    const ref = o.calibrationRef;
+    const r2 = (s.calOver2 + k * ref) / (s.calWeight + k);
+    const shift = Math.max(0, Math.log(r2 / ref));
+    return Math.min(0, logP + shift);
+  }
+
+  private recordSurprise(logP: number): void {
+    const o = this.options;
+    if (o.calibrationMemory <= 0) return;
+    const s = this.s;
+    const d = 1 - 1 / o.calibrationMemory;
+    s.calWeight = s.calWeight * d + 1;
+    s.calOver1 = s.calOver1 * d + (-logP > o.calibrationU1 ? 1 : 0);
+    s.calOver2 = s.calOver2 * d + (-logP > o.calibrationU2 ? 1 : 0);
+  }
+
+  private record(absZ: number, s: TailModel = this.s): void {
     s.tailIncrement /= this.decay;
     if (s.tailIncrement > 1e200) {
       for (let j = 0; j < BINS; j++) s.tailBins[j] = s.tailBins[j]! / s.tailIncrement;
@@ -560,10 +664,47 @@ export class MetricDetector {
     if (outOfRange) logP1 = Math.min(logP1, RANGE_BREAK_LOG_P);
     s.minSeen = Math.min(s.minSeen, x);
     s.maxSeen = Math.max(s.maxSeen, x);
-    const runLogP = Math.max(p1 <= o.runP && sign === s.runPSign ? s.runLogP + logP1 : logP1, MIN_LOG_P);
-    let logP = Math.min(logP1, runLogP);
+    const continues = p1 <= o.runP && sign === s.runPSign;
+    // Persistence: how often an unusual point of this series is followed by another one in the same direction
+    // (outside episodes); a continuation is only as surprising as that rate says (1 when the series' noise is iid).
+    let persistLog = 0;
+    if (o.persistMemory > 0) {
+      const q = (s.persistContinue + o.persistPrior * o.runP) / (s.persistFollow + o.persistPrior);
+      persistLog = Math.min(o.persistCap, Math.max(0, Math.log(q / o.runP)));
+      if (!warm && s.runPSign !== 0 && s.episodeOpen !== 1) {
+        const d = 1 - 1 / o.persistMemory;
+        s.persistFollow = s.persistFollow * d + 1;
+        s.persistContinue = s.persistContinue * d + (continues ? 1 : 0);
+      }
+    }
+    const runLogP = Math.max(continues ? s.runLogP + Math.min(0, logP1 + persistLog) : logP1, MIN_LOG_P);
+    // Mean shift (EWMA chart): a short EWMA of the values (clipped, so one spike barely moves it) against a
+    // slow baseline, in standard errors, judged against this series' own history of that statistic.
+    let logPShift = 0;
+    let dShift = 0;
+    if (o.shiftLongAlpha > 0) {
+      const aS = warm ? Math.max(o.shiftShortAlpha, 1 / (s.n + 1)) : 1 - Math.pow(1 - o.shiftShortAlpha, steps);
+      const aL = s.n < 1 / o.shiftLongAlpha ? Math.max(o.shiftLongAlpha, 1 / (s.n + 1)) : 1 - Math.pow(1 - o.shiftLongAlpha, steps);
+      const scaleL = Math.max(ABS_DEV_TO_SIGMA * s.shiftAbsDev, floor);
+      const lim = o.huberK * scaleL;
+      if (s.n === 1) {
+        s.shiftShort = s.level;
+        s.shiftLong = s.level;
+      }
+      s.shiftShort += aS * clamp(x - s.shiftShort, -lim, lim);
+      const se = scaleL * Math.sqrt(o.shiftShortAlpha / (2 - o.shiftShortAlpha));
+      dShift = (s.shiftShort - s.shiftLong) / se;
+      const shiftWarm = warm || s.n < 2 / o.shiftLongAlpha;
+      if (!shiftWarm) {
+        logPShift = Math.max(Math.log(Math.max(Math.min(1, 2 * this.tail(Math.abs(dShift), s.shiftTail)), 1e-300)), MIN_LOG_P);
+      }
+      const dev = x - s.shiftLong;
+      s.shiftLong += aL * clamp(dev, -lim, lim);
+      s.shiftAbsDev += aL * (Math.min(Math.abs(dev), lim) - s.shiftAbsDev);
+    }
+    let logP = Math.min(logP1, runLogP, logPShift);
     // A run of several unusual points decided it: a sustained change (a level shift), not a spike.
-    const sustained = runLogP < logP1;
+    const sustained = runLogP < logP1 || logPShift < logP1;
     const bucket = s.seasonMean.length > 0 ? this.bucketOf(time) : -1;
     // An unusual point (p <= runP) that is ordinary for its time of day is not an anomaly (score 0), and
     // its short-term |z| (a recurring step) stays out of the tail history so it does not make real
@@ -581,8 +722,28 @@ export class MetricDetector {
     }
     const inEpisode = s.episodeOpen === 1;
     // (Point by point: the joint probability of a run keeps falling while a shift lasts, which is no news.)
-    let logPNews = inEpisode ? (vetoed ? 0 : Math.min(0, logP1 - s.episodePeakLogP)) : logP;
+    // Judged against how often this series produces such surprises (calibration; the current point is not in it).
+    let logPNews = inEpisode
+      ? vetoed
+        ? 0
+        : Math.min(0, this.calibratedLogP(Math.min(logP1, logPShift)) - this.calibratedLogP(s.episodePeakLogP))
+      : this.calibratedLogP(logP);
+    if (!warm && !inEpisode) this.recordSurprise(logP);
     const logThreshold = SCORE_POWER * Math.log(1 - o.threshold);
+    let record = false;
+    if (!warm && !inEpisode && o.recordMargin > 0) {
+      if (
+        time - s.firstTime >= o.rangeLearnMs &&
+        !vetoed &&
+        logP1 <= Math.log(o.recordFloorP) &&
+        -logP1 > o.recordMargin * s.surpriseMax &&
+        logPNews > logThreshold
+      ) {
+        record = true;
+        logPNews = logThreshold;
+      }
+      if (!vetoed) s.surpriseMax = Math.max(s.surpriseMax, -logP1);
+    }
     // Seen before: a deviation the series made on several separate recent occasions is not news (score 0).
     let seen = false;
     if (!warm && !inEpisode && logPNews <= logThreshold && z !== 0) {
@@ -598,8 +759,8 @@ export class MetricDetector {
     if (!warm && (inEpisode || isAnomaly)) {
       if (!inEpisode) {
         s.episodeOpen = 1;
-        s.episodePeakLogP = vetoed ? 0 : logP1;
-      } else if (!vetoed) s.episodePeakLogP = Math.min(s.episodePeakLogP, logP1);
+        s.episodePeakLogP = vetoed ? 0 : Math.min(logP1, logPShift);
+      } else if (!vetoed) s.episodePeakLogP = Math.min(s.episodePeakLogP, logP1, logPShift);
       if (p1 <= o.runP || isAnomaly) s.episodeLastUnusual = time;
     }
     const bandZ = explain ? this.thresholdZ() : NaN;
@@ -651,6 +812,15 @@ export class MetricDetector {
     if (bucket >= 0) this.learnSeason(bucket, x);
     // Flagged points stay out of the history, so one anomaly does not make the next one look ordinary.
     if (!warm && !extreme && !(vetoed && p1 <= o.runP)) this.record(absZ);
+    if (o.shiftLongAlpha > 0) {
+      // While an episode is open the baseline follows (the change is reported once); otherwise the statistic
+      // enters its own history unless it was extreme.
+      if (s.episodeOpen === 1) s.shiftLong = s.shiftShort;
+      else if (!warm && !extreme && !vetoed) {
+        this.record(Math.abs(dShift), s.shiftTail);
+      }
+      if (s.n % 32 === 31) this.refitTail(s.shiftTail);
+    }
     s.n++;
     if (s.n % 32 === 0) this.refitTail();
     return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ, sustained);
