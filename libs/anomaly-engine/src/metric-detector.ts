@@ -64,25 +64,22 @@ export interface MetricDetectorOptions {
   readonly seenBeforeRatio: number;
   readonly seenBeforeMs: number;
   /**
-   * Surprise calibration: how often this series' own surprise (-log p of a point or run, outside episodes)
-   * exceeds two levels, remembered over `calibrationMemory` points (0 = off) with `calibrationPrior`
-   * pseudo-points of a calibrated series. A series that produces extreme p more often than p says (runs of
-   * autocorrelated noise, bursty counts) has its p raised to its own rate, so one threshold ranks across series.
+   * Mean shift (EWMA chart): a short EWMA of the values (`shiftShortAlpha` per interval, default 0.1; inputs
+   * clipped at huberK of the baseline's scale, so one spike barely moves it) against a slow baseline
+   * (`shiftLongAlpha`, default 0.002; 0 = off), in standard errors, judged against this series' own history of
+   * that statistic (a second |z| histogram with its fitted tail). Catches a shift of 2-3 sigma that no point and
+   * no run of unusual points shows. Its p is doubled (two channels judge each point).
    */
-  readonly calibrationMemory: number;
-  readonly calibrationPrior: number;
-  /** Calibrated p may also fall below the raw p for a series calmer than its p says (default false). */
-  readonly calibrationInflate: boolean;
-  readonly calibrationU1: number;
-  readonly calibrationU2: number;
-  readonly calibrationRef: number;
   readonly shiftShortAlpha: number;
   readonly shiftLongAlpha: number;
+  /**
+   * Run persistence: the series' own rate at which an unusual point (p <= runP) is followed by another one in
+   * the same direction (outside episodes), remembered over `persistMemory` such followers (default 100; 0 =
+   * off) with `persistPrior` pseudo-followers at the independent rate runP (default 10). A run's later point
+   * counts with p x rate / runP (>= p): in a series whose unusual points come in clumps a run is no news.
+   */
   readonly persistMemory: number;
   readonly persistPrior: number;
-  readonly persistCap: number;
-  readonly recordMargin: number;
-  readonly recordFloorP: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
@@ -110,19 +107,10 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   seenBeforeCount: 3,
   seenBeforeRatio: 1.25,
   seenBeforeMs: 7 * 86_400_000,
-  calibrationMemory: 0,
-  calibrationPrior: 1000,
-  calibrationInflate: false,
-  calibrationU1: 6,
-  calibrationU2: 10,
-  calibrationRef: 1e-3,
   shiftShortAlpha: 0.1,
-  shiftLongAlpha: 0,
-  persistMemory: 0,
-  persistPrior: 20,
-  persistCap: 100,
-  recordMargin: 0,
-  recordFloorP: 1e-4,
+  shiftLongAlpha: 0.002,
+  persistMemory: 100,
+  persistPrior: 10,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -138,6 +126,8 @@ const MIN_LOG_P = -700;
 const RANGE_BREAK_LOG_P = Math.log(1e-8);
 /** Earlier occasions remembered for the seen-before rule (ring buffer). */
 const OCCASIONS = 8;
+/** Channels that judge each point (the point and its run; the mean shift): the shift's p is multiplied by it. */
+const SHIFT_CHANNELS = 2;
 
 /**
  * An exponentially decayed histogram of |z| (BINS numbers), its total weight and current increment, and the
@@ -167,7 +157,7 @@ function initialTail(): TailModel {
 
 /** The whole per-series state: a fixed number of numbers, JSON-serialisable, to persist between ticks. */
 export interface MetricDetectorState extends TailModel {
-  readonly version: 4;
+  readonly version: 5;
   n: number;
   lastTime: number;
   /** Typical sampling interval (ms), learned; gaps are measured in units of it. */
@@ -214,13 +204,10 @@ export interface MetricDetectorState extends TailModel {
   occasionZ: number[];
   occasionTime: number[];
   occasionNext: number;
-  /** Surprise calibration: decayed count of judged points outside episodes and of those past U1 and U2. */
-  calWeight: number;
-  calOver1: number;
-  calOver2: number;
-  surpriseMax: number;
+  /** Run persistence: decayed count of points that followed an unusual one, and of those that continued its run. */
   persistFollow: number;
   persistContinue: number;
+  /** Mean shift: short EWMA, slow baseline and its mean absolute deviation, the history of the statistic. */
   shiftShort: number;
   shiftLong: number;
   shiftAbsDev: number;
@@ -262,7 +249,7 @@ export interface MetricPointResult {
 
 export function initialMetricState(): MetricDetectorState {
   return {
-    version: 4,
+    version: 5,
     n: 0,
     lastTime: 0,
     interval: 0,
@@ -295,10 +282,6 @@ export function initialMetricState(): MetricDetectorState {
     occasionZ: new Array<number>(OCCASIONS).fill(0),
     occasionTime: new Array<number>(OCCASIONS).fill(0),
     occasionNext: 0,
-    calWeight: 0,
-    calOver1: 0,
-    calOver2: 0,
-    surpriseMax: 0,
     persistFollow: 0,
     persistContinue: 0,
     shiftShort: 0,
@@ -341,13 +324,17 @@ function isCurrentState(state: MetricDetectorState | undefined): state is Metric
   return (
     state !== undefined &&
     state !== null &&
-    (state as { version?: unknown }).version === 4 &&
+    (state as { version?: unknown }).version === 5 &&
     Array.isArray(state.tailBins) &&
     state.tailBins.length === BINS &&
     Array.isArray(state.occasionZ) &&
     state.occasionZ.length === OCCASIONS &&
     Array.isArray(state.occasionTime) &&
-    state.occasionTime.length === OCCASIONS
+    state.occasionTime.length === OCCASIONS &&
+    typeof state.shiftTail === 'object' &&
+    state.shiftTail !== null &&
+    Array.isArray(state.shiftTail.tailBins) &&
+    state.shiftTail.tailBins.length === BINS
   );
 }
 
@@ -560,32 +547,6 @@ export class MetricDetector {
     s.occasionNext = (s.occasionNext + 1) % OCCASIONS;
   }
 
-  /**
-   * Calibrated log p of a surprise S = -log p: the series' own rate of surprises past U1 (mixed with the
-   * prior of a calibrated series) and, beyond U1, an exponential tail whose scale comes from the rates past
-   * U1 and U2 (theta = 1 for a calibrated series; > 1 when extreme p come more often than they say).
-   */
-  calibratedLogP(logP: number): number {
-    const o = this.options;
-    if (o.calibrationMemory <= 0 || logP >= 0) return logP;
-    const s = this.s;
-    const k = o.calibrationPrior;
-    const ref = o.calibrationRef;
-    const r2 = (s.calOver2 + k * ref) / (s.calWeight + k);
-    const shift = Math.max(0, Math.log(r2 / ref));
-    return Math.min(0, logP + shift);
-  }
-
-  private recordSurprise(logP: number): void {
-    const o = this.options;
-    if (o.calibrationMemory <= 0) return;
-    const s = this.s;
-    const d = 1 - 1 / o.calibrationMemory;
-    s.calWeight = s.calWeight * d + 1;
-    s.calOver1 = s.calOver1 * d + (-logP > o.calibrationU1 ? 1 : 0);
-    s.calOver2 = s.calOver2 * d + (-logP > o.calibrationU2 ? 1 : 0);
-  }
-
   private record(absZ: number, s: TailModel = this.s): void {
     s.tailIncrement /= this.decay;
     if (s.tailIncrement > 1e200) {
@@ -647,7 +608,6 @@ export class MetricDetector {
     const r = x - forecast;
     const z = r / sigma;
     const absZ = Math.abs(z);
-    const inDirection = o.direction === 'both' || (o.direction === 'up' ? z > 0 : z < 0);
     const p1 = this.tail(absZ);
     // A run of consecutive unusual points in one direction is jointly less likely than any one of them.
     const sign = Math.sign(z);
@@ -670,7 +630,7 @@ export class MetricDetector {
     let persistLog = 0;
     if (o.persistMemory > 0) {
       const q = (s.persistContinue + o.persistPrior * o.runP) / (s.persistFollow + o.persistPrior);
-      persistLog = Math.min(o.persistCap, Math.max(0, Math.log(q / o.runP)));
+      persistLog = Math.max(0, Math.log(q / o.runP));
       if (!warm && s.runPSign !== 0 && s.episodeOpen !== 1) {
         const d = 1 - 1 / o.persistMemory;
         s.persistFollow = s.persistFollow * d + 1;
@@ -696,15 +656,20 @@ export class MetricDetector {
       dShift = (s.shiftShort - s.shiftLong) / se;
       const shiftWarm = warm || s.n < 2 / o.shiftLongAlpha;
       if (!shiftWarm) {
-        logPShift = Math.max(Math.log(Math.max(Math.min(1, 2 * this.tail(Math.abs(dShift), s.shiftTail)), 1e-300)), MIN_LOG_P);
+        const pShift = Math.min(1, SHIFT_CHANNELS * this.tail(Math.abs(dShift), s.shiftTail));
+        logPShift = Math.max(Math.log(Math.max(pShift, 1e-300)), MIN_LOG_P);
       }
       const dev = x - s.shiftLong;
       s.shiftLong += aL * clamp(dev, -lim, lim);
       s.shiftAbsDev += aL * (Math.min(Math.abs(dev), lim) - s.shiftAbsDev);
     }
     let logP = Math.min(logP1, runLogP, logPShift);
+    // The mean shift decided it (its direction is the shift's, and it is not compared with earlier points' z).
+    const shiftDecided = logPShift < Math.min(logP1, runLogP);
     // A run of several unusual points decided it: a sustained change (a level shift), not a spike.
     const sustained = runLogP < logP1 || logPShift < logP1;
+    const dirSign = shiftDecided ? Math.sign(dShift) : Math.sign(z);
+    const inDirection = o.direction === 'both' || (o.direction === 'up' ? dirSign > 0 : dirSign < 0);
     const bucket = s.seasonMean.length > 0 ? this.bucketOf(time) : -1;
     // An unusual point (p <= runP) that is ordinary for its time of day is not an anomaly (score 0), and
     // its short-term |z| (a recurring step) stays out of the tail history so it does not make real
@@ -722,31 +687,15 @@ export class MetricDetector {
     }
     const inEpisode = s.episodeOpen === 1;
     // (Point by point: the joint probability of a run keeps falling while a shift lasts, which is no news.)
-    // Judged against how often this series produces such surprises (calibration; the current point is not in it).
     let logPNews = inEpisode
       ? vetoed
         ? 0
-        : Math.min(0, this.calibratedLogP(Math.min(logP1, logPShift)) - this.calibratedLogP(s.episodePeakLogP))
-      : this.calibratedLogP(logP);
-    if (!warm && !inEpisode) this.recordSurprise(logP);
+        : Math.min(0, Math.min(logP1, logPShift) - s.episodePeakLogP)
+      : logP;
     const logThreshold = SCORE_POWER * Math.log(1 - o.threshold);
-    let record = false;
-    if (!warm && !inEpisode && o.recordMargin > 0) {
-      if (
-        time - s.firstTime >= o.rangeLearnMs &&
-        !vetoed &&
-        logP1 <= Math.log(o.recordFloorP) &&
-        -logP1 > o.recordMargin * s.surpriseMax &&
-        logPNews > logThreshold
-      ) {
-        record = true;
-        logPNews = logThreshold;
-      }
-      if (!vetoed) s.surpriseMax = Math.max(s.surpriseMax, -logP1);
-    }
     // Seen before: a deviation the series made on several separate recent occasions is not news (score 0).
     let seen = false;
-    if (!warm && !inEpisode && logPNews <= logThreshold && z !== 0) {
+    if (!warm && !inEpisode && !shiftDecided && logPNews <= logThreshold && z !== 0) {
       // A break of the whole observed range is by definition not something seen before.
       seen = !outOfRange && this.seenBefore(time, z);
       this.rememberOccasion(time, z);
