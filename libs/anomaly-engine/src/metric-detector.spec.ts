@@ -140,8 +140,11 @@ describe('MetricDetector (online metric streams)', () => {
     const f = flagged(res);
     expect(f.some((i) => day(i) <= 1)).toBe(true); // the first days: the steps are news
     expect(f.filter((i) => day(i) >= 3)).toEqual([10 * 288 + 150]);
-    // (Without the veto, the seen-before rule would also learn the daily step after 3 days.)
-    const noSeason = run({ times, values }, new MetricDetector({ seasonPeriodMs: 0, seenBeforeCount: 0 }));
+    // (Without the veto, the seen-before and run-persistence rules would also learn the daily step after 3 days.)
+    const noSeason = run(
+      { times, values },
+      new MetricDetector({ seasonPeriodMs: 0, seenBeforeCount: 0, persistMemory: 0 }),
+    );
     expect(flagged(noSeason).filter((i) => day(i) >= 3).length).toBeGreaterThan(5);
   });
 
@@ -163,9 +166,14 @@ describe('MetricDetector (online metric streams)', () => {
     expect(f.filter((i) => i < spikeAt[4]!)).toEqual(spikeAt.slice(1, 4).map((at) => at + 1));
     // Then only the spike twice as large (a break of the range seen so far).
     expect(f.filter((i) => i >= spikeAt[4]!)).toEqual([spikeAt[10]]);
+    // Run persistence learns the 2-point clumps too (their second point is no longer news), so the rule is
+    // shown alone: without persistence the same occasions are seen before.
+    const alone = run({ times, values }, new MetricDetector({ persistMemory: 0 }));
+    expect(flagged(alone)).toEqual(f);
     for (const k of [4, 5, 6, 7, 8, 9, 11]) {
-      expect(res[spikeAt[k]! + 1]!.rule).toBe('seen_before');
-      expect(res[spikeAt[k]! + 1]!.anomalyScore).toBe(0);
+      expect(alone[spikeAt[k]! + 1]!.rule).toBe('seen_before');
+      expect(alone[spikeAt[k]! + 1]!.anomalyScore).toBe(0);
+      expect(res[spikeAt[k]! + 1]!.isAnomaly).toBe(false);
     }
     const off = flagged(run({ times, values }, new MetricDetector({ seenBeforeCount: 0 })));
     expect(off.filter((i) => i >= spikeAt[4]!).length).toBeGreaterThanOrEqual(7);
@@ -225,8 +233,8 @@ describe('MetricDetector (online metric streams)', () => {
     const first = new MetricDetector();
     s.values.slice(0, 1700).forEach((v, i) => first.update(s.times[i]!, v));
     const current = first.getState();
-    expect(current.version).toBe(4);
-    const old = { ...current, version: 3 } as unknown as MetricDetectorState;
+    expect(current.version).toBe(5);
+    const old = { ...current, version: 4 } as unknown as MetricDetectorState;
     const tail = (d: MetricDetector) => s.values.slice(1700).map((v, i) => d.update(s.times[i + 1700]!, v));
     expect(tail(createMetricDetector({}, old))).toEqual(tail(new MetricDetector()));
     expect(tail(createMetricDetector({}, current))).not.toEqual(tail(new MetricDetector()));

@@ -628,14 +628,10 @@ export class MetricDetector {
     // Persistence: how often an unusual point of this series is followed by another one in the same direction
     // (outside episodes); a continuation is only as surprising as that rate says (1 when the series' noise is iid).
     let persistLog = 0;
+    const followsUnusual = s.runPSign !== 0;
     if (o.persistMemory > 0) {
       const q = (s.persistContinue + o.persistPrior * o.runP) / (s.persistFollow + o.persistPrior);
       persistLog = Math.max(0, Math.log(q / o.runP));
-      if (!warm && s.runPSign !== 0 && s.episodeOpen !== 1) {
-        const d = 1 - 1 / o.persistMemory;
-        s.persistFollow = s.persistFollow * d + 1;
-        s.persistContinue = s.persistContinue * d + (continues ? 1 : 0);
-      }
     }
     const runLogP = Math.max(continues ? s.runLogP + Math.min(0, logP1 + persistLog) : logP1, MIN_LOG_P);
     // Mean shift (EWMA chart): a short EWMA of the values (clipped, so one spike barely moves it) against a
@@ -705,6 +701,12 @@ export class MetricDetector {
     const extreme = !warm && logP <= logThreshold; // in either direction, before the episode
     const score = inDirection ? scoreOfLogTailProbability(logPNews) : 0;
     const isAnomaly = !warm && inDirection && logPNews <= logThreshold;
+    // Persistence is learnt from the series' ordinary clumps: not from anomalies or open episodes.
+    if (o.persistMemory > 0 && !warm && followsUnusual && !inEpisode && !isAnomaly) {
+      const d = 1 - 1 / o.persistMemory;
+      s.persistFollow = s.persistFollow * d + 1;
+      s.persistContinue = s.persistContinue * d + (continues ? 1 : 0);
+    }
     if (!warm && (inEpisode || isAnomaly)) {
       if (!inEpisode) {
         s.episodeOpen = 1;
