@@ -651,7 +651,8 @@ export class MetricDetector {
       const se = scaleL * Math.sqrt(o.shiftShortAlpha / (2 - o.shiftShortAlpha));
       dShift = (s.shiftShort - s.shiftLong) / se;
       const shiftWarm = warm || s.n < 2 / o.shiftLongAlpha;
-      if (!shiftWarm) {
+      // Below the statistic's own 98th percentile (p >= 0.04) it decides nothing: not computed (speed).
+      if (!shiftWarm && s.shiftTail.tailU > 0 && Math.abs(dShift) > s.shiftTail.tailU) {
         const pShift = Math.min(1, SHIFT_CHANNELS * this.tail(Math.abs(dShift), s.shiftTail));
         logPShift = Math.max(Math.log(Math.max(pShift, 1e-300)), MIN_LOG_P);
       }
