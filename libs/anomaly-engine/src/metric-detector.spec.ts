@@ -107,7 +107,9 @@ describe('MetricDetector (online metric streams)', () => {
     expect(flagged(off).filter((i) => i >= 4000 && i < 4200)).toEqual([]);
     // Causal: cutting the stream anywhere around the shift leaves earlier outputs unchanged.
     for (const cut of [4001, f[0]!, f[0]! + 1, 5000]) {
-      expect(run({ times: s.times.slice(0, cut), values: s.values.slice(0, cut) })).toEqual(res.slice(0, cut));
+      expect(run({ times: s.times.slice(0, cut), values: s.values.slice(0, cut) })).toEqual(
+        res.slice(0, cut),
+      );
     }
   });
 

@@ -639,8 +639,13 @@ export class MetricDetector {
     let logPShift = 0;
     let dShift = 0;
     if (o.shiftLongAlpha > 0) {
-      const aS = warm ? Math.max(o.shiftShortAlpha, 1 / (s.n + 1)) : 1 - Math.pow(1 - o.shiftShortAlpha, steps);
-      const aL = s.n < 1 / o.shiftLongAlpha ? Math.max(o.shiftLongAlpha, 1 / (s.n + 1)) : 1 - Math.pow(1 - o.shiftLongAlpha, steps);
+      const aS = warm
+        ? Math.max(o.shiftShortAlpha, 1 / (s.n + 1))
+        : 1 - Math.pow(1 - o.shiftShortAlpha, steps);
+      const aL =
+        s.n < 1 / o.shiftLongAlpha
+          ? Math.max(o.shiftLongAlpha, 1 / (s.n + 1))
+          : 1 - Math.pow(1 - o.shiftLongAlpha, steps);
       const scaleL = Math.max(ABS_DEV_TO_SIGMA * s.shiftAbsDev, floor);
       const lim = o.huberK * scaleL;
       if (s.n === 1) {
