@@ -99,7 +99,10 @@ describe('MetricDetector (online metric streams)', () => {
     expect(f).toHaveLength(1);
     expect(f[0]).toBeLessThan(4060);
     expect(res[f[0]!]!.kind).toBe('level_shift');
+    expect(res[f[0]!]!.rule).toBe('mean_shift');
     expect(Math.abs(res[f[0]!]!.z)).toBeLessThan(3);
+    expect(res[f[0]!]!.shiftZ).toBeGreaterThan(5);
+    expect(res[999]!.shiftZ).toBe(0); // the channel judges nothing before the 1,000th point
     // No re-flag while the baseline adapts (onset only), and nothing before the shift.
     expect(flagged(res).filter((i) => i >= 1000 && i < 4000)).toEqual([]);
     // Without the channel the shift is not found in those 200 points.

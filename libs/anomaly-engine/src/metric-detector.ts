@@ -218,6 +218,7 @@ export type MetricRule =
   | 'warmup'
   | 'missing'
   | 'deviation'
+  | 'mean_shift'
   | 'episode_continues'
   | 'seen_before'
   | 'level_shift_accepted'
@@ -240,6 +241,12 @@ export interface MetricPointResult {
    * with the t(4) reference; for a run of consecutive unusual same-sign points, their joint probability.
    */
   readonly tailProbability: number;
+  /**
+   * Mean-shift statistic: (short EWMA - slow baseline) in standard errors (0 while the channel is off or
+   * learning). When it decided the point (rule `mean_shift`), `tailProbability` is 2 x its tail probability
+   * under the series' own history of that statistic.
+   */
+  readonly shiftZ: number;
   readonly anomalyScore: number;
   readonly isAnomaly: boolean;
   readonly rule: MetricRule;
@@ -638,6 +645,7 @@ export class MetricDetector {
     // slow baseline, in standard errors, judged against this series' own history of that statistic.
     let logPShift = 0;
     let dShift = 0;
+    let shiftZ = 0;
     if (o.shiftLongAlpha > 0) {
       const aS = warm
         ? Math.max(o.shiftShortAlpha, 1 / (s.n + 1))
@@ -656,6 +664,7 @@ export class MetricDetector {
       const se = scaleL * Math.sqrt(o.shiftShortAlpha / (2 - o.shiftShortAlpha));
       dShift = (s.shiftShort - s.shiftLong) / se;
       const shiftWarm = warm || s.n < 2 / o.shiftLongAlpha;
+      if (!shiftWarm) shiftZ = dShift;
       // Below the statistic's own 98th percentile (p >= 0.04) it decides nothing: not computed (speed).
       if (!shiftWarm && s.shiftTail.tailU > 0 && Math.abs(dShift) > s.shiftTail.tailU) {
         const pShift = Math.min(1, SHIFT_CHANNELS * this.tail(Math.abs(dShift), s.shiftTail));
@@ -724,7 +733,9 @@ export class MetricDetector {
     let rule: MetricRule = warm
       ? 'warmup'
       : isAnomaly
-        ? 'deviation'
+        ? shiftDecided
+          ? 'mean_shift'
+          : 'deviation'
         : seen
           ? 'seen_before'
           : inEpisode && extreme && inDirection
@@ -780,7 +791,7 @@ export class MetricDetector {
     }
     s.n++;
     if (s.n % 32 === 0) this.refitTail();
-    return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ, sustained);
+    return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ, sustained, shiftZ);
   }
 
   private out(
@@ -795,6 +806,7 @@ export class MetricDetector {
     rule: MetricRule,
     bandZ: number,
     sustained = false,
+    shiftZ = 0,
   ): MetricPointResult {
     const band = bandZ * sigma;
     const kind: AnomalyKind | null = !isAnomaly
@@ -813,6 +825,7 @@ export class MetricDetector {
       sigma,
       z,
       tailProbability,
+      shiftZ,
       anomalyScore: score,
       isAnomaly,
       rule,
