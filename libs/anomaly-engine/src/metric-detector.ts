@@ -365,6 +365,10 @@ export class MetricDetector {
   readonly options: MetricDetectorOptions;
   private readonly s: MetricDetectorState;
   private readonly decay: number;
+  /** Per-interval EWMA weights of the mean-shift channel at one interval, and its standard-error factor. */
+  private readonly shiftShort1: number;
+  private readonly shiftLong1: number;
+  private readonly shiftSe: number;
 
   constructor(options: Partial<MetricDetectorOptions> = {}, state?: MetricDetectorState) {
     this.options = { ...DEFAULT_METRIC_OPTIONS, ...options };
@@ -377,6 +381,10 @@ export class MetricDetector {
       this.s.seasonVisits = new Array<number>(buckets).fill(0);
     }
     this.decay = 1 - 1 / this.options.tailMemory;
+    const o = this.options;
+    this.shiftShort1 = 1 - Math.pow(1 - o.shiftShortAlpha, 1);
+    this.shiftLong1 = 1 - Math.pow(1 - o.shiftLongAlpha, 1);
+    this.shiftSe = Math.sqrt(o.shiftShortAlpha / (2 - o.shiftShortAlpha));
   }
 
   /** A copy of the state: plain finite numbers, safe to JSON.stringify and to pass back to the constructor. */
@@ -649,11 +657,15 @@ export class MetricDetector {
     if (o.shiftLongAlpha > 0) {
       const aS = warm
         ? Math.max(o.shiftShortAlpha, 1 / (s.n + 1))
-        : 1 - Math.pow(1 - o.shiftShortAlpha, steps);
+        : steps === 1
+          ? this.shiftShort1
+          : 1 - Math.pow(1 - o.shiftShortAlpha, steps);
       const aL =
         s.n < 1 / o.shiftLongAlpha
           ? Math.max(o.shiftLongAlpha, 1 / (s.n + 1))
-          : 1 - Math.pow(1 - o.shiftLongAlpha, steps);
+          : steps === 1
+            ? this.shiftLong1
+            : 1 - Math.pow(1 - o.shiftLongAlpha, steps);
       const scaleL = Math.max(ABS_DEV_TO_SIGMA * s.shiftAbsDev, floor);
       const lim = o.huberK * scaleL;
       if (s.n === 1) {
@@ -661,7 +673,7 @@ export class MetricDetector {
         s.shiftLong = s.level;
       }
       s.shiftShort += aS * clamp(x - s.shiftShort, -lim, lim);
-      const se = scaleL * Math.sqrt(o.shiftShortAlpha / (2 - o.shiftShortAlpha));
+      const se = scaleL * this.shiftSe;
       dShift = (s.shiftShort - s.shiftLong) / se;
       const shiftWarm = warm || s.n < 2 / o.shiftLongAlpha;
       if (!shiftWarm) shiftZ = dShift;
