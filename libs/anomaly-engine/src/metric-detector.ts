@@ -74,7 +74,7 @@ export interface MetricDetectorOptions {
   readonly shiftLongAlpha: number;
   /**
    * Run persistence: the series' own rate at which an unusual point (p <= runP) is followed by another one in
-   * the same direction (outside episodes), remembered over `persistMemory` such followers (default 100; 0 =
+   * the same direction (outside episodes, not flagged), remembered over `persistMemory` such followers (default 100; 0 =
    * off) with `persistPrior` pseudo-followers at the independent rate runP (default 10). A run's later point
    * counts with p x rate / runP (>= p): in a series whose unusual points come in clumps a run is no news.
    */
