@@ -10,6 +10,7 @@ import type {
 } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { MetricWatchSchema } from '../metrics/metric-watch.entity';
+import type { MetricEpisodePoint } from '../metrics/metric-logic';
 import { tenantRls } from '../database/db-roles.constants';
 
 /** A set of daily cost series watched for anomalies (usage charges only, in the tenant's default measure). */
@@ -52,15 +53,7 @@ export interface AnomalyExplanation {
   peak_date: string;
   peak_impact: number;
   /** Metric anomalies: the anomalous points as the streaming detector judged them. */
-  metric_points?: {
-    ts: string;
-    actual: number;
-    expected: number | null;
-    lower: number | null;
-    upper: number | null;
-    score: number;
-    z: number;
-  }[];
+  metric_points?: MetricEpisodePoint[];
   days: {
     date: string;
     actual: number | null;

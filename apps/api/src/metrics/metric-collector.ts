@@ -26,7 +26,7 @@ import {
   episodesOf,
   estimateCostUsd,
   isThrottle,
-  metricSeverity,
+  metricEpisodeFields,
   peakOf,
   round,
   type EpisodeDraft,
@@ -543,23 +543,21 @@ export class MetricCollector {
   }
 
   private episodeFields(points: NonNullable<AnomalyExplanation['metric_points']>) {
-    const peak = points.reduce((a, b) => (Math.abs(b.z) > Math.abs(a.z) ? b : a));
-    const expected = peak.expected ?? 0;
-    const deviationPct = expected !== 0 ? ((peak.actual - expected) / Math.abs(expected)) * 100 : null;
+    const f = metricEpisodeFields(points);
     const explanation: AnomalyExplanation = {
-      rules: ['deviation'],
-      peak_date: peak.ts.slice(0, 10),
-      peak_impact: round(peak.actual - expected),
+      rules: f.rules,
+      peak_date: f.peakTs.slice(0, 10),
+      peak_impact: round(f.actual - f.expected),
       metric_points: points,
       days: [],
     };
     return {
-      expected: round(expected),
-      actual: round(peak.actual),
-      impactPct: deviationPct === null ? null : round(deviationPct, 4),
-      severity: metricSeverity(Math.abs(peak.z), deviationPct),
-      score: round(Math.max(...points.map((p) => p.score)), 8),
-      deviation: Math.abs(peak.actual - expected),
+      expected: round(f.expected),
+      actual: round(f.actual),
+      impactPct: f.deviationPct === null ? null : round(f.deviationPct, 4),
+      severity: f.severity,
+      score: round(f.score, 8),
+      deviation: Math.abs(f.actual - f.expected),
       explanation,
     };
   }
@@ -573,6 +571,8 @@ export class MetricCollector {
       upper: r.upper === null ? null : round(r.upper),
       score: round(r.anomalyScore, 8),
       z: round(Number.isFinite(r.z) ? r.z : 0, 4),
+      rule: r.rule,
+      shift_z: round(Number.isFinite(r.shiftZ) ? r.shiftZ : 0, 4),
     }));
   }
 

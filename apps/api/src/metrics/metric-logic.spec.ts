@@ -5,6 +5,7 @@ import {
   collectStart,
   cronSlot,
   episodesOf,
+  metricEpisodeFields,
   estimateCostUsd,
   isThrottle,
   sameService,
@@ -112,5 +113,39 @@ describe('metric collection logic', () => {
         ],
       }),
     );
+  });
+});
+
+describe('metricEpisodeFields', () => {
+  const at = (i: number) => new Date(T + i * 5 * MIN).toISOString();
+  const pt = (i: number, z: number, rule?: string, shiftZ?: number) => ({
+    ts: at(i),
+    actual: 100 + z * 2,
+    expected: 100,
+    lower: 96,
+    upper: 104,
+    score: 0.9,
+    z,
+    ...(rule ? { rule } : {}),
+    ...(shiftZ !== undefined ? { shift_z: shiftZ } : {}),
+  });
+
+  it('a spike: rules and severity from the peak point', () => {
+    const f = metricEpisodeFields([pt(0, 4, 'deviation'), pt(1, 25, 'deviation')]);
+    expect(f.rules).toEqual(['deviation']);
+    expect(f.severity).toBe('high');
+    expect(f.actual).toBe(150);
+    expect(f.peakTs).toBe(at(1));
+  });
+
+  it('a gradual shift: named mean_shift, its severity from the shift statistic (no point is far out)', () => {
+    const f = metricEpisodeFields([pt(0, 1.5, 'mean_shift', 12)]);
+    expect(f.rules).toEqual(['mean_shift']);
+    expect(f.severity).toBe('medium'); // |z| 1.5 alone would be low
+    expect(metricEpisodeFields([pt(0, 1.5, 'deviation', 12)]).severity).toBe('low');
+  });
+
+  it('points stored before the rule was recorded count as deviation', () => {
+    expect(metricEpisodeFields([pt(0, 5)]).rules).toEqual(['deviation']);
   });
 });

@@ -294,6 +294,44 @@ export function metricSeverity(absZ: number, deviationPct: number | null): Sever
   return 'low';
 }
 
+/** A stored point of a metric episode (the anomaly's explanation.metric_points). */
+export interface MetricEpisodePoint {
+  ts: string;
+  actual: number;
+  expected: number | null;
+  lower: number | null;
+  upper: number | null;
+  score: number;
+  z: number;
+  /** The detector's rule for this point (`deviation`, `mean_shift`...); absent on episodes stored before v5. */
+  rule?: string;
+  /** The mean-shift statistic: a `mean_shift` point is judged by it, not by its own z. */
+  shift_z?: number;
+}
+
+/**
+ * An episode's figures from its points: the peak (largest |z|) gives expected and actual; the rules are those that
+ * flagged its points; severity takes a gradual shift's statistic, since no single point of a `mean_shift` is far
+ * from its band.
+ */
+export function metricEpisodeFields(points: readonly MetricEpisodePoint[]) {
+  const peak = points.reduce((a, b) => (Math.abs(b.z) > Math.abs(a.z) ? b : a));
+  const expected = peak.expected ?? 0;
+  const deviationPct = expected !== 0 ? ((peak.actual - expected) / Math.abs(expected)) * 100 : null;
+  const severityZ = Math.max(
+    ...points.map((p) => Math.abs(p.rule === 'mean_shift' ? (p.shift_z ?? p.z) : p.z)),
+  );
+  return {
+    peakTs: peak.ts,
+    expected,
+    actual: peak.actual,
+    deviationPct,
+    rules: [...new Set(points.map((p) => p.rule ?? 'deviation'))],
+    severity: metricSeverity(severityZ, deviationPct),
+    score: Math.max(...points.map((p) => p.score)),
+  };
+}
+
 export interface EpisodeDraft {
   startMs: number;
   endMs: number;
