@@ -84,6 +84,19 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(res[20]!.rule).toBe('new_series');
   });
 
+  it('needs 3 rows without cost before a first charge to call it a new series (1-2 zero rows are a gap)', () => {
+    // On/off usage whose export starts on an off day: its first charge is no appearance after an absence.
+    for (const lead of [1, 2]) {
+      const points = dailySeries({ days: 60, multiply: (i) => (i < lead ? 0 : 1) });
+      expect(scoreCostSeries(points).some((r) => r.rule === 'new_series')).toBe(false);
+    }
+    const mixed = dailySeries({ days: 60, multiply: (i) => (i < 3 ? 0 : 1) }).map((p, i) =>
+      i === 1 || i === 2 ? { date: p.date, value: null } : p,
+    );
+    expect(flaggedDays(scoreCostSeries(mixed))).toEqual([3]);
+    expect(scoreCostSeries(mixed)[3]!.rule).toBe('new_series');
+  });
+
   it('does not treat the first row of a series as new unless the source saw days before it', () => {
     const points = dailySeries({ days: 30 });
     expect(scoreCostSeries(points)[0]!.isAnomaly).toBe(false);

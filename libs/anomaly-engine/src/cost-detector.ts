@@ -72,6 +72,11 @@ const SEEN_BEFORE_DAYS = 3;
  */
 const RECUR_Z = 2.5;
 const RECUR_PCT = 0.2;
+/**
+ * Rows without cost (zero or blank) that make a series' first charge a new series: one or two leading zero rows
+ * are a gap, or the off days of on/off usage whose first charge is no appearance after an absence.
+ */
+const NEW_SERIES_ABSENT_ROWS = 3;
 const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
 const NO_RUN: { readonly z: number; readonly days: number; readonly impactBefore: number } = {
   z: 0,
@@ -200,6 +205,7 @@ export class CostSeriesDetector {
   private readonly excessHist: number[] = []; // excess over the base expected of a positive outlier or recurring charge
   private readonly monthStartExcess: number[] = [];
   private observedDays = 0;
+  private sourceDays = 0; // days the source saw before the series' first row (observedSince)
   private absentRows = 0;
   private maxAbsSeen = 0;
   private seriesStart = 0;
@@ -245,6 +251,7 @@ export class CostSeriesDetector {
     } else if (Number.isFinite(this.observedSinceDay) && d > this.observedSinceDay) {
       // The data source had days before this series appeared: those days count as observed zeros.
       this.observedDays = Math.min(d - this.observedSinceDay, 1000);
+      this.sourceDays = this.observedDays;
     }
     return this.score(d, x);
   }
@@ -441,8 +448,17 @@ export class CostSeriesDetector {
     }
 
     // New series: absent or zero on every observed day, now above the floor.
-    const seenBefore = this.observedDays > 0 || this.absentRows >= 3; // (a blank first row or two is just a gap)
-    if (seenBefore && this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor) {
+    // A source that saw days before this series (observedSince) proves the absence; within the series, 3 rows
+    // without cost do (zero or blank): one or two are a gap, or the off days of on/off usage, not an absence.
+    const seenBefore = this.sourceDays > 0 || this.observedDays + this.absentRows >= NEW_SERIES_ABSENT_ROWS;
+    const firstCharge = this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor;
+    if (firstCharge && !seenBefore && t > 0) {
+      // The leading rows without cost were a gap: the series starts with its first charge (no level of zeros).
+      this.levelStart = t;
+      this.seriesStart = t;
+      this.factorsAt = -1;
+    }
+    if (seenBefore && firstCharge) {
       this.levelStart = t;
       this.seriesStart = t;
       this.factorsAt = -1;
