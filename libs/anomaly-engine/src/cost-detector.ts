@@ -77,6 +77,21 @@ const RECUR_PCT = 0.2;
  * are a gap, or the off days of on/off usage whose first charge is no appearance after an absence.
  */
 const NEW_SERIES_ABSENT_ROWS = 3;
+/**
+ * t_nu quantile / normal quantile at the normal quantile z (Cornish-Fisher expansion of the Student-t
+ * quantile in 1/nu; accurate to ~1 % from nu = 3).
+ */
+export function studentQuantileOverNormal(z: number, nu: number): number {
+  const z3 = z * z * z;
+  const z5 = z3 * z * z;
+  const z7 = z5 * z * z;
+  const t =
+    z +
+    (z3 + z) / (4 * nu) +
+    (5 * z5 + 16 * z3 + 3 * z) / (96 * nu * nu) +
+    (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * nu * nu * nu);
+  return t / z;
+}
 const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
 const NO_RUN: { readonly z: number; readonly days: number; readonly impactBefore: number } = {
   z: 0,
@@ -205,6 +220,8 @@ export class CostSeriesDetector {
   private readonly excessHist: number[] = []; // excess over the base expected of a positive outlier or recurring charge
   private readonly monthStartExcess: number[] = [];
   private observedDays = 0;
+  private ssFor = -1;
+  private ssFactor = 1;
   private sourceDays = 0; // days the source saw before the series' first row (observedSince)
   private absentRows = 0;
   private maxAbsSeen = 0;
@@ -422,7 +439,19 @@ export class CostSeriesDetector {
           : (kthDistance(v, med, h, r, h - 1) + kthDistance(v, med, h, r, h)) / 2;
       sigmaRel = MAD_TO_SIGMA * mad;
     }
-    return Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
+    const floored = Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
+    return floored * this.smallSampleFactor(r);
+  }
+
+  /**
+   * A scale measured from few residuals is itself uncertain: the band at the decision threshold is the
+   * Student-t predictive quantile with the residuals' (effective) degrees of freedom, not the normal one.
+   */
+  private smallSampleFactor(r: number): number {
+    if (r === this.ssFor) return this.ssFactor;
+    this.ssFor = r;
+    this.ssFactor = Math.max(1, studentQuantileOverNormal(this.thresholdZ, Math.max(1, r - 1)));
+    return this.ssFactor;
   }
 
   private score(d: number, x: number): CostDayResult {
@@ -736,7 +765,8 @@ export class CostSeriesDetector {
 
     // A charge that may recur on this day of later months: a clear excess (z >= 2.5: a young series' first
     // occurrence may not reach the outlier bar), or one already explained as recurring.
-    if (!isMonthStart && ((z >= RECUR_Z && msExcess === 0) || msExcess > 0)) {
+    // (z on the scale before the small-sample widening: a young series' first charge is remembered.)
+    if (!isMonthStart && ((z * this.ssFactor >= RECUR_Z && msExcess === 0) || msExcess > 0)) {
       this.excessHist[t] = x - baseExpected;
     }
     if (judged) this.zCal[t] = z;
