@@ -328,6 +328,13 @@ describe('scoreCostSeries (daily cost detector)', () => {
     expect(flaggedDays(res)).toEqual([]);
   });
 
+  it('judges a ramp against the noise of its 14-day reference era too: a slow +-20 % wander is no ramp', () => {
+    // A two-month wave on 10 % noise: the level 4-6 weeks ago was measured from 14 noisy days, not exactly.
+    const wave = (i: number): number => 1 + 0.2 * Math.sin((2 * Math.PI * i) / 60);
+    const points = dailySeries({ weekend: 1, noise: 0.1, days: 150, seed: 3, multiply: wave });
+    expect(flaggedDays(scoreCostSeries(points))).toEqual([]);
+  });
+
   it('rejects invalid dates with a clear error', () => {
     expect(() => new CostSeriesDetector().push({ date: '2025-13-45', value: 1 })).toThrow(
       'invalid date: 2025-13-45',

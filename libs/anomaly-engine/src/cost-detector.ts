@@ -92,6 +92,8 @@ export function studentQuantileOverNormal(z: number, nu: number): number {
     (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * nu * nu * nu);
   return t / z;
 }
+/** Standard error of a ramp's excess, in daily sigmas: 3 recent days against a reference era of 14 days. */
+const RAMP_SE = Math.sqrt(1 / RAMP_DAYS + 1 / 14);
 const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
 const NO_RUN: { readonly z: number; readonly days: number; readonly impactBefore: number } = {
   z: 0,
@@ -927,7 +929,8 @@ export class CostSeriesDetector {
     if (m < 3 || y < needed) return null;
     const recent = medianOf(scratch2, m);
     // Significance of the 3-day excess, calibrated like a 3-day run (autocorrelated noise wanders).
-    const sigma = (sigmaRel * this.calibration * (reference + o.noiseFloorAbs)) / Math.sqrt(3);
+    // (The reference is itself the level of 14 noisy days: its uncertainty adds to that of the 3 recent days.)
+    const sigma = sigmaRel * this.calibration * (reference + o.noiseFloorAbs) * RAMP_SE;
     const zRamp = (recent - reference) / (sigma * this.runCalOf(3));
     if (recent < reference * (1 + o.rampThreshold) || zRamp < this.thresholdZ) return null;
     // Gradual or a step: the run of days at least 30 % of the way up, and where its first 3 days were. A
