@@ -1078,7 +1078,7 @@ export class CostSeriesDetector {
       const end = t - 7 * k;
       const start = end - 7;
       if (start < this.seriesStart) break;
-      let med = NaN;
+      let med: number;
       let cached = -1;
       for (let j = 0; j < known; j++) if (ends[j] === end) cached = j;
       if (cached >= 0) med = meds[cached]!;
