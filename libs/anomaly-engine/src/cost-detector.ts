@@ -72,6 +72,28 @@ const SEEN_BEFORE_DAYS = 3;
  */
 const RECUR_Z = 2.5;
 const RECUR_PCT = 0.2;
+/**
+ * Rows without cost (zero or blank) that make a series' first charge a new series: one or two leading zero rows
+ * are a gap, or the off days of on/off usage whose first charge is no appearance after an absence.
+ */
+const NEW_SERIES_ABSENT_ROWS = 3;
+/**
+ * t_nu quantile / normal quantile at the normal quantile z (Cornish-Fisher expansion of the Student-t
+ * quantile in 1/nu; accurate to ~1 % from nu = 3).
+ */
+export function studentQuantileOverNormal(z: number, nu: number): number {
+  const z3 = z * z * z;
+  const z5 = z3 * z * z;
+  const z7 = z5 * z * z;
+  const t =
+    z +
+    (z3 + z) / (4 * nu) +
+    (5 * z5 + 16 * z3 + 3 * z) / (96 * nu * nu) +
+    (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * nu * nu * nu);
+  return t / z;
+}
+/** Standard error of a ramp's excess, in daily sigmas: 3 recent days against a reference era of 14 days. */
+const RAMP_SE = Math.sqrt(1 / RAMP_DAYS + 1 / 14);
 const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
 const NO_RUN: { readonly z: number; readonly days: number; readonly impactBefore: number } = {
   z: 0,
@@ -200,6 +222,9 @@ export class CostSeriesDetector {
   private readonly excessHist: number[] = []; // excess over the base expected of a positive outlier or recurring charge
   private readonly monthStartExcess: number[] = [];
   private observedDays = 0;
+  private ssFor = -1;
+  private ssFactor = 1;
+  private sourceDays = 0; // days the source saw before the series' first row (observedSince)
   private absentRows = 0;
   private maxAbsSeen = 0;
   private seriesStart = 0;
@@ -245,6 +270,7 @@ export class CostSeriesDetector {
     } else if (Number.isFinite(this.observedSinceDay) && d > this.observedSinceDay) {
       // The data source had days before this series appeared: those days count as observed zeros.
       this.observedDays = Math.min(d - this.observedSinceDay, 1000);
+      this.sourceDays = this.observedDays;
     }
     return this.score(d, x);
   }
@@ -415,7 +441,19 @@ export class CostSeriesDetector {
           : (kthDistance(v, med, h, r, h - 1) + kthDistance(v, med, h, r, h)) / 2;
       sigmaRel = MAD_TO_SIGMA * mad;
     }
-    return Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
+    const floored = Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
+    return floored * this.smallSampleFactor(r);
+  }
+
+  /**
+   * A scale measured from few residuals is itself uncertain: the band at the decision threshold is the
+   * Student-t predictive quantile with the residuals' (effective) degrees of freedom, not the normal one.
+   */
+  private smallSampleFactor(r: number): number {
+    if (r === this.ssFor) return this.ssFactor;
+    this.ssFor = r;
+    this.ssFactor = Math.max(1, studentQuantileOverNormal(this.thresholdZ, Math.max(1, r - 1)));
+    return this.ssFactor;
   }
 
   private score(d: number, x: number): CostDayResult {
@@ -441,8 +479,17 @@ export class CostSeriesDetector {
     }
 
     // New series: absent or zero on every observed day, now above the floor.
-    const seenBefore = this.observedDays > 0 || this.absentRows >= 3; // (a blank first row or two is just a gap)
-    if (seenBefore && this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor) {
+    // A source that saw days before this series (observedSince) proves the absence; within the series, 3 rows
+    // without cost do (zero or blank): one or two are a gap, or the off days of on/off usage, not an absence.
+    const seenBefore = this.sourceDays > 0 || this.observedDays + this.absentRows >= NEW_SERIES_ABSENT_ROWS;
+    const firstCharge = this.maxAbsSeen <= o.newSeriesFloor * 0.01 && x >= o.newSeriesFloor;
+    if (firstCharge && !seenBefore && t > 0) {
+      // The leading rows without cost were a gap: the series starts with its first charge (no level of zeros).
+      this.levelStart = t;
+      this.seriesStart = t;
+      this.factorsAt = -1;
+    }
+    if (seenBefore && firstCharge) {
       this.levelStart = t;
       this.seriesStart = t;
       this.factorsAt = -1;
@@ -720,7 +767,8 @@ export class CostSeriesDetector {
 
     // A charge that may recur on this day of later months: a clear excess (z >= 2.5: a young series' first
     // occurrence may not reach the outlier bar), or one already explained as recurring.
-    if (!isMonthStart && ((z >= RECUR_Z && msExcess === 0) || msExcess > 0)) {
+    // (z on the scale before the small-sample widening: a young series' first charge is remembered.)
+    if (!isMonthStart && ((z * this.ssFactor >= RECUR_Z && msExcess === 0) || msExcess > 0)) {
       this.excessHist[t] = x - baseExpected;
     }
     if (judged) this.zCal[t] = z;
@@ -881,7 +929,8 @@ export class CostSeriesDetector {
     if (m < 3 || y < needed) return null;
     const recent = medianOf(scratch2, m);
     // Significance of the 3-day excess, calibrated like a 3-day run (autocorrelated noise wanders).
-    const sigma = (sigmaRel * this.calibration * (reference + o.noiseFloorAbs)) / Math.sqrt(3);
+    // (The reference is itself the level of 14 noisy days: its uncertainty adds to that of the 3 recent days.)
+    const sigma = sigmaRel * this.calibration * (reference + o.noiseFloorAbs) * RAMP_SE;
     const zRamp = (recent - reference) / (sigma * this.runCalOf(3));
     if (recent < reference * (1 + o.rampThreshold) || zRamp < this.thresholdZ) return null;
     // Gradual or a step: the run of days at least 30 % of the way up, and where its first 3 days were. A
