@@ -63,6 +63,11 @@ export interface Report {
    * (its most specific kind, engine README order) -> count.
    */
   readonly episodeConfusion: Record<string, Record<string, number>> | null;
+  /**
+   * Precision per kind: alerts (runs of flags) by the kind an episode takes (most specific), and how many of them
+   * overlap a labelled window (only when kinds are known).
+   */
+  readonly byAlertKind: Record<string, { alerts: number; matched: number }> | null;
 }
 
 const tally = (): Tally => ({ events: 0, detected: 0, delays: [] });
@@ -103,6 +108,7 @@ export function evaluate(
   const fee: Record<string, { days: number; flagged: number }> = {};
   let confusion: Record<string, Record<string, number>> | null = null;
   let episodeConfusion: Record<string, Record<string, number>> | null = null;
+  let byAlertKind: Record<string, { alerts: number; matched: number }> | null = null;
   let events = 0;
   let detected = 0;
   let alerts = 0;
@@ -157,6 +163,14 @@ export function evaluate(
       }
     });
     const as = alertsOf(s.flags, windows);
+    if (s.kinds) {
+      byAlertKind ??= {};
+      for (const a of as) {
+        const k = (byAlertKind[runKind(s.flags, s.kinds, a.start)] ??= { alerts: 0, matched: 0 });
+        k.alerts++;
+        if (a.matched) k.matched++;
+      }
+    }
     alerts += as.length;
     falseAlerts += as.filter((a) => !a.matched).length;
     src.alerts += as.length;
@@ -199,6 +213,7 @@ export function evaluate(
     feeDays: fee,
     confusion,
     episodeConfusion,
+    byAlertKind,
   };
 }
 
@@ -266,6 +281,15 @@ export function formatReport(r: Report): string {
   for (const k of Object.keys(r.byDirection).sort()) {
     if (k.startsWith('level_shift'))
       out.push(`| ${k} | ${ratio(r.byDirection[k])} | ${delays(r.byDirection[k])} |`);
+  }
+  if (r.byAlertKind) {
+    out.push(
+      '',
+      '| alert (episode) kind | alerts | on a labelled event | precision |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const [k, v] of Object.entries(r.byAlertKind).sort())
+      out.push(`| ${k} | ${v.alerts} | ${v.matched} | ${pct(v.matched / v.alerts)} |`);
   }
   out.push(
     '',
