@@ -127,6 +127,25 @@ describe('cost_daily month loads', () => {
     expect((await monthOf(b)).total).toBe(6 * 7);
   });
 
+  it('loads of two tenants in the same month run side by side and swap one after the other, without deadlock', async () => {
+    const runs = [];
+    for (let i = 0; i < 3; i++)
+      for (const [tenant, cost] of [
+        [a, 1],
+        [b, 2],
+      ] as const)
+        runs.push(replaceMonth(pool, tenant, MONTH, slowly(rows(31, 10, cost + i), 50)));
+    await Promise.all(runs);
+    for (const [tenant, costs] of [
+      [a, [1, 2, 3]],
+      [b, [2, 3, 4]],
+    ] as const) {
+      const m = await monthOf(tenant);
+      expect(m).toMatchObject({ n: 310, copies: 1 });
+      expect(costs.map((c) => c * 310)).toContain(m.total); // one of its loads, whole
+    }
+  });
+
   it('a load whose run was re-queued and taken by another worker meanwhile commits nothing', async () => {
     await replaceMonth(pool, a, MONTH, [rows(2, 2, 3)]);
     const run = randomUUID();
@@ -144,7 +163,9 @@ describe('cost_daily month loads', () => {
         // mid-load, as on a shutdown: re-queued, then claimed by a second replica
         if (i === 2) {
           await sql(db.url, `update sync_run set status = 'queued', locked_by = null where id = $1`, [run]);
-          await sql(db.url, `update sync_run set status = 'running', locked_by = 'worker-2' where id = $1`, [run]);
+          await sql(db.url, `update sync_run set status = 'running', locked_by = 'worker-2' where id = $1`, [
+            run,
+          ]);
         }
       }),
       { owner: { runId: run, lockedBy: 'worker-1' } },
@@ -202,7 +223,9 @@ describe('cost_daily month loads', () => {
     });
 
     const asTenant = async <T>(tenant: string, fn: (c: Client) => Promise<T>): Promise<T> => {
-      const c = new Client({ connectionString: await prepareAppDatabase({ databaseUrl: db.url } as AppConfig) });
+      const c = new Client({
+        connectionString: await prepareAppDatabase({ databaseUrl: db.url } as AppConfig),
+      });
       await c.connect();
       try {
         await c.query(`begin; ${tenantScopeSql(tenant)}`);

@@ -17,10 +17,13 @@ import { AGGREGATE_COLUMNS, monthRange } from './cur-sql';
  *      waits here until this one ends), then a fresh staging table bounded by a CHECK constraint to this tenant and
  *      month; the run's ownership is checked (a run re-queued since need not be loaded at all);
  *    - COPY of the rows straight into the staging table (no temporary table, no DELETE of the old rows);
- *    - the month's rollup slice rebuilt (cost_rollup_daily);
- *    - the run's ownership checked again, its row locked (`for update`) so that a re-queue waits for this commit;
- *    - `cost_daily_swap(tenant, month)`: index, row-level security, drop the old leaf, attach the new one;
- *    - the tenant's data version bumped;
+ *    - the month's rollup slice rebuilt (cost_rollup_daily) and the tenant's data version bumped;
+ *    - the run's ownership checked again (a re-queue from here to the commit lets the next owner load the month
+ *      again after this one, behind the same lock: still one copy);
+ *    - `cost_daily_seal(tenant, month)`: the unique index built, row-level security set, on the staged rows;
+ *    - the month's partition locked (ACCESS EXCLUSIVE, at most SWAP_LOCK_TIMEOUT of waiting), the tenant's rows in
+ *      the month's default partition deleted, and `cost_daily_swap(tenant, month)`: the old leaf dropped, the new
+ *      one attached (catalog work only);
  *    committed together: readers see the old month or the new one, never a mix or both, and a load that dies midway
  *    leaves the old month in place.
  */
@@ -40,6 +43,11 @@ export class LoadNotOwnedError extends Error {
 
 /** Columns of cost_daily after tenant_id, in AGGREGATE_COLUMNS order (the Athena query's order). */
 const COPY_COLUMNS = ['tenant_id', ...AGGREGATE_COLUMNS];
+/**
+ * How long a swap waits for the month's partition (readers of that month hold it briefly); past it the load fails
+ * and the sync retries it, instead of queueing every reader of the month behind the swap.
+ */
+export const SWAP_LOCK_TIMEOUT = '10s';
 const NUMERIC_FROM = AGGREGATE_COLUMNS.indexOf('unblended');
 const ROLLUP_COLUMNS = [
   'tenant_id',
@@ -83,9 +91,9 @@ async function copyThroughTemp(
   await client.query(`insert into ${table} (${list}) select ${list} from ${staging}`);
 }
 
-async function assertOwner(client: PoolClient, owner: LoadOwner, lock: boolean): Promise<void> {
+async function assertOwner(client: PoolClient, owner: LoadOwner): Promise<void> {
   const r = await client.query(
-    `select 1 from sync_run where id = $1 and locked_by = $2 and status = 'running'${lock ? ' for update' : ''}`,
+    `select 1 from sync_run where id = $1 and locked_by = $2 and status = 'running'`,
     [owner.runId, owner.lockedBy],
   );
   if (r.rowCount === 0) throw new LoadNotOwnedError(owner.runId);
@@ -136,7 +144,7 @@ export async function replaceMonth(
     const staging = (
       await client.query<{ s: string }>('select cost_daily_stage($1, $2) as s', [tenantId, start])
     ).rows[0]!.s;
-    if (options.owner) await assertOwner(client, options.owner, false);
+    if (options.owner) await assertOwner(client, options.owner);
     const rollup = new RollupAccumulator();
     async function* lines() {
       let text = '';
@@ -164,8 +172,6 @@ export async function replaceMonth(
       Readable.from(lines()),
       client.query(copyFrom(`copy ${escapeIdentifier(staging)} (${COPY_COLUMNS.join(', ')}) from stdin`)),
     );
-    // Rows written into the month's default partition by hand (not by a load) are part of the month replaced.
-    await client.query(`delete from ${escapeIdentifier(`${parent}_default`)} where tenant_id = $1`, [tenantId]);
     await client.query(
       'delete from cost_rollup_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
       [tenantId, start, end],
@@ -178,8 +184,6 @@ export async function replaceMonth(
         for (const r of rollup.rows()) yield `${tenantId}\t${r.map(copyValue).join('\t')}\n`;
       })(),
     );
-    if (options.owner) await assertOwner(client, options.owner, true);
-    await client.query('select cost_daily_swap($1, $2)', [tenantId, start]);
     await client.query(
       `insert into cost_data_version (tenant_id, version, data_through, updated_at)
        values ($1, 1, (select max(usage_date) from cost_rollup_daily where tenant_id = $1 and dimension = 'charge_class'), now())
@@ -187,6 +191,16 @@ export async function replaceMonth(
          set version = cost_data_version.version + 1, data_through = excluded.data_through, updated_at = now()`,
       [tenantId],
     );
+    if (options.owner) await assertOwner(client, options.owner);
+    // The index is built before the month is locked; from the lock to the commit only catalog work remains.
+    await client.query('select cost_daily_seal($1, $2)', [tenantId, start]);
+    await client.query(`set local lock_timeout = '${SWAP_LOCK_TIMEOUT}'`);
+    await client.query(`lock table only ${escapeIdentifier(parent)} in access exclusive mode`);
+    // Rows written into the month's default partition by hand (not by a load) are part of the month replaced.
+    await client.query(`delete from ${escapeIdentifier(`${parent}_default`)} where tenant_id = $1`, [
+      tenantId,
+    ]);
+    await client.query('select cost_daily_swap($1, $2)', [tenantId, start]);
     await client.query('commit');
     return count;
   } catch (e) {

@@ -19,23 +19,25 @@ const DEFINER = 'security definer set search_path = pg_catalog, public, pg_temp'
  * - Every partition, at every level, has row-level security enabled and forced with the same two policies as the
  *   parent (PostgreSQL applies the parent's policies to queries through the parent, the partition's own to a query
  *   that names the partition).
- * - The API's roles hold no DDL. Three SECURITY DEFINER functions (owned by the owner, fixed search_path, EXECUTE
+ * - The API's roles hold no DDL. Four SECURITY DEFINER functions (owned by the owner, fixed search_path, EXECUTE
  *   granted to the tenant role only) do the partition work of a load, each only for the tenant of the caller's
  *   scope (`app.tenant_id`):
  *   - `cost_daily_month(month)`: creates the month's partition if missing (its own short transaction);
  *   - `cost_daily_stage(tenant, month)`: takes the (tenant, month) advisory transaction lock, then creates the
  *     staging table, a plain table (no RLS: COPY FROM is refused under RLS) with a CHECK constraint bounding it to
  *     that tenant and month, INSERT granted to the tenant role only: PostgreSQL checks every copied row against it;
- *   - `cost_daily_swap(tenant, month)`: indexes the staging table, secures it (RLS forced, the policies, the usual
- *     grants), drops the old leaf and attaches the new one. The CHECK constraint proves the partition bound, so
- *     ATTACH does not scan the rows.
+ *   - `cost_daily_seal(tenant, month)`: builds the staging table's unique index and secures it (RLS forced, the
+ *     policies, the usual grants);
+ *   - `cost_daily_swap(tenant, month)`: locks the month's partition, drops the old leaf and attaches the new one:
+ *     catalog work only. The CHECK constraint proves the partition bound, so ATTACH does not scan the rows.
  * The existing rows are moved into leaves of the new table.
  */
 export class Migration20261203114500CostDailyPartitions extends Migration {
   override up(): void {
     const roles = `"${TENANT_ROLE}", "${PLATFORM_ROLE}"`;
     // Policies, grants and forced RLS for a new partition (not callable by the API's roles).
-    this.addSql(`create function cost_daily_secure(p_table regclass) returns void language plpgsql ${DEFINER} as $$
+    this
+      .addSql(`create function cost_daily_secure(p_table regclass) returns void language plpgsql ${DEFINER} as $$
 begin
   execute format('alter table %s enable row level security', p_table);
   execute format('alter table %s force row level security', p_table);
@@ -46,7 +48,8 @@ begin
 end $$`);
 
     // A load runs in the scope of the tenant it loads.
-    this.addSql(`create function cost_daily_own_tenant(p_tenant uuid) returns void language plpgsql ${DEFINER} as $$
+    this
+      .addSql(`create function cost_daily_own_tenant(p_tenant uuid) returns void language plpgsql ${DEFINER} as $$
 begin
   if p_tenant is null or p_tenant is distinct from ${CURRENT_TENANT} then
     raise exception 'cost_daily: a load runs in the scope of the tenant it loads' using errcode = '42501';
@@ -79,7 +82,8 @@ begin
   return parent;
 end $$`);
 
-    this.addSql(`create function cost_daily_stage(p_tenant uuid, p_month date) returns text language plpgsql ${DEFINER} as $$
+    this
+      .addSql(`create function cost_daily_stage(p_tenant uuid, p_month date) returns text language plpgsql ${DEFINER} as $$
 declare
   m date := date_trunc('month', p_month)::date;
   parent text := 'cost_daily_' || to_char(date_trunc('month', p_month), 'YYYYMM');
@@ -100,23 +104,41 @@ begin
   return staging;
 end $$`);
 
-    this.addSql(`create function cost_daily_swap(p_tenant uuid, p_month date) returns text language plpgsql ${DEFINER}
+    // Index and row-level security for the staged rows: before the month's partition is locked.
+    this
+      .addSql(`create function cost_daily_seal(p_tenant uuid, p_month date) returns text language plpgsql ${DEFINER}
 set maintenance_work_mem = '128MB' as $$
 declare
   m date := date_trunc('month', p_month)::date;
-  parent text := 'cost_daily_' || to_char(date_trunc('month', p_month), 'YYYYMM');
-  leaf text := parent || '_t' || replace(p_tenant::text, '-', '');
-  staging text := leaf || '_load';
+  staging text := 'cost_daily_' || to_char(m, 'YYYYMM') || '_t' || replace(p_tenant::text, '-', '') || '_load';
 begin
   perform cost_daily_own_tenant(p_tenant);
   if to_regclass('public.' || staging) is null then
     raise exception 'cost_daily: nothing staged for % in %', p_tenant, to_char(m, 'YYYY-MM');
   end if;
   execute format('revoke all on public.%I from ${roles.replaceAll("'", "''")}', staging);
-  -- built here, before the month's partition is locked, so that ATTACH only adopts it
+  -- built here, so that ATTACH only adopts it
   execute format('create unique index on public.%I (${COST_DAILY_KEY})', staging);
-  perform cost_daily_secure(staging::regclass);
-  -- from here to commit the month's partition is locked (ACCESS EXCLUSIVE): only catalog work follows
+  perform cost_daily_secure(('public.' || staging)::regclass);
+  return staging;
+end $$`);
+
+    // The swap: catalog work only. The month's partition is locked first (ACCESS EXCLUSIVE, ONLY: its partitions are
+    // locked as they are touched), so two swaps in one month queue there instead of deadlocking on its default.
+    this
+      .addSql(`create function cost_daily_swap(p_tenant uuid, p_month date) returns text language plpgsql ${DEFINER}
+as $$
+declare
+  m date := date_trunc('month', p_month)::date;
+  parent text := 'cost_daily_' || to_char(m, 'YYYYMM');
+  leaf text := parent || '_t' || replace(p_tenant::text, '-', '');
+  staging text := leaf || '_load';
+begin
+  perform cost_daily_own_tenant(p_tenant);
+  if not coalesce((select relforcerowsecurity from pg_class where oid = to_regclass('public.' || staging)), false) then
+    raise exception 'cost_daily: nothing sealed for % in %', p_tenant, to_char(m, 'YYYY-MM');
+  end if;
+  execute format('lock table only public.%I in access exclusive mode', parent);
   execute format('drop table if exists public.%I', leaf);
   execute format('alter table public.%I rename to %I', staging, leaf);
   execute format('alter table public.%I attach partition public.%I for values in (%L)', parent, leaf, p_tenant);
@@ -128,10 +150,16 @@ end $$`);
       'cost_daily_own_tenant(uuid)',
       'cost_daily_month(date)',
       'cost_daily_stage(uuid, date)',
+      'cost_daily_seal(uuid, date)',
       'cost_daily_swap(uuid, date)',
     ])
       this.addSql(`revoke all on function ${fn} from public`);
-    for (const fn of ['cost_daily_month(date)', 'cost_daily_stage(uuid, date)', 'cost_daily_swap(uuid, date)'])
+    for (const fn of [
+      'cost_daily_month(date)',
+      'cost_daily_stage(uuid, date)',
+      'cost_daily_seal(uuid, date)',
+      'cost_daily_swap(uuid, date)',
+    ])
       this.addSql(`grant execute on function ${fn} to "${TENANT_ROLE}"`);
 
     // The conversion: the old table is renamed, the new one built, the rows moved, the old table dropped.
