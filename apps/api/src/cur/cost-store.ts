@@ -3,6 +3,7 @@ import { Pool, type PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { appDatabaseUrl } from '../database/app-role';
 import { inScope, tenantSession } from '../database/db-scope';
+import { survivePoolErrors } from '../database/pool-errors';
 import { replaceMonth, type LoadOwner } from './month-load';
 
 /**
@@ -22,7 +23,7 @@ export class CostStore implements OnApplicationShutdown {
       connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 2)),
     });
-    this.pool.on('error', () => undefined); // a dropped idle connection is replaced on the next checkout
+    survivePoolErrors(this.pool); // a dropped connection, idle or checked out, never ends the process
   }
 
   /** On shutdown, loads in progress are cut off (their transactions roll back) instead of delaying the exit. */

@@ -8,7 +8,7 @@ import { AGGREGATE_COLUMNS, monthRange } from './cur-sql';
 
 /**
  * A month replacement of `cost_daily` (framework-free: CostStore calls it, and the load tests drive it on a real
- * database). `cost_daily` is partitioned by month, then by tenant (Migration20261203114500_cost_daily_partitions):
+ * database). `cost_daily` is partitioned by month, then by tenant (Migration20261203124500_cost_daily_partitions):
  * a (tenant, month) slice is one leaf partition, so replacing it is
  *
  * 1. `cost_daily_month(month)`, its own short transaction: the month's partition exists;

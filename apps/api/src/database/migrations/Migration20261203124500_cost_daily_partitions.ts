@@ -32,7 +32,7 @@ const DEFINER = 'security definer set search_path = pg_catalog, public, pg_temp'
  *     catalog work only. The CHECK constraint proves the partition bound, so ATTACH does not scan the rows.
  * The existing rows are moved into leaves of the new table.
  */
-export class Migration20261203114500CostDailyPartitions extends Migration {
+export class Migration20261203124500CostDailyPartitions extends Migration {
   override up(): void {
     const roles = `"${TENANT_ROLE}", "${PLATFORM_ROLE}"`;
     // Policies, grants and forced RLS for a new partition (not callable by the API's roles).
