@@ -15,8 +15,8 @@
  *      against a raw COPY of the same rows into a plain table with the same key;
  *   2. this loader's peak RSS and heap while it loads (bounded: flat whatever the rows), and the API's RSS while it
  *      serves the large payer's dashboard during the load;
- *   3. /api/dashboard and /api/costs p50 (one at a time, warm and right after new data) for the large payer and a
- *      small tenant (5 accounts x 20 services x 4 regions, every combination), and their ratio (target <= 2x).
+ *   3. /api/dashboard and /api/costs p50 (one at a time, warm and right after new data), and the answers' sizes, for
+ *      the large payer and a small tenant (5 accounts x 20 services x 4 regions, every combination), and their ratio (target <= 2x).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -287,7 +287,7 @@ async function main() {
       const r = await replace(m);
       total += r.rows;
       console.log(
-        `   loaded ${m}: ${r.rows} rows in ${ms(r.ms)} (${Math.round(r.rows / (r.ms / 1000))} rows/s); table now ${total} rows of this tenant`,
+        `   loaded ${m}: ${r.rows} rows in ${ms(r.ms)} (${Math.round(r.rows / (r.ms / 1000))} rows/s); table now ${total} rows of this tenant; loader RSS now ${mb(process.memoryUsage().rss)}`,
       );
     }
     const loadMs = performance.now() - tLoad;
@@ -351,17 +351,19 @@ async function main() {
     const routes = {
       dashboard: '/api/dashboard',
       'costs by service': `/api/costs?from=${from}&to=${yesterday}&group_by=service`,
-      'costs by account': `/api/costs?from=${from}&to=${yesterday}&group_by=account`,
+      'costs by account': `/api/costs?from=${from}&to=${yesterday}&group_by=account&granularity=monthly`,
     };
-    console.log('3. one request at a time, p50 (warm: 60 requests; right after new data: 20)');
+    console.log(
+      '3. one request at a time, p50 (warm: 30 requests; right after new data: 15); /api/costs by service is daily over 13 months, by account monthly',
+    );
     for (const [label, path] of Object.entries(routes)) {
       const figures: Record<string, { warm: number; cold: number }> = {};
       for (const k of ['small', 'large'] as const) {
-        for (let i = 0; i < 10; i++) await timed(`${base}${path}`, tenants[k].token); // warm up
+        for (let i = 0; i < 5; i++) await timed(`${base}${path}`, tenants[k].token); // warm up
         const warm: number[] = [];
-        for (let i = 0; i < 60; i++) warm.push(await timed(`${base}${path}`, tenants[k].token));
+        for (let i = 0; i < 30; i++) warm.push(await timed(`${base}${path}`, tenants[k].token));
         const cold: number[] = [];
-        for (let i = 0; i < 20; i++) {
+        for (let i = 0; i < 15; i++) {
           await sql(url, 'update cost_data_version set version = version + 1 where tenant_id = $1', [
             tenants[k].id,
           ]);
@@ -371,8 +373,15 @@ async function main() {
       }
       const s = figures.small!;
       const l = figures.large!;
+      const size = async (k: 'small' | 'large') =>
+        (
+          await (
+            await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${tenants[k].token}` } })
+          ).arrayBuffer()
+        ).byteLength;
+      const [sBytes, lBytes] = [await size('small'), await size('large')];
       console.log(
-        `   ${label.padEnd(17)} small ${s.warm.toFixed(1)} ms warm / ${s.cold.toFixed(1)} ms new data; large ${l.warm.toFixed(1)} / ${l.cold.toFixed(1)} ms; ratio large/small ${(l.warm / s.warm).toFixed(2)}x warm, ${(l.cold / s.cold).toFixed(2)}x new data (target <= 2x)`,
+        `   ${label.padEnd(17)} small ${s.warm.toFixed(1)} ms warm / ${s.cold.toFixed(1)} ms new data; large ${l.warm.toFixed(1)} / ${l.cold.toFixed(1)} ms; ratio large/small ${(l.warm / s.warm).toFixed(2)}x warm, ${(l.cold / s.cold).toFixed(2)}x new data (target <= 2x); answer ${(sBytes / 1024).toFixed(0)} KB vs ${(lBytes / 1024).toFixed(0)} KB`,
       );
     }
   } finally {
