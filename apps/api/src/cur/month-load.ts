@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { escapeIdentifier, escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { TENANT_ROLE, TENANT_SETTING } from '../database/db-roles.constants';
-import { RollupAccumulator } from './cost-rollup';
+import { ROLLUP_DIMENSIONS, RollupAccumulator } from './cost-rollup';
 import { AGGREGATE_COLUMNS, monthRange } from './cur-sql';
 
 /**
@@ -196,8 +196,9 @@ export async function replaceMonth(
       client.query(copyFrom(`copy ${escapeIdentifier(staging)} (${COPY_COLUMNS.join(', ')}) from stdin`)),
     );
     await client.query(
-      'delete from cost_rollup_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
-      [tenantId, start, end],
+      // every dimension named: the key (tenant, dimension, day, name) then reads only this month, not the history
+      'delete from cost_rollup_daily where tenant_id = $1 and dimension = any($4) and usage_date >= $2 and usage_date < $3',
+      [tenantId, start, end, ROLLUP_DIMENSIONS],
     );
     await copyThroughTemp(
       client,
