@@ -79,6 +79,64 @@ describe('MetricDetector (online metric streams)', () => {
     expect(res[f[0]!]!.kind).toBe('level_shift');
   });
 
+  /** A flat 5-minute stream (level 50, unit noise); `edit` may use the stream's own random source. */
+  function flat(n: number, seed: number, edit: (i: number, v: number, r: () => number) => number): Stream {
+    const r = seeded(seed);
+    const times: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      times.push(T0 + i * 300_000);
+      values.push(edit(i, 50 + normal(r), r));
+    }
+    return { times, values };
+  }
+
+  it('mean-shift channel: a shift of under 3 sigma that no point shows is flagged once, at its onset', () => {
+    const s = flat(6000, 2, (i, v) => (i >= 4000 ? v + 2.75 : v));
+    const res = run(s);
+    const f = flagged(res).filter((i) => i >= 4000 && i < 4200);
+    // One flag, a few dozen points in (the short EWMA needs time), decided by the shift, not by the point.
+    expect(f).toHaveLength(1);
+    expect(f[0]).toBeLessThan(4060);
+    expect(res[f[0]!]!.kind).toBe('level_shift');
+    expect(res[f[0]!]!.rule).toBe('mean_shift');
+    expect(Math.abs(res[f[0]!]!.z)).toBeLessThan(3);
+    expect(res[f[0]!]!.shiftZ).toBeGreaterThan(5);
+    expect(res[999]!.shiftZ).toBe(0); // the channel judges nothing before the 1,000th point
+    // No re-flag while the baseline adapts (onset only), and nothing before the shift.
+    expect(flagged(res).filter((i) => i >= 1000 && i < 4000)).toEqual([]);
+    // Without the channel the shift is not found in those 200 points.
+    const off = run(s, new MetricDetector({ shiftLongAlpha: 0 }));
+    expect(flagged(off).filter((i) => i >= 4000 && i < 4200)).toEqual([]);
+    // Causal: cutting the stream anywhere around the shift leaves earlier outputs unchanged.
+    for (const cut of [4001, f[0]!, f[0]! + 1, 5000]) {
+      expect(run({ times: s.times.slice(0, cut), values: s.values.slice(0, cut) })).toEqual(
+        res.slice(0, cut),
+      );
+    }
+  });
+
+  it('run persistence: clumps of unusual points that the series makes often are learnt, a real shift is not', () => {
+    // Every 150 points a 4-point clump of +3.5-4.5 sigma (ordinary for this series), then a +12 sigma shift.
+    let clump = -1;
+    const s = flat(5000, 4, (i, v, r) => {
+      if (i % 150 === 70) clump = i;
+      return i >= 4500 ? v + 12 : clump >= 0 && i - clump < 4 ? v + 3.5 + r() : v;
+    });
+    // The seen-before rule is off in both runs, so persistence is shown alone.
+    const d = new MetricDetector({ seenBeforeCount: 0 });
+    const res = run(s, d);
+    const off = run(s, new MetricDetector({ seenBeforeCount: 0, persistMemory: 0 }));
+    const late = (r: typeof res) => flagged(r).filter((i) => i >= 1500 && i < 4500);
+    expect(late(off).length).toBeGreaterThan(0);
+    expect(late(res)).toEqual([]);
+    expect(flagged(res)).toContain(4500);
+    expect(flagged(off)).toContain(4500);
+    // What it learnt: an unusual point of this series is followed by another far more often than runP.
+    const st = d.getState();
+    expect(st.persistContinue / st.persistFollow).toBeGreaterThan(10 * DEFAULT_METRIC_OPTIONS.runP);
+  });
+
   it('inside an open episode only a far more extreme deviation is news', () => {
     const edit = (second: number) => (i: number, v: number) =>
       i === 2000 ? v + 40 : i === 2010 ? v + second : v;
@@ -140,8 +198,11 @@ describe('MetricDetector (online metric streams)', () => {
     const f = flagged(res);
     expect(f.some((i) => day(i) <= 1)).toBe(true); // the first days: the steps are news
     expect(f.filter((i) => day(i) >= 3)).toEqual([10 * 288 + 150]);
-    // (Without the veto, the seen-before rule would also learn the daily step after 3 days.)
-    const noSeason = run({ times, values }, new MetricDetector({ seasonPeriodMs: 0, seenBeforeCount: 0 }));
+    // (Without the veto, the seen-before and run-persistence rules would also learn the daily step after 3 days.)
+    const noSeason = run(
+      { times, values },
+      new MetricDetector({ seasonPeriodMs: 0, seenBeforeCount: 0, persistMemory: 0 }),
+    );
     expect(flagged(noSeason).filter((i) => day(i) >= 3).length).toBeGreaterThan(5);
   });
 
@@ -163,9 +224,14 @@ describe('MetricDetector (online metric streams)', () => {
     expect(f.filter((i) => i < spikeAt[4]!)).toEqual(spikeAt.slice(1, 4).map((at) => at + 1));
     // Then only the spike twice as large (a break of the range seen so far).
     expect(f.filter((i) => i >= spikeAt[4]!)).toEqual([spikeAt[10]]);
+    // Run persistence learns the 2-point clumps too (their second point is no longer news), so the rule is
+    // shown alone: without persistence the same occasions are seen before.
+    const alone = run({ times, values }, new MetricDetector({ persistMemory: 0 }));
+    expect(flagged(alone)).toEqual(f);
     for (const k of [4, 5, 6, 7, 8, 9, 11]) {
-      expect(res[spikeAt[k]! + 1]!.rule).toBe('seen_before');
-      expect(res[spikeAt[k]! + 1]!.anomalyScore).toBe(0);
+      expect(alone[spikeAt[k]! + 1]!.rule).toBe('seen_before');
+      expect(alone[spikeAt[k]! + 1]!.anomalyScore).toBe(0);
+      expect(res[spikeAt[k]! + 1]!.isAnomaly).toBe(false);
     }
     const off = flagged(run({ times, values }, new MetricDetector({ seenBeforeCount: 0 })));
     expect(off.filter((i) => i >= spikeAt[4]!).length).toBeGreaterThanOrEqual(7);
@@ -225,8 +291,8 @@ describe('MetricDetector (online metric streams)', () => {
     const first = new MetricDetector();
     s.values.slice(0, 1700).forEach((v, i) => first.update(s.times[i]!, v));
     const current = first.getState();
-    expect(current.version).toBe(4);
-    const old = { ...current, version: 3 } as unknown as MetricDetectorState;
+    expect(current.version).toBe(5);
+    const old = { ...current, version: 4 } as unknown as MetricDetectorState;
     const tail = (d: MetricDetector) => s.values.slice(1700).map((v, i) => d.update(s.times[i + 1700]!, v));
     expect(tail(createMetricDetector({}, old))).toEqual(tail(new MetricDetector()));
     expect(tail(createMetricDetector({}, current))).not.toEqual(tail(new MetricDetector()));

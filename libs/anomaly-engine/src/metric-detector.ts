@@ -63,6 +63,23 @@ export interface MetricDetectorOptions {
   readonly seenBeforeCount: number;
   readonly seenBeforeRatio: number;
   readonly seenBeforeMs: number;
+  /**
+   * Mean shift (EWMA chart): a short EWMA of the values (`shiftShortAlpha` per interval, default 0.1; inputs
+   * clipped at huberK of the baseline's scale, so one spike barely moves it) against a slow baseline
+   * (`shiftLongAlpha`, default 0.002; 0 = off), in standard errors, judged against this series' own history of
+   * that statistic (a second |z| histogram with its fitted tail). Catches a shift of 2-3 sigma that no point and
+   * no run of unusual points shows. Its p is doubled (two channels judge each point).
+   */
+  readonly shiftShortAlpha: number;
+  readonly shiftLongAlpha: number;
+  /**
+   * Run persistence: the series' own rate at which an unusual point (p <= runP) is followed by another one in
+   * the same direction (outside episodes, not flagged), remembered over `persistMemory` such followers (default 100; 0 =
+   * off) with `persistPrior` pseudo-followers at the independent rate runP (default 10). A run's later point
+   * counts with p x rate / runP (>= p): in a series whose unusual points come in clumps a run is no news.
+   */
+  readonly persistMemory: number;
+  readonly persistPrior: number;
 }
 
 export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
@@ -90,6 +107,10 @@ export const DEFAULT_METRIC_OPTIONS: MetricDetectorOptions = {
   seenBeforeCount: 3,
   seenBeforeRatio: 1.25,
   seenBeforeMs: 7 * 86_400_000,
+  shiftShortAlpha: 0.1,
+  shiftLongAlpha: 0.002,
+  persistMemory: 100,
+  persistPrior: 10,
 };
 
 /** |z| histogram: bin j covers [Z0 * R^j, Z0 * R^(j+1)); the last bin is open-ended. */
@@ -105,10 +126,38 @@ const MIN_LOG_P = -700;
 const RANGE_BREAK_LOG_P = Math.log(1e-8);
 /** Earlier occasions remembered for the seen-before rule (ring buffer). */
 const OCCASIONS = 8;
+/** Channels that judge each point (the point and its run; the mean shift): the shift's p is multiplied by it. */
+const SHIFT_CHANNELS = 2;
+
+/**
+ * An exponentially decayed histogram of |z| (BINS numbers), its total weight and current increment, and the
+ * tail model refreshed every 32 points: |z| threshold u (q98), share above it, GPD shape and scale.
+ */
+export interface TailModel {
+  tailBins: number[];
+  tailTotal: number;
+  tailIncrement: number;
+  tailU: number;
+  tailShareAboveU: number;
+  tailXi: number;
+  tailBeta: number;
+}
+
+function initialTail(): TailModel {
+  return {
+    tailBins: new Array<number>(BINS).fill(0),
+    tailTotal: 0,
+    tailIncrement: 1,
+    tailU: 0,
+    tailShareAboveU: 0,
+    tailXi: 0,
+    tailBeta: 1,
+  };
+}
 
 /** The whole per-series state: a fixed number of numbers, JSON-serialisable, to persist between ticks. */
-export interface MetricDetectorState {
-  readonly version: 4;
+export interface MetricDetectorState extends TailModel {
+  readonly version: 5;
   n: number;
   lastTime: number;
   /** Typical sampling interval (ms), learned; gaps are measured in units of it. */
@@ -155,12 +204,21 @@ export interface MetricDetectorState {
   occasionZ: number[];
   occasionTime: number[];
   occasionNext: number;
+  /** Run persistence: decayed count of points that followed an unusual one, and of those that continued its run. */
+  persistFollow: number;
+  persistContinue: number;
+  /** Mean shift: short EWMA, slow baseline and its mean absolute deviation, the history of the statistic. */
+  shiftShort: number;
+  shiftLong: number;
+  shiftAbsDev: number;
+  shiftTail: TailModel;
 }
 
 export type MetricRule =
   | 'warmup'
   | 'missing'
   | 'deviation'
+  | 'mean_shift'
   | 'episode_continues'
   | 'seen_before'
   | 'level_shift_accepted'
@@ -183,6 +241,12 @@ export interface MetricPointResult {
    * with the t(4) reference; for a run of consecutive unusual same-sign points, their joint probability.
    */
   readonly tailProbability: number;
+  /**
+   * Mean-shift statistic: (short EWMA - slow baseline) in standard errors (0 while the channel is off or
+   * learning). When it decided the point (rule `mean_shift`), `tailProbability` is 2 x its tail probability
+   * under the series' own history of that statistic.
+   */
+  readonly shiftZ: number;
   readonly anomalyScore: number;
   readonly isAnomaly: boolean;
   readonly rule: MetricRule;
@@ -192,7 +256,7 @@ export interface MetricPointResult {
 
 export function initialMetricState(): MetricDetectorState {
   return {
-    version: 4,
+    version: 5,
     n: 0,
     lastTime: 0,
     interval: 0,
@@ -225,6 +289,12 @@ export function initialMetricState(): MetricDetectorState {
     occasionZ: new Array<number>(OCCASIONS).fill(0),
     occasionTime: new Array<number>(OCCASIONS).fill(0),
     occasionNext: 0,
+    persistFollow: 0,
+    persistContinue: 0,
+    shiftShort: 0,
+    shiftLong: 0,
+    shiftAbsDev: 0,
+    shiftTail: initialTail(),
   };
 }
 
@@ -232,6 +302,7 @@ function copyState(s: MetricDetectorState): MetricDetectorState {
   return {
     ...s,
     tailBins: [...s.tailBins],
+    shiftTail: { ...s.shiftTail, tailBins: [...s.shiftTail.tailBins] },
     seasonMean: [...s.seasonMean],
     seasonAbsDev: [...s.seasonAbsDev],
     seasonVisits: [...s.seasonVisits],
@@ -260,13 +331,17 @@ function isCurrentState(state: MetricDetectorState | undefined): state is Metric
   return (
     state !== undefined &&
     state !== null &&
-    (state as { version?: unknown }).version === 4 &&
+    (state as { version?: unknown }).version === 5 &&
     Array.isArray(state.tailBins) &&
     state.tailBins.length === BINS &&
     Array.isArray(state.occasionZ) &&
     state.occasionZ.length === OCCASIONS &&
     Array.isArray(state.occasionTime) &&
-    state.occasionTime.length === OCCASIONS
+    state.occasionTime.length === OCCASIONS &&
+    typeof state.shiftTail === 'object' &&
+    state.shiftTail !== null &&
+    Array.isArray(state.shiftTail.tailBins) &&
+    state.shiftTail.tailBins.length === BINS
   );
 }
 
@@ -290,6 +365,10 @@ export class MetricDetector {
   readonly options: MetricDetectorOptions;
   private readonly s: MetricDetectorState;
   private readonly decay: number;
+  /** Per-interval EWMA weights of the mean-shift channel at one interval, and its standard-error factor. */
+  private readonly shiftShort1: number;
+  private readonly shiftLong1: number;
+  private readonly shiftSe: number;
 
   constructor(options: Partial<MetricDetectorOptions> = {}, state?: MetricDetectorState) {
     this.options = { ...DEFAULT_METRIC_OPTIONS, ...options };
@@ -302,6 +381,10 @@ export class MetricDetector {
       this.s.seasonVisits = new Array<number>(buckets).fill(0);
     }
     this.decay = 1 - 1 / this.options.tailMemory;
+    const o = this.options;
+    this.shiftShort1 = 1 - Math.pow(1 - o.shiftShortAlpha, 1);
+    this.shiftLong1 = 1 - Math.pow(1 - o.shiftLongAlpha, 1);
+    this.shiftSe = Math.sqrt(o.shiftShortAlpha / (2 - o.shiftShortAlpha));
   }
 
   /** A copy of the state: plain finite numbers, safe to JSON.stringify and to pass back to the constructor. */
@@ -314,8 +397,7 @@ export class MetricDetector {
    * up to its 98 % quantile u, a generalised Pareto tail fitted to its exceedances above u (extreme value
    * theory, as in SPOT), mixed with `tailPrior` pseudo-points of the t(4) reference law.
    */
-  private tail(a: number): number {
-    const s = this.s;
+  private tail(a: number, s: TailModel = this.s): number {
     const w = s.tailTotal / s.tailIncrement;
     let own = 0;
     if (w > 0) {
@@ -346,8 +428,7 @@ export class MetricDetector {
   }
 
   /** Refits the tail model from the histogram (method of moments for the GPD on bin midpoints). */
-  private refitTail(): void {
-    const s = this.s;
+  private refitTail(s: TailModel = this.s): void {
     if (s.tailTotal <= 0) return;
     let above = 0;
     let j = BINS - 1;
@@ -481,8 +562,7 @@ export class MetricDetector {
     s.occasionNext = (s.occasionNext + 1) % OCCASIONS;
   }
 
-  private record(absZ: number): void {
-    const s = this.s;
+  private record(absZ: number, s: TailModel = this.s): void {
     s.tailIncrement /= this.decay;
     if (s.tailIncrement > 1e200) {
       for (let j = 0; j < BINS; j++) s.tailBins[j] = s.tailBins[j]! / s.tailIncrement;
@@ -543,7 +623,6 @@ export class MetricDetector {
     const r = x - forecast;
     const z = r / sigma;
     const absZ = Math.abs(z);
-    const inDirection = o.direction === 'both' || (o.direction === 'up' ? z > 0 : z < 0);
     const p1 = this.tail(absZ);
     // A run of consecutive unusual points in one direction is jointly less likely than any one of them.
     const sign = Math.sign(z);
@@ -560,10 +639,60 @@ export class MetricDetector {
     if (outOfRange) logP1 = Math.min(logP1, RANGE_BREAK_LOG_P);
     s.minSeen = Math.min(s.minSeen, x);
     s.maxSeen = Math.max(s.maxSeen, x);
-    const runLogP = Math.max(p1 <= o.runP && sign === s.runPSign ? s.runLogP + logP1 : logP1, MIN_LOG_P);
-    let logP = Math.min(logP1, runLogP);
+    const continues = p1 <= o.runP && sign === s.runPSign;
+    // Persistence: how often an unusual point of this series is followed by another one in the same direction
+    // (outside episodes); a continuation is only as surprising as that rate says (1 when the series' noise is iid).
+    let persistLog = 0;
+    const followsUnusual = s.runPSign !== 0;
+    if (o.persistMemory > 0) {
+      const q = (s.persistContinue + o.persistPrior * o.runP) / (s.persistFollow + o.persistPrior);
+      persistLog = Math.max(0, Math.log(q / o.runP));
+    }
+    const runLogP = Math.max(continues ? s.runLogP + Math.min(0, logP1 + persistLog) : logP1, MIN_LOG_P);
+    // Mean shift (EWMA chart): a short EWMA of the values (clipped, so one spike barely moves it) against a
+    // slow baseline, in standard errors, judged against this series' own history of that statistic.
+    let logPShift = 0;
+    let dShift = 0;
+    let shiftZ = 0;
+    if (o.shiftLongAlpha > 0) {
+      const aS = warm
+        ? Math.max(o.shiftShortAlpha, 1 / (s.n + 1))
+        : steps === 1
+          ? this.shiftShort1
+          : 1 - Math.pow(1 - o.shiftShortAlpha, steps);
+      const aL =
+        s.n < 1 / o.shiftLongAlpha
+          ? Math.max(o.shiftLongAlpha, 1 / (s.n + 1))
+          : steps === 1
+            ? this.shiftLong1
+            : 1 - Math.pow(1 - o.shiftLongAlpha, steps);
+      const scaleL = Math.max(ABS_DEV_TO_SIGMA * s.shiftAbsDev, floor);
+      const lim = o.huberK * scaleL;
+      if (s.n === 1) {
+        s.shiftShort = s.level;
+        s.shiftLong = s.level;
+      }
+      s.shiftShort += aS * clamp(x - s.shiftShort, -lim, lim);
+      const se = scaleL * this.shiftSe;
+      dShift = (s.shiftShort - s.shiftLong) / se;
+      const shiftWarm = warm || s.n < 2 / o.shiftLongAlpha;
+      if (!shiftWarm) shiftZ = dShift;
+      // Below the statistic's own 98th percentile (p >= 0.04) it decides nothing: not computed (speed).
+      if (!shiftWarm && s.shiftTail.tailU > 0 && Math.abs(dShift) > s.shiftTail.tailU) {
+        const pShift = Math.min(1, SHIFT_CHANNELS * this.tail(Math.abs(dShift), s.shiftTail));
+        logPShift = Math.max(Math.log(Math.max(pShift, 1e-300)), MIN_LOG_P);
+      }
+      const dev = x - s.shiftLong;
+      s.shiftLong += aL * clamp(dev, -lim, lim);
+      s.shiftAbsDev += aL * (Math.min(Math.abs(dev), lim) - s.shiftAbsDev);
+    }
+    let logP = Math.min(logP1, runLogP, logPShift);
+    // The mean shift decided it (its direction is the shift's, and it is not compared with earlier points' z).
+    const shiftDecided = logPShift < Math.min(logP1, runLogP);
     // A run of several unusual points decided it: a sustained change (a level shift), not a spike.
-    const sustained = runLogP < logP1;
+    const sustained = runLogP < logP1 || logPShift < logP1;
+    const dirSign = shiftDecided ? Math.sign(dShift) : Math.sign(z);
+    const inDirection = o.direction === 'both' || (o.direction === 'up' ? dirSign > 0 : dirSign < 0);
     const bucket = s.seasonMean.length > 0 ? this.bucketOf(time) : -1;
     // An unusual point (p <= runP) that is ordinary for its time of day is not an anomaly (score 0), and
     // its short-term |z| (a recurring step) stays out of the tail history so it does not make real
@@ -581,11 +710,15 @@ export class MetricDetector {
     }
     const inEpisode = s.episodeOpen === 1;
     // (Point by point: the joint probability of a run keeps falling while a shift lasts, which is no news.)
-    let logPNews = inEpisode ? (vetoed ? 0 : Math.min(0, logP1 - s.episodePeakLogP)) : logP;
+    let logPNews = inEpisode
+      ? vetoed
+        ? 0
+        : Math.min(0, Math.min(logP1, logPShift) - s.episodePeakLogP)
+      : logP;
     const logThreshold = SCORE_POWER * Math.log(1 - o.threshold);
     // Seen before: a deviation the series made on several separate recent occasions is not news (score 0).
     let seen = false;
-    if (!warm && !inEpisode && logPNews <= logThreshold && z !== 0) {
+    if (!warm && !inEpisode && !shiftDecided && logPNews <= logThreshold && z !== 0) {
       // A break of the whole observed range is by definition not something seen before.
       seen = !outOfRange && this.seenBefore(time, z);
       this.rememberOccasion(time, z);
@@ -595,18 +728,26 @@ export class MetricDetector {
     const extreme = !warm && logP <= logThreshold; // in either direction, before the episode
     const score = inDirection ? scoreOfLogTailProbability(logPNews) : 0;
     const isAnomaly = !warm && inDirection && logPNews <= logThreshold;
+    // Persistence is learnt from the series' ordinary clumps: not from anomalies or open episodes.
+    if (o.persistMemory > 0 && !warm && followsUnusual && !inEpisode && !isAnomaly) {
+      const d = 1 - 1 / o.persistMemory;
+      s.persistFollow = s.persistFollow * d + 1;
+      s.persistContinue = s.persistContinue * d + (continues ? 1 : 0);
+    }
     if (!warm && (inEpisode || isAnomaly)) {
       if (!inEpisode) {
         s.episodeOpen = 1;
-        s.episodePeakLogP = vetoed ? 0 : logP1;
-      } else if (!vetoed) s.episodePeakLogP = Math.min(s.episodePeakLogP, logP1);
+        s.episodePeakLogP = vetoed ? 0 : Math.min(logP1, logPShift);
+      } else if (!vetoed) s.episodePeakLogP = Math.min(s.episodePeakLogP, logP1, logPShift);
       if (p1 <= o.runP || isAnomaly) s.episodeLastUnusual = time;
     }
     const bandZ = explain ? this.thresholdZ() : NaN;
     let rule: MetricRule = warm
       ? 'warmup'
       : isAnomaly
-        ? 'deviation'
+        ? shiftDecided
+          ? 'mean_shift'
+          : 'deviation'
         : seen
           ? 'seen_before'
           : inEpisode && extreme && inDirection
@@ -651,9 +792,18 @@ export class MetricDetector {
     if (bucket >= 0) this.learnSeason(bucket, x);
     // Flagged points stay out of the history, so one anomaly does not make the next one look ordinary.
     if (!warm && !extreme && !(vetoed && p1 <= o.runP)) this.record(absZ);
+    if (o.shiftLongAlpha > 0) {
+      // While an episode is open the baseline follows (the change is reported once); otherwise the statistic
+      // enters its own history unless it was extreme.
+      if (s.episodeOpen === 1) s.shiftLong = s.shiftShort;
+      else if (!warm && !extreme && !vetoed) {
+        this.record(Math.abs(dShift), s.shiftTail);
+      }
+      if (s.n % 32 === 31) this.refitTail(s.shiftTail);
+    }
     s.n++;
     if (s.n % 32 === 0) this.refitTail();
-    return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ, sustained);
+    return this.out(time, x, forecast, sigma, z, p, score, isAnomaly, rule, bandZ, sustained, shiftZ);
   }
 
   private out(
@@ -668,6 +818,7 @@ export class MetricDetector {
     rule: MetricRule,
     bandZ: number,
     sustained = false,
+    shiftZ = 0,
   ): MetricPointResult {
     const band = bandZ * sigma;
     const kind: AnomalyKind | null = !isAnomaly
@@ -686,6 +837,7 @@ export class MetricDetector {
       sigma,
       z,
       tailProbability,
+      shiftZ,
       anomalyScore: score,
       isAnomaly,
       rule,

@@ -24,6 +24,7 @@ const point = (time: number, isAnomaly: boolean): MetricPointResult => ({
   sigma: 2,
   z: isAnomaly ? 200 : 0,
   tailProbability: isAnomaly ? 1e-9 : 0.5,
+  shiftZ: 0,
   anomalyScore: isAnomaly ? 1 : 0,
   isAnomaly,
   rule: isAnomaly ? 'deviation' : 'normal',
