@@ -89,7 +89,7 @@ describe('row-level security', () => {
       api.db.url,
       `select c.relname as table, case when c.relname = 'tenant' then 'id' else 'tenant_id' end as column
          from pg_class c
-        where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+        where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
           and (c.relname = 'tenant' or exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped))
         order by 1`,
     );
@@ -106,7 +106,7 @@ describe('row-level security', () => {
               (select array_agg(p.polname || ':' || r.rolname order by p.polname)
                  from pg_policy p cross join lateral unnest(p.polroles) as pr(oid) join pg_roles r on r.oid = pr.oid
                 where p.polrelid = c.oid) as policies
-         from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' order by 1`,
+         from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') order by 1`,
     );
     const tenantNames = new Set(tenantTables.map((x) => x.table));
     expect(tenantNames.size).toBeGreaterThanOrEqual(18);

@@ -204,10 +204,11 @@ export class CurSyncService {
   /**
    * Runs one claimed sync: AssumeRole (refreshed before expiry), one Athena query per month, results streamed
    * from the CSV Athena wrote (paged only for managed-results workgroups), each month replaced atomically.
-   * `owned()` is false once the run was taken away from this worker (then nothing more is written).
+   * `owned()` is false once the run was taken away from this worker (then nothing more is written); `worker` (its
+   * `locked_by`) makes each month's load check that inside its own transaction too.
    * Runs in the scope of the run's tenant (the worker calls it inside withTenant()).
    */
-  async execute(runId: string, owned: () => Promise<boolean>): Promise<void> {
+  async execute(runId: string, owned: () => Promise<boolean>, worker?: string): Promise<void> {
     const em = this.em.fork();
     const run = await em.findOneOrFail(SyncRunSchema, { id: runId });
     const tenantId = run.tenant.id;
@@ -356,7 +357,14 @@ export class CurSyncService {
             }
           })();
           try {
-            loaded = await this.store.replaceMonth(tenantId, month, shaped);
+            // with the worker's id, the load commits only if the run is still this worker's (checked in its
+            // transaction)
+            loaded = await this.store.replaceMonth(
+              tenantId,
+              month,
+              shaped,
+              worker ? { runId: run.id, lockedBy: worker } : undefined,
+            );
             break;
           } catch (e) {
             if (!incomplete || accepted !== null) {

@@ -207,7 +207,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       return r.length > 0;
     };
     try {
-      await this.sync.execute(id, owned);
+      await this.sync.execute(id, owned, this.id);
       await em.execute(
         `update sync_run set status = 'succeeded', finished_at = now(), error = null, locked_by = null,
                 progress = jsonb_set(progress, '{phase}', '"done"') where id = ? and locked_by = ?`,
