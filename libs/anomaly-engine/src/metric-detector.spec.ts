@@ -116,6 +116,19 @@ describe('MetricDetector (online metric streams)', () => {
     }
   });
 
+  it('a plateau of several hours is flagged at its onset only: the return to the old level is recovery, not a shift', () => {
+    // 1-minute points; from point 3000 the stream runs 40 % higher for 8 hours (long enough for the point channel
+    // to accept the new level and for the episode to close), then comes back.
+    const s = stream(5000, 11, (i, v) => (i >= 3000 && i < 3480 ? v * 1.4 : v));
+    const res = run(s);
+    const f = flagged(res).filter((i) => i >= 1000);
+    expect(f.filter((i) => i >= 3000 && i < 3010)).toHaveLength(1);
+    expect(f.filter((i) => i >= 3010)).toEqual([]);
+    // A real second change later (a fall far below the old level) is still news.
+    const fall = run(stream(5000, 11, (i, v) => (i >= 3000 && i < 3480 ? v * 1.4 : i >= 3600 ? v * 0.5 : v)));
+    expect(flagged(fall).filter((i) => i >= 3600 && i < 3700).length).toBeGreaterThan(0);
+  });
+
   it('run persistence: clumps of unusual points that the series makes often are learnt, a real shift is not', () => {
     // Every 150 points a 4-point clump of +3.5-4.5 sigma (ordinary for this series), then a +12 sigma shift.
     let clump = -1;

@@ -212,6 +212,13 @@ export interface MetricDetectorState extends TailModel {
   shiftLong: number;
   shiftAbsDev: number;
   shiftTail: TailModel;
+  /**
+   * The slow baseline when the last episode opened, and the points left before it is forgotten (0: none).
+   * After an episode the baseline has followed the episode's level, so a return to this level is the stream
+   * recovering, not a new shift.
+   */
+  shiftBefore: number;
+  shiftBeforeLeft: number;
 }
 
 export type MetricRule =
@@ -295,6 +302,8 @@ export function initialMetricState(): MetricDetectorState {
     shiftLong: 0,
     shiftAbsDev: 0,
     shiftTail: initialTail(),
+    shiftBefore: 0,
+    shiftBeforeLeft: 0,
   };
 }
 
@@ -341,7 +350,8 @@ function isCurrentState(state: MetricDetectorState | undefined): state is Metric
     typeof state.shiftTail === 'object' &&
     state.shiftTail !== null &&
     Array.isArray(state.shiftTail.tailBins) &&
-    state.shiftTail.tailBins.length === BINS
+    state.shiftTail.tailBins.length === BINS &&
+    typeof state.shiftBeforeLeft === 'number'
   );
 }
 
@@ -678,10 +688,18 @@ export class MetricDetector {
       const shiftWarm = warm || s.n < 2 / o.shiftLongAlpha;
       if (!shiftWarm) shiftZ = dShift;
       // Below the statistic's own 98th percentile (p >= 0.04) it decides nothing: not computed (speed).
-      if (!shiftWarm && s.shiftTail.tailU > 0 && Math.abs(dShift) > s.shiftTail.tailU) {
+      // A move back toward the baseline from before the last episode, not beyond it (by more than the
+      // statistic's usual range), is the stream recovering from that episode: not a new shift.
+      const recovering =
+        s.shiftBeforeLeft > 0 &&
+        Math.sign(s.shiftShort - s.shiftLong) === Math.sign(s.shiftBefore - s.shiftLong) &&
+        (Math.sign(s.shiftShort - s.shiftBefore) === Math.sign(s.shiftLong - s.shiftBefore) ||
+          Math.abs(s.shiftShort - s.shiftBefore) / se <= s.shiftTail.tailU);
+      if (!shiftWarm && !recovering && s.shiftTail.tailU > 0 && Math.abs(dShift) > s.shiftTail.tailU) {
         const pShift = Math.min(1, SHIFT_CHANNELS * this.tail(Math.abs(dShift), s.shiftTail));
         logPShift = Math.max(Math.log(Math.max(pShift, 1e-300)), MIN_LOG_P);
       }
+      if (s.shiftBeforeLeft > 0) s.shiftBeforeLeft -= steps;
       const dev = x - s.shiftLong;
       s.shiftLong += aL * clamp(dev, -lim, lim);
       s.shiftAbsDev += aL * (Math.min(Math.abs(dev), lim) - s.shiftAbsDev);
@@ -738,8 +756,11 @@ export class MetricDetector {
       if (!inEpisode) {
         s.episodeOpen = 1;
         s.episodePeakLogP = vetoed ? 0 : Math.min(logP1, logPShift);
+        if (o.shiftLongAlpha > 0) s.shiftBefore = s.shiftLong;
       } else if (!vetoed) s.episodePeakLogP = Math.min(s.episodePeakLogP, logP1, logPShift);
       if (p1 <= o.runP || isAnomaly) s.episodeLastUnusual = time;
+      // the level from before the episode is remembered for as long as the slow baseline's memory after it
+      if (o.shiftLongAlpha > 0) s.shiftBeforeLeft = Math.ceil(1 / o.shiftLongAlpha);
     }
     const bandZ = explain ? this.thresholdZ() : NaN;
     let rule: MetricRule = warm
