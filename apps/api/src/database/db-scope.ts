@@ -3,6 +3,7 @@ import { RequestContext, type EntityManager, type SessionContext } from '@mikro-
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
 import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { PLATFORM_ROLE, TENANT_ROLE, TENANT_SETTING } from './db-roles.constants';
+import { inlineParams, type SqlValue } from './sql-literals';
 
 /**
  * Row-level security scopes. Every database transaction of the API runs as one of two roles (the API's login has
@@ -165,31 +166,6 @@ export async function inScope<T>(
   }
 }
 
-/** A value sendable by scopedRows(): inlined as a literal (see there). */
-export type SqlValue = string | number | boolean | Date | null;
-
-/**
- * `text` with each `$n` replaced by the n-th value as an SQL literal (escapeLiteral for strings and dates, finite
- * numbers as they are). Only for statements written in this code base: a `$n` inside a quoted literal of `text`
- * would be replaced too. MikroORM inlines the values of its own statements the same way.
- */
-export function inlineParams(text: string, params: readonly SqlValue[]): string {
-  return text.replace(/\$(\d+)/g, (_, n: string) => {
-    const i = Number(n) - 1;
-    if (i < 0 || i >= params.length) throw new Error(`No value for $${n}`);
-    const v = params[i];
-    if (v === null) return 'null';
-    if (typeof v === 'string') return escapeLiteral(v);
-    if (typeof v === 'boolean') return v ? 'true' : 'false';
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new Error(`$${n} is not a finite number`);
-      return String(v);
-    }
-    if (v instanceof Date) return escapeLiteral(v.toISOString());
-    throw new Error(`$${n} has an unsupported type`);
-  });
-}
-
 const pools = new WeakMap<object, Promise<Pool>>();
 
 /**
@@ -207,7 +183,7 @@ export async function scopedRows<T>(
   const connection = em.getConnection();
   let pool = pools.get(connection);
   if (!pool) {
-    pool = connection.getNativeClient() as Promise<Pool>;
+    pool = connection.getNativeClient();
     pools.set(connection, pool);
     pool.catch(() => pools.delete(connection));
   }
