@@ -1,6 +1,7 @@
 import { Migration20261203084733AnomalyKinds } from './Migration20261203084733_anomaly_kinds';
 import { Migration20261203092037SyncRunBackfill } from './Migration20261203092037_sync_run_backfill';
 import { Migration20261203101500CallerVersionUnderReadOnlyUsers } from './Migration20261203101500_caller_version_under_read_only_users';
+import { Migration20261203121700CurMonthSource } from './Migration20261203121700_cur_month_source';
 import { Migration20261203094843CallerAuthVersion } from './Migration20261203094843_caller_auth_version';
 import { Migration20261125000500CostRollup } from './Migration20261125000500_cost_rollup';
 import { Migration20261125010000Alerts } from './Migration20261125010000_alerts';
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
     name: 'Migration20261203101500_caller_version_under_read_only_users',
     class: Migration20261203101500CallerVersionUnderReadOnlyUsers,
   },
+  { name: 'Migration20261203121700_cur_month_source', class: Migration20261203121700CurMonthSource },
 ];
