@@ -5,7 +5,11 @@
  * Load: bench/auth-path/load.mjs in its own process (closed loop, keep-alive connections). Measured:
  *   1. req/s at 50 connections: yardstick, /api/auth/me (an authenticated no-op), /api/dashboard (a year of rollup
  *      data for 20 accounts x 40 services x 6 regions), each twice, interleaved (targets >= 0.5x and >= 0.35x);
- *   2. p50/p99 at 200 concurrent for /api/dashboard and /api/auth/me (target p99 <= 3x p50).
+ *   2. p50/p99 at 200 concurrent for /api/dashboard and /api/auth/me (target p99 <= 3x p50);
+ *   3. database transactions per request of each route (pg_stat_database of the bench's database, less what the
+ *      idle API does meanwhile: its caller-cache sync, the workers polling their queues). Every statement of the
+ *      API travels with its row-level-security scope in one message, one implicit transaction, so this counts
+ *      the statements (round trips) of a request too.
  * The API runs with its per-request limits raised (one tenant sends everything) and LOG_LEVEL=warn (the yardstick
  * logs nothing either). The machine is shared: compare the ratios, measured minutes apart, not the req/s.
  * Run: npm run bench -- auth-path [--seconds 10] [--keep-db]
@@ -154,6 +158,32 @@ async function seed(url: string, tenant: string): Promise<number> {
   return row!.n as number;
 }
 
+/** Transactions of the database so far; a backend reports its counts when idle, so this waits for that first. */
+async function transactions(url: string): Promise<{ n: number; at: number }> {
+  await new Promise((r) => setTimeout(r, 11_500));
+  const [row] = await sql(
+    url,
+    'select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()',
+  );
+  return { n: Number(row!.n), at: Date.now() };
+}
+
+/** Database transactions per request of each route (3 s of load each), less the idle API's own. */
+async function transactionsPerRequest(url: string, routes: Record<string, string>, token: string) {
+  const idleFrom = await transactions(url);
+  const idleTo = await transactions(url);
+  const perMs = (idleTo.n - idleFrom.n) / (idleTo.at - idleFrom.at);
+  const out: Record<string, number> = {};
+  let before = idleTo;
+  for (const [name, route] of Object.entries(routes)) {
+    const r = await load(route, 50, 3, token);
+    const after = await transactions(url);
+    out[name] = (after.n - before.n - perMs * (after.at - before.at)) / r.requests;
+    before = after;
+  }
+  return out;
+}
+
 const f0 = (n: number) => n.toFixed(0);
 const f2 = (n: number) => n.toFixed(2);
 
@@ -252,10 +282,20 @@ async function main() {
       me: await load(`${base}/api/auth/me`, 200, SECONDS, token, api),
       yardstick: await load(yUrl, 200, SECONDS, token, yardstick),
     };
+    const perRequest = await transactionsPerRequest(
+      url,
+      { '/api/auth/me': `${base}/api/auth/me`, '/api/dashboard': `${base}/api/dashboard` },
+      token,
+    );
     const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
     // Less sensitive to the shared machine than req/s: what one request costs the server process.
     console.log(
       `\nServer CPU per request at 50 connections: yardstick ${f2(cpu('yardstick'))} ms, /api/auth/me ${f2(cpu('me'))} ms (${f2(cpu('yardstick') / cpu('me'))}x the yardstick's throughput per CPU), /api/dashboard ${f2(cpu('dashboard'))} ms (${f2(cpu('yardstick') / cpu('dashboard'))}x)`,
+    );
+    console.log(
+      `Database transactions (= statements, round trips) per request: ${Object.entries(perRequest)
+        .map(([k, v]) => `${k} ${f2(v)}`)
+        .join(', ')}`,
     );
     console.log('\n| Measure | API | Yardstick (same run) | Ratio | Target |');
     console.log('| --- | --- | --- | --- | --- |');

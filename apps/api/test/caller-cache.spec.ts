@@ -3,7 +3,8 @@ import { cloneDatabase, spawnApi, type ApiProcess, type Session } from './harnes
 
 /**
  * Two replicas of the API on one database, each caching its callers (common/caller-cache.ts). A revocation made
- * through one replica applies there at the next request, and on the other within the documented bound
+ * through one replica (member removed, user disabled, role lowered, logout, refresh token reused) applies there at
+ * the next request, and on the other within the documented bound
  * (docs/security.md, "Caller cache"): 3 s after the change commits while the database answers.
  */
 const SECRET = 'caller-cache-spec-secret-0123456789abcdef';
@@ -124,16 +125,46 @@ describe('caller cache: revocation across replicas', () => {
     );
   });
 
-  it('logout: the session cannot be renewed, and its access token ends when it expires even while cached', async () => {
+  it('logout: the session cannot be renewed; its access tokens are refused by the replica that logged out at the next request, by the other within the bound; another session keeps working', async () => {
+    const a = await member('viewer');
+    const b = await r1.post('/api/auth/login', { email: a.email, password: a.password, tenant_id: tenantId });
+    expect(b.status).toBe(200);
+    await warm(a.access_token);
+    await warm(b.body.access_token);
+    expect((await r1.post('/api/auth/logout', { refresh_token: a.refresh_token })).status).toBe(204);
+    const loggedOutAt = Date.now();
+    expect((await r1.post('/api/auth/refresh', { refresh_token: a.refresh_token })).status).toBe(401);
+    expect((await r1.get('/api/tenants/current', a.access_token)).status).toBe(401);
+    await refusedWithinBound(
+      loggedOutAt,
+      401,
+      async () => (await r2.get('/api/tenants/current', a.access_token)).status,
+    );
+    for (const r of [r1, r2])
+      expect((await r.get('/api/tenants/current', b.body.access_token)).status).toBe(200);
+  });
+
+  it('a reused refresh token ends its session’s access tokens the same way', async () => {
+    const a = await member('viewer');
+    await warm(a.access_token);
+    expect((await r1.post('/api/auth/refresh', { refresh_token: a.refresh_token })).status).toBe(200);
+    expect((await r1.post('/api/auth/refresh', { refresh_token: a.refresh_token })).status).toBe(401);
+    const reusedAt = Date.now();
+    expect((await r1.get('/api/tenants/current', a.access_token)).status).toBe(401);
+    await refusedWithinBound(
+      reusedAt,
+      401,
+      async () => (await r2.get('/api/tenants/current', a.access_token)).status,
+    );
+  });
+
+  it('an access token ends when it expires even while cached', async () => {
     const m = await member('viewer');
-    const me = (await r1.get('/api/auth/me', m.access_token)).body.user.id as string;
-    // the same caller with a token that expires in 2 s (as if issued 898 s ago)
+    const claims = JSON.parse(Buffer.from(m.access_token.split('.')[1]!, 'base64url').toString());
+    // the same caller and session with a token that expires in 2 s (as if issued 898 s ago)
     const now = Math.floor(Date.now() / 1000);
-    const short = sign({ sub: me, tid: tenantId, typ: 'access', iat: now - 898, exp: now + 2 });
+    const short = sign({ ...claims, iat: now - 898, exp: now + 2 });
     await warm(short);
-    expect((await r1.post('/api/auth/logout', { refresh_token: m.refresh_token })).status).toBe(204);
-    expect((await r1.post('/api/auth/refresh', { refresh_token: m.refresh_token })).status).toBe(401);
-    // documented: a logout ends the refresh session; access tokens already issued live out their lifetime
     while (Date.now() / 1000 < now + 2) await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1100));
     for (const r of [r1, r2]) expect((await r.get('/api/tenants/current', short)).status).toBe(401);

@@ -110,8 +110,16 @@ describe('access tokens under attack', () => {
     }
     // Validly signed but for a tenant the user is not a member of: membership is checked on every request.
     await expect401(signHs({ alg: 'HS256', typ: 'JWT' }, { ...claims, tid: otherClaims.tid }));
+    // Validly signed but without a login session, or naming a session that does not exist or is another user's.
+    const { sid: _sid, ...noSession } = claims;
+    await expect401(signHs({ alg: 'HS256', typ: 'JWT' }, noSession));
+    await expect401(
+      signHs({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: '00000000-0000-4000-8000-000000000000' }),
+    );
+    await expect401(signHs({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: otherClaims.sid }));
     // Claims of the wrong type.
     await expect401(signHs({ alg: 'HS256', typ: 'JWT' }, { ...claims, typ: 'refresh' }));
+    await expect401(signHs({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: 'not-a-uuid' }));
     await expect401(signHs({ alg: 'HS256', typ: 'JWT' }, { ...claims, sub: 42 }));
   });
 
@@ -119,18 +127,27 @@ describe('access tokens under attack', () => {
     expect((claims.exp as number) - (claims.iat as number)).toBe(900);
   });
 
-  it('logout revokes the refresh token and every token rotated from it', async () => {
+  it('logout revokes the refresh token, every token rotated from it, and the session’s access tokens', async () => {
     const a = await api.login(s.email, s.password);
     const rotated = await api.post('/api/auth/refresh', { refresh_token: a.refresh_token });
     expect(rotated.status).toBe(200);
+    // the session's access tokens, before and after the rotation, name it
+    expect(partsOf(rotated.body.access_token).claims.sid).toBe(partsOf(a.access_token).claims.sid);
+    const b = await api.login(s.email, s.password);
+    expect(partsOf(b.access_token).claims.sid).not.toBe(partsOf(a.access_token).claims.sid);
+    for (const t of [a.access_token, rotated.body.access_token, b.access_token])
+      expect((await api.get('/api/auth/me', t)).status).toBe(200);
     expect((await api.post('/api/auth/logout', { refresh_token: rotated.body.refresh_token })).status).toBe(
       204,
     );
     expect((await api.post('/api/auth/refresh', { refresh_token: rotated.body.refresh_token })).status).toBe(
       401,
     );
+    // this replica refuses them at the next request (another replica: caller-cache.spec)
+    await expect401(a.access_token);
+    await expect401(rotated.body.access_token);
     // Logging out one session leaves the others alone.
-    const b = await api.login(s.email, s.password);
+    expect((await api.get('/api/auth/me', b.access_token)).status).toBe(200);
     expect((await api.post('/api/auth/refresh', { refresh_token: b.refresh_token })).status).toBe(200);
   });
 

@@ -1,5 +1,4 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
-import { CostsService } from '../cur/costs.service';
+import { Module } from '@nestjs/common';
 import { CurModule } from '../cur/cur.module';
 import { AnomalyController, AnomalyMonitorController } from './anomaly.controller';
 import { AnomalyDetector } from './anomaly.detector';
@@ -12,14 +11,4 @@ import { AnomalyEpisodes } from './anomaly-episodes';
   providers: [AnomalyDetector, AnomalyService, AnomalyEpisodes],
   exports: [AnomalyDetector, AnomalyService, AnomalyEpisodes],
 })
-export class AnomalyModule implements OnModuleInit {
-  constructor(
-    private readonly costs: CostsService,
-    private readonly anomalies: AnomalyService,
-  ) {}
-
-  /** The dashboard's open-anomalies count. */
-  onModuleInit(): void {
-    this.costs.setOpenAnomalyCounter((tenantId) => this.anomalies.countOpen(tenantId));
-  }
-}
+export class AnomalyModule {}

@@ -76,10 +76,6 @@ export class AnomalyService {
     return this.detector.detect(tenantId);
   }
 
-  countOpen(tenantId: string): Promise<number> {
-    return this.detector.countOpen(this.em.fork(), tenantId);
-  }
-
   // --- monitors ---
 
   async monitors(tenantId: string): Promise<AnomalyMonitorList> {

@@ -106,8 +106,9 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiContract({
-    summary: 'Log out: revokes the refresh token and every token rotated from it',
-    description: `The token comes from the body or, when the body has none, from the \`${REFRESH_COOKIE}\` cookie; the cookie is cleared.`,
+    summary:
+      "Log out: ends the login session (the refresh token, every token rotated from it, and the session's access tokens)",
+    description: `The token comes from the body or, when the body has none, from the \`${REFRESH_COOKIE}\` cookie; the cookie is cleared. The session's access tokens are refused by this API replica from the next request and by the others within about 3 s (the caller cache's bound, docs/security.md).`,
     body: RefreshRequestSchema,
     status: 204,
     errors: [400],

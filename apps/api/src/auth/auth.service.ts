@@ -11,12 +11,25 @@ import { MembershipSchema, TenantSchema, UserSchema, type User } from '../tenant
 import { RefreshTokenSchema } from './refresh-token.entity';
 import { dummyHash, hashPassword, verifyPassword } from './password';
 import { RateLimitService } from './rate-limit.service';
-import { platformEm, tenantEm } from '../database/db-scope';
+import { PLATFORM_SESSION, platformEm, scopedRows, tenantEm } from '../database/db-scope';
+import { CallerCache } from '../common/caller-cache';
 
 export interface AccessClaims {
   sub: string;
   tid: string;
+  /** The login session: the refresh token family (ended by logout or by the reuse of a refresh token). */
+  sid: string;
   typ: 'access';
+}
+
+interface MeRow {
+  id: string;
+  email: string;
+  name: string | null;
+  is_global_owner: boolean;
+  tenant_id: string;
+  tenant_name: string;
+  role: Role;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -29,6 +42,7 @@ export class AuthService {
     private readonly em: EntityManager,
     private readonly jwt: JwtService,
     private readonly limits: RateLimitService,
+    private readonly callers: CallerCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -115,7 +129,7 @@ export class AuthService {
       [row.id],
     );
     if (claimed.length === 0) {
-      await this.revokeFamily(em, row.family_id);
+      await this.endSession(row.family_id);
       this.logger.warn({
         msg: 'refresh token reuse: family revoked',
         user_id: row.user.id,
@@ -132,15 +146,20 @@ export class AuthService {
     }
     const who = await this.resolveUser(row.user.id, row.tenant.id);
     if (!who) {
-      await this.revokeFamily(em, row.family_id);
+      await this.endSession(row.family_id);
       throw new AppError(401, 'REFRESH_TOKEN_INVALID', 'Your access to this tenant has ended: log in again');
     }
     return this.issueTokens(em, row.user.id, row.tenant.id, row.family_id, row.session_expires_at);
   }
 
+  /**
+   * Ends the login session of a refresh token: the token and every token rotated from it, and the session's access
+   * tokens (they name it, `sid`): refused by this replica before the answer leaves, by the others within the caller
+   * cache's bound (docs/security.md, "Caller cache").
+   */
   async logout(token: string): Promise<void> {
     const row = await this.findRefresh(platformEm(this.em), token);
-    if (row) await this.revokeFamily(tenantEm(this.em, row.tenant.id), row.family_id);
+    if (row) await this.endSession(row.family_id);
   }
 
   /** The caller behind an access token, or null when the user or membership is gone. */
@@ -151,26 +170,29 @@ export class AuthService {
     return { userId, email: m.user.email, tenantId, role: m.role, isGlobalOwner: m.user.is_global_owner };
   }
 
+  /**
+   * One statement (the platform scope: the caller's memberships in other tenants are listed too), nothing hydrated:
+   * the user, and each membership with its tenant, oldest first.
+   */
   async me(who: AuthUser): Promise<MeResponse> {
-    const em = platformEm(this.em);
-    const memberships = await em.find(
-      MembershipSchema,
-      { user: who.userId },
-      { populate: ['tenant', 'user'], orderBy: { created_at: 'asc' } },
+    const rows = await scopedRows<MeRow>(
+      this.em,
+      PLATFORM_SESSION,
+      `select u.id, u.email, u.name, u.is_global_owner, m.tenant_id, t.name as tenant_name, m.role
+         from app_user u join membership m on m.user_id = u.id join tenant t on t.id = m.tenant_id
+        where u.id = $1
+        order by m.created_at, m.tenant_id`,
+      [who.userId],
     );
-    const current = memberships.find((m) => m.tenant.id === who.tenantId);
+    const current = rows.find((m) => m.tenant_id === who.tenantId);
     if (!current)
       throw new AppError(401, 'UNAUTHORIZED', 'Your access to this tenant has ended: log in again');
     return {
-      user: { id: current.user.id, email: current.user.email, name: current.user.name ?? null },
-      tenant: { id: current.tenant.id, name: current.tenant.name },
+      user: { id: current.id, email: current.email, name: current.name ?? null },
+      tenant: { id: current.tenant_id, name: current.tenant_name },
       role: current.role,
-      is_global_owner: current.user.is_global_owner,
-      memberships: memberships.map((m) => ({
-        tenant_id: m.tenant.id,
-        tenant_name: m.tenant.name,
-        role: m.role,
-      })),
+      is_global_owner: current.is_global_owner,
+      memberships: rows.map((m) => ({ tenant_id: m.tenant_id, tenant_name: m.tenant_name, role: m.role })),
     };
   }
 
@@ -224,7 +246,7 @@ export class AuthService {
     familyId: string,
     sessionExpiresAt: Date,
   ): Promise<TokenResponse> {
-    const claims: AccessClaims = { sub: userId, tid: tenantId, typ: 'access' };
+    const claims: AccessClaims = { sub: userId, tid: tenantId, sid: familyId, typ: 'access' };
     const access = await this.jwt.signAsync(claims, {
       expiresIn: this.config.jwt.accessTtlSeconds,
       algorithm: 'HS256',
@@ -266,11 +288,22 @@ export class AuthService {
     return a.length === b.length && timingSafeEqual(a, b) ? row : null;
   }
 
-  private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
-    await em.execute(
-      'update refresh_token set revoked_at = now() where family_id = ? and revoked_at is null',
+  /**
+   * Revokes a refresh token family and, in the same statement, raises its user's `auth_version`, so every replica's
+   * caller cache drops what it holds about the user and re-reads the session (ended) at its next request; then syncs
+   * this replica's cache before returning. Platform scope: the tenant role does not write `app_user`.
+   */
+  private async endSession(familyId: string): Promise<void> {
+    await scopedRows(
+      this.em,
+      PLATFORM_SESSION,
+      `with ended as (update refresh_token set revoked_at = now()
+                       where family_id = $1 and revoked_at is null returning user_id)
+       update app_user set auth_version = greatest(auth_version + 1, (extract(epoch from clock_timestamp()) * 1000000)::bigint)
+        where id in (select user_id from ended)`,
       [familyId],
     );
+    await this.callers.sync();
   }
 }
 

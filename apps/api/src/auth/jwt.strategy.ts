@@ -1,9 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What a valid access token says: who (`sub`), in which tenant (`tid`), until when (`exp`, seconds). */
+/**
+ * What a valid access token says: who (`sub`), in which tenant (`tid`), in which login session (`sid`: the refresh
+ * token family, so a logout ends the session's access tokens too), until when (`exp`, seconds).
+ */
 export interface VerifiedAccess {
   sub: string;
   tid: string;
+  sid: string;
   iat: number;
   exp: number;
 }
@@ -12,7 +16,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Verifies an `Authorization: Bearer` access token: HS256 signed with `secret` (no other algorithm), `typ` access,
- * not expired (nor before `nbf`), user and tenant ids that are UUIDs. Null when any of it fails.
+ * not expired (nor before `nbf`), user, tenant and session ids that are UUIDs. Null when any of it fails.
  */
 export function verifyAccessToken(
   authorization: string | undefined,
@@ -31,10 +35,10 @@ export function verifyAccessToken(
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     const c = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
     if (c.typ !== 'access' || typeof c.sub !== 'string' || typeof c.tid !== 'string') return null;
-    if (!UUID.test(c.sub) || !UUID.test(c.tid)) return null;
+    if (typeof c.sid !== 'string' || !UUID.test(c.sub) || !UUID.test(c.tid) || !UUID.test(c.sid)) return null;
     if (typeof c.exp !== 'number' || c.exp <= nowS) return null;
     if (c.nbf !== undefined && (typeof c.nbf !== 'number' || c.nbf > nowS)) return null;
-    return { sub: c.sub, tid: c.tid, iat: typeof c.iat === 'number' ? c.iat : 0, exp: c.exp };
+    return { sub: c.sub, tid: c.tid, sid: c.sid, iat: typeof c.iat === 'number' ? c.iat : 0, exp: c.exp };
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@ import {
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { Role } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { PLATFORM_SESSION, runInScope, tenantSession } from '../database/db-scope';
+import { PLATFORM_SESSION, scopedRows, tenantSession } from '../database/db-scope';
 import type { AuthUser } from './auth-user';
 
 /** How often a replica asks the database which users' access changed. */
@@ -30,15 +30,18 @@ interface CallerRow {
   email: string;
   is_global_owner: boolean;
   disabled: boolean;
+  /** The login session (refresh token family) the access token names is neither revoked nor past its end. */
+  session_live: boolean;
   auth_version: string | number;
   role: Role;
 }
 
 /**
- * Who is calling, per (user, tenant), cached per replica so an authenticated request does not read the user and the
- * membership again. Revocation still holds (docs/security.md, "Caller cache"):
+ * Who is calling, per (user, tenant, login session), cached per replica so an authenticated request does not read
+ * the user, the membership and the session again. Revocation still holds (docs/security.md, "Caller cache"):
  * - every change that decides access (user disabled or enabled, made or unmade global owner, email changed,
- *   membership re-roled or removed) raises `app_user.auth_version` in the same transaction (database triggers);
+ *   membership re-roled or removed: database triggers; a session ended by logout or by the reuse of a refresh
+ *   token: AuthService) raises `app_user.auth_version` in the same transaction;
  * - every CALLER_SYNC_INTERVAL_MS the replica reads the users whose version rose in the last two minutes and drops
  *   what it cached about them from an older version; an authenticated write through this replica syncs it before
  *   its answer leaves, so the replica that made a change never answers from the state before it;
@@ -77,15 +80,15 @@ export class CallerCache implements OnApplicationBootstrap, OnApplicationShutdow
     this.timer = null;
   }
 
-  /** The caller, or null when the membership is gone or the user disabled. */
-  async resolve(userId: string, tenantId: string): Promise<AuthUser | null> {
-    const key = `${userId}:${tenantId}`;
+  /** The caller, or null when the membership is gone, the user disabled or the session ended. */
+  async resolve(userId: string, tenantId: string, sessionId: string): Promise<AuthUser | null> {
+    const key = `${userId}:${tenantId}:${sessionId}`;
     const now = Date.now();
     const hit = this.entries.get(key);
     if (hit && now - hit.loadedAt < this.ttlMs && now - this.lastSyncStart < CALLER_SYNC_STALE_MS)
       return hit.user;
-    const row = await this.read(userId, tenantId);
-    if (!row || row.disabled) {
+    const row = await this.read(userId, tenantId, sessionId);
+    if (!row || row.disabled || !row.session_live) {
       this.entries.delete(key);
       return null;
     }
@@ -126,11 +129,12 @@ export class CallerCache implements OnApplicationBootstrap, OnApplicationShutdow
   private async poll(): Promise<void> {
     const started = Date.now();
     try {
-      const changed = await runInScope(PLATFORM_SESSION, () =>
-        this.em.getConnection().execute<{ id: string; auth_version: string }[]>(
-          `select id, auth_version from app_user
-              where auth_version > (extract(epoch from clock_timestamp()) * 1000000)::bigint - ${SYNC_LOOKBACK_US}`,
-        ),
+      const changed = await scopedRows<{ id: string; auth_version: string }>(
+        this.em,
+        PLATFORM_SESSION,
+        `select id, auth_version from app_user
+            where auth_version > (extract(epoch from clock_timestamp()) * 1000000)::bigint - $1`,
+        [SYNC_LOOKBACK_US],
       );
       if (changed.length > 0 && this.entries.size > 0) {
         const versions = new Map(changed.map((r) => [r.id, Number(r.auth_version)]));
@@ -150,15 +154,21 @@ export class CallerCache implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** The one indexed read behind a cache miss: membership and user, in the claimed tenant's scope. */
-  private async read(userId: string, tenantId: string): Promise<CallerRow | null> {
-    const rows = await runInScope(tenantSession(tenantId), () =>
-      this.em.getConnection().execute<CallerRow[]>(
-        `select u.email, u.is_global_owner, u.disabled_at is not null as disabled, u.auth_version, m.role
-           from membership m join app_user u on u.id = m.user_id
-          where m.user_id = ? and m.tenant_id = ?`,
-        [userId, tenantId],
-      ),
+  /**
+   * The one indexed read behind a cache miss, in the claimed tenant's scope (one message): membership and user, and
+   * whether the session is live (a token of the family not revoked, the login's absolute end not passed).
+   */
+  private async read(userId: string, tenantId: string, sessionId: string): Promise<CallerRow | null> {
+    const rows = await scopedRows<CallerRow>(
+      this.em,
+      tenantSession(tenantId),
+      `select u.email, u.is_global_owner, u.disabled_at is not null as disabled, u.auth_version, m.role,
+              exists (select 1 from refresh_token r
+                       where r.family_id = $3 and r.user_id = $1 and r.tenant_id = $2
+                         and r.revoked_at is null and r.session_expires_at > now()) as session_live
+         from membership m join app_user u on u.id = m.user_id
+        where m.user_id = $1 and m.tenant_id = $2`,
+      [userId, tenantId, sessionId],
     );
     return rows[0] ?? null;
   }

@@ -10,7 +10,7 @@ import { forbidden, unauthorized } from './errors';
 /**
  * Every route needs a valid access token unless marked @Public(). The token is verified once per request (the
  * request limits' hook may have done it already); the caller (user, membership, role) comes from the replica's
- * CallerCache, so changes to them apply within its bound. A database failure is rethrown (503), not a 401.
+ * CallerCache, so changes to them (and the end of the login session) apply within its bound. A database failure is rethrown (503), not a 401.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
@@ -28,7 +28,7 @@ export class JwtAuthGuard implements CanActivate {
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<{ headers: { authorization?: string }; user?: AuthUser }>();
     const access = accessOf(req, this.config.jwt.secret);
-    const user = access ? await this.callers.resolve(access.sub, access.tid) : null;
+    const user = access ? await this.callers.resolve(access.sub, access.tid, access.sid) : null;
     if (!user)
       throw unauthorized(
         'Missing, invalid or expired access token: send Authorization: Bearer <access_token>',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   CostsQuerySchema,
@@ -102,11 +102,13 @@ export class CostsController {
     response: DashboardSchema,
     errors: [400],
   })
+  // the service answers with the JSON text (its figures serialised once per data version)
+  @Header('content-type', 'application/json; charset=utf-8')
   dashboard(
     @CurrentUser() u: AuthUser,
     @Query(new ZodPipe(DashboardQuerySchema, 'query')) q: DashboardQuery,
-  ) {
-    return this.costs.dashboard(u.tenantId, q.measure);
+  ): Promise<string> {
+    return this.costs.dashboardJson(u.tenantId, q.measure);
   }
 
   @Get('costs')

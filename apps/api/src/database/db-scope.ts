@@ -1,7 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RequestContext, type EntityManager, type SessionContext } from '@mikro-orm/core';
+import type { EntityManager as SqlEntityManager } from '@mikro-orm/postgresql';
 import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import { PLATFORM_ROLE, TENANT_ROLE, TENANT_SETTING } from './db-roles.constants';
+import { inlineParams, type SqlValue } from './sql-literals';
 
 /**
  * Row-level security scopes. Every database transaction of the API runs as one of two roles (the API's login has
@@ -161,5 +163,43 @@ export async function inScope<T>(
     throw e;
   } finally {
     client.release();
+  }
+}
+
+const pools = new WeakMap<object, Promise<Pool>>();
+
+/**
+ * One statement in `session`'s scope on the ORM's own pool, as ONE simple-protocol message (`select set_config(…);
+ * <statement>`): one implicit transaction, one round trip, the scope local to it, nothing hydrated. For the hot
+ * reads of the request path (the caller, /api/auth/me, the dashboard's header), where the ORM's own path costs
+ * several times the CPU of the query. The values are inlined as literals (inlineParams()).
+ */
+export async function scopedRows<T>(
+  em: SqlEntityManager,
+  session: SessionContext,
+  text: string,
+  params: readonly SqlValue[] = [],
+): Promise<T[]> {
+  const connection = em.getConnection();
+  let pool = pools.get(connection);
+  if (!pool) {
+    pool = connection.getNativeClient();
+    pools.set(connection, pool);
+    pool.catch(() => pools.delete(connection));
+  }
+  const sql = inlineParams(text, params);
+  const client = await (await pool).connect();
+  let broken: Error | undefined;
+  try {
+    // The pool's connections are scoped (scopeClient): with `session` as the current scope, the statement goes
+    // with its set_config in one message.
+    const result = (await runInScope(session, () => client.query(sql))) as unknown as
+      { rows: T[] } | { rows: T[] }[];
+    return Array.isArray(result) ? result[result.length - 1]!.rows : result.rows;
+  } catch (e) {
+    if (client.getTransactionStatus() !== 'I') broken = e as Error;
+    throw e;
+  } finally {
+    client.release(broken);
   }
 }
