@@ -10,7 +10,9 @@ describe('inlineParams', () => {
   it('escapes quotes and backslashes, and writes numbers, booleans, null and dates', () => {
     expect(inlineParams('$1', ["it's"])).toBe("'it''s'");
     expect(inlineParams('$1', ['a\\b'])).toBe(" E'a\\\\b'");
-    expect(inlineParams('$1 $2 $3 $4', [42, -1.5, true, null])).toBe('42 -1.5 true null');
+    expect(inlineParams('$1 $2 $3 $4', [42, -1.5, true, null])).toBe('42 (-1.5) true null');
+    // a negative number after a minus sign must not start a comment
+    expect(inlineParams('select 3-$1 as x', [-1])).toBe('select 3-(-1) as x');
     expect(inlineParams('$1', [new Date('2026-12-03T10:00:00.000Z')])).toBe("'2026-12-03T10:00:00.000Z'");
   });
 

@@ -19,7 +19,7 @@ export function inlineParams(text: string, params: readonly SqlValue[]): string 
     if (typeof v === 'boolean') return v ? 'true' : 'false';
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) throw new Error(`$${n} is not a finite number`);
-      return String(v);
+      return v < 0 ? `(${v})` : String(v); // parenthesised: `x-$1` must not become the comment `x--1`
     }
     if (v instanceof Date) return escapeLiteral(v.toISOString());
     throw new Error(`$${n} has an unsupported type`);
