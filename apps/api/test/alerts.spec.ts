@@ -129,6 +129,8 @@ describe('alert subscriptions', () => {
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       ALERT_EMAIL_FROM: 'Cost Optimizer <alerts@example.com>',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      // The receiver's port only: an allow-listed host is still held to the port list.
+      ALERT_WEBHOOK_PORTS: String(rx.port),
       ALERT_WORKER_POLL_MS: '200',
       ALERT_RETRY_BASE_SECONDS: '1',
       ALERT_MAX_ATTEMPTS: '5',
@@ -342,8 +344,8 @@ describe('alert subscriptions', () => {
       const d = (await deliveries(flaky.body.id))[0];
       return d && d.attempts >= 2 && d.status === 'queued' ? d : null;
     });
-    expect(failing.last_error).toEqual({ step: 'http', message: expect.stringContaining('HTTP 500') });
-    expect(failing.last_error.message).toContain('receiver is down');
+    // The status code only: the receiver's body is never echoed back.
+    expect(failing.last_error).toEqual({ step: 'http', message: `127.0.0.1:${rx.port} answered HTTP 500` });
     expect(Date.parse(failing.next_attempt_at)).toBeGreaterThan(Date.parse(failing.created_at));
     const list = (await api.get('/api/alert-subscriptions?page_size=100', t.access_token)).body.items;
     expect(list.find((s: any) => s.id === flaky.body.id).last_delivery).toMatchObject({
@@ -374,6 +376,7 @@ describe('alert subscriptions', () => {
     const second = await spawnApi(api.databaseUrl, {
       PUBLIC_URL: 'https://costs.example.com',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: String(rx.port),
       ALERT_WORKER_POLL_MS: '100',
     });
     try {
@@ -457,6 +460,8 @@ describe('alert subscriptions', () => {
       details: { step: 'http', error: expect.stringContaining('HTTP 500') },
     });
     expect(failed.body.message).toMatch(/step "http".*HTTP 500/);
+    // Nothing the receiver said comes back (its body could be anything the URL serves).
+    expect(JSON.stringify(failed.body)).not.toContain('receiver is down');
     expect(typeof failed.body.correlation_id).toBe('string');
     expect((await deliveries(down.body.id))[0]).toMatchObject({
       kind: 'test',
@@ -483,6 +488,9 @@ describe('alert subscriptions', () => {
     expect(moved.status).toBe(502);
     expect(moved.body.details.step).toBe('http');
     expect(moved.body.message).toMatch(/HTTP 302.*redirects are not followed/);
+    // The Location header is not echoed either.
+    expect(JSON.stringify(moved.body)).not.toContain('/metadata');
+    expect(JSON.stringify(await deliveries(redirect.body.id))).not.toContain('/metadata');
     expect(rx.at('/redirect')).toHaveLength(1);
     expect(rx.at('/metadata')).toHaveLength(0);
   });
@@ -593,6 +601,12 @@ describe('alert subscriptions', () => {
       'url',
     );
     expect(local.body.details[0].message).toMatch(/localhost resolves to (127\.0\.0\.1|::1) \(loopback\)/);
+    // An allow-listed host is still held to ALERT_WEBHOOK_PORTS (here the receiver's port only).
+    const port = await bad(
+      { channel: 'webhook', name: 'x', url: 'http://127.0.0.1:6379/x', min_impact_usd: 1 },
+      'url',
+    );
+    expect(port.body.details[0].message).toMatch(/Port 6379 is not allowed/);
 
     const other = await api.signup();
     const otherMonitors = await api.post(
@@ -748,6 +762,9 @@ describe('alert subscriptions without SMTP or an allow-list', () => {
     ['https://localhost/hook', /localhost resolves to .* \(loopback\)/],
     ['ftp://example.com/hook', /ftp is not allowed/],
     ['https://user:pw@example.com/hook', /credentials/],
+    // ALERT_WEBHOOK_PORTS (default 443,80): no other service's port, on any host.
+    ['https://example.com:6379/hook', /Port 6379 is not allowed: alerts go to ports 443, 80/],
+    ['https://93.184.215.14:25/hook', /Port 25 is not allowed/],
   ])('refuses the URL %s', async (url, why) => {
     for (const channel of ['webhook', 'slack']) {
       const res = await api.post(

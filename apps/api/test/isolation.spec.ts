@@ -101,6 +101,7 @@ describe('tenant isolation on every route', () => {
       CUR_WORKER_POLL_MS: '200',
       CUR_BACKFILL_MONTHS: '6',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: '1024-65535',
     });
     a = await connectedTenant(api, env);
     b = await connectedTenant(api, env);

@@ -35,7 +35,11 @@ export class AlertSender implements OnApplicationShutdown {
     private readonly box: SecretBox,
   ) {
     this.mailer = new Mailer(config.alerts.smtp, config.alerts.emailFrom, config.alerts.sendTimeoutMs);
-    this.policy = { allowHttp: config.alerts.allowHttp, allowHosts: config.alerts.allowHosts };
+    this.policy = {
+      allowHttp: config.alerts.allowHttp,
+      allowHosts: config.alerts.allowHosts,
+      allowPorts: config.alerts.allowPorts,
+    };
   }
 
   onApplicationShutdown(): void {
