@@ -1,4 +1,10 @@
-import { AlertDeliverySchema, AlertEventSchema, AlertSubscriptionSchema } from '../alerts/alerts.entity';
+import {
+  AlertDeliverySchema,
+  AlertEventSchema,
+  AlertRecipientSchema,
+  AlertSendLogSchema,
+  AlertSubscriptionSchema,
+} from '../alerts/alerts.entity';
 import { AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema } from '../anomaly/anomaly.entity';
 import { AuditEventSchema } from '../audit/audit.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
@@ -20,5 +26,11 @@ export const ENTITIES = [
   ...[AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema],
   AuditEventSchema,
   ...[MetricWatchSchema, MetricCollectionRunSchema],
-  ...[AlertSubscriptionSchema, AlertDeliverySchema, AlertEventSchema],
+  ...[
+    AlertSubscriptionSchema,
+    AlertDeliverySchema,
+    AlertEventSchema,
+    AlertRecipientSchema,
+    AlertSendLogSchema,
+  ],
 ];

@@ -16,6 +16,7 @@ import { Migration20261125040000MetricsLateData } from './Migration2026112504000
 import { Migration20261125060000RowLevelSecurity } from './Migration20261125060000_row_level_security';
 import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203090000_global_tables_read_only';
 import { Migration20261203091000RefreshSessionEnd } from './Migration20261203091000_refresh_session_end';
+import { Migration20261203114500AlertRecipients } from './Migration20261203114500_alert_recipients';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
     name: 'Migration20261203101500_caller_version_under_read_only_users',
     class: Migration20261203101500CallerVersionUnderReadOnlyUsers,
   },
+  { name: 'Migration20261203114500_alert_recipients', class: Migration20261203114500AlertRecipients },
 ];
