@@ -12,6 +12,7 @@ import { MetricCollectionRunSchema, MetricWatchSchema } from '../metrics/metric-
 import { SyncRunSchema } from '../cur/sync-run.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
 import { RefreshTokenSchema } from '../auth/refresh-token.entity';
+import { InvitationSchema } from '../tenants/invitation.entity';
 import { MembershipSchema, TenantSchema, UserSchema } from '../tenants/tenant.entity';
 
 /** Every entity the ORM knows; migrations must match these (a test checks for drift). */
@@ -19,6 +20,7 @@ export const ENTITIES = [
   TenantSchema,
   UserSchema,
   MembershipSchema,
+  InvitationSchema,
   RefreshTokenSchema,
   RateLimitBucketSchema,
   AwsConnectionSchema,

@@ -17,6 +17,7 @@ import { Migration20261125060000RowLevelSecurity } from './Migration202611250600
 import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203090000_global_tables_read_only';
 import { Migration20261203091000RefreshSessionEnd } from './Migration20261203091000_refresh_session_end';
 import { Migration20261203114500AlertRecipients } from './Migration20261203114500_alert_recipients';
+import { Migration20261203121500Invitations } from './Migration20261203121500_invitations';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -48,4 +49,5 @@ export const MIGRATIONS = [
     class: Migration20261203101500CallerVersionUnderReadOnlyUsers,
   },
   { name: 'Migration20261203114500_alert_recipients', class: Migration20261203114500AlertRecipients },
+  { name: 'Migration20261203121500_invitations', class: Migration20261203121500Invitations },
 ];
