@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES } from '../src/config/config';
 import { testApp, type TestApp } from './harness';
@@ -56,6 +56,23 @@ describe('platform', () => {
     const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
     expect(CONFIG_VARIABLES.filter((v) => !documented.has(v))).toEqual([]);
+    // and every variable read anywhere in the API or the start scripts, and the AWS SDK's own that we rely on
+    const read = new Set(['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    const sources = (dir: string, ext: RegExp): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory()
+          ? sources(join(dir, e.name), ext)
+          : ext.test(e.name) && !e.name.includes('.spec.')
+            ? [join(dir, e.name)]
+            : [],
+      );
+    for (const file of [
+      ...sources(join(ROOT, 'apps/api/src'), /\.ts$/),
+      ...sources(join(ROOT, 'scripts'), /\.mjs$/),
+    ])
+      for (const m of readFileSync(file, 'utf8').matchAll(/\benv(?:\.|\[['"])([A-Z][A-Z0-9_]{2,})\b/g))
+        read.add(m[1]!);
+    expect([...read].filter((v) => !documented.has(v)).sort()).toEqual([]);
   });
 
   const consoleBuilt = existsSync(join(ROOT, 'apps/console/dist/browser/index.html'));

@@ -1,7 +1,7 @@
-import { CostSeriesDetector, scoreCostSeries } from './cost-detector';
+import { CostSeriesDetector, scoreCostSeries, upperQuantile } from './cost-detector';
 import { buildEpisodes } from './episodes';
 import { dailySeries, flaggedDays, seeded } from './series.fixture';
-import { zOfScore } from './stats';
+import { quantileSelect, zOfScore } from './stats';
 
 const DEFAULT_THRESHOLD = 0.995;
 
@@ -331,5 +331,124 @@ describe('scoreCostSeries on irregular but normal usage', () => {
     expect(fifteenths.map((r) => r.isAnomaly)).toEqual([true, false, false, false, false]);
     expect(fifteenths[4]!.monthlyExcess).toBeGreaterThan(400);
     expect(flaggedDays(res)).toHaveLength(1);
+  });
+});
+
+describe('daily cost detector: behaviour added for the third-party daily set (issue #15)', () => {
+  it('treats a resource that is on or off (a residual charge when off, not zero) as intermittent: no alerts', () => {
+    // Off days cost ~0.5 (an address, storage), on days ~70; which days are on is random, so the weekday
+    // factors are noise and a regular model flagged the "weekend" on-days.
+    const r = seeded(7);
+    const points = dailySeries({ days: 160, noise: 0.05, multiply: () => (r() < 0.6 ? 0.0025 : 0.35) });
+    const res = scoreCostSeries(points);
+    // (Its first weeks, before 28 days show the on/off pattern, may alert.)
+    expect(res.slice(35).filter((d) => d.mode === 'intermittent').length).toBeGreaterThan(0.9 * (160 - 35));
+    expect(flaggedDays(res).filter((i) => i >= 35)).toEqual([]);
+  });
+
+  it('still flags an amount an on/off series never reached (spike), and no off day', () => {
+    const r = seeded(7);
+    const points = dailySeries({
+      days: 160,
+      noise: 0.05,
+      multiply: (i) => (i === 120 ? 3.5 : r() < 0.6 ? 0.0025 : 0.35),
+    });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res).filter((i) => i >= 35)).toEqual([120]);
+    expect(res[120]!.kind).toBe('spike');
+    expect(res[120]!.mode).toBe('intermittent');
+  });
+
+  it('remembers a charge seen in the warm-up: its repeat a month later is the series pattern (spike rule)', () => {
+    // Starts on 2025-01-10; +70 % on the 13th of every month (day 3: warm-up, no sigma yet).
+    const points = dailySeries({
+      start: '2025-01-10',
+      days: 120,
+      extra: (_i, date) => (date.endsWith('-13') ? 140 : 0),
+    });
+    const res = scoreCostSeries(points);
+    const thirteenths = res.filter((d) => d.date.endsWith('-13'));
+    expect(thirteenths[0]!.rule).toBe('warmup');
+    expect(thirteenths.slice(1).map((d) => d.isAnomaly)).toEqual([false, false, false]);
+    expect(thirteenths[1]!.monthlyExcess).toBeGreaterThan(80);
+    expect(flaggedDays(res)).toEqual([]);
+  });
+
+  it('reports a drop of a small series whose daily fall is under $1 but whose confirming days pass it (drop)', () => {
+    // $1.60/day falls by 55 % ($0.88/day): 2 confirming days are $1.76 of impact.
+    const points = dailySeries({
+      level: 1.6,
+      weekend: 1,
+      noise: 0.02,
+      multiply: (i) => (i >= 80 ? 0.45 : 1),
+    });
+    const res = scoreCostSeries(points);
+    const first = flaggedDays(res)[0];
+    expect(first).toBe(81);
+    expect(res[81]!.kind).toBe('drop');
+    expect(['drop', 'sustained']).toContain(res[81]!.rule);
+  });
+
+  it('keeps the $1 floor for a single day: a one-day rise of $0.8 is below the impact floor (spike)', () => {
+    const points = dailySeries({
+      level: 1.6,
+      weekend: 1,
+      noise: 0.02,
+      multiply: (i) => (i === 80 ? 1.5 : 1),
+    });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([]);
+    expect(res[80]!.rule).toBe('below_impact_floor');
+  });
+
+  it('reports a small shift down through its run, the $ floor applying to the run days jointly (level_shift)', () => {
+    // $3/day down 30 % ($0.9/day): no single day passes $1, the run does.
+    const points = dailySeries({ level: 3, weekend: 1, noise: 0.02, multiply: (i) => (i >= 80 ? 0.7 : 1) });
+    const res = scoreCostSeries(points);
+    const first = flaggedDays(res)[0]!;
+    expect(first).toBeGreaterThanOrEqual(81);
+    expect(first).toBeLessThanOrEqual(83);
+    expect(res[first]!.rule).toBe('sustained');
+    expect(res[first]!.kind).toBe('level_shift');
+  });
+
+  it('finds a shift down after an earlier shift up: the run calibration leaves reported days out (level_shift)', () => {
+    // Flat, low-noise series (a VPN): +60 % at day 40 (reported), then -30 % at day 92 (within 8 weeks of it).
+    // Before, the shift's reported days made the 2-4 day run calibration ~2.7 and this went unreported.
+    // (Known limit: the tail calibration still counts them; with the onset at day 90, its weekly update on
+    // day 91 sees the new day too and the run stays below the threshold.)
+    const points = dailySeries({
+      days: 130,
+      weekend: 1,
+      noise: 0.01,
+      multiply: (i) => (i >= 92 ? 1.12 : i >= 40 ? 1.6 : 1),
+    });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res).filter((i) => i >= 40 && i < 47).length).toBeGreaterThan(0);
+    const after = flaggedDays(res).filter((i) => i >= 92);
+    expect(after[0]).toBeLessThanOrEqual(94);
+    expect(res[after[0]!]!.kind).toBe('level_shift');
+    expect(res[after[0]!]!.z).toBeLessThan(0);
+  });
+
+  it('does not re-report a reported level shift as a ramp weeks later (ramp rule rests)', () => {
+    // +45 % at day 60 on a noisy series: the level shift is reported; later days are the new normal.
+    const points = dailySeries({ days: 140, noise: 0.08, seed: 3, multiply: (i) => (i >= 60 ? 1.45 : 1) });
+    const res = scoreCostSeries(points);
+    const flagged = flaggedDays(res);
+    expect(flagged.filter((i) => i >= 60 && i <= 67).length).toBeGreaterThan(0);
+    expect(flagged.filter((i) => i > 70)).toEqual([]);
+    expect(res.slice(70).some((d) => d.kind === 'ramp')).toBe(false);
+  });
+
+  it('computes upper quantiles exactly as a selection (the tail and run calibrations)', () => {
+    const r = seeded(11);
+    for (let trial = 0; trial < 500; trial++) {
+      const n = 1 + Math.floor(r() * 120);
+      const a = new Float64Array(n).map(() => (r() < 0.3 ? Math.round(r() * 4) : r() * 5));
+      const b = a.slice();
+      const q = [0.9, 0.75, 0.95][trial % 3]!;
+      expect(upperQuantile(a, n, q)).toBeCloseTo(quantileSelect(b, n, q), 12);
+    }
   });
 });

@@ -38,10 +38,18 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
 const MAX_GAP_SLOTS = 370;
 /** Costs at or below this are "zero" (no usage that day). */
 const ZERO = 0.005;
+/**
+ * A day at or below this share of the window's upper quartile is "off" for the intermittent mode: a sporadic
+ * resource that is off usually leaves a residual charge (storage, an address), not exactly zero.
+ */
+const OFF_SHARE = 0.05;
+/** A day-to-day ratio this large (either way) marks the series as possibly on/off (the intermittent check runs). */
+const ONOFF_JUMP = 10;
 /** The reference |z| quantile (90 %) of a standard normal, used by the per-series tail calibration. */
 const Z90 = 1.6449;
 /** A day joins a run of same-sign deviations (sustained-change evidence) from this calibrated |z| on. */
 const RUN_MIN_Z = 1;
+const RUN_MIN_Z_BEFORE = 0.5;
 /** Cap of one day's calibrated z in a run's sum. */
 const RUN_CLIP_Z = 4;
 /** Run calibration used until the series has enough history to measure its own (autocorrelation). */
@@ -51,19 +59,87 @@ const RUN_CAL_YOUNG = 1.25;
  * starts after the episode (the climb is measured from the new level, not re-reported from the old one).
  */
 const RAMP_MAX_DAYS = 7;
+/** A ramp is decided by this many judged days above its reference (the $ floor applies to them jointly). */
+const RAMP_DAYS = 3;
 /**
  * A single-day rise to a level the series reached on this many separate occasions in the last 4 weeks is
  * something it usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
  */
 const SEEN_BEFORE_DAYS = 3;
-/** An excess this large (calibrated z) is remembered as a charge that may recur on the same day of a month. */
+/**
+ * An excess this large (calibrated z, or this share of the expected cost) is remembered as a charge that may
+ * recur on the same day of a month (a young series' sigma is wide: its first charge may not reach the z).
+ */
 const RECUR_Z = 2.5;
-const NO_RUN: { readonly z: number; readonly days: number } = { z: 0, days: 0 };
+const RECUR_PCT = 0.2;
+const PAD2 = Array.from({ length: 32 }, (_v, i) => String(i).padStart(2, '0'));
+const NO_RUN: { readonly z: number; readonly days: number; readonly impactBefore: number } = {
+  z: 0,
+  days: 0,
+  impactBefore: 0,
+};
 
 // Scratch buffers shared by all detectors (single-threaded; never held across calls).
 const scratch = new Float64Array(512);
 const scratch2 = new Float64Array(64);
 const zRun = new Float64Array(64);
+
+/**
+ * The k-th smallest (0-based) of |v[i] - med| over the sorted v[0..r), with h = r >> 1: the distances of
+ * v[h-1], v[h-2], ... (left) and of v[h], v[h+1], ... (right) are each nondecreasing, so the k+1 smallest take
+ * some i from the left and k+1-i from the right; the smallest i with left[i] >= right[k-i] is that split.
+ */
+function kthDistance(v: readonly number[], med: number, h: number, r: number, k: number): number {
+  let lo = Math.max(0, k + 1 - (r - h));
+  let hi = Math.min(k + 1, h);
+  while (lo < hi) {
+    const i = (lo + hi) >> 1;
+    if (med - v[h - 1 - i]! < v[h + k - i]! - med) lo = i + 1;
+    else hi = i;
+  }
+  const left = lo > 0 ? med - v[h - lo]! : -Infinity;
+  const right = k + 1 - lo > 0 ? v[h + k - lo]! - med : -Infinity;
+  return Math.max(left, right);
+}
+
+const top = new Float64Array(64);
+
+/**
+ * Linear-interpolated quantile q of buf[0..n), exactly as `quantileSelect`, for an upper quantile: one pass
+ * keeping the n - floor((n - 1) q) largest values in a small sorted buffer (most values are rejected by one
+ * comparison), instead of a selection that reorders the whole buffer. Falls back to `quantileSelect` when
+ * that many values do not fit the buffer.
+ */
+export function upperQuantile(buf: Float64Array, n: number, q: number): number {
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const k = n - lo; // values at sorted index >= lo
+  if (k > top.length || n <= 0) return quantileSelect(buf, n, q);
+  let m = 0; // top[0..m) ascending
+  for (let i = 0; i < n; i++) {
+    const v = buf[i]!;
+    if (m === k) {
+      if (v <= top[0]!) continue;
+      // Drop the smallest, insert v.
+      let j = 1;
+      while (j < k && top[j]! < v) {
+        top[j - 1] = top[j]!;
+        j++;
+      }
+      top[j - 1] = v;
+    } else {
+      let j = m++;
+      while (j > 0 && top[j - 1]! > v) {
+        top[j] = top[j - 1]!;
+        j--;
+      }
+      top[j] = v;
+    }
+  }
+  const a = top[0]!;
+  if (lo + 1 >= n || pos === lo) return a;
+  return a + (top[1]! - a) * (pos - lo);
+}
 
 function directionalScore(direction: Direction, z: number): number {
   if (direction === 'up') return z > 0 ? scoreOfZ(z) : 0;
@@ -102,12 +178,19 @@ export class CostSeriesDetector {
   private readonly zHist: number[] = []; // uncalibrated z = residual / sigma
   private readonly zCal: number[] = []; // calibrated z of judged days (NaN: missing, warm-up, month start)
   private readonly dropCand: boolean[] = []; // the day fell by dropFraction or more (a drop if it lasts)
+  private readonly flagged: boolean[] = []; // the day was reported (kept out of the tail and run calibrations)
+  private readonly impactHist: number[] = []; // actual - expected of judged days (a run's joint impact)
   /** Calibration of the summed z of k consecutive days (index k), for the series' own autocorrelation. */
   private readonly runCal: number[] = [];
+  private runCalFor = -2; // factorsAt when runCal was measured (measured lazily, when a run is first judged)
+  // Medians of the 7-day blocks of the last seasonality pass, by the block's end slot (raw days never change).
+  private readonly blockEnds: number[] = [];
+  private readonly blockMeds: number[] = [];
   private flaggedRun = 0; // consecutive flagged days of the current sign
   private flaggedSign = 0;
   private rampDays = 0; // days flagged by the ramp rule in the current ramp episode
   private rampEndedAt = -1;
+  private shiftAlertOpen = false; // an alert holding a rise reported as a level shift (not by the ramp rule) is open
   /**
    * The era a ramp is measured from, re-learned weekly with the weekday factors: the median deseasonalised
    * clean level of 14 days that ended 25-31 days ago, and its growth since the 14 days four weeks earlier.
@@ -127,9 +210,11 @@ export class CostSeriesDetector {
   private readonly weekdayFactors = [1, 1, 1, 1, 1, 1, 1];
   private calibration = 1;
   private slope = NaN;
-  private lastZeroAt = -Infinity;
+  private lastZeroAt = -Infinity; // last zero day, or last day-to-day jump of ONOFF_JUMP x (on/off usage)
   private lastDomDay = NaN;
   private lastDom = 0;
+  private isoDate = '';
+  private isoMonth = ''; // 'YYYY-MM-' of isoDate
   /** The level before the last accepted shift, to recognise a return to it. */
   private previous: {
     levelStart: number;
@@ -175,9 +260,16 @@ export class CostSeriesDetector {
     this.zHist.push(z);
     this.zCal.push(NaN);
     this.dropCand.push(false);
+    this.flagged.push(false);
+    this.impactHist.push(NaN);
     this.outlierSign.push(sign);
     this.excessHist.push(NaN);
-    if (raw <= ZERO) this.lastZeroAt = this.day.length - 1;
+    const t = this.day.length - 1;
+    if (raw <= ZERO) this.lastZeroAt = t;
+    else if (t > 0) {
+      const before = this.raw[t - 1]!;
+      if (before > ZERO && (raw >= ONOFF_JUMP * before || before >= ONOFF_JUMP * raw)) this.lastZeroAt = t;
+    }
   }
 
   /** Median of the last `levelWindowDays` deseasonalised clean values since the level start (NaN if too few). */
@@ -193,36 +285,45 @@ export class CostSeriesDetector {
   }
 
   /**
-   * Intermittent mode: at least 15 % zero days among the last 28 raw days and at least 2 non-zero days,
-   * not counting weekdays that were zero in every week of the window (a weekday-only service is regular):
-   * level = median non-zero amount, sigma from their relative MAD (>= 10 % + 0.5/n).
+   * Intermittent mode: at least 15 % "off" days among the last 28 raw days (zero, or at most OFF_SHARE of the
+   * window's upper quartile: a resource that is off often leaves a residual charge) and at least 2 "on" days,
+   * not counting weekdays that were off in every week of the window (a weekday-only service is regular):
+   * level = median "on" amount, sigma from their relative MAD (>= 10 % + 0.5/n). `offBelow`: the cost at or
+   * below which a day is off (normal in this mode).
    */
-  private intermittentAt(t: number): { level: number; sigmaRel: number } | null {
-    if (this.lastZeroAt < t - 28) return null; // no zero day in the window: regular (the common case)
-    const nonZeroByDow = [0, 0, 0, 0, 0, 0, 0];
-    const seenByDow = [0, 0, 0, 0, 0, 0, 0];
+  private intermittentAt(t: number): { level: number; sigmaRel: number; offBelow: number } | null {
+    if (this.lastZeroAt < t - 28) return null; // no zero day or on/off jump in the window: regular (the common case)
     const from = Math.max(this.seriesStart, t - 28);
+    let n = 0;
+    for (let i = from; i < t; i++) {
+      const c = this.raw[i]!;
+      if (!Number.isNaN(c) && !this.firstOfMonth[i]!) scratch[n++] = c;
+    }
+    if (n < 3) return null;
+    const offBelow = Math.max(ZERO, OFF_SHARE * quantileSelect(scratch, n, 0.75));
+    const onByDow = [0, 0, 0, 0, 0, 0, 0];
+    const seenByDow = [0, 0, 0, 0, 0, 0, 0];
     for (let i = from; i < t; i++) {
       const c = this.raw[i]!;
       if (Number.isNaN(c) || this.firstOfMonth[i]!) continue;
       seenByDow[this.dow[i]!]!++;
-      if (c > ZERO) nonZeroByDow[this.dow[i]!]!++;
+      if (c > offBelow) onByDow[this.dow[i]!]!++;
     }
-    let zeros = 0;
+    let off = 0;
     let m = 0;
     for (let i = from; i < t; i++) {
       const c = this.raw[i]!;
       if (Number.isNaN(c) || this.firstOfMonth[i]!) continue;
       const dow = this.dow[i]!;
-      if (c > ZERO) scratch[m++] = c;
-      else if (!(seenByDow[dow]! >= 2 && nonZeroByDow[dow] === 0)) zeros++;
+      if (c > offBelow) scratch[m++] = c;
+      else if (!(seenByDow[dow]! >= 2 && onByDow[dow] === 0)) off++;
     }
-    if (m < 2 || zeros < 0.15 * (zeros + m)) return null;
+    if (m < 2 || off < 0.15 * (off + m)) return null;
     for (let i = 0; i < m; i++) scratch2[i] = scratch[i]!;
     const level = medianOf(scratch2, m);
     for (let i = 0; i < m; i++) scratch2[i] = scratch[i]!;
     const mad = madOf(scratch2, m, level);
-    return { level, sigmaRel: Math.max((MAD_TO_SIGMA * mad) / level, 0.1 + 0.5 / m) };
+    return { level, sigmaRel: Math.max((MAD_TO_SIGMA * mad) / level, 0.1 + 0.5 / m), offBelow };
   }
 
   /**
@@ -306,24 +407,12 @@ export class CostSeriesDetector {
     if (r >= 5) {
       const h = r >> 1;
       const med = r % 2 === 1 ? v[h]! : (v[h - 1]! + v[h]!) / 2;
-      // MAD = median of |v - med|: merge the distances outward from the middle in increasing order.
-      let lo = h - 1;
-      let hi = h;
-      let prev = 0;
-      let cur = 0;
-      for (let k = 0; k <= h; k++) {
-        const dl = lo >= 0 ? med - v[lo]! : Infinity;
-        const dh = hi < r ? v[hi]! - med : Infinity;
-        prev = cur;
-        if (dl <= dh) {
-          cur = dl;
-          lo--;
-        } else {
-          cur = dh;
-          hi++;
-        }
-      }
-      const mad = r % 2 === 1 ? cur : (prev + cur) / 2;
+      // MAD = median of |v - med|: the distances left of the middle and right of it are two sorted lists; their
+      // merged k-th smallest is found by binary search (O(log n)).
+      const mad =
+        r % 2 === 1
+          ? kthDistance(v, med, h, r, h)
+          : (kthDistance(v, med, h, r, h - 1) + kthDistance(v, med, h, r, h)) / 2;
       sigmaRel = MAD_TO_SIGMA * mad;
     }
     return Math.max(sigmaRel, o.minRelativeSigma + 0.5 / Math.max(count, 1), r < 5 ? 0.2 : 0);
@@ -332,9 +421,17 @@ export class CostSeriesDetector {
   private score(d: number, x: number): CostDayResult {
     const o = this.options;
     const t = this.day.length; // index of the slot being scored
-    const date = dayNumberToIso(d);
+    // The date text and day of month, incrementally for the next day of the same month (the common case).
+    if (d === this.lastDomDay + 1 && this.lastDom < 28) {
+      this.lastDom++;
+      this.isoDate = this.isoMonth + PAD2[this.lastDom]!;
+    } else {
+      this.isoDate = dayNumberToIso(d);
+      this.isoMonth = this.isoDate.slice(0, 8);
+      this.lastDom = dayOfMonth(d);
+    }
     this.lastDomDay = d;
-    this.lastDom = dayOfMonth(d);
+    const date = this.isoDate;
     const isMonthStart = o.monthStart && this.lastDom === 1;
     if (Number.isNaN(x)) {
       this.appendSlot(d, NaN, NaN, NaN, NaN, NaN);
@@ -375,6 +472,8 @@ export class CostSeriesDetector {
     if (count < o.minHistoryDays) {
       this.observe(d, isMonthStart ? NaN : x, x, NaN, NaN, NaN);
       const e = count > 0 ? level * wf : null;
+      // A clear excess in the warm-up may be a charge that recurs on this day of later months.
+      if (e !== null && !isMonthStart && x - e >= RECUR_PCT * e) this.excessHist[t] = x - e;
       return this.result(
         this.bareResult(date, x),
         e,
@@ -468,9 +567,10 @@ export class CostSeriesDetector {
     const weeklyUnknown = t - this.seriesStart < 14 && z < 0;
     if (hold) rule = 'month_start_hold';
     else if (weeklyUnknown) rule = 'warmup';
-    else if (intermittent !== null && x <= ZERO && z < 0) score = 0;
+    else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
-      if (z > 0 && this.seenBefore(t, x / wfUsed) >= SEEN_BEFORE_DAYS) rule = 'seen_before';
+      if (z > 0 && this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS)
+        rule = 'seen_before';
       else {
         isAnomaly = floorsPass;
         rule = floorsPass ? 'deviation' : 'below_impact_floor';
@@ -481,10 +581,10 @@ export class CostSeriesDetector {
       !isMonthStart &&
       !weeklyUnknown &&
       rule !== 'return_to_previous_level' &&
-      !(intermittent !== null && x <= ZERO);
+      !(intermittent !== null && x <= intermittent.offBelow);
 
     // Sustained change: the last days deviating the same way prove jointly what no single day does.
-    let run: { readonly z: number; readonly days: number } = NO_RUN;
+    let run: { readonly z: number; readonly days: number; readonly impactBefore: number } = NO_RUN;
     if (judged && !isAnomaly && (rule === 'normal' || rule === 'below_impact_floor') && o.runMaxDays > 1) {
       run = this.runZ(t, z);
       // With drops on, a fall that lasts (2+ days) is reported in any direction, like a drop of any size.
@@ -492,7 +592,11 @@ export class CostSeriesDetector {
         o.detectDrops && run.z < 0 && run.days >= o.dropConfirmDays
           ? scoreOfZ(run.z)
           : directionalScore(o.direction, run.z);
-      if (runScore >= o.threshold && floorsPass) {
+      // The $ floor applies to the run's joint impact (the days that prove the change together).
+      const runFloorsPass =
+        Math.abs(impact + run.impactBefore) >= o.minImpactAbs &&
+        (impactPct === null || Math.abs(impactPct) >= o.minImpactPct);
+      if (runScore >= o.threshold && runFloorsPass) {
         isAnomaly = true;
         rule = 'sustained';
         score = Math.max(score, runScore);
@@ -508,7 +612,8 @@ export class CostSeriesDetector {
       intermittent === null &&
       dropBase > 0 &&
       x <= (1 - o.dropFraction) * dropBase &&
-      dropBase - x >= o.minImpactAbs &&
+      // the $ floor over the days that confirm it
+      (dropBase - x) * o.dropConfirmDays >= o.minImpactAbs &&
       (x - dropBase) / (sigma * this.calibration) <= -2;
     if (dropNow && this.dropRunBefore(t) + 1 >= o.dropConfirmDays) {
       if (!isAnomaly) rule = 'drop';
@@ -525,7 +630,7 @@ export class CostSeriesDetector {
       const ramp = this.rampAt(t, (x - msExcess) / wf, sigmaRelDay);
       if (ramp !== null) {
         const refExpected = ramp.reference * wf + msExcess;
-        if (x - refExpected >= o.minImpactAbs) {
+        if ((x - refExpected) * RAMP_DAYS >= o.minImpactAbs) {
           rampExpected = refExpected;
           if (!isAnomaly) rule = 'ramp';
           isAnomaly = true;
@@ -577,6 +682,14 @@ export class CostSeriesDetector {
       this.flaggedSign = isAnomaly ? sign : 0;
     }
     if (isAnomaly && kind === null) kind = this.kindOf(rule, x, expected, level, wf);
+    // A rise reported as a level shift by another rule: once that alert ends, the ramp rule rests until its
+    // reference era starts after it (the climb it would measure from the older era has been reported). While
+    // the alert lasts, the ramp rule may continue it (a climb first seen as a shift is one episode, a ramp).
+    if (isAnomaly && kind === 'level_shift' && rule !== 'ramp' && x > expected) this.shiftAlertOpen = true;
+    else if (!isAnomaly && this.shiftAlertOpen) {
+      this.shiftAlertOpen = false;
+      this.rampEndedAt = t - 1;
+    }
 
     // Baseline maintenance: outliers are kept out of the level; persistent shifts are accepted.
     if (isMonthStart) {
@@ -587,9 +700,18 @@ export class CostSeriesDetector {
       const outlier =
         Math.abs(z) >= o.cleanZ &&
         rule !== 'return_to_previous_level' &&
-        !(intermittent !== null && x <= ZERO);
+        !(intermittent !== null && x <= intermittent.offBelow);
       const sign = outlier ? Math.sign(z) : 0;
-      this.observe(d, outlier ? expected : x, x, (x - expected) / norm, z * this.calibration, sign);
+      // An off day of an intermittent series is not judged: it is no part of the amount's residual scale.
+      const offDay = intermittent !== null && x <= intermittent.offBelow;
+      this.observe(
+        d,
+        outlier ? expected : x,
+        x,
+        offDay ? NaN : (x - expected) / norm,
+        z * this.calibration,
+        sign,
+      );
       if (outlier) {
         this.maybeAcceptShift(t, sign, level, sigmaRel);
         this.maybeRestoreBaseline(t);
@@ -603,6 +725,9 @@ export class CostSeriesDetector {
     }
     if (judged) this.zCal[t] = z;
     this.dropCand[t] = dropNow;
+    this.flagged[t] = isAnomaly;
+    // (NaN when nothing was expected: the appearance of a series is the new-series rule's, not a shift.)
+    if (judged) this.impactHist[t] = expected > ZERO ? impact : NaN;
     // A ramp is measured against the level it climbed from: that is the day's expected cost, z and impact.
     let zOut = z;
     if (!Number.isNaN(rampExpected)) {
@@ -664,7 +789,7 @@ export class CostSeriesDetector {
    * The strongest joint evidence (signed, calibrated z) of the current day and the days just before it that
    * deviate the same way: sum of k calibrated z / sqrt(k) / the series' run calibration for k.
    */
-  private runZ(t: number, z: number): { z: number; days: number } {
+  private runZ(t: number, z: number): { z: number; days: number; impactBefore: number } {
     const sign = Math.sign(z);
     if (sign === 0 || Math.abs(z) < RUN_MIN_Z) return NO_RUN;
     const kMax = this.options.runMaxDays;
@@ -672,30 +797,35 @@ export class CostSeriesDetector {
     // ordinary noise is not a shift.
     let sum = clamp(z, -RUN_CLIP_Z, RUN_CLIP_Z);
     let k = 1;
-    let best: { readonly z: number; readonly days: number } = NO_RUN;
+    let impact = 0;
+    let best: { readonly z: number; readonly days: number; readonly impactBefore: number } = NO_RUN;
     for (let i = t - 1, looked = 0; i >= this.seriesStart && k < kMax && looked < kMax + 2; i--, looked++) {
       const zi = this.zCal[i]!;
       if (Number.isNaN(zi)) continue; // missing, month start: transparent
-      if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z) break;
+      if (Math.sign(zi) !== sign || Math.abs(zi) < RUN_MIN_Z_BEFORE) break;
+      const impactI = this.impactHist[i]!;
+      if (Number.isNaN(impactI)) break; // nothing was expected that day: no level to have shifted from
       sum += clamp(zi, -RUN_CLIP_Z, RUN_CLIP_Z);
+      impact += impactI;
       k++;
-      const zk = sum / Math.sqrt(k) / (this.runCal[k] ?? RUN_CAL_YOUNG);
-      if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k };
+      const zk = sum / Math.sqrt(k) / this.runCalOf(k);
+      if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k, impactBefore: impact };
     }
     return best;
   }
 
   /**
    * Separate occasions (runs of consecutive days) in the last 28 days, month starts excluded, on which the
-   * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion.
+   * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion. In the
+   * intermittent mode (no weekly factors: `raw`), the raw values.
    */
-  private seenBefore(t: number, y: number): number {
+  private seenBefore(t: number, y: number, raw: boolean): number {
     let n = 0;
     let inRun = false;
     for (let i = Math.max(this.seriesStart, t - 28); i < t; i++) {
       const v = this.raw[i]!;
       if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
-      const reached = v / this.weekdayFactors[this.dow[i]!]! >= 0.9 * y;
+      const reached = (raw ? v : v / this.weekdayFactors[this.dow[i]!]!) >= 0.9 * y;
       if (reached && !inRun) n++;
       inRun = reached;
     }
@@ -752,7 +882,7 @@ export class CostSeriesDetector {
     const recent = medianOf(scratch2, m);
     // Significance of the 3-day excess, calibrated like a 3-day run (autocorrelated noise wanders).
     const sigma = (sigmaRel * this.calibration * (reference + o.noiseFloorAbs)) / Math.sqrt(3);
-    const zRamp = (recent - reference) / (sigma * (this.runCal[3] ?? RUN_CAL_YOUNG));
+    const zRamp = (recent - reference) / (sigma * this.runCalOf(3));
     if (recent < reference * (1 + o.rampThreshold) || zRamp < this.thresholdZ) return null;
     // Gradual or a step: the run of days at least 30 % of the way up, and where its first 3 days were. A
     // step started at (nearly) the new level; a ramp started well below it.
@@ -892,17 +1022,27 @@ export class CostSeriesDetector {
     const ratios = scratch; // ratios[dow * weeks + k]
     const counts = [0, 0, 0, 0, 0, 0, 0];
     let blocks = 0;
+    const ends = this.blockEnds;
+    const meds = this.blockMeds;
+    const known = ends.length;
     for (let k = 0; k < weeks; k++) {
       const end = t - 7 * k;
       const start = end - 7;
       if (start < this.seriesStart) break;
-      let m = 0;
-      for (let i = start; i < end; i++) {
-        const c = this.raw[i]!;
-        if (!Number.isNaN(c) && !this.firstOfMonth[i]!) scratch2[m++] = c;
+      let med = NaN;
+      let cached = -1;
+      for (let j = 0; j < known; j++) if (ends[j] === end) cached = j;
+      if (cached >= 0) med = meds[cached]!;
+      else {
+        let m = 0;
+        for (let i = start; i < end; i++) {
+          const c = this.raw[i]!;
+          if (!Number.isNaN(c) && !this.firstOfMonth[i]!) scratch2[m++] = c;
+        }
+        med = m < 5 ? NaN : medianOf(scratch2, m);
       }
-      if (m < 5) continue;
-      const med = medianOf(scratch2, m);
+      ends[known + k] = end;
+      meds[known + k] = med;
       if (!(med > 0)) continue;
       blocks++;
       for (let i = start; i < end; i++) {
@@ -913,6 +1053,14 @@ export class CostSeriesDetector {
         counts[dow]!++;
       }
     }
+    // Keep this pass's blocks only (the next pass looks them up).
+    const now = ends.length - known;
+    for (let j = 0; j < now; j++) {
+      ends[j] = ends[known + j]!;
+      meds[j] = meds[known + j]!;
+    }
+    ends.length = now;
+    meds.length = now;
     const f = [1, 1, 1, 1, 1, 1, 1];
     if (blocks >= 2) {
       let sum = 0;
@@ -937,7 +1085,7 @@ export class CostSeriesDetector {
       const z = this.zHist[i]!;
       if (!Number.isNaN(z)) scratch[m++] = Math.abs(z);
     }
-    if (m >= 21) this.calibration = clamp(quantileSelect(scratch, m, 0.9) / Z90, 1, 4);
+    if (m >= 21) this.calibration = clamp(upperQuantile(scratch, m, 0.9) / Z90, 1, 4);
     const from = t - 39;
     const ref = from >= this.seriesStart ? this.eraMedian(from, from + 14, false) : NaN;
     const older = from - 28 >= this.seriesStart ? this.eraMedian(from - 28, from - 14, false) : NaN;
@@ -947,12 +1095,22 @@ export class CostSeriesDetector {
       olderFrom: from - 28,
       growth: older > 0 && ref > 0 ? clamp(Math.pow(ref / older, 1 / 28) - 1, 0, 0.01) : 0,
     };
+  }
+
+  /** The run calibration for k days (measured over the 8 weeks before the last seasonality pass). */
+  private runCalOf(k: number): number {
+    if (this.runCalFor !== this.factorsAt) this.learnRunCal(this.factorsAt);
+    return this.runCal[k] ?? RUN_CAL_YOUNG;
+  }
+
+  private learnRunCal(t: number): void {
+    this.runCalFor = t;
     // Run calibration: the same for the summed calibrated z of k consecutive judged days (autocorrelated
     // noise makes runs of same-sign days likelier than independent days would be).
     let nz = 0;
     for (let i = Math.max(this.seriesStart, t - 56); i < t; i++) {
       const z = this.zCal[i]!;
-      if (!Number.isNaN(z)) zRun[nz++] = z;
+      if (!Number.isNaN(z) && !this.flagged[i]!) zRun[nz++] = z;
     }
     for (let k = 2; k <= this.options.runMaxDays; k++) {
       let w = 0;
@@ -962,7 +1120,7 @@ export class CostSeriesDetector {
         if (i >= k) sum -= zRun[i - k]!;
         if (i >= k - 1) scratch[w++] = Math.abs(sum) / Math.sqrt(k);
       }
-      this.runCal[k] = w >= 21 ? clamp(quantileSelect(scratch, w, 0.9) / Z90, 1, 4) : RUN_CAL_YOUNG;
+      this.runCal[k] = w >= 21 ? clamp(upperQuantile(scratch, w, 0.9) / Z90, 1, 4) : RUN_CAL_YOUNG;
     }
   }
 

@@ -181,6 +181,33 @@ describe('Athena', () => {
     expect(b.execution.Status!.State).toBe('SUCCEEDED');
   });
 
+  it('a truncate fault cuts the next matching queries to their first rows, in the results and the CSV', async () => {
+    env.aws.addFault({
+      service: 'athena',
+      operation: 'Query',
+      kind: 'truncate',
+      rows: 2,
+      query_contains: 'group by',
+      count: 2,
+    });
+    const sql = `SELECT line_item_product_code, count(*) AS n FROM ${TABLE} GROUP BY 1`;
+    const rowsOf = async (id: string) =>
+      ((await c.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id }))).ResultSet!.Rows ?? [])
+        .length - 1; // the header row
+    // A query the fault does not match is whole, and does not use up its count.
+    const other = await runQuery(c.athena, `SELECT line_item_product_code FROM ${TABLE} LIMIT 5`);
+    expect(await rowsOf(other.id)).toBe(5);
+    const a = await runQuery(c.athena, sql);
+    expect(a.execution.Status!.State).toBe('SUCCEEDED');
+    expect(await rowsOf(a.id)).toBe(2);
+    const csv = await c.s3.send(
+      new GetObjectCommand({ Bucket: 'cur-results', Key: `athena-results/${a.id}.csv` }),
+    );
+    expect((await csv.Body!.transformToString()).trim().split('\n')).toHaveLength(3);
+    expect(await rowsOf((await runQuery(c.athena, sql)).id)).toBe(2);
+    expect(await rowsOf((await runQuery(c.athena, sql)).id)).toBeGreaterThan(2); // count used up
+  });
+
   it('ClientRequestToken makes StartQueryExecution idempotent', async () => {
     const token = 'token-0123456789-0123456789-0123456789';
     const a = await c.athena.send(

@@ -80,11 +80,15 @@ const faultSchema = z
   .object({
     service: z.enum(['sts', 'athena', 'glue', 's3', 'cloudwatch']),
     operation: z.string().min(1),
-    kind: z.enum(['throttle', 'fail', 'latency']),
+    kind: z.enum(['throttle', 'fail', 'latency', 'truncate']),
     count: z.number().int().positive().optional(),
     ms: z.number().int().min(0).optional(),
     message: z.string().optional(),
     account_id: accountId.optional(),
+    /** `truncate`: the result rows kept (default 0: an empty result). */
+    rows: z.number().int().min(0).optional(),
+    /** Only queries whose SQL contains this text (case-insensitive); `Query` faults only. */
+    query_contains: z.string().min(1).optional(),
   })
   .strict();
 

@@ -62,6 +62,8 @@ export class AnomalyController {
   @Get('backtest')
   @ApiContract({
     summary: 'What a monitor would have raised over the last days (nothing stored)',
+    description:
+      "Replays the monitor's detection over the last `days` (default 90) of stored costs with its current settings and returns the episodes it would have raised, with their impact. Nothing is stored and no alert is sent: use it to tune a monitor before enabling it.",
     query: BacktestQuerySchema,
     response: BacktestSchema,
     errors: [400, 404],
@@ -74,6 +76,8 @@ export class AnomalyController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'One episode: root causes, the engine numbers and the series around it with its band',
+    description:
+      "The episode's kind (spike, level_shift, ramp, drop, weekend, new_series, drift), its dollar impact, the root causes ranked by their share of the change (service, account, region, usage type), the rule that fired with its numbers, and the daily series around the episode with the expected band.",
     response: AnomalyDetailSchema,
     errors: [404],
   })
@@ -108,7 +112,12 @@ export class AnomalyMonitorController {
   constructor(private readonly anomalies: AnomalyService) {}
 
   @Get()
-  @ApiContract({ summary: 'Anomaly monitors', response: AnomalyMonitorListSchema })
+  @ApiContract({
+    summary: 'Anomaly monitors',
+    description:
+      'The default monitors (created with the tenant) and the custom ones, each with its dimension, filter and whether it is enabled.',
+    response: AnomalyMonitorListSchema,
+  })
   list(@CurrentUser() u: AuthUser) {
     return this.anomalies.monitors(u.tenantId);
   }
@@ -117,6 +126,8 @@ export class AnomalyMonitorController {
   @Roles('owner', 'admin')
   @ApiContract({
     summary: 'Create a custom monitor (owner/admin)',
+    description:
+      'A custom monitor watches one dimension (total, service, account, region, usage type, service x account, account x usage type, or a custom filter of services, accounts, regions and usage types). Its episodes appear from the next detection run (after each sync, or POST /api/anomalies/detect); try it first with GET /api/anomalies/backtest.',
     body: CreateAnomalyMonitorSchema,
     response: AnomalyMonitorSchema,
     status: 201,
@@ -134,6 +145,7 @@ export class AnomalyMonitorController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Rename, enable or disable a monitor (owner/admin)',
+    description: 'A disabled monitor keeps its episodes but raises no new ones and sends no alerts.',
     body: UpdateAnomalyMonitorSchema,
     response: AnomalyMonitorSchema,
     errors: [400, 403, 404],
@@ -152,6 +164,7 @@ export class AnomalyMonitorController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Delete a monitor and its episodes (owner/admin)',
+    description: 'Deletes the monitor with its episodes. Recorded in the audit log.',
     status: 204,
     errors: [403, 404],
   })

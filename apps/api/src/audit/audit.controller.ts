@@ -23,6 +23,8 @@ export class AuditController {
   @Roles('owner')
   @ApiContract({
     summary: "Your tenant's audit log, newest first (owners only)",
+    description:
+      "Who did what and when in this tenant: members added and removed and their role changes, tenant settings, AWS connection changes, anomaly monitors, alert subscriptions, and platform administrators' access (`platform.access`). Filter with `action`; paginated with `page` and `page_size`. Secrets are never recorded.",
     query: AuditEventQuerySchema,
     response: AuditEventPageSchema,
     errors: [400, 403],
@@ -46,6 +48,8 @@ export class AdminAuditController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: "A tenant's audit log, newest first (global owners)",
+    description:
+      "The tenant's audit log for support. The call itself is recorded in the audit log of both tenants (`platform.access`).",
     query: AuditEventQuerySchema,
     response: AuditEventPageSchema,
     errors: [400, 403, 404],

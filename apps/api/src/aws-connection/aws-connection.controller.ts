@@ -38,6 +38,8 @@ export class AwsConnectionController {
   @ApiContract({
     summary:
       'Your AWS connection, External ID and CloudFormation links (always available, even before connecting)',
+    description:
+      "Before connecting it returns status `not_connected` with the tenant's External ID and the quick-create links for the CloudFormation stack (`cfn/connect-aws-billing.yml`), so the role can be created first. After connecting: the role ARN, the CUR table and its format, the status (`verifying`, `connected`, `pending_data` until the first CUR rows arrive, `error`), the last verification and each of its steps.",
     response: ConnectionSchema,
   })
   get(@CurrentUser() u: AuthUser) {
@@ -63,6 +65,8 @@ export class AwsConnectionController {
   @Roles('owner', 'admin')
   @ApiContract({
     summary: 'Re-run the verification on the saved settings',
+    description:
+      "Runs the same steps as connecting (AssumeRole with the External ID, Glue table lookup, a bounded Athena query) against the saved role and CUR table, and stores the result. Use it after fixing the role or the CUR export in AWS. A failed step answers 422 naming the step and carrying AWS's own error text.",
     response: ConnectionSchema,
     errors: { ...CONNECT_ERRORS, 422: `NOT_CONNECTED, or ${CONNECT_ERRORS[422]}` },
   })
@@ -73,7 +77,13 @@ export class AwsConnectionController {
   @Delete('connection')
   @HttpCode(204)
   @Roles('owner', 'admin')
-  @ApiContract({ summary: 'Disconnect the AWS account (cost history is kept)', status: 204, errors: [403] })
+  @ApiContract({
+    summary: 'Disconnect the AWS account (cost history is kept)',
+    description:
+      'Stops the nightly sync and metric collection. Cost history, anomalies and settings stay, and so does the saved role ARN, so connecting again picks up from there. Delete the CloudFormation stack in your AWS account to remove the role itself.',
+    status: 204,
+    errors: [403],
+  })
   async disconnect(@CurrentUser() u: AuthUser): Promise<void> {
     await this.connections.disconnect(u.tenantId);
   }
@@ -95,6 +105,8 @@ export class AdminAwsConnectionController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: "A tenant's AWS connection (global owners)",
+    description:
+      'The same view as GET /api/tenants/connection, for support: global owners only; each call is recorded in the audit log of both tenants (`platform.access`).',
     response: ConnectionSchema,
     errors: [403, 404],
   })
@@ -108,6 +120,8 @@ export class AdminAwsConnectionController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Connect AWS for a tenant (global owners)',
+    description:
+      "Connects on the tenant's behalf with the same verification as POST /api/tenants/connection (the tenant's own External ID is used). Recorded in the audit log of both tenants.",
     body: ConnectAwsSchema,
     response: ConnectionSchema,
     errors: { ...CONNECT_ERRORS, 404: 'NOT_FOUND' },
@@ -125,6 +139,8 @@ export class AdminAwsConnectionController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: "Re-verify a tenant's connection (global owners)",
+    description:
+      "Re-runs the verification steps on the tenant's saved settings, as POST /api/tenants/connection/verify does for the tenant itself. Recorded in the audit log of both tenants.",
     response: ConnectionSchema,
     errors: { ...CONNECT_ERRORS, 404: 'NOT_FOUND' },
   })
@@ -138,6 +154,8 @@ export class AdminAwsConnectionController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: "Disconnect a tenant's AWS account (global owners)",
+    description:
+      'Stops syncs and metric collection for the tenant; its cost history is kept. Recorded in the audit log of both tenants.',
     status: 204,
     errors: [403, 404],
   })
@@ -159,6 +177,8 @@ export class CloudFormationController {
   @ApiProduces('application/x-yaml')
   @ApiContract({
     summary: 'Download the CloudFormation template that creates the read-only role',
+    description:
+      "Public (no token): the YAML of the customer's stack. It creates a cross-account IAM role that trusts this platform's AWS account only with the tenant's External ID, with read-only access to the CUR's S3 prefix, the Glue catalog of the CUR database, queries in the chosen Athena workgroup (and its results bucket) and CloudWatch metrics.",
     public: true,
   })
   get(): string {

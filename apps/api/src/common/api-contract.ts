@@ -39,7 +39,15 @@ export function ApiContract(o: ContractOptions) {
   if (!o.public) decorators.push(ApiBearerAuth());
   if (o.body) decorators.push(ApiBody({ schema: schemaRef(o.body) }));
   if (o.query) {
-    const json = z.toJSONSchema(o.query, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as {
+    // A registered enum used by a parameter (Measure, GroupBy, ...) comes out as a `#/definitions/` reference of a
+    // stand-alone document: in OpenAPI it lives under components.schemas (buildOpenApi puts every registered schema
+    // there), so the reference is pointed there and the stand-alone definitions are dropped.
+    const { definitions: _standalone, ...json } = JSON.parse(
+      JSON.stringify(
+        z.toJSONSchema(o.query, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }),
+      ).replaceAll('"#/definitions/', '"#/components/schemas/'),
+    ) as {
+      definitions?: unknown;
       properties?: Record<string, Record<string, unknown>>;
       required?: string[];
     };

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@cost-optimizer/dto';
+import type { ErrorCode, ErrorDetails } from '@cost-optimizer/dto';
 
 /** A domain error: a stable code, an HTTP status and optional details. The one filter turns it into the error body. */
 export class AppError extends Error {
@@ -7,7 +7,8 @@ export class AppError extends Error {
     /** One of the shared contract's ErrorCode values: a new code is added there first (clients switch on it). */
     readonly code: ErrorCode,
     message: string,
-    readonly details?: unknown,
+    /** The contract's ErrorDetails: per-field issues, a failed verification, or named values. */
+    readonly details?: ErrorDetails,
     readonly headers?: Record<string, string>,
   ) {
     super(message);

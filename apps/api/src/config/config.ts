@@ -119,6 +119,7 @@ const EnvSchema = z.object({
   ATHENA_QUERY_TIMEOUT_SECONDS: int(5, 3600).default(300),
   CUR_BACKFILL_MONTHS: int(1, 24).optional(),
   CUR_NIGHTLY_MONTHS: int(1, 12).default(2),
+  CUR_MAX_DISTINCT_VALUES: int(10, 100_000).default(2000),
   CUR_SYNC_CRON: z
     .string()
     .regex(/^(\S+\s+){4,5}\S+$/, { message: "must be a cron expression such as '0 2 * * *'" })
@@ -262,6 +263,8 @@ export interface AppConfig {
     /** Months of history (first sync, history horizon); null: 13 when the CUR has them, at least the 90 days before yesterday. */
     backfillMonths: number | null;
     nightlyMonths: number;
+    /** Distinct values kept per month and dimension (account, service, region, usage type); the rest: "(other)". */
+    maxDistinctValues: number;
     cron: string;
     concurrency: number;
     maxAttempts: number;
@@ -444,6 +447,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     cur: {
       backfillMonths: e.CUR_BACKFILL_MONTHS ?? null,
       nightlyMonths: e.CUR_NIGHTLY_MONTHS,
+      maxDistinctValues: e.CUR_MAX_DISTINCT_VALUES,
       cron: e.CUR_SYNC_CRON,
       concurrency: e.CUR_SYNC_CONCURRENCY,
       maxAttempts: e.CUR_SYNC_MAX_ATTEMPTS,

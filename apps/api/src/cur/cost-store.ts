@@ -9,6 +9,7 @@ import { applyScope, inScope, tenantSession } from '../database/db-scope';
 import { AGGREGATE_COLUMNS } from './cur-sql';
 import { monthRange } from './cur-sql';
 import { RollupAccumulator } from './cost-rollup';
+import { survivePoolErrors } from '../database/pool-errors';
 
 /** Columns of cost_daily after tenant_id, in AGGREGATE_COLUMNS order (the Athena query's order). */
 const COPY_COLUMNS = ['tenant_id', ...AGGREGATE_COLUMNS];
@@ -68,7 +69,7 @@ export class CostStore implements OnApplicationShutdown {
       connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 2)),
     });
-    this.pool.on('error', () => undefined); // a dropped idle connection is replaced on the next checkout
+    survivePoolErrors(this.pool); // a dropped connection, idle or checked out, never ends the process
   }
 
   /** On shutdown, loads in progress are cut off (their transactions roll back) instead of delaying the exit. */

@@ -99,7 +99,9 @@ describe('CUR SQL builder', () => {
     const sql = buildMonthQuery(focus, '2026-11', [['2026-11']])!;
     expect(sql).toContain(`"chargeperiodstart" >= TIMESTAMP '2026-11-01 00:00:00'`);
     expect(sql).toContain(`sum(COALESCE("effectivecost", 0)) AS net_amortized`);
-    expect(sql).toContain(`COALESCE(NULLIF("x_servicecode", ''), NULLIF("servicename", ''), '') AS service`);
+    expect(sql).toContain(
+      `substr(COALESCE(NULLIF("x_servicecode", ''), NULLIF("servicename", ''), ''), 1, 256) AS service`,
+    );
   });
 
   it('refuses identifiers that could break out of quotes', () => {

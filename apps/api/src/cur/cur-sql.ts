@@ -67,6 +67,24 @@ function caseMap(expr: string, map: Record<string, string>, otherwise: string): 
   return `CASE ${expr} ${whens} ELSE ${otherwise} END`;
 }
 
+/** Whether a partition (its values, in partition-key order) holds the billing month. */
+export function partitionOfMonth(t: CurTable, month: string, values: string[]): boolean {
+  const [y, m] = month.split('-');
+  return t.partitionKeys.every((k, i) => {
+    const v = values[i] ?? '';
+    if (k === 'billing_period') return v === month || v.replace(/-/g, '') === `${y}${m}`;
+    if (k === 'year') return Number(v) === Number(y);
+    if (k === 'month') return Number(v) === Number(m);
+    return true; // other keys (e.g. a report version): any value
+  });
+}
+
+/**
+ * The longest text value stored per field (account, service, region, usage type): the query cuts longer ones, so a
+ * CUR value (Marketplace sellers name their own usage types) cannot make rows of any size.
+ */
+export const MAX_FIELD_CHARS = 256;
+
 /**
  * The partition predicate for one billing month, from the partition values the catalog really holds
  * (legacy months are usually unpadded: '7'). Null when the table has no partitions for the month.
@@ -77,16 +95,7 @@ export function partitionPredicate(
   partitions: string[][],
 ): string | null | undefined {
   if (t.partitionKeys.length === 0) return undefined; // not partitioned: only the time range prunes
-  const [y, m] = month.split('-');
-  const matching = partitions.filter((values) =>
-    t.partitionKeys.every((k, i) => {
-      const v = values[i] ?? '';
-      if (k === 'billing_period') return v === month || v.replace(/-/g, '') === `${y}${m}`;
-      if (k === 'year') return Number(v) === Number(y);
-      if (k === 'month') return Number(v) === Number(m);
-      return true; // other keys (e.g. a report version): any value
-    }),
-  );
+  const matching = partitions.filter((values) => partitionOfMonth(t, month, values));
   if (matching.length === 0) return null;
   const keys = t.partitionKeys.filter((k) => ['billing_period', 'year', 'month'].includes(k));
   if (keys.length === 0) return undefined;
@@ -114,16 +123,14 @@ export function buildMonthQuery(t: CurTable, month: string, partitions: string[]
   const str = (...names: string[]) => {
     const found = names.filter((n) => have.has(n) || n.includes('('));
     if (found.length === 0) return "''";
-    return `COALESCE(${found.map((n) => (n.includes('(') ? n : `NULLIF(${col(n)}, '')`)).join(', ')}, '')`;
+    return `substr(COALESCE(${found.map((n) => (n.includes('(') ? n : `NULLIF(${col(n)}, '')`)).join(', ')}, ''), 1, ${MAX_FIELD_CHARS})`;
   };
-  const { start, end } = monthRange(month);
-  const pred = partitionPredicate(t, month, partitions);
-  if (pred === null) return null;
+  const range = monthWhere(t, month, partitions);
+  if (range === null) return null;
 
   let select: string[];
-  let usageStart: string;
+  const usageStart = range.usageStart;
   if (t.format === 'focus') {
-    usageStart = col('chargeperiodstart');
     const billed = num('billedcost');
     const effective = num('effectivecost');
     const chargeClass = have.has('x_lineitemtype')
@@ -147,7 +154,6 @@ export function buildMonthQuery(t: CurTable, month: string, partitions: string[]
       `sum(${num('consumedquantity')})`,
     ];
   } else {
-    usageStart = col('line_item_usage_start_date');
     const type = col('line_item_line_item_type');
     const unblended = num('line_item_unblended_cost');
     const netUnblended = have.has('line_item_net_unblended_cost')
@@ -183,11 +189,36 @@ export function buildMonthQuery(t: CurTable, month: string, partitions: string[]
       `sum(${num('line_item_usage_amount')})`,
     ];
   }
-  const where = [
-    ...(pred ? [pred] : []),
-    `${usageStart} >= TIMESTAMP '${start} 00:00:00'`,
-    `${usageStart} < TIMESTAMP '${end} 00:00:00'`,
-  ];
   const exprs = [`CAST(date_trunc('day', ${usageStart}) AS date)`, ...select, 'count(*)'];
-  return `SELECT\n  ${exprs.map((e, i) => `${e} AS ${AGGREGATE_COLUMNS[i]}`).join(',\n  ')}\nFROM ${col(t.database)}.${col(t.table)}\nWHERE ${where.join('\n  AND ')}\nGROUP BY 1, 2, 3, 4, 5, 6`;
+  return `SELECT\n  ${exprs.map((e, i) => `${e} AS ${AGGREGATE_COLUMNS[i]}`).join(',\n  ')}\nFROM ${col(t.database)}.${col(t.table)}\nWHERE ${range.where.join('\n  AND ')}\nGROUP BY 1, 2, 3, 4, 5, 6`;
+}
+
+/** The month's rows: its partitions (null: none in the catalog) and the half-open usage time range. */
+function monthWhere(
+  t: CurTable,
+  month: string,
+  partitions: string[][],
+): { usageStart: string; where: string[] } | null {
+  const { start, end } = monthRange(month);
+  const pred = partitionPredicate(t, month, partitions);
+  if (pred === null) return null;
+  const usageStart = quoteIdent(t.format === 'focus' ? 'chargeperiodstart' : 'line_item_usage_start_date');
+  return {
+    usageStart,
+    where: [
+      ...(pred ? [pred] : []),
+      `${usageStart} >= TIMESTAMP '${start} 00:00:00'`,
+      `${usageStart} < TIMESTAMP '${end} 00:00:00'`,
+    ],
+  };
+}
+
+/**
+ * How many CUR line items the month holds, over exactly the rows of buildMonthQuery (whose `line_items` sum to it):
+ * one row, `line_items`. Run only to tell a CUR that really shrank from an incomplete result.
+ */
+export function buildCountQuery(t: CurTable, month: string, partitions: string[][]): string | null {
+  const range = monthWhere(t, month, partitions);
+  if (range === null) return null;
+  return `SELECT count(*) AS line_items\nFROM ${quoteIdent(t.database)}.${quoteIdent(t.table)}\nWHERE ${range.where.join('\n  AND ')}`;
 }

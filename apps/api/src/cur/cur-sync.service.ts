@@ -10,7 +10,8 @@ import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws
 import {
   AwsClients,
   awsErrorName,
-  awsErrorText,
+  isAwsServiceError,
+  tenantAwsErrorText,
   type RoleCredentialSource,
   type RoleCredentials,
 } from '../aws/aws-clients';
@@ -18,7 +19,16 @@ import { AwsConnectionService } from '../aws-connection/aws-connection.service';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { CostStore } from './cost-store';
 import { parseCsvBatches } from './csv';
-import { AGGREGATE_COLUMNS, buildMonthQuery, type CurTable } from './cur-sql';
+import {
+  AGGREGATE_COLUMNS,
+  buildCountQuery,
+  buildMonthQuery,
+  monthRange,
+  partitionOfMonth,
+  type CurTable,
+} from './cur-sql';
+import { monthSource, type MonthSource } from './cur-month-source';
+import { MonthShaper } from './month-shaper';
 import {
   firstUsageQuery,
   horizon,
@@ -31,6 +41,12 @@ import { SyncRunSchema, type MonthStat, type SyncError, type SyncRun } from './s
 
 /** Athena's price per byte scanned: $5 per TB. */
 export const ATHENA_USD_PER_BYTE = 5 / 1e12;
+
+/** A partition of the CUR table as the Glue catalog lists it: its values (in partition-key order) and S3 location. */
+export interface CatalogPartition {
+  values: string[];
+  location: string | null;
+}
 
 /** What a sync loads: the last n months, or months planned from the CUR (the first sync, or history). */
 export type SyncPlan = { months: number } | { mode: 'backfill' | 'history' };
@@ -235,8 +251,10 @@ export class CurSyncService {
           const error = {
             code: 'ASSUME_ROLE_FAILED',
             message: 'Cannot AssumeRole',
-            aws_error: awsErrorText(e),
+            aws_error: tenantAwsErrorText(e),
           };
+          if (!isAwsServiceError(e))
+            this.logger.warn({ msg: 'AssumeRole did not reach AWS', tenant_id: tenantId, error: String(e) });
           // AccessDenied: the role is gone or no longer trusts us. Throttling and 5xx were retried by the SDK already.
           const denied = awsErrorName(e) === 'AccessDenied';
           if (denied) await this.connections.markBroken(tenantId, error.aws_error);
@@ -246,12 +264,16 @@ export class CurSyncService {
       return creds;
     };
 
-    const partitions = table.partitionKeys.length ? await this.partitions(region, credentials, table) : [];
+    const catalog = table.partitionKeys.length ? await this.partitions(region, credentials, table) : [];
+    const partitions = catalog.map((p) => p.values);
+    const restated = new Set<string>();
     const months = await this.plan(run, table, partitions, {
       region,
       credentials,
       target,
       tenantId,
+      catalog,
+      restated,
     });
     const stats: MonthStat[] = [...(run.month_stats ?? [])];
     const done = new Set(stats.map((st) => st.month)); // loaded by an earlier attempt of this run: not again
@@ -278,6 +300,9 @@ export class CurSyncService {
         months_total: total,
         current_month: month,
       });
+      // The CUR files of the month as they are before its query reads them: recorded with the load, so a later
+      // change (AWS restating the month) makes the nightly sync read it again.
+      const source = await this.monthSourceOf(region, credentials, table, catalog, month);
       // The clients ask for credentials before each request: refreshed before expiry even inside one step.
       const athena = this.aws.athena(region, credentials);
       const t0 = Date.now();
@@ -300,30 +325,98 @@ export class CurSyncService {
         current_month: month,
       });
       const t1 = Date.now();
-      const rows =
-        q.outputLocation && !conn.managed_results
-          ? this.csvRows(region, credentials, q.outputLocation)
-          : this.pagedRows(athena, q.queryExecutionId);
+      const previous = await this.loadedLineItems(tenantId, month);
+      let confirmed: number | null = null; // line items the CUR holds, once a count query said so
+      let shaper: MonthShaper;
       let last: string | null = null;
-      const tracked = (async function* () {
-        for await (const batch of rows) {
-          for (const r of batch) if (r[0] && (!last || r[0] > last)) last = r[0];
-          yield batch;
-        }
-      })();
       let loaded: number;
+      let countBytes = 0;
       try {
-        loaded = await this.store.replaceMonth(tenantId, month, tracked);
+        for (;;) {
+          const rows =
+            q.outputLocation && !conn.managed_results
+              ? this.csvRows(region, credentials, q.outputLocation)
+              : this.pagedRows(athena, q.queryExecutionId);
+          const sh = (shaper = new MonthShaper(this.config.cur.maxDistinctValues));
+          let incomplete = false;
+          const accepted = confirmed;
+          const shaped = (async function* () {
+            for await (const batch of rows) {
+              for (const r of batch) if (r[0] && (!last || r[0] > last)) last = r[0];
+              const out = sh.take(batch);
+              if (out.length > 0) yield out;
+            }
+            const rest = sh.rest();
+            if (rest.length > 0) yield rest;
+            // The whole result is read, the load not committed: a result smaller than what is loaded must not
+            // replace it unless the CUR itself shrank (checked below), so this rolls the load back.
+            if (sh.lineItems < previous && sh.lineItems !== accepted) {
+              incomplete = true;
+              throw new Error(`the result holds ${sh.lineItems} line items, ${previous} were loaded`);
+            }
+          })();
+          try {
+            loaded = await this.store.replaceMonth(tenantId, month, shaped);
+            break;
+          } catch (e) {
+            if (!incomplete || accepted !== null) {
+              if (incomplete) throw this.incomplete(month, sh.lineItems, accepted ?? 0, previous);
+              throw e;
+            }
+          }
+          // Fewer line items than loaded: a partial or empty result (a CUR being rewritten, a cut read), or AWS
+          // restated the month. One count over the same rows decides; the previous data stays until then.
+          await this.progress(run.id, {
+            phase: `checking ${month}: the result is smaller than the loaded month`,
+            months_done: stats.length,
+            months_total: total,
+            current_month: month,
+          });
+          const counted = await this.countLineItems(
+            athena,
+            table,
+            month,
+            partitions,
+            target,
+            `${run.id}:${month}:${run.attempt}:count`,
+          );
+          countBytes += counted.bytes;
+          if (counted.lineItems !== sh.lineItems)
+            throw this.incomplete(month, sh.lineItems, counted.lineItems, previous);
+          confirmed = counted.lineItems; // the CUR really shrank: load what it holds now
+          this.logger.log({
+            msg: 'the CUR of a month shrank: loading it',
+            tenant_id: tenantId,
+            run_id: run.id,
+            month,
+            line_items: confirmed,
+            previous_line_items: previous,
+          });
+        }
       } finally {
         athena.destroy();
       }
+      if (source) await this.recordMonthSource(tenantId, month, source);
+      const folded = shaper.folded();
+      if (folded.length > 0)
+        this.logger.warn({
+          msg: 'distinct values over the cap: folded',
+          tenant_id: tenantId,
+          run_id: run.id,
+          month,
+          folded,
+        });
       if (last && (!maxDate || last > maxDate)) maxDate = last;
-      const stat = {
+      const stat: MonthStat = {
         month,
         rows: loaded,
-        bytes_scanned: q.dataScannedBytes,
+        bytes_scanned: q.dataScannedBytes + countBytes,
         athena_ms: athenaMs,
         load_ms: Date.now() - t1,
+        line_items: shaper.lineItems,
+        ...(confirmed !== null ? { shrank_from: previous } : {}),
+        ...(restated.has(month) ? { restated: true } : {}),
+        ...(folded.length > 0 ? { folded } : {}),
       };
       await this.monthDone(run.id, stat, stats, total, { phase: `loaded ${month}` });
       this.logger.log({
@@ -332,7 +425,7 @@ export class CurSyncService {
         run_id: run.id,
         month,
         rows: loaded,
-        bytes_scanned: q.dataScannedBytes,
+        bytes_scanned: stat.bytes_scanned,
         athena_ms: athenaMs,
         months_done: stats.length,
         months_total: total,
@@ -356,13 +449,22 @@ export class CurSyncService {
    *   90 days before yesterday), read from the partitions (0 bytes) or, for a table whose partitions do not name the
    *   month, from one bounded min(usage start) query;
    * - history: the horizon's months the CUR holds that are not loaded yet;
-   * - a nightly run adds the horizon's months older than the loaded range that the CUR gained since (partitions only).
+   * - a nightly run adds the horizon's months older than the loaded range that the CUR gained since (partitions only),
+   *   and the loaded months outside its window whose CUR files changed since they were loaded (AWS restated them;
+   *   partitions with an S3 location only), which it lists in `ctx.restated`.
    */
   private async plan(
     run: SyncRun,
     table: CurTable,
     partitions: string[][],
-    ctx: { region: string; credentials: RoleCredentialSource; target: AthenaTarget; tenantId: string },
+    ctx: {
+      region: string;
+      credentials: RoleCredentialSource;
+      target: AthenaTarget;
+      tenantId: string;
+      catalog: CatalogPartition[];
+      restated: Set<string>;
+    },
   ): Promise<string[]> {
     const newestFirst = (list: Iterable<string>) => [...new Set(list)].sort().reverse();
     // Listed months (a manual sync), or planned by an earlier attempt of this run: as stored.
@@ -381,6 +483,12 @@ export class CurSyncService {
       const loaded = await this.loadedMonths(ctx.tenantId);
       const extra = missingHistory(today, available, loaded, override, run.mode === 'months');
       months = newestFirst([...run.months, ...extra]);
+      if (run.trigger === 'nightly') {
+        const listed = new Set(months);
+        const closed = horizon(today, override).filter((m) => loaded.has(m) && !listed.has(m));
+        for (const m of await this.restatedMonths(ctx, table, closed)) ctx.restated.add(m);
+        months = newestFirst([...months, ...ctx.restated]);
+      }
     }
     if (months.join() !== run.months.join() || run.mode !== 'months') {
       await this.em
@@ -398,6 +506,117 @@ export class CurSyncService {
       this.logger.log({ msg: 'sync planned', run_id: run.id, mode: run.mode, trigger: run.trigger, months });
     }
     return months;
+  }
+
+  /**
+   * Of the given loaded months, those whose CUR files changed since they were loaded. A month loaded before its files
+   * were recorded gets its record now (read again only after a later change).
+   */
+  private async restatedMonths(
+    ctx: { region: string; credentials: RoleCredentialSource; tenantId: string; catalog: CatalogPartition[] },
+    table: CurTable,
+    months: string[],
+  ): Promise<string[]> {
+    if (months.length === 0 || !ctx.catalog.some((p) => p.location)) return [];
+    const rows: { month: string; fingerprint: string }[] = await this.em
+      .fork()
+      .execute('select month, fingerprint from cur_month_source where tenant_id = ? and month in (?)', [
+        ctx.tenantId,
+        months,
+      ]);
+    const known = new Map(rows.map((r) => [r.month, r.fingerprint]));
+    const changed: string[] = [];
+    for (const month of months) {
+      const source = await this.monthSourceOf(ctx.region, ctx.credentials, table, ctx.catalog, month);
+      if (!source) continue;
+      const before = known.get(month);
+      if (before === undefined) await this.recordMonthSource(ctx.tenantId, month, source);
+      else if (before !== source.fingerprint) changed.push(month);
+    }
+    if (changed.length > 0)
+      this.logger.log({ msg: 'restated months to read again', tenant_id: ctx.tenantId, months: changed });
+    return changed;
+  }
+
+  /**
+   * The month's CUR files (its partitions' S3 objects), or null when they cannot be listed: no partitions with a
+   * location, or S3 refused (then restatements of closed months are not detected; the sync itself goes on).
+   */
+  private async monthSourceOf(
+    region: string,
+    credentials: RoleCredentialSource,
+    table: CurTable,
+    catalog: CatalogPartition[],
+    month: string,
+  ): Promise<MonthSource | null> {
+    const locations = catalog
+      .filter((p) => p.location && partitionOfMonth(table, month, p.values))
+      .map((p) => p.location!);
+    if (locations.length === 0) return null;
+    const s3 = this.aws.s3(region, credentials);
+    try {
+      return await monthSource(s3, locations);
+    } catch (e) {
+      if (e instanceof SyncFailure) throw e; // AssumeRole failed
+      this.logger.warn({
+        msg: 'cannot list the CUR files of a month (s3:ListBucket): restatements of it are not detected',
+        month,
+        error: tenantAwsErrorText(e),
+      });
+      return null;
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  /** Records the month's CUR files as loaded (in the run's tenant scope). */
+  private async recordMonthSource(tenantId: string, month: string, source: MonthSource): Promise<void> {
+    await this.em.fork().execute(
+      `insert into cur_month_source (tenant_id, month, fingerprint, objects, checked_at)
+       values (?, ?, ?, ?, now())
+       on conflict (tenant_id, month) do update
+         set fingerprint = excluded.fingerprint, objects = excluded.objects, checked_at = now()`,
+      [tenantId, month, source.fingerprint, source.objects],
+    );
+  }
+
+  /** The CUR line items the loaded month stands for (0: not loaded). */
+  private async loadedLineItems(tenantId: string, month: string): Promise<number> {
+    const { start, end } = monthRange(month);
+    const rows = await this.store.query<{ n: string }>(
+      tenantId,
+      'select coalesce(sum(line_items), 0)::bigint as n from cost_daily where tenant_id = $1 and usage_date >= $2 and usage_date < $3',
+      [tenantId, start, end],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** How many line items the CUR holds for the month: one count(*) over the rows of the month's query. */
+  private async countLineItems(
+    athena: ReturnType<AwsClients['athena']>,
+    table: CurTable,
+    month: string,
+    partitions: string[][],
+    target: AthenaTarget,
+    token: string,
+  ): Promise<{ lineItems: number; bytes: number }> {
+    const sql = buildCountQuery(table, month, partitions);
+    if (sql === null) return { lineItems: 0, bytes: 0 };
+    const q = await this.query(athena, sql, target, token, `Counting the CUR line items of ${month}`);
+    let n = 0;
+    for await (const rec of queryRows(athena, q.queryExecutionId)) n = Number(rec['line_items'] ?? 0);
+    return { lineItems: n, bytes: q.dataScannedBytes };
+  }
+
+  /** The refusal of a result smaller than the CUR: the month keeps its loaded data. */
+  private incomplete(month: string, got: number, cur: number, previous: number): SyncFailure {
+    return new SyncFailure({
+      code: 'INCOMPLETE_RESULT',
+      message:
+        `Checking the Athena result of ${month}: it holds ${got} CUR line items, but the CUR holds ${cur} ` +
+        `(${previous} were loaded): the result was refused and ${month} kept as it was`,
+      aws_error: null,
+    });
   }
 
   /** Months with loaded data (from the small per-day rollup, not the detail table). */
@@ -473,10 +692,11 @@ export class CurSyncService {
           aws_error: e.reason,
         });
       }
+      if (!isAwsServiceError(e)) this.logger.warn({ msg: `${what} could not run`, error: String(e) });
       throw new SyncFailure({
         code: 'AWS_ERROR',
         message: `${what} could not run`,
-        aws_error: awsErrorText(e),
+        aws_error: tenantAwsErrorText(e),
       });
     }
   }
@@ -525,25 +745,31 @@ export class CurSyncService {
       ]);
   }
 
-  private async partitions(region: string, creds: RoleCredentialSource, t: CurTable): Promise<string[][]> {
+  private async partitions(
+    region: string,
+    creds: RoleCredentialSource,
+    t: CurTable,
+  ): Promise<CatalogPartition[]> {
     const glue = this.aws.glue(region, creds);
     try {
-      const out: string[][] = [];
+      const out: CatalogPartition[] = [];
       let token: string | undefined;
       do {
         const page = await glue.send(
           new GetPartitionsCommand({ DatabaseName: t.database, TableName: t.table, NextToken: token }),
         );
-        for (const p of page.Partitions ?? []) out.push(p.Values ?? []);
+        for (const p of page.Partitions ?? [])
+          out.push({ values: p.Values ?? [], location: p.StorageDescriptor?.Location ?? null });
         token = page.NextToken;
       } while (token);
       return out;
     } catch (e) {
       if (e instanceof SyncFailure) throw e; // AssumeRole failed
+      if (!isAwsServiceError(e)) this.logger.warn({ msg: 'glue:GetPartitions failed', error: String(e) });
       throw new SyncFailure({
         code: 'AWS_ERROR',
         message: 'Cannot list the CUR partitions (glue:GetPartitions)',
-        aws_error: awsErrorText(e),
+        aws_error: tenantAwsErrorText(e),
       });
     } finally {
       glue.destroy();
@@ -585,10 +811,12 @@ export class CurSyncService {
       }
     } catch (e) {
       if (e instanceof SyncFailure) throw e;
+      if (!isAwsServiceError(e))
+        this.logger.warn({ msg: 'reading the query result failed', error: String(e) });
       throw new SyncFailure({
         code: 'AWS_ERROR',
         message: `Cannot read the query result ${location}`,
-        aws_error: awsErrorText(e),
+        aws_error: tenantAwsErrorText(e),
       });
     } finally {
       s3.destroy();

@@ -16,6 +16,15 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { platformEm, withTenant } from '../database/db-scope';
 import { AwsConnectionService } from '../aws-connection/aws-connection.service';
 import { CurSyncService, SyncFailure } from './cur-sync.service';
+import type { SyncError } from './sync-run.entity';
+
+/** What a tenant sees of a failure that is not AWS's (its text is logged with the run id). */
+export const INTERNAL_SYNC_ERROR: SyncError = Object.freeze({
+  code: 'INTERNAL',
+  message:
+    'The sync failed on our side (not an AWS error); it is retried. If it persists, contact support with the run id',
+  aws_error: null,
+});
 
 const CLAIM_LOCK = 72_150_002;
 
@@ -57,7 +66,16 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       });
       if (queued) this.kick();
     });
-    const job = new CronJob(this.config.cur.cron, () => void this.nightly(), null, true, 'UTC');
+    const job = new CronJob(
+      this.config.cur.cron,
+      () =>
+        void this.nightly().catch((e: unknown) =>
+          this.logger.error({ msg: 'nightly enqueue failed', error: String(e) }),
+        ),
+      null,
+      true,
+      'UTC',
+    );
     this.scheduler.addCronJob('cur-nightly', job);
     this.timer = setInterval(() => this.kick(), this.config.cur.pollMs);
     this.kick();
@@ -134,10 +152,17 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       const claimed = await this.claim();
       if (!claimed) break;
       const { id, tenant_id } = claimed;
-      const p = this.run(id, tenant_id).finally(() => {
-        this.inFlight.delete(id);
-        this.kick();
-      });
+      // A run whose own failure path cannot reach the database (it is down) rejects: logged here, never an
+      // unhandled rejection that would end the process; the run's heartbeat stops, so it is re-queued as stale.
+      const p = this.run(id, tenant_id)
+        .catch((e: unknown) => {
+          if (!this.stopping)
+            this.logger.error({ msg: 'sync run failed to record its end', run_id: id, error: String(e) });
+        })
+        .finally(() => {
+          this.inFlight.delete(id);
+          this.kick();
+        });
       this.inFlight.set(id, p);
     }
   }
@@ -197,16 +222,18 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
         );
     } catch (e) {
       if (this.stopping) return; // released on shutdown; another replica retries it
-      const error =
-        e instanceof SyncFailure
-          ? e.error
-          : { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e), aws_error: null };
+      // The tenant sees AWS's text or ours written for them, never the text of an internal error (a database
+      // error, a bug): that goes to the log, with the run id to find it.
+      const error = e instanceof SyncFailure ? e.error : INTERNAL_SYNC_ERROR;
       this.logger.warn({
         msg: 'sync failed',
         run_id: id,
         code: error.code,
         message: error.message,
         aws_error: error.aws_error,
+        ...(e instanceof SyncFailure
+          ? {}
+          : { internal_error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       });
       const maxAttempts = e instanceof SyncFailure && e.permanent ? 0 : this.config.cur.maxAttempts;
       await em.execute(

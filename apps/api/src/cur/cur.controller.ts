@@ -78,6 +78,8 @@ export class CurController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'One sync run: status, progress and figures',
+    description:
+      "Poll this after POST /api/cur/sync: `status` (queued, running, succeeded, failed), the phase, months done of total, rows loaded, bytes Athena scanned and their estimated cost. A failed run names the failing step and carries AWS's error text; the previous data stays intact.",
     response: SyncRunSchema,
     errors: [404],
   })
@@ -110,6 +112,8 @@ export class CostsController {
   @Get('costs')
   @ApiContract({
     summary: 'Costs over a date range, grouped and measured as asked (at most 2 years)',
+    description:
+      "Daily or monthly totals between `from` and `to` (inclusive), grouped by service, account, region, usage type or charge class, in the chosen measure (unblended, net_unblended, amortized, net_amortized; default: the tenant's). Days after the last synced day are absent, not zero.",
     query: CostsQuerySchema,
     response: CostsResponseSchema,
     errors: [400],

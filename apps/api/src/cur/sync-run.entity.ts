@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { tenantRls } from '../database/db-roles.constants';
+import type { FoldedDimension } from './month-shaper';
 
 export interface SyncProgress {
   phase: string;
@@ -17,6 +18,14 @@ export interface MonthStat {
   bytes_scanned: number;
   athena_ms: number;
   load_ms: number;
+  /** CUR line items the month's rows stand for. */
+  line_items?: number;
+  /** Set when the CUR of the month shrank (confirmed by a count): the line items loaded before. */
+  shrank_from?: number;
+  /** Re-read because its CUR files changed since it was loaded (a closed month AWS restated). */
+  restated?: boolean;
+  /** Dimensions with more distinct values than CUR_MAX_DISTINCT_VALUES: the rest are stored as "(other)". */
+  folded?: FoldedDimension[];
 }
 export interface SyncError {
   code: string;

@@ -19,9 +19,17 @@ export function ormConfig(databaseUrl: string, poolMax = 10) {
       snapshot: false,
       silent: true,
     },
-    // cost_daily (written by COPY), its rollup and metric_point (bulk-written points) are read with SQL; their
-    // migrations are hand-written.
-    schemaGenerator: { skipTables: ['cost_daily', 'cost_rollup_daily', 'cost_data_version', 'metric_point'] },
+    // cost_daily (written by COPY), its rollup, metric_point (bulk-written points) and cur_month_source (the sync's
+    // record of the CUR files it loaded) are read with SQL; their migrations are hand-written.
+    schemaGenerator: {
+      skipTables: [
+        'cost_daily',
+        'cost_rollup_daily',
+        'cost_data_version',
+        'metric_point',
+        'cur_month_source',
+      ],
+    },
     debug: false,
     allowGlobalContext: false,
   });

@@ -16,6 +16,8 @@ export class HealthController {
   @Get()
   @ApiContract({
     summary: 'Liveness and database check (200 when the database answers, 503 otherwise)',
+    description:
+      'Public, for load balancers and orchestrators: answers without authentication and without touching tenant data. 200 with `status: "ok", database: "ok"` when a trivial query answers; 503 with `status: "degraded", database: "down"` otherwise, so a replica that lost its database leaves the rotation. Also the version and the uptime.',
     response: HealthSchema,
     errors: { 503: 'The database does not answer' },
     public: true,

@@ -6,6 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { appDatabaseUrl } from '../database/app-role';
 import { inScope, PLATFORM_SESSION, tenantSession } from '../database/db-scope';
+import { survivePoolErrors } from '../database/pool-errors';
 
 export interface StoredPoint {
   ts: number;
@@ -54,7 +55,7 @@ export class MetricPointStore implements OnApplicationShutdown {
       connectionString: appDatabaseUrl(config),
       max: Math.max(2, Math.ceil(config.databasePoolMax / 4)),
     });
-    this.pool.on('error', () => undefined);
+    survivePoolErrors(this.pool); // a dropped connection, idle or checked out, never ends the process
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -39,6 +39,8 @@ export class MetricsController {
   @Get()
   @ApiContract({
     summary: 'Metric watches with their last value and a 24 h sparkline, newest first',
+    description:
+      'Each watch with its namespace, metric, dimensions, statistic and period, the last collected value and a 24-hour sparkline. Filter with `search`, `namespace` and `region`; paginated.',
     query: MetricWatchListQuerySchema,
     response: MetricWatchPageSchema,
     errors: [400],
@@ -71,7 +73,12 @@ export class MetricsController {
   }
 
   @Get('presets')
-  @ApiContract({ summary: 'Presets that matter for cost', response: MetricPresetListSchema })
+  @ApiContract({
+    summary: 'Presets that matter for cost',
+    description:
+      'Ready-made watches for the metrics that drive AWS cost (EC2 CPU and network out, NAT gateway bytes, Lambda invocations and duration, RDS CPU, S3 bucket size, estimated charges); add them with POST /api/metric-watches/presets.',
+    response: MetricPresetListSchema,
+  })
   presets() {
     return this.metrics.presets();
   }
@@ -94,6 +101,8 @@ export class MetricsController {
   @Get('discover')
   @ApiContract({
     summary: 'Discover metrics (ListMetrics through your role), one page at a time',
+    description:
+      "Calls CloudWatch ListMetrics in the chosen region through the tenant's read-only role and returns one page; pass `next_token` for the next. Needs a connected AWS account (422 NOT_CONNECTED otherwise).",
     query: MetricDiscoverQuerySchema,
     response: MetricDiscoverPageSchema,
     errors: { 400: 'VALIDATION_FAILED', 422: NOT_CONNECTED },
@@ -109,6 +118,8 @@ export class MetricsController {
   @ApiContract({
     summary:
       'Collection ticks: calls made, metrics requested, points stored and the estimated CloudWatch cost',
+    description:
+      'What collection costs this tenant in CloudWatch charges: the schedule, the enabled watches, the last 24 hours (runs, GetMetricData calls, metrics requested, points stored, estimated cost), the estimated monthly cost at $0.01 per 1,000 metrics requested, and the recent ticks.',
     response: MetricCollectionSchema,
   })
   collection(@CurrentUser() u: AuthUser) {
@@ -120,6 +131,8 @@ export class MetricsController {
   @Roles('owner', 'admin')
   @ApiContract({
     summary: 'Collect now (owner/admin): the same code path as the scheduled tick',
+    description:
+      'Runs one collection for this tenant at once instead of waiting for the next METRICS_COLLECT_CRON tick, and answers with its figures. Needs a connected AWS account.',
     response: MetricCollectionRunSchema,
     errors: { 403: 'FORBIDDEN', 422: NOT_CONNECTED },
   })
@@ -129,7 +142,12 @@ export class MetricsController {
 
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiContract({ summary: 'One metric watch', response: MetricWatchSchema, errors: [404] })
+  @ApiContract({
+    summary: 'One metric watch',
+    description: 'The watch with its settings and its last value.',
+    response: MetricWatchSchema,
+    errors: [404],
+  })
   get(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string) {
     return this.metrics.get(u.tenantId, id);
   }
@@ -157,6 +175,8 @@ export class MetricsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Rename, enable/disable or link a watch to a cost service (owner/admin)',
+    description:
+      "Linking a watch to a cost service shows its anomalies next to that service's cost anomalies. A disabled watch keeps its points and is not collected.",
     body: UpdateMetricWatchSchema,
     response: MetricWatchSchema,
     errors: [400, 403, 404],
@@ -175,6 +195,7 @@ export class MetricsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Stop watching: deletes the watch, its points and its metric anomalies (owner/admin)',
+    description: 'Irreversible. Recorded in the audit log.',
     status: 204,
     errors: [403, 404],
   })

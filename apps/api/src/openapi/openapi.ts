@@ -18,6 +18,21 @@ row-level security). The \`admin\` routes are for global owners only; each call 
 
 All JSON field names are snake_case.`;
 
+/** The operation groups of Swagger UI, in the order a newcomer meets them. */
+const TAGS: Record<string, string> = {
+  auth: 'Sign up, log in, refresh and log out; who am I',
+  tenants: 'Your company (tenant): its settings and members',
+  'aws-connection': 'Connecting your AWS account: the read-only role, the CUR table, verification',
+  cur: 'Loading Cost and Usage Report data: sync now, load history, sync runs',
+  costs: 'The dashboard and the cost explorer',
+  anomalies: 'Cost anomaly episodes, their root causes and feedback; anomaly monitors',
+  alerts: 'Alert subscriptions (email, Slack, webhooks) and their deliveries',
+  metrics: 'CloudWatch metric watches, collection and their anomalies',
+  audit: 'The audit log of your tenant',
+  admin: 'Platform administration (global owners only)',
+  health: 'Liveness for load balancers',
+};
+
 /** The OpenAPI document: routes from the controllers, schemas from the shared zod contract. */
 export function buildOpenApi(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -25,8 +40,18 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
     .setDescription(DESCRIPTION)
     .setVersion(VERSION)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addServer('/', 'This server: the API and the console share one origin')
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  // Every tag an operation uses, described once (a tag missing here is reported by the OpenAPI lint in npm test).
+  const used = new Set(
+    Object.values(document.paths).flatMap((ops) =>
+      Object.values(ops as Record<string, { tags?: string[] }>).flatMap((op) => op?.tags ?? []),
+    ),
+  );
+  document.tags = Object.entries(TAGS)
+    .filter(([name]) => used.has(name))
+    .map(([name, description]) => ({ name, description }));
   const { schemas } = z.toJSONSchema(z.globalRegistry, {
     target: 'openapi-3.0',
     io: 'input',

@@ -22,6 +22,8 @@ export class AdminTenantsController {
   @Get()
   @ApiContract({
     summary: 'All tenants (global owners only), newest first, paginated and searchable',
+    description:
+      "Every tenant with its member count and owners' emails. `q` searches tenant names and member emails; paginated with `page` and `page_size`. Recorded in the administrator's audit log (`platform.access`).",
     query: AdminTenantListQuerySchema,
     response: AdminTenantPageSchema,
     errors: [400, 403],
@@ -35,6 +37,8 @@ export class AdminTenantsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'One tenant with its members (global owners only)',
+    description:
+      'The tenant and its members with their roles. Recorded in the audit log of both tenants (`platform.access`).',
     response: AdminTenantDetailSchema,
     errors: [403, 404],
   })
@@ -70,6 +74,8 @@ export class AdminUsersController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Enable a disabled account again (global owners)',
+    description:
+      'The account can log in again with its password; sessions ended when it was disabled stay ended. Idempotent.',
     response: AdminUserSchema,
     errors: [403, 404],
   })

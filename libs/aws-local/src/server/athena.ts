@@ -9,7 +9,7 @@ import { tokenize } from '../athena/dialect';
 import type { Catalog } from './catalog';
 import { glueTable } from './glue';
 import { AwsError, num, obj, str, type Json } from './protocol';
-import type { State } from './state';
+import type { ActiveFault, State } from './state';
 
 type QueryState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -245,10 +245,14 @@ export class AthenaService {
     let extraLatency = 0;
     let failure: AthenaQueryError | undefined;
     let result: QueryResult | undefined;
+    let keepRows: number | undefined;
+    const taken = new Set<ActiveFault>();
     for (;;) {
-      const f = this.state.takeFault('athena', 'Query', account.account_id);
+      const f = this.state.takeFault('athena', 'Query', account.account_id, taken, q.query);
       if (!f) break;
+      taken.add(f);
       if (f.kind === 'latency') extraLatency += f.ms ?? 1000;
+      else if (f.kind === 'truncate') keepRows = Math.min(keepRows ?? Infinity, f.rows ?? 0);
       else {
         failure = new AthenaQueryError(
           f.message ?? 'GENERIC_INTERNAL_ERROR: Simulated failure (aws-local fault)',
@@ -262,6 +266,8 @@ export class AthenaService {
       try {
         q.scannedBytes = this.scannedBytes(account, q.query);
         result = await this.engine(account).run(q.query, q.database, q.signal);
+        // A truncated result: what a query over a CUR being rewritten, or a cut read, gives.
+        if (keepRows !== undefined) result = { ...result, rows: result.rows.slice(0, keepRows) };
       } catch (e) {
         failure =
           e instanceof AthenaQueryError

@@ -236,6 +236,7 @@ export class State {
     operation: string,
     accountId: string | undefined,
     skip: ReadonlySet<ActiveFault> = new Set(),
+    query?: string,
   ): ActiveFault | undefined {
     const f = this.faultList.find(
       (x) =>
@@ -243,6 +244,8 @@ export class State {
         x.service === service &&
         (x.operation === operation || x.operation === '*') &&
         (!x.account_id || x.account_id === accountId) &&
+        (!x.query_contains ||
+          (query !== undefined && query.toLowerCase().includes(x.query_contains.toLowerCase()))) &&
         x.remaining > 0,
     );
     if (!f) return undefined;

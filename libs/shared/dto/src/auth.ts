@@ -46,7 +46,7 @@ export const RefreshRequestSchema = z
     refresh_token: z.string().min(20).max(200).optional().meta({
       description:
         'The refresh token; may be left out when the browser sends the httpOnly co_refresh cookie set by login, sign-up and refresh',
-      example: 'b3f1c2d4e5f6...',
+      example: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f.q3Xv9KpL2mN8rT4wY7zA1bC5dE0fG6hJ2kLmN3oPq4R',
     }),
   })
   .meta({ id: 'RefreshRequest' });

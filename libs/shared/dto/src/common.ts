@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VerifyStepNameSchema, VerifyStepSchema } from './aws-connection';
 
 /** Every error the API returns has this one shape (STYLE.md "Errors -> HTTP"). */
 export const ErrorCodeSchema = z.enum([
@@ -43,13 +44,40 @@ export const FieldIssueSchema = z
   })
   .meta({ id: 'FieldIssue' });
 
+export const VerifyFailureDetailsSchema = z
+  .object({
+    step: VerifyStepNameSchema,
+    hints: z.array(z.string()).meta({ description: 'What to try, in order' }),
+    aws_error: z.string().nullable().meta({ description: "AWS's own error text, verbatim" }),
+    steps: z.array(VerifyStepSchema).meta({ description: 'Every step run, with its outcome' }),
+  })
+  .meta({
+    id: 'VerifyFailureDetails',
+    description: 'The details of a failed connect or verify (422): the failing step and what to do about it',
+  });
+export type VerifyFailureDetails = z.infer<typeof VerifyFailureDetailsSchema>;
+
+export const ErrorDetailsSchema = z
+  .union([
+    z.array(FieldIssueSchema).meta({
+      description: 'VALIDATION_FAILED, and a CONFLICT or 422 about one field: one entry per field',
+    }),
+    VerifyFailureDetailsSchema,
+    z.record(z.string(), z.unknown()).meta({
+      description:
+        'Other codes: named values, e.g. RATE_LIMITED {retry_after_s}, CONFLICT {run_id} (the sync already queued or running), ALERT_DELIVERY_FAILED {step, error, delivery_id}, NOT_CONNECTED {step, aws_error}',
+    }),
+  ])
+  .meta({ id: 'ErrorDetails' });
+export type ErrorDetails = z.infer<typeof ErrorDetailsSchema>;
+
 export const ErrorBodySchema = z
   .object({
     code: z
       .string()
       .meta({ description: 'Stable machine-readable error code', example: 'VALIDATION_FAILED' }),
     message: z.string().meta({ example: 'Request body is invalid: email, password' }),
-    details: z.unknown().optional().meta({
+    details: ErrorDetailsSchema.optional().meta({
       description: 'Per-field issues for validation errors, the failing step and hints for AWS errors',
     }),
     correlation_id: z.string().meta({

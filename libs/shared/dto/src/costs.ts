@@ -8,19 +8,19 @@ export const MeasureSchema = z.enum(['unblended', 'net_unblended', 'amortized', 
 });
 export type Measure = z.infer<typeof MeasureSchema>;
 
-export const GroupBySchema = z
-  .enum(['service', 'account', 'region', 'usage_type', 'charge_class'])
-  .meta({ id: 'GroupBy' });
-export type GroupBy = z.infer<typeof GroupBySchema>;
+const CHARGE_CLASSES =
+  'From line_item_line_item_type: usage (Usage, DiscountedUsage, SavingsPlanCoveredUsage), commitment_fee (RIFee, SavingsPlanRecurringFee, SavingsPlanUpfrontFee, upfront Fee), discount (EdpDiscount, PrivateRateDiscount, BundledDiscount, SavingsPlanNegation), credit, refund, tax, other (anything else, surfaced)';
 
 export const ChargeClassSchema = z
   .enum(['usage', 'commitment_fee', 'discount', 'credit', 'refund', 'tax', 'other'])
-  .meta({
-    id: 'ChargeClass',
-    description:
-      'From line_item_line_item_type: usage (Usage, DiscountedUsage, SavingsPlanCoveredUsage), commitment_fee (RIFee, SavingsPlanRecurringFee, SavingsPlanUpfrontFee, upfront Fee), discount (EdpDiscount, PrivateRateDiscount, BundledDiscount, SavingsPlanNegation), credit, refund, tax, other (anything else, surfaced)',
-  });
+  .meta({ description: CHARGE_CLASSES });
 export type ChargeClass = z.infer<typeof ChargeClassSchema>;
+
+export const GroupBySchema = z.enum(['service', 'account', 'region', 'usage_type', 'charge_class']).meta({
+  id: 'GroupBy',
+  description: `What the keys are: service codes, linked account ids, regions, usage types, or charge classes. Charge classes come ${CHARGE_CLASSES.replace(/^From/, 'from')}`,
+});
+export type GroupBy = z.infer<typeof GroupBySchema>;
 
 const isoDate = z.iso.date({ message: 'Must be a date YYYY-MM-DD' });
 const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'Must be a month YYYY-MM' });
@@ -73,6 +73,31 @@ export const SyncRunSchema = z
           bytes_scanned: z.number().int(),
           athena_ms: z.number().int(),
           load_ms: z.number().int(),
+          line_items: z.number().int().optional().meta({ description: 'CUR line items the rows stand for' }),
+          shrank_from: z.number().int().optional().meta({
+            description:
+              'The CUR of the month shrank (a count of its line items confirmed it): the line items loaded before. Without this confirmation a result smaller than the loaded month is refused (error INCOMPLETE_RESULT) and the month kept',
+          }),
+          restated: z.boolean().optional().meta({
+            description:
+              'Read again because its CUR files changed since it was loaded (AWS restated a closed month)',
+          }),
+          folded: z
+            .array(
+              z.object({
+                dimension: z.enum(['account', 'service', 'region', 'usage_type']),
+                kept: z
+                  .number()
+                  .int()
+                  .meta({ description: 'Distinct values kept (CUR_MAX_DISTINCT_VALUES)' }),
+                rows_folded: z.number().int().meta({ description: 'Rows whose value is shown as "(other)"' }),
+              }),
+            )
+            .optional()
+            .meta({
+              description:
+                'Dimensions that had more distinct values this month than the platform keeps: the rest are stored, and shown, as "(other)" (totals stay whole)',
+            }),
         }),
       )
       .meta({ description: 'The months loaded so far, in load order (a retry resumes after them)' }),

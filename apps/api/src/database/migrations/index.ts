@@ -1,6 +1,7 @@
 import { Migration20261203084733AnomalyKinds } from './Migration20261203084733_anomaly_kinds';
 import { Migration20261203092037SyncRunBackfill } from './Migration20261203092037_sync_run_backfill';
 import { Migration20261203101500CallerVersionUnderReadOnlyUsers } from './Migration20261203101500_caller_version_under_read_only_users';
+import { Migration20261203121700CurMonthSource } from './Migration20261203121700_cur_month_source';
 import { Migration20261203094843CallerAuthVersion } from './Migration20261203094843_caller_auth_version';
 import { Migration20261125000500CostRollup } from './Migration20261125000500_cost_rollup';
 import { Migration20261125010000Alerts } from './Migration20261125010000_alerts';
@@ -16,8 +17,8 @@ import { Migration20261125040000MetricsLateData } from './Migration2026112504000
 import { Migration20261125060000RowLevelSecurity } from './Migration20261125060000_row_level_security';
 import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203090000_global_tables_read_only';
 import { Migration20261203091000RefreshSessionEnd } from './Migration20261203091000_refresh_session_end';
-import { Migration20261203114500AlertRecipients } from './Migration20261203114500_alert_recipients';
-import { Migration20261203121500Invitations } from './Migration20261203121500_invitations';
+import { Migration20261203124500AlertRecipients } from './Migration20261203124500_alert_recipients';
+import { Migration20261203125000Invitations } from './Migration20261203125000_invitations';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -48,6 +49,7 @@ export const MIGRATIONS = [
     name: 'Migration20261203101500_caller_version_under_read_only_users',
     class: Migration20261203101500CallerVersionUnderReadOnlyUsers,
   },
-  { name: 'Migration20261203114500_alert_recipients', class: Migration20261203114500AlertRecipients },
-  { name: 'Migration20261203121500_invitations', class: Migration20261203121500Invitations },
+  { name: 'Migration20261203121700_cur_month_source', class: Migration20261203121700CurMonthSource },
+  { name: 'Migration20261203124500_alert_recipients', class: Migration20261203124500AlertRecipients },
+  { name: 'Migration20261203125000_invitations', class: Migration20261203125000Invitations },
 ];

@@ -1,11 +1,12 @@
 import { HttpContext } from '@angular/common/http';
 import { InjectionToken } from '@angular/core';
-import type {
-  ConnectionError,
-  ConnectionStatus,
-  CurFormat,
-  VerifyStep,
-  VerifyStepName,
+import {
+  VerifyFailureDetailsSchema,
+  type ConnectionError,
+  type ConnectionStatus,
+  type CurFormat,
+  type VerifyStep,
+  type VerifyStepName,
 } from '@cost-optimizer/dto';
 import { SILENT_ERRORS, apiError, describeError, errorCode } from '../core/http/api-error';
 
@@ -113,27 +114,12 @@ export interface VerifyFailure {
   steps: VerifyStep[];
 }
 
-const STEP_NAMES = new Set<string>(VERIFY_STEPS.map((s) => s.step));
-const isStepName = (value: unknown): value is VerifyStepName =>
-  typeof value === 'string' && STEP_NAMES.has(value);
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
-const isVerifyStep = (value: unknown): value is VerifyStep =>
-  isRecord(value) && isStepName(value['step']) && typeof value['status'] === 'string';
-
-/** The 422 of connect/verify (`details: {step, hints, aws_error, steps}`), or null for any other error. */
+/** The 422 of connect/verify (`details`: VerifyFailureDetails in the contract), or null for any other error. */
 export function verifyFailure(err: unknown): VerifyFailure | null {
   const body = apiError(err);
-  if (!body || !isRecord(body.details) || !isStepName(body.details['step'])) return null;
-  const d = body.details;
-  return {
-    code: body.code,
-    message: body.message,
-    step: d['step'] as VerifyStepName,
-    hints: Array.isArray(d['hints']) ? d['hints'].filter((h): h is string => typeof h === 'string') : [],
-    aws_error: typeof d['aws_error'] === 'string' ? d['aws_error'] : null,
-    steps: Array.isArray(d['steps']) ? d['steps'].filter(isVerifyStep) : [],
-  };
+  const details = VerifyFailureDetailsSchema.safeParse(body?.details);
+  if (!body || !details.success) return null;
+  return { code: body.code, message: body.message, ...details.data };
 }
 
 /** The connection's stored last error, shaped like a fresh failure. */

@@ -142,7 +142,7 @@ import {
       display: inline;
     }
     .chip-succeeded {
-      --mat-chip-label-text-color: #1e8e3e;
+      --mat-chip-label-text-color: #137333;
     }
     .chip-failed {
       --mat-chip-label-text-color: var(--mat-sys-error);

@@ -79,7 +79,7 @@ import {
       color: var(--mat-sys-on-surface-variant);
     }
     .sync-succeeded mat-icon {
-      color: #1e8e3e;
+      color: #137333;
     }
     .sync-failed mat-icon,
     .error {

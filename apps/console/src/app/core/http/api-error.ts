@@ -17,6 +17,12 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const isFieldIssue = (value: unknown): value is FieldIssue =>
   isRecord(value) && typeof value['field'] === 'string' && typeof value['message'] === 'string';
 
+/** The contract's ErrorDetails shapes: per-field issues or an object of named values (anything else is dropped). */
+function errorDetails(value: unknown): ErrorBody['details'] {
+  if (Array.isArray(value)) return value.every(isFieldIssue) ? value : undefined;
+  return isRecord(value) ? value : undefined;
+}
+
 /** The API's error body `{code, message, details?, correlation_id}`, if the error carries one. */
 export function apiError(err: unknown): ErrorBody | null {
   if (!(err instanceof HttpErrorResponse)) return null;
@@ -32,7 +38,7 @@ export function apiError(err: unknown): ErrorBody | null {
   return {
     code: body['code'],
     message: body['message'],
-    details: body['details'],
+    details: errorDetails(body['details']),
     correlation_id: body['correlation_id'],
   };
 }

@@ -4,7 +4,7 @@ import { Migration } from '@mikro-orm/migrations';
  * Members join by invitation: adding a member creates an `invitation` (tenant-owned, row-level security like every
  * tenant table) that the person accepts signed in with that email.
  */
-export class Migration20261203121500Invitations extends Migration {
+export class Migration20261203125000Invitations extends Migration {
   override up(): void {
     this.addSql(
       `create table "invitation" ("id" uuid not null, "tenant_id" uuid not null, "email" varchar(320) not null, "role" text not null, "invited_by" uuid null, "created_at" timestamptz not null, "expires_at" timestamptz not null, primary key ("id"))`,

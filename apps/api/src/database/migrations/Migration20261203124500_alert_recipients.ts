@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * on-demand sends are counted per tenant (`alert_send_log`: test alerts, confirmation emails). Both tenant-owned,
  * with row-level security like every tenant table.
  */
-export class Migration20261203114500AlertRecipients extends Migration {
+export class Migration20261203124500AlertRecipients extends Migration {
   override up(): void {
     this.addSql(
       `create table "alert_send_log" ("id" uuid not null, "tenant_id" uuid not null, "kind" text not null, "count" int not null, "created_at" timestamptz not null, primary key ("id"))`,
