@@ -72,6 +72,8 @@ describe('accessibility: every console page', () => {
     const found: A11yViolation[] = [];
     await visit(page, '/signup', 'signup-submit');
     found.push(...(await seriousA11yViolations(page, '/signup')));
+    await visit(page, `/confirm-alerts?token=${'x'.repeat(43)}`, 'confirm-alerts');
+    found.push(...(await seriousA11yViolations(page, '/confirm-alerts')));
     await visit(page, '/login', 'login-submit');
     found.push(...(await seriousA11yViolations(page, '/login')));
     await byTestId(page, 'login-email').fill(user.email);

@@ -69,6 +69,7 @@ describe('alert subscriptions: CloudWatch metric anomaly episodes', () => {
       METRICS_COLLECT_CRON: NEVER,
       PUBLIC_URL: 'https://costs.example.com',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: '1024-65535',
       ALERT_WORKER_POLL_MS: '200',
       ALERT_SEND_TIMEOUT_MS: '3000',
     });

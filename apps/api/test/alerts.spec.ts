@@ -104,6 +104,45 @@ async function receiver() {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+async function sql(url: string, text: string, values: unknown[] = []) {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    return (await db.query(text, values)).rows;
+  } finally {
+    await db.end();
+  }
+}
+
+type Smtp = Awaited<ReturnType<typeof smtpSink>>;
+
+/** The token of the newest confirmation email to `address`. */
+function confirmationToken(smtp: Smtp, address: string): string {
+  const mails = smtp.mails.filter((m) => m.to.includes(address) && /confirm-alerts\?token=/.test(m.text));
+  const m = /confirm-alerts\?token=([\w-]+)/.exec(mails.at(-1)?.text ?? '');
+  if (!m) throw new Error(`no confirmation email to ${address}`);
+  return m[1]!;
+}
+
+/** The alert emails to `address` (not its confirmation emails). */
+const alertMails = (smtp: Smtp, address: string) =>
+  smtp.mails.filter((m) => m.to.includes(address) && !m.text.includes('confirm-alerts?token='));
+
+/** Follows the newest confirmation link sent to `address`, as its owner would. */
+async function confirmLatest(api: TestApp, smtp: Smtp, address: string) {
+  const token = await until(`the confirmation email to ${address}`, () => {
+    try {
+      return confirmationToken(smtp, address);
+    } catch {
+      return null;
+    }
+  });
+  const res = await api.post('/api/alert-recipients/confirm', { token });
+  expect(res.status).toBe(200);
+  expect(res.body.email).toBe(address);
+  return res;
+}
+
 describe('alert subscriptions', () => {
   let env: AwsEnv;
   let smtp: Awaited<ReturnType<typeof smtpSink>>;
@@ -129,6 +168,8 @@ describe('alert subscriptions', () => {
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       ALERT_EMAIL_FROM: 'Cost Optimizer <alerts@example.com>',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      // The receiver's port only: an allow-listed host is still held to the port list.
+      ALERT_WEBHOOK_PORTS: String(rx.port),
       ALERT_WORKER_POLL_MS: '200',
       ALERT_RETRY_BASE_SECONDS: '1',
       ALERT_MAX_ATTEMPTS: '5',
@@ -179,8 +220,23 @@ describe('alert subscriptions', () => {
     expect(email.body).toMatchObject({
       channel: 'email',
       recipients: ['finops@example.com'],
+      pending_recipients: ['finops@example.com'],
       signing_secret: null,
     });
+    // The address confirms through the link of its confirmation email before it gets any alert.
+    await confirmLatest(api, smtp, 'finops@example.com');
+    expect(
+      (await api.get(`/api/alert-subscriptions/${email.body.id}`, t.access_token)).body.pending_recipients,
+    ).toEqual([]);
+    // An address that never confirms gets nothing but its confirmation email: its alert is cancelled.
+    const unconfirmed = await create({
+      ...base,
+      channel: 'email',
+      name: 'Nobody confirmed',
+      recipients: ['silent@example.com'],
+      monitor_ids: [serviceMonitor],
+    });
+    expect(unconfirmed.body.pending_recipients).toEqual(['silent@example.com']);
     const hook = await create({
       ...base,
       channel: 'webhook',
@@ -237,9 +293,7 @@ describe('alert subscriptions', () => {
     expect(episode.impact_usd).toBeLessThan(8000); // level 2 of a $1000 threshold
 
     // Email: subject and body carry impact, monitor, dimension value, dates, root causes and the link.
-    const mail = await until('the alert email', () =>
-      smtp.mails.find((m) => m.to.includes('finops@example.com')),
-    );
+    const mail = await until('the alert email', () => alertMails(smtp, 'finops@example.com')[0]);
     expect(mail.text).toMatch(/^Subject: .*AWSLambda \+\$[\d,]+\.\d\d \(\+[\d.]+ %\), Per service/m);
     expect(mail.text).toContain(`https://costs.example.com/anomalies/${episode.id}`);
     expect(mail.text).toContain(`Dates: ${episode.start_date}`);
@@ -283,12 +337,23 @@ describe('alert subscriptions', () => {
     // Detection again (nothing changed): no second alert anywhere.
     expect((await api.post('/api/anomalies/detect', {}, t.access_token)).status).toBe(202);
     await sleep(2500);
-    expect(smtp.mails.filter((m) => m.to.includes('finops@example.com'))).toHaveLength(1);
+    expect(alertMails(smtp, 'finops@example.com')).toHaveLength(1);
     expect(rx.at('/hook/a').filter((r) => r.body?.type === 'anomaly.alert')).toHaveLength(1);
     expect(rx.at('/slack')).toHaveLength(1);
     expect(rx.at('/hook/digest')).toHaveLength(1);
     expect(rx.at('/slack-other')).toHaveLength(0);
     expect(rx.at('/slack-high')).toHaveLength(0);
+    expect(smtp.mails.filter((m) => m.to.includes('silent@example.com'))).toHaveLength(1);
+    expect(smtp.mails.find((m) => m.to.includes('silent@example.com'))!.text).toMatch(
+      /confirm-alerts\?token=/,
+    );
+    expect(await deliveries(unconfirmed.body.id)).toEqual([
+      expect.objectContaining({
+        kind: 'alert',
+        status: 'cancelled',
+        last_error: { step: 'config', message: 'No recipient has confirmed these alerts yet' },
+      }),
+    ]);
     const sent = await deliveries(hook.body.id);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({
@@ -316,10 +381,7 @@ describe('alert subscriptions', () => {
     expect(follow.valid).toBe(true);
     expect(follow.body.anomalies[0]).toMatchObject({ id: episode.id, level: 3, follow_up: true });
     expect(follow.body.anomalies[0].impact_usd).toBeGreaterThan(8000);
-    const followMail = await until(
-      'the follow-up email',
-      () => smtp.mails.filter((m) => m.to.includes('finops@example.com'))[1],
-    );
+    const followMail = await until('the follow-up email', () => alertMails(smtp, 'finops@example.com')[1]);
     expect(followMail.text).toMatch(/^Subject: .*AWSLambda grew to \+\$/m);
   });
 
@@ -342,8 +404,8 @@ describe('alert subscriptions', () => {
       const d = (await deliveries(flaky.body.id))[0];
       return d && d.attempts >= 2 && d.status === 'queued' ? d : null;
     });
-    expect(failing.last_error).toEqual({ step: 'http', message: expect.stringContaining('HTTP 500') });
-    expect(failing.last_error.message).toContain('receiver is down');
+    // The status code only: the receiver's body is never echoed back.
+    expect(failing.last_error).toEqual({ step: 'http', message: `127.0.0.1:${rx.port} answered HTTP 500` });
     expect(Date.parse(failing.next_attempt_at)).toBeGreaterThan(Date.parse(failing.created_at));
     const list = (await api.get('/api/alert-subscriptions?page_size=100', t.access_token)).body.items;
     expect(list.find((s: any) => s.id === flaky.body.id).last_delivery).toMatchObject({
@@ -374,6 +436,7 @@ describe('alert subscriptions', () => {
     const second = await spawnApi(api.databaseUrl, {
       PUBLIC_URL: 'https://costs.example.com',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: String(rx.port),
       ALERT_WORKER_POLL_MS: '100',
     });
     try {
@@ -439,9 +502,26 @@ describe('alert subscriptions', () => {
       { channel: 'email', name: 'Mail', recipients: ['ops@example.com'], min_impact_usd: 10 },
       t.access_token,
     );
+    // Not confirmed yet: the test sends the confirmation again (a new link; the first stops working), no alert.
+    const first = confirmationToken(smtp, 'ops@example.com');
+    const unconfirmed = await api.post(`/api/alert-subscriptions/${mail.body.id}/test`, {}, t.access_token);
+    expect(unconfirmed.status).toBe(422);
+    expect(unconfirmed.body).toMatchObject({
+      code: 'RECIPIENTS_UNCONFIRMED',
+      details: { confirmations_sent: 1 },
+    });
+    expect(smtp.mails.filter((m) => m.to.includes('ops@example.com'))).toHaveLength(2);
+    expect(
+      smtp.mails.some((m) => m.to.includes('ops@example.com') && m.text.includes('This is a test alert')),
+    ).toBe(false);
+    expect((await api.post('/api/alert-recipients/confirm', { token: first })).status).toBe(404);
+    await confirmLatest(api, smtp, 'ops@example.com');
     const mailOk = await api.post(`/api/alert-subscriptions/${mail.body.id}/test`, {}, t.access_token);
     expect(mailOk.status).toBe(200);
-    expect(smtp.mails.find((m) => m.to.includes('ops@example.com'))?.text).toContain('This is a test alert');
+    expect(mailOk.body.confirmations_sent).toBe(0);
+    expect(
+      smtp.mails.find((m) => m.to.includes('ops@example.com') && m.text.includes('This is a test alert')),
+    ).toBeDefined();
 
     // A receiver answering 500, an SMTP server refusing the recipient, a redirect (not followed).
     rx.state.flakyStatus = 500;
@@ -457,6 +537,8 @@ describe('alert subscriptions', () => {
       details: { step: 'http', error: expect.stringContaining('HTTP 500') },
     });
     expect(failed.body.message).toMatch(/step "http".*HTTP 500/);
+    // Nothing the receiver said comes back (its body could be anything the URL serves).
+    expect(JSON.stringify(failed.body)).not.toContain('receiver is down');
     expect(typeof failed.body.correlation_id).toBe('string');
     expect((await deliveries(down.body.id))[0]).toMatchObject({
       kind: 'test',
@@ -468,6 +550,11 @@ describe('alert subscriptions', () => {
       '/api/alert-subscriptions',
       { channel: 'email', name: 'Refused', recipients: ['reject@example.com'], min_impact_usd: 10 },
       t.access_token,
+    );
+    // Its confirmation email was refused too; as if it had confirmed earlier and its mailbox went away since:
+    await sql(
+      api.databaseUrl,
+      `update alert_recipient set confirmed_at = now() where email = 'reject@example.com'`,
     );
     const smtpFail = await api.post(`/api/alert-subscriptions/${refused.body.id}/test`, {}, t.access_token);
     expect(smtpFail.status).toBe(502);
@@ -483,6 +570,9 @@ describe('alert subscriptions', () => {
     expect(moved.status).toBe(502);
     expect(moved.body.details.step).toBe('http');
     expect(moved.body.message).toMatch(/HTTP 302.*redirects are not followed/);
+    // The Location header is not echoed either.
+    expect(JSON.stringify(moved.body)).not.toContain('/metadata');
+    expect(JSON.stringify(await deliveries(redirect.body.id))).not.toContain('/metadata');
     expect(rx.at('/redirect')).toHaveLength(1);
     expect(rx.at('/metadata')).toHaveLength(0);
   });
@@ -593,6 +683,12 @@ describe('alert subscriptions', () => {
       'url',
     );
     expect(local.body.details[0].message).toMatch(/localhost resolves to (127\.0\.0\.1|::1) \(loopback\)/);
+    // An allow-listed host is still held to ALERT_WEBHOOK_PORTS (here the receiver's port only).
+    const port = await bad(
+      { channel: 'webhook', name: 'x', url: 'http://127.0.0.1:6379/x', min_impact_usd: 1 },
+      'url',
+    );
+    expect(port.body.details[0].message).toMatch(/Port 6379 is not allowed/);
 
     const other = await api.signup();
     const otherMonitors = await api.post(
@@ -690,7 +786,7 @@ describe('alert subscriptions', () => {
     expect((await api.get('/api/alert-subscriptions', other.access_token)).body.total).toBe(0);
 
     const v = await api.signup();
-    await api.post('/api/tenants/current/members', { email: v.email, role: 'viewer' }, t.access_token);
+    await api.addMember(t, v, 'viewer');
     const viewer = (
       await api.post('/api/auth/login', { email: v.email, password: v.password, tenant_id: t.tenantId })
     ).body;
@@ -748,6 +844,9 @@ describe('alert subscriptions without SMTP or an allow-list', () => {
     ['https://localhost/hook', /localhost resolves to .* \(loopback\)/],
     ['ftp://example.com/hook', /ftp is not allowed/],
     ['https://user:pw@example.com/hook', /credentials/],
+    // ALERT_WEBHOOK_PORTS (default 443,80): no other service's port, on any host.
+    ['https://example.com:6379/hook', /Port 6379 is not allowed: alerts go to ports 443, 80/],
+    ['https://93.184.215.14:25/hook', /Port 25 is not allowed/],
   ])('refuses the URL %s', async (url, why) => {
     for (const channel of ['webhook', 'slack']) {
       const res = await api.post(
@@ -762,5 +861,142 @@ describe('alert subscriptions without SMTP or an allow-list', () => {
       });
       expect(res.body.details).toEqual([{ field: 'url', message: expect.stringMatching(why) }]);
     }
+  });
+});
+
+describe('on-demand alert sends: confirmation and per-tenant limits', () => {
+  let smtp: Smtp;
+  let rx: Awaited<ReturnType<typeof receiver>>;
+  let api: TestApp;
+  let t: Session;
+  beforeAll(async () => {
+    [smtp, rx] = await Promise.all([smtpSink(), receiver()]);
+    api = await testApp({
+      PUBLIC_URL: 'https://costs.example.com',
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      ALERT_EMAIL_FROM: 'Cost Optimizer <alerts@example.com>',
+      ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: String(rx.port),
+      ALERT_TEST_PER_HOUR: '3',
+      ALERT_CONFIRMATIONS_PER_DAY: '5',
+    });
+    t = await api.signup({ tenant_name: 'Acme <b>Corp</b>' });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await Promise.all([smtp?.close(), rx?.close()]);
+  });
+
+  it('mails only recipients who confirmed; a link works once and names the company', async () => {
+    const sub = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'email', name: 'Two', recipients: ['a@example.com', 'b@example.com'], min_impact_usd: 1 },
+      t.access_token,
+    );
+    expect(sub.status).toBe(201);
+    expect(sub.body.pending_recipients).toEqual(['a@example.com', 'b@example.com']);
+    const invite = await until('the confirmation email', () =>
+      smtp.mails.find((m) => m.to.includes('a@example.com')),
+    );
+    expect(invite.text).toContain('https://costs.example.com/confirm-alerts?token=');
+    expect(invite.text).toContain('Acme &lt;b&gt;Corp&lt;/b&gt;'); // escaped in the HTML part
+    const token = confirmationToken(smtp, 'a@example.com');
+    const ok = await api.post('/api/alert-recipients/confirm', { token });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ email: 'a@example.com', tenant_name: 'Acme <b>Corp</b>' });
+    const again = await api.post('/api/alert-recipients/confirm', { token });
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('NOT_FOUND');
+    expect((await api.post('/api/alert-recipients/confirm', { token: 'x'.repeat(43) })).status).toBe(404);
+
+    const test = await api.post(`/api/alert-subscriptions/${sub.body.id}/test`, {}, t.access_token);
+    expect(test.status).toBe(200);
+    expect(test.body.confirmations_sent).toBe(1); // b, again
+    const tests = smtp.mails.filter((m) => m.text.includes('This is a test alert'));
+    expect(tests).toHaveLength(1);
+    expect(tests[0]!.to).toEqual(['a@example.com']);
+    expect(
+      (await api.get(`/api/alert-subscriptions/${sub.body.id}`, t.access_token)).body.pending_recipients,
+    ).toEqual(['b@example.com']);
+  });
+
+  it('limits test alerts per tenant (ALERT_TEST_PER_HOUR), also across delete and re-create', async () => {
+    const s = await api.signup();
+    const hook = async () =>
+      (
+        await api.post(
+          '/api/alert-subscriptions',
+          { channel: 'webhook', name: 'Hook', url: rx.url('/hook/limit'), min_impact_usd: 1 },
+          s.access_token,
+        )
+      ).body.id as string;
+    const id = await hook();
+    for (let i = 0; i < 3; i++)
+      expect((await api.post(`/api/alert-subscriptions/${id}/test`, {}, s.access_token)).status).toBe(200);
+    const limited = await api.post(`/api/alert-subscriptions/${id}/test`, {}, s.access_token);
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(limited.body.message).toMatch(/At most 3 test alerts per hour/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(3500);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(3600);
+    // Deleting the subscription frees nothing.
+    expect((await api.del(`/api/alert-subscriptions/${id}`, s.access_token)).status).toBe(204);
+    const other = await hook();
+    expect((await api.post(`/api/alert-subscriptions/${other}/test`, {}, s.access_token)).status).toBe(429);
+    expect(rx.at('/hook/limit')).toHaveLength(3);
+    // Concurrent tests cannot both take the last one: another tenant, 6 at once, 3 succeed.
+    const u = await api.signup();
+    const theirs = (
+      await api.post(
+        '/api/alert-subscriptions',
+        { channel: 'webhook', name: 'Hook', url: rx.url('/hook/race'), min_impact_usd: 1 },
+        u.access_token,
+      )
+    ).body.id;
+    const statuses = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        api.post(`/api/alert-subscriptions/${theirs}/test`, {}, u.access_token),
+      ),
+    );
+    expect(statuses.map((r) => r.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
+    expect(rx.at('/hook/race')).toHaveLength(3);
+  });
+
+  it('limits confirmation emails per tenant (ALERT_CONFIRMATIONS_PER_DAY): beyond, nothing is added or sent', async () => {
+    const s = await api.signup();
+    const five = ['r1', 'r2', 'r3', 'r4', 'r5'].map((r) => `${r}@example.net`);
+    const before = smtp.mails.length;
+    const sub = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'email', name: 'Five', recipients: five, min_impact_usd: 1 },
+      s.access_token,
+    );
+    expect(sub.status).toBe(201);
+    await until('5 confirmation emails', () => smtp.mails.length - before === 5);
+    // The same addresses again cost nothing: each gets one confirmation per company.
+    const same = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'email', name: 'Same', recipients: five.slice(0, 2), min_impact_usd: 1 },
+      s.access_token,
+    );
+    expect(same.status).toBe(201);
+    const more = await api.patch(
+      `/api/alert-subscriptions/${sub.body.id}`,
+      { recipients: [...five, 'r6@example.net'] },
+      s.access_token,
+    );
+    expect(more.status).toBe(429);
+    expect(more.body.message).toMatch(/At most 5 confirmation emails per day/);
+    const created = await api.post(
+      '/api/alert-subscriptions',
+      { channel: 'email', name: 'Six', recipients: ['r6@example.net'], min_impact_usd: 1 },
+      s.access_token,
+    );
+    expect(created.status).toBe(429);
+    expect(smtp.mails.length - before).toBe(5);
+    expect(
+      (await api.get(`/api/alert-subscriptions/${sub.body.id}`, s.access_token)).body.recipients,
+    ).toEqual(five);
+    expect((await api.get('/api/alert-subscriptions', s.access_token)).body.total).toBe(2);
   });
 });

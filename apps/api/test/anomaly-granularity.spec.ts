@@ -92,6 +92,7 @@ describe('anomaly granularity, first day and drops (default monitors)', () => {
       CUR_WORKER_POLL_MS: '200',
       CUR_BACKFILL_MONTHS: '6',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: '1024-65535',
       ALERT_WORKER_POLL_MS: '200',
     });
     t = await connectedTenant(api, env);

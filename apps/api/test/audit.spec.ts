@@ -26,18 +26,13 @@ describe('audit log', () => {
     await api.patch('/api/tenants/current', { default_measure: 'unblended' }, t);
     for (const role of ['admin', 'viewer', 'extra'] as const) {
       const s = await api.signup();
-      const added = await api.post(
-        '/api/tenants/current/members',
-        { email: s.email, role: role === 'extra' ? 'viewer' : role },
-        t,
-      );
-      expect(added.status).toBe(201);
+      const added = await api.addMember(owner, s, role === 'extra' ? 'viewer' : role);
       const login = await api.post('/api/auth/login', {
         email: s.email,
         password: s.password,
         tenant_id: owner.tenantId,
       });
-      members[role] = { ...s, ...login.body, userId: added.body.user_id };
+      members[role] = { ...s, ...login.body, userId: added.user_id };
     }
     expect(
       (await api.patch(`/api/tenants/current/members/${members.extra.userId}`, { role: 'admin' }, t)).status,
@@ -73,8 +68,11 @@ describe('audit log', () => {
       'aws.connected',
       'tenant.renamed',
       'tenant.default_measure_changed',
+      'member.invited',
       'member.added',
+      'member.invited',
       'member.added',
+      'member.invited',
       'member.added',
       'member.role_changed',
       'member.removed',
@@ -95,6 +93,15 @@ describe('audit log', () => {
       ip: expect.any(String),
       correlation_id: renameCorrelation,
     });
+    // An invitation is recorded by its inviter, the membership by the person who accepted it.
+    expect(byAction('member.invited')).toMatchObject({
+      actor: { email: owner.email },
+      details: { role: 'viewer' },
+    });
+    expect(byAction('member.added')).toMatchObject({
+      actor: { email: members.extra.email },
+      target: { type: 'user', id: members.extra.userId },
+    });
     expect(byAction('member.role_changed')).toMatchObject({
       target: { type: 'user', id: members.extra.userId },
       details: { email: members.extra.email, from: 'viewer', to: 'admin' },
@@ -113,7 +120,7 @@ describe('audit log', () => {
 
   it('paginates and filters by action, and bounds the page size', async () => {
     const page = await api.get('/api/audit-events?page=2&page_size=4', owner.access_token);
-    expect(page.body).toMatchObject({ page: 2, page_size: 4, total: 15 });
+    expect(page.body).toMatchObject({ page: 2, page_size: 4, total: 18 });
     expect(page.body.items).toHaveLength(4);
     const added = await api.get('/api/audit-events?action=member.added', owner.access_token);
     expect(added.body.total).toBe(3);
@@ -161,7 +168,7 @@ describe('audit log', () => {
       root.access_token,
     );
     expect(res.status).toBe(200);
-    expect(res.body.total).toBe(15);
+    expect(res.body.total).toBe(18);
     const filtered = await api.get(
       `/api/admin/tenants/${owner.tenantId}/audit-events?action=aws.disconnected`,
       root.access_token,

@@ -68,14 +68,23 @@ describe('auth', () => {
     expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', correlation_id: expect.any(String) });
   });
 
-  it('refuses a second account with the same email (409)', async () => {
+  it('never says whether an email has an account: a taken one answers check_email and creates nothing', async () => {
     const s = await api.signup();
     const res = await api.post('/api/auth/signup', {
       email: s.email.toUpperCase(),
       password: 'another-password-1',
+      tenant_name: 'Second company',
     });
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('CONFLICT');
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ status: 'check_email', message: 'Check your email to continue.' });
+    expect(JSON.stringify(res.body)).not.toMatch(/exist|registered|already|log in/i);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    // No second account, no new company; the owner's password still works, the new one does not.
+    expect(
+      (await api.post('/api/auth/login', { email: s.email, password: 'another-password-1' })).status,
+    ).toBe(401);
+    const me = await api.get('/api/auth/me', (await api.login(s.email, s.password)).access_token);
+    expect(me.body.memberships).toHaveLength(1);
   });
 
   it('answers unknown user and wrong password the same way', async () => {

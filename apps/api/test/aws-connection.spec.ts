@@ -273,7 +273,7 @@ describe('connect AWS (against the local AWS endpoint)', () => {
   it('viewers read but cannot connect; global owners act for any tenant', async () => {
     const t = await tenant();
     const v = await api.signup();
-    await api.post('/api/tenants/current/members', { email: v.email, role: 'viewer' }, t.access_token);
+    await api.addMember(t, v, 'viewer');
     const viewer = (
       await api.post('/api/auth/login', { email: v.email, password: v.password, tenant_id: t.tenantId })
     ).body;

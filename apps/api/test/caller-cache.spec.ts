@@ -45,15 +45,14 @@ describe('caller cache: revocation across replicas', () => {
   /** A person added to the tenant with `role`, logged in to it (through replica 1). */
   async function member(role: 'admin' | 'viewer'): Promise<Session & { userId: string }> {
     const s = await r1.signup();
-    const added = await r1.post('/api/tenants/current/members', { email: s.email, role }, owner.access_token);
-    expect(added.status).toBe(201);
+    const added = await r1.addMember(owner, s, role);
     const login = await r1.post('/api/auth/login', {
       email: s.email,
       password: s.password,
       tenant_id: tenantId,
     });
     expect(login.status).toBe(200);
-    return { ...s, ...login.body, userId: added.body.user_id };
+    return { ...s, ...login.body, userId: added.user_id };
   }
 
   /**

@@ -128,7 +128,7 @@ describe('CUR sync behaviour', () => {
     expect((await api.post('/api/cur/sync', { months: 99 }, t.access_token)).status).toBe(400);
 
     const v = await api.signup();
-    await api.post('/api/tenants/current/members', { email: v.email, role: 'viewer' }, t.access_token);
+    await api.addMember(t, v, 'viewer');
     const viewer = (
       await api.post('/api/auth/login', { email: v.email, password: v.password, tenant_id: t.tenantId })
     ).body;

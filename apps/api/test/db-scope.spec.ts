@@ -17,15 +17,7 @@ describe('database scope on a reused connection', () => {
       const s = await api.signup({ tenant_name: `Scope ${k}` });
       const me = await api.get('/api/auth/me', s.access_token);
       const member = await api.signup();
-      expect(
-        (
-          await api.post(
-            '/api/tenants/current/members',
-            { email: member.email, role: 'viewer' },
-            s.access_token,
-          )
-        ).status,
-      ).toBe(201);
+      await api.addMember(s, member, 'viewer');
       t[k] = { ...s, tenantId: me.body.tenant.id, members: [s.email, member.email].sort() };
     }
   }, 60_000);

@@ -29,6 +29,9 @@ const CALLS: [Service, string, Flow[]][] = [
   ['cloudwatch', 'ListMetrics', ['discover']],
 ];
 
+/** Throttles per call: more than the SDK's default retries absorb (AWS_MAX_ATTEMPTS is 5 below). */
+const THROTTLES = 4;
+
 describe('fault matrix: every AWS call throttled', () => {
   let env: AwsEnv;
   let api: TestApp;
@@ -37,7 +40,9 @@ describe('fault matrix: every AWS call throttled', () => {
     env = await awsEnv({ format: 'legacy', days: 20, rowsPerDay: 20 });
     api = await testApp({
       ...env.apiEnv,
-      AWS_MAX_ATTEMPTS: '3', // two throttled attempts, then the third succeeds
+      // Four throttled attempts, then the fifth succeeds: more than the SDK's default (3 attempts) absorbs, so a
+      // client built without AWS_MAX_ATTEMPTS fails its row.
+      AWS_MAX_ATTEMPTS: '5',
       CUR_WORKER_POLL_MS: '200',
       CUR_SYNC_RETRY_DELAY_SECONDS: '0',
       ATHENA_QUERY_TIMEOUT_SECONDS: '5',
@@ -85,12 +90,24 @@ describe('fault matrix: every AWS call throttled', () => {
   };
 
   const rows = CALLS.flatMap(([service, op, fs]) => fs.map((flow) => [service, op, flow] as const));
-  it.each(rows)('%s %s throttled twice: %s still succeeds (the SDK retries)', async (service, op, flow) => {
+  it.each(rows)('%s %s throttled 4 times: %s still succeeds (the SDK retries)', async (service, op, flow) => {
     env.aws.resetCalls();
-    env.aws.addFault({ service, operation: op, kind: 'throttle', count: 2 });
+    const since = Date.now();
+    env.aws.addFault({ service, operation: op, kind: 'throttle', count: THROTTLES });
     await flows[flow]();
-    // Both throttled attempts reached the endpoint, then at least one that succeeded.
-    expect(env.aws.calls()[`${service}.${op}`] ?? 0).toBeGreaterThanOrEqual(3);
+    // Every throttled attempt reached the endpoint, then at least one that succeeded.
+    expect(env.aws.calls()[`${service}.${op}`] ?? 0).toBeGreaterThanOrEqual(THROTTLES + 1);
+    if (op === 'StartQueryExecution') {
+      // The retries of a start carried its ClientRequestToken: one query per token, never a query started twice.
+      const { queries } = (await (await fetch(`${env.aws.url}/_aws-local/queries`)).json()) as {
+        queries: { client_request_token: string | null; submitted: number }[];
+      };
+      const started = queries.filter((q) => q.submitted >= since);
+      expect(started.length).toBeGreaterThan(0);
+      const tokens = started.map((q) => q.client_request_token);
+      expect(tokens.every((x) => typeof x === 'string' && x.length > 0)).toBe(true);
+      expect(new Set(tokens).size).toBe(started.length);
+    }
   });
 
   it('athena StopQueryExecution throttled twice: a query past its deadline is still stopped, the retry succeeds', async () => {
@@ -125,13 +142,14 @@ describe('fault matrix: credentials expire during a sync', () => {
     const t = await connectedTenant(api, env);
     expect((await syncsSettled(api, t.access_token)).status).toBe('succeeded');
     let synced: string[];
-    const TTL = 5;
-    env.aws.config.credential_ttl_seconds = TTL; // every issued session lives 5 s, whatever DurationSeconds asks
+    // Every issued session lives 4 s, whatever DurationSeconds asks: far shorter than the 5-minute refresh margin.
+    const TTL = 4;
+    env.aws.config.credential_ttl_seconds = TTL;
     try {
       env.aws.resetCalls();
-      // Each month's query takes 3 s: the 3-month sync lasts longer than one session, and one query (with its
-      // polling, up to 2 s apart) can outlive the session it started with: refreshed between requests.
-      env.aws.addFault({ service: 'athena', operation: 'Query', kind: 'latency', ms: 3000, count: 3 });
+      // Each month's query takes 6 s, longer than a session: the polling of every query outlives the credentials it
+      // started with, so only a refresh between requests (not between steps or months) keeps the sync alive.
+      env.aws.addFault({ service: 'athena', operation: 'Query', kind: 'latency', ms: 6000, count: 3 });
       const r = await api.post('/api/cur/sync', { months: 3 }, t.access_token);
       expect(r.status).toBe(202);
       const run = await syncsSettled(api, t.access_token);
@@ -143,7 +161,8 @@ describe('fault matrix: credentials expire during a sync', () => {
       expect(run.months).toHaveLength(3);
       synced = run.months;
       expect(Date.parse(run.finished_at) - Date.parse(run.started_at)).toBeGreaterThan(TTL * 1000);
-      expect(env.aws.calls()['sts.AssumeRole']).toBeGreaterThanOrEqual(2);
+      // at least one refresh inside each month's query, besides the first session
+      expect(env.aws.calls()['sts.AssumeRole']).toBeGreaterThanOrEqual(4);
     } finally {
       env.aws.config.credential_ttl_seconds = null;
       env.aws.clearFaults();

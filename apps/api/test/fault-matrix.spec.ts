@@ -321,6 +321,7 @@ describe('fault matrix: three API processes on one database', () => {
     ]);
     const alertEnv = {
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: '1024-65535',
       ALERT_WORKER_POLL_MS: '100',
       PUBLIC_URL: 'https://costs.example.com',
     };

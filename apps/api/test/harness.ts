@@ -164,6 +164,28 @@ export class ApiProcess {
     return { email, password, ...(res.body as { access_token: string; refresh_token: string }) };
   }
 
+  /**
+   * Makes `member` a member of `owner`'s tenant with `role` the way people do: the owner invites the email (202),
+   * the member accepts the invitation signed in as themself. Answers the membership (user_id, role, ...).
+   */
+  async addMember(
+    owner: Pick<Session, 'access_token'>,
+    member: Pick<Session, 'email' | 'access_token'>,
+    role: 'owner' | 'admin' | 'viewer',
+  ): Promise<{ user_id: string; email: string; role: string }> {
+    const invited = await this.post(
+      '/api/tenants/current/members',
+      { email: member.email, role },
+      owner.access_token,
+    );
+    if (invited.status !== 202)
+      throw new Error(`invite failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+    const accepted = await this.post(`/api/invitations/${invited.body.id}/accept`, {}, member.access_token);
+    if (accepted.status !== 200)
+      throw new Error(`accept failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+    return accepted.body;
+  }
+
   async login(email: string, password: string): Promise<Session> {
     const res = await this.post('/api/auth/login', { email, password });
     if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);

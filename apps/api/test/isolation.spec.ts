@@ -17,7 +17,14 @@ const PUBLIC = new Set([
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
   'GET /api/aws/cloudformation-template.yml',
+  'POST /api/alert-recipients/confirm',
 ]);
+
+/**
+ * Writes about the caller only, open to every role: a viewer aiming one at an invitation addressed to someone else
+ * gets 404 (as for a missing one), not 403.
+ */
+const SELF_SERVICE = new Set(['POST /api/invitations/{id}/accept']);
 
 type Ids = Record<string, string>;
 interface Fixture {
@@ -34,6 +41,8 @@ const FIXTURES: Record<string, Fixture> = {
     body: { role: 'admin' },
   },
   'DELETE /api/tenants/current/members/{userId}': { params: (i) => ({ userId: i.member! }) },
+  'DELETE /api/tenants/current/invitations/{id}': { params: (i) => ({ id: i.invitation! }) },
+  'POST /api/invitations/{id}/accept': { params: (i) => ({ id: i.invitation! }), body: {} },
   'GET /api/cur/sync-runs/{id}': { params: (i) => ({ id: i.run! }) },
   'GET /api/anomalies/{id}': { params: (i) => ({ id: i.anomaly! }) },
   'POST /api/anomalies/{id}/feedback': { params: (i) => ({ id: i.anomaly! }), body: { feedback: 'no' } },
@@ -57,6 +66,7 @@ const FIXTURES: Record<string, Fixture> = {
 /** What tenant A reads back before and after the attacks: must be identical. */
 const SNAPSHOT = [
   '/api/tenants/current/members',
+  '/api/tenants/current/invitations',
   '/api/anomaly-monitors',
   '/api/metric-watches',
   '/api/alert-subscriptions',
@@ -101,16 +111,22 @@ describe('tenant isolation on every route', () => {
       CUR_WORKER_POLL_MS: '200',
       CUR_BACKFILL_MONTHS: '6',
       ALERT_WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+      ALERT_WEBHOOK_PORTS: '9,1024-65535',
     });
     a = await connectedTenant(api, env);
     b = await connectedTenant(api, env);
     expect((await syncsSettled(api, a.access_token)).status).toBe('succeeded');
 
     const v = await api.signup();
-    expect(
-      (await api.post('/api/tenants/current/members', { email: v.email, role: 'viewer' }, a.access_token))
-        .status,
-    ).toBe(201);
+    await api.addMember(a, v, 'viewer');
+    // A pending invitation of tenant A, addressed to nobody here.
+    const inv = await api.post(
+      '/api/tenants/current/members',
+      { email: 'invitee@example.com', role: 'viewer' },
+      a.access_token,
+    );
+    expect(inv.status).toBe(202);
+    ids.invitation = inv.body.id;
     viewer = (
       await api.post('/api/auth/login', { email: v.email, password: v.password, tenant_id: a.tenantId })
     ).body;
@@ -240,6 +256,10 @@ describe('tenant isolation on every route', () => {
       }
       if (!WRITES.has(o.method)) continue;
       const res = await api.request(o.method, path, f?.body ?? {}, viewer.access_token);
+      if (SELF_SERVICE.has(key)) {
+        if (res.status !== 404) wrong.push(`${key} as a viewer: ${res.status}`);
+        continue;
+      }
       if (res.status !== 403 || res.body?.code !== 'FORBIDDEN')
         wrong.push(`${key} as a viewer: ${res.status}`);
     }

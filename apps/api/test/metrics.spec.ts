@@ -557,7 +557,7 @@ describe('metric watches: collection and near-real-time detection', () => {
     }
 
     const v = await api.signup();
-    await api.post('/api/tenants/current/members', { email: v.email, role: 'viewer' }, t.access_token);
+    await api.addMember(t, v, 'viewer');
     const viewer = (
       await api.post('/api/auth/login', { email: v.email, password: v.password, tenant_id: t.tenantId })
     ).body;

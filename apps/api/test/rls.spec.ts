@@ -55,15 +55,7 @@ describe('row-level security', () => {
       t[k] = { ...s, tenantId: me.body.tenant.id };
       // rows in several tables: a member, an audit event, a monitor, costs
       const member = await api.signup();
-      expect(
-        (
-          await api.post(
-            '/api/tenants/current/members',
-            { email: member.email, role: 'viewer' },
-            s.access_token,
-          )
-        ).status,
-      ).toBe(201);
+      await api.addMember(s, member, 'viewer');
       expect(
         (await api.patch('/api/tenants/current', { name: `Tenant ${k} renamed` }, s.access_token)).status,
       ).toBe(200);
@@ -318,6 +310,7 @@ describe('row-level security', () => {
   });
 
   describe('with the application’s tenant filter removed', () => {
+    const COSTS = '/api/costs?from=2026-11-01&to=2026-11-01&group_by=service&measure=unblended';
     let patched: ApiProcess;
     const dist = join(__dirname, '..', '..', '..', '.data', `dist-rls-${process.pid}`);
 
@@ -340,6 +333,12 @@ describe('row-level security', () => {
         '$1{}$2',
       );
       patch('audit/audit.service.js', /const where = \{ tenant: tenantId, /, 'const where = { ');
+      // a raw SQL aggregate (the cost explorer's sum over cost_rollup_daily) without its `where tenant_id = $1`
+      patch(
+        'cur/costs.service.js',
+        /from cost_rollup_daily where tenant_id = \$1 and dimension = \$4/,
+        'from cost_rollup_daily where $1::uuid is not null and dimension = $4',
+      );
       patched = await spawnApi(api.db.url, {}, join(dist, 'main.js'));
     }, 60_000);
 
@@ -365,6 +364,10 @@ describe('row-level security', () => {
       expect(audit.body.total).toBe(own!.n);
       const renamed = audit.body.items.filter((e: { action: string }) => e.action === 'tenant.renamed');
       expect(renamed.map((e: { details: { to: string } }) => e.details.to)).toEqual(['Tenant b renamed']);
+      // the SQL sum without its tenant condition still adds up tenant b's costs only
+      const costs = await patched.get(COSTS, t.b.access_token);
+      expect(costs.status).toBe(200);
+      expect(costs.body.total).toBe(20);
     });
 
     it('leaks without row-level security, so the wall above is what held (control)', async () => {
@@ -380,6 +383,16 @@ describe('row-level security', () => {
       }
       const again = await patched.get('/api/tenants/current/members', t.b.access_token);
       expect(again.body.items.map((m: { email: string }) => m.email)).not.toContain(t.a.email);
+      // the same for the raw SQL aggregate: without RLS on cost_rollup_daily the sum takes in tenant a's costs
+      await sql(api.db.url, 'alter table cost_rollup_daily no force row level security');
+      await sql(api.db.url, 'alter table cost_rollup_daily disable row level security');
+      try {
+        expect((await patched.get(COSTS, t.b.access_token)).body.total).toBe(30);
+      } finally {
+        await sql(api.db.url, 'alter table cost_rollup_daily enable row level security');
+        await sql(api.db.url, 'alter table cost_rollup_daily force row level security');
+      }
+      expect((await patched.get(COSTS, t.b.access_token)).body.total).toBe(20);
     });
   });
 

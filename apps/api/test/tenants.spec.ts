@@ -14,19 +14,14 @@ describe('tenants and members', () => {
   /** A second person, added to Acme with a role, logged into Acme. */
   async function member(role: 'admin' | 'viewer' | 'owner'): Promise<Session & { userId: string }> {
     const s = await api.signup();
-    const added = await api.post(
-      '/api/tenants/current/members',
-      { email: s.email, role },
-      owner.access_token,
-    );
-    expect(added.status).toBe(201);
+    const added = await api.addMember(owner, s, role);
     const login = await api.post('/api/auth/login', {
       email: s.email,
       password: s.password,
       tenant_id: ownerTenantId,
     });
     expect(login.status).toBe(200);
-    return { ...s, ...login.body, userId: added.body.user_id };
+    return { ...s, ...login.body, userId: added.user_id };
   }
 
   it('reads and renames the current tenant', async () => {
@@ -62,14 +57,6 @@ describe('tenants and members', () => {
   });
 
   it('adds, re-roles and removes members with clear errors', async () => {
-    const unknown = await api.post(
-      '/api/tenants/current/members',
-      { email: 'ghost@example.com', role: 'viewer' },
-      owner.access_token,
-    );
-    expect(unknown.status).toBe(422);
-    expect(unknown.body.code).toBe('USER_NOT_FOUND');
-
     const admin = await member('admin');
     const again = await api.post(
       '/api/tenants/current/members',
@@ -94,6 +81,87 @@ describe('tenants and members', () => {
     expect((await api.get('/api/tenants/current', admin.access_token)).status).toBe(401);
     const list = await api.get('/api/tenants/current/members', owner.access_token);
     expect(list.body.items.map((m: { email: string }) => m.email)).not.toContain(admin.email);
+  });
+
+  it('adds nobody without consent: an invitation the person accepts, signed in with that email', async () => {
+    const s = await api.signup();
+    const invited = await api.post(
+      '/api/tenants/current/members',
+      { email: s.email, role: 'admin' },
+      owner.access_token,
+    );
+    expect(invited.status).toBe(202);
+    expect(invited.body).toMatchObject({ email: s.email, role: 'admin' });
+    // Not a member yet: the invitation alone grants nothing.
+    const members = async () =>
+      (await api.get('/api/tenants/current/members', owner.access_token)).body.items.map(
+        (m: { email: string }) => m.email,
+      );
+    expect(await members()).not.toContain(s.email);
+    expect(
+      (await api.post('/api/auth/login', { email: s.email, password: s.password, tenant_id: ownerTenantId }))
+        .status,
+    ).not.toBe(200);
+    const pending = await api.get('/api/tenants/current/invitations', owner.access_token);
+    expect(pending.body.items.map((i: { email: string }) => i.email)).toContain(s.email);
+    // Someone else cannot see or accept it.
+    const other = await api.signup();
+    expect((await api.get('/api/invitations', other.access_token)).body.items).toEqual([]);
+    expect(
+      (await api.post(`/api/invitations/${invited.body.id}/accept`, {}, other.access_token)).status,
+    ).toBe(404);
+    // The invitee sees it, with the company's name, and accepts.
+    const mine = await api.get('/api/invitations', s.access_token);
+    expect(mine.body.items).toEqual([
+      expect.objectContaining({
+        id: invited.body.id,
+        tenant: { id: ownerTenantId, name: 'Acme Corp' },
+        role: 'admin',
+      }),
+    ]);
+    const accepted = await api.post(`/api/invitations/${invited.body.id}/accept`, {}, s.access_token);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ email: s.email, role: 'admin' });
+    expect(await members()).toContain(s.email);
+    expect((await api.post(`/api/invitations/${invited.body.id}/accept`, {}, s.access_token)).status).toBe(
+      404,
+    );
+    expect(
+      (await api.post('/api/auth/login', { email: s.email, password: s.password, tenant_id: ownerTenantId }))
+        .status,
+    ).toBe(200);
+
+    // A revoked invitation cannot be accepted.
+    const t2 = await api.signup();
+    const inv2 = await api.post(
+      '/api/tenants/current/members',
+      { email: t2.email, role: 'viewer' },
+      owner.access_token,
+    );
+    expect(
+      (await api.del(`/api/tenants/current/invitations/${inv2.body.id}`, owner.access_token)).status,
+    ).toBe(204);
+    expect((await api.post(`/api/invitations/${inv2.body.id}/accept`, {}, t2.access_token)).status).toBe(404);
+  });
+
+  it('answers an invitation the same whether or not an account uses the email', async () => {
+    const existing = await api.signup();
+    const shape = (b: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(b).map(([k, v]) => [k, k === 'email' ? 'EMAIL' : typeof v]));
+    const known = await api.post(
+      '/api/tenants/current/members',
+      { email: existing.email, role: 'viewer' },
+      owner.access_token,
+    );
+    const unknown = await api.post(
+      '/api/tenants/current/members',
+      { email: `nobody-${Date.now()}@example.com`, role: 'viewer' },
+      owner.access_token,
+    );
+    expect(known.status).toBe(202);
+    expect(unknown.status).toBe(202);
+    expect(shape(known.body)).toEqual(shape(unknown.body));
+    expect(Object.keys(known.body).sort()).toEqual(['email', 'expires_at', 'id', 'invited_at', 'role']);
   });
 
   it('never removes or demotes the last owner', async () => {

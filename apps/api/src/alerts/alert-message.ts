@@ -155,7 +155,7 @@ export function renderText(
     .replace(/\n\n\n/g, '\n\n');
 }
 
-const esc = (s: string) =>
+export const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function renderHtml(
@@ -316,4 +316,23 @@ export function sampleItem(publicUrl: string): CostAlertItem {
     ],
     url: `${publicUrl.replace(/\/$/, '')}/anomalies`,
   };
+}
+
+/** The email asking an address to confirm it wants a tenant's alerts (names come from the tenant: escaped). */
+export function renderConfirmation(
+  tenantName: string,
+  link: string,
+): { subject: string; text: string; html: string } {
+  const subject = `[Cost Optimizer] Confirm alerts from ${tenantName.slice(0, 100)}`;
+  const text = [
+    `${tenantName} wants to send its cost anomaly alerts to this address.`,
+    '',
+    `To receive them, confirm within 7 days: ${link}`,
+    '',
+    'If you did not expect this, ignore this email: nothing more is sent to you unless you confirm.',
+  ].join('\n');
+  const html = `<p>${esc(tenantName)} wants to send its cost anomaly alerts to this address.</p>
+<p><a href="${esc(link)}">Confirm that you want these alerts</a> (within 7 days).</p>
+<p>If you did not expect this, ignore this email: nothing more is sent to you unless you confirm.</p>`;
+  return { subject, text, html };
 }

@@ -35,7 +35,11 @@ export class AlertSender implements OnApplicationShutdown {
     private readonly box: SecretBox,
   ) {
     this.mailer = new Mailer(config.alerts.smtp, config.alerts.emailFrom, config.alerts.sendTimeoutMs);
-    this.policy = { allowHttp: config.alerts.allowHttp, allowHosts: config.alerts.allowHosts };
+    this.policy = {
+      allowHttp: config.alerts.allowHttp,
+      allowHosts: config.alerts.allowHosts,
+      allowPorts: config.alerts.allowPorts,
+    };
   }
 
   onApplicationShutdown(): void {
@@ -52,16 +56,22 @@ export class AlertSender implements OnApplicationShutdown {
     kind: DeliveryKind,
     items: readonly AlertItem[],
     deliveryId: string,
+    /** Email: the confirmed recipients (AlertsService.confirmedAmong); nothing goes to an unconfirmed address. */
+    confirmedTo: readonly string[] = [],
   ): Promise<SendResult> {
     const subject = subjectOf(kind, items, sub.name);
     switch (sub.channel) {
-      case 'email':
+      case 'email': {
+        const to = sub.recipients.filter((r) => confirmedTo.includes(r));
+        if (to.length === 0)
+          throw new DeliveryFailure('config', 'No recipient has confirmed these alerts yet');
         return this.mailer.send(
-          sub.recipients,
+          to,
           subject,
           renderText(kind, items, sub.name),
           renderHtml(kind, items, sub.name),
         );
+      }
       case 'slack':
         return postJson(
           this.openUrl(sub),

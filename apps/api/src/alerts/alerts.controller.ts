@@ -2,6 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   AlertDeliveryPageSchema,
+  AlertRecipientConfirmedSchema,
+  ConfirmAlertRecipientSchema,
+  type ConfirmAlertRecipient,
   AlertListQuerySchema,
   AlertSubscriptionPageSchema,
   AlertSubscriptionSchema,
@@ -15,7 +18,7 @@ import {
   type UpdateAlertSubscription,
 } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
-import { CurrentUser, Roles, type AuthUser } from '../common/auth-user';
+import { CurrentUser, Public, Roles, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { AlertsService } from './alerts.service';
 
@@ -43,7 +46,7 @@ export class AlertsController {
   @ApiContract({
     summary: 'Subscribe a channel to anomaly alerts (owner/admin)',
     description:
-      'Slack and webhook URLs must be https and reach a public address (private, loopback, link-local, CGNAT and multicast addresses are refused, also through DNS); they are stored encrypted. A webhook subscription answers with its signing secret: it is shown only here and on rotate-secret.',
+      'Slack and webhook URLs must be https (or http for ALERT_WEBHOOK_ALLOW_HOSTS), on a port of ALERT_WEBHOOK_PORTS, and reach a public address (private, loopback, link-local, CGNAT and multicast addresses are refused, also through DNS); they are stored encrypted. A webhook subscription answers with its signing secret: it is shown only here and on rotate-secret. Email recipients new to your company get a confirmation email and receive alerts only once they follow its link (pending_recipients lists those who have not); at most ALERT_CONFIRMATIONS_PER_DAY such emails per company per day.',
     body: CreateAlertSubscriptionSchema,
     response: AlertSubscriptionWithSecretSchema,
     status: 201,
@@ -51,6 +54,7 @@ export class AlertsController {
       400: 'VALIDATION_FAILED: e.g. url (not https, private address) or monitor_ids (not yours)',
       403: 'FORBIDDEN',
       422: 'EMAIL_NOT_CONFIGURED: the platform has no SMTP server (names the variables to set)',
+      429: 'RATE_LIMITED: more new recipients than the confirmation emails left today (Retry-After)',
     },
   })
   create(
@@ -72,10 +76,11 @@ export class AlertsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Change an alert subscription (owner/admin)',
-    description: 'The channel cannot change. A new url is checked like on create.',
+    description:
+      'The channel cannot change. A new url is checked like on create; new recipients get a confirmation email like on create.',
     body: UpdateAlertSubscriptionSchema,
     response: AlertSubscriptionSchema,
-    errors: [400, 403, 404],
+    errors: [400, 403, 404, 429],
   })
   update(
     @CurrentUser() u: AuthUser,
@@ -105,12 +110,13 @@ export class AlertsController {
   @ApiContract({
     summary: 'Send a test alert now (owner/admin)',
     description:
-      'Sends an example alert through the channel at once and answers with the result; it is also listed in the deliveries.',
+      'Sends an example alert through the channel at once and answers with the result; it is also listed in the deliveries. At most ALERT_TEST_PER_HOUR tests per company per rolling hour. Email: the test goes to confirmed recipients only, and recipients who have not confirmed get their confirmation email again.',
     response: AlertTestResultSchema,
     errors: {
       403: 'FORBIDDEN',
       404: 'NOT_FOUND',
-      422: 'EMAIL_NOT_CONFIGURED',
+      422: 'EMAIL_NOT_CONFIGURED, or RECIPIENTS_UNCONFIRMED: no recipient confirmed yet (confirmations sent again)',
+      429: 'RATE_LIMITED: ALERT_TEST_PER_HOUR reached (Retry-After)',
       502: 'ALERT_DELIVERY_FAILED: details.step names where it failed (dns, address, connect, tls, http, smtp) and details.error what the receiver said',
     },
   })
@@ -147,5 +153,27 @@ export class AlertsController {
     @Query(new ZodPipe(AlertListQuerySchema, 'query')) q: AlertListQuery,
   ) {
     return this.alerts.deliveries(u.tenantId, id, q);
+  }
+}
+
+@ApiTags('alerts')
+@Controller('alert-recipients')
+export class AlertRecipientsController {
+  constructor(private readonly alerts: AlertsService) {}
+
+  @Public()
+  @Post('confirm')
+  @HttpCode(200)
+  @ApiContract({
+    summary: 'Confirm an email address for alerts (the link of the confirmation email; no session)',
+    description:
+      'The console page /confirm-alerts?token=… sends the token here when the recipient presses Confirm. A link works once, within 7 days.',
+    body: ConfirmAlertRecipientSchema,
+    response: AlertRecipientConfirmedSchema,
+    errors: { 400: 'VALIDATION_FAILED', 404: 'NOT_FOUND: unknown, used or expired link' },
+    public: true,
+  })
+  confirm(@Body(new ZodPipe(ConfirmAlertRecipientSchema)) body: ConfirmAlertRecipient) {
+    return this.alerts.confirmRecipient(body.token);
   }
 }

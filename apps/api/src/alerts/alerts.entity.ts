@@ -109,3 +109,51 @@ export const AlertEventSchema = defineEntity({
   },
 });
 export type AlertEventEntity = InferEntity<typeof AlertEventSchema>;
+
+/**
+ * An email address a tenant's alerts may go to once it confirmed (a link in a confirmation email): alerts and tests
+ * reach confirmed addresses only. One row per (tenant, address), kept when the address leaves a subscription, so a
+ * confirmed address stays confirmed for the tenant. `token_hash` is the SHA-256 of the pending link's token.
+ */
+export const AlertRecipientSchema = defineEntity({
+  name: 'AlertRecipient',
+  tableName: 'alert_recipient',
+  ...tenantRls(),
+  uniques: [{ properties: ['tenant', 'email'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
+    email: p.string().length(320),
+    token_hash: p.string().length(64).nullable().unique(),
+    /** When the last confirmation email was sent (links expire 7 days after). */
+    sent_at: p.datetime().nullable(),
+    confirmed_at: p.datetime().nullable(),
+    created_at: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type AlertRecipientEntity = InferEntity<typeof AlertRecipientSchema>;
+
+/**
+ * Messages a tenant sent on demand (test alerts, recipient confirmations), counted for the per-tenant limits
+ * ALERT_TEST_PER_HOUR and ALERT_CONFIRMATIONS_PER_DAY. Not tied to a subscription: deleting one frees nothing.
+ */
+export const AlertSendLogSchema = defineEntity({
+  name: 'AlertSendLog',
+  tableName: 'alert_send_log',
+  ...tenantRls(),
+  indexes: [{ properties: ['tenant', 'kind', 'created_at'] }],
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
+    tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
+    kind: p.enum(['test', 'confirmation'] as const),
+    count: p.integer(),
+    created_at: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type AlertSendLogEntity = InferEntity<typeof AlertSendLogSchema>;

@@ -24,3 +24,29 @@ export const deliveryFailed = (f: DeliveryFailure, deliveryId: string) =>
         error: f.message,
         delivery_id: deliveryId,
       });
+
+/** A per-tenant limit of on-demand sends (ALERT_TEST_PER_HOUR, ALERT_CONFIRMATIONS_PER_DAY). */
+export const quotaExceeded = (what: string, max: number, window: string, retryAfter: number) =>
+  new AppError(
+    429,
+    'RATE_LIMITED',
+    `At most ${max} ${what} per ${window} for your company; try again in ${retryAfter} s`,
+    { retry_after_s: retryAfter },
+    { 'retry-after': String(retryAfter) },
+  );
+
+/** A test of an email subscription none of whose recipients confirmed yet. */
+export const recipientsUnconfirmed = (confirmationsSent: number) =>
+  new AppError(
+    422,
+    'RECIPIENTS_UNCONFIRMED',
+    `No recipient has confirmed these alerts yet: alerts go only to addresses that followed the link in their confirmation email (sent again to ${confirmationsSent})`,
+    { confirmations_sent: confirmationsSent },
+  );
+
+export const confirmationNotFound = () =>
+  new AppError(
+    404,
+    'NOT_FOUND',
+    'This confirmation link is unknown, used or expired: ask for a new one (a test alert of the subscription sends it again)',
+  );

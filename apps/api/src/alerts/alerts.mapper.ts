@@ -9,12 +9,14 @@ export function toSubscriptionDto(
   s: AlertSubscriptionEntity,
   last: LastDelivery | null,
   pendingDigest: number,
+  confirmed: ReadonlySet<string>,
 ): AlertSubscription {
   return {
     id: s.id,
     name: s.name,
     channel: s.channel,
     recipients: s.channel === 'email' ? s.recipients : [],
+    pending_recipients: s.channel === 'email' ? s.recipients.filter((r) => !confirmed.has(r)) : [],
     url_masked: s.url_masked ?? null,
     has_signing_secret: !!s.secret_sealed,
     min_impact_usd: num(s.min_impact_usd),

@@ -6,14 +6,14 @@ import { SecretBox } from '../common/secret-box';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { MetricCollector } from '../metrics/metric-collector';
 import { AlertSender } from './alert-sender';
-import { AlertsController } from './alerts.controller';
+import { AlertRecipientsController, AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
 import { AlertsWorker } from './alerts.worker';
 
 @Module({
   imports: [AnomalyModule],
-  controllers: [AlertsController],
+  controllers: [AlertsController, AlertRecipientsController],
   providers: [
     {
       provide: SecretBox,

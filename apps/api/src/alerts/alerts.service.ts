@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type {
   AlertDeliveryPage,
+  AlertRecipientConfirmed,
   AlertListQuery,
   AlertSubscription,
   AlertSubscriptionPage,
@@ -14,6 +15,8 @@ import type {
 import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
+import { platformEm } from '../database/db-scope';
+import { TenantSchema } from '../tenants/tenant.entity';
 import { SecretBox } from '../common/secret-box';
 import {
   matchesChange,
@@ -25,6 +28,7 @@ import {
 } from './alert-rules';
 import {
   digestOrder,
+  renderConfirmation,
   sampleItem,
   subjectOf,
   type AlertItem,
@@ -33,11 +37,31 @@ import {
 } from './alert-message';
 import { AlertSender, secretContext, urlContext } from './alert-sender';
 import { DeliveryFailure } from './alert-transport';
-import { AlertDeliverySchema, AlertSubscriptionSchema, type AlertSubscriptionEntity } from './alerts.entity';
-import { deliveryFailed, emailNotConfigured, invalidField, noSigningSecret } from './alerts.errors';
+import {
+  AlertDeliverySchema,
+  AlertRecipientSchema,
+  AlertSendLogSchema,
+  AlertSubscriptionSchema,
+  type AlertSubscriptionEntity,
+} from './alerts.entity';
+import {
+  confirmationNotFound,
+  deliveryFailed,
+  emailNotConfigured,
+  invalidField,
+  noSigningSecret,
+  quotaExceeded,
+  recipientsUnconfirmed,
+} from './alerts.errors';
 import { toDeliveryDto, toSubscriptionDto } from './alerts.mapper';
 import { AlertsRepository, type OpenEpisode, type OpenMetricEpisode } from './alerts.repository';
 import { maskUrl } from './ssrf';
+
+/** A confirmation link works this long after it was issued. */
+const CONFIRMATION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Serializes a tenant's on-demand sends (quota check + insert) and recipient registration. */
+const QUOTA_LOCK = 72_150_013;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
 
@@ -86,6 +110,8 @@ export class AlertsService {
     }
     await this.checkMonitors(tenantId, body.monitor_ids);
     await this.checkWatches(tenantId, body.metric_watch_ids);
+    const toConfirm =
+      body.channel === 'email' ? await this.registerRecipients(tenantId, body.recipients) : [];
     const em = this.em.fork();
     const id = randomUUID();
     const secret = body.channel === 'webhook' ? newSigningSecret() : null;
@@ -118,7 +144,9 @@ export class AlertsService {
       em,
     );
     await em.flush();
-    return { ...toSubscriptionDto(s, null, 0), signing_secret: secret };
+    await this.sendConfirmations(tenantId, toConfirm);
+    const confirmed = await this.confirmedAmong(tenantId, s.recipients);
+    return { ...toSubscriptionDto(s, null, 0, confirmed), signing_secret: secret };
   }
 
   async update(tenantId: string, id: string, body: UpdateAlertSubscription): Promise<AlertSubscription> {
@@ -148,6 +176,8 @@ export class AlertsService {
     if (body.include_metric_anomalies !== undefined)
       s.include_metric_anomalies = body.include_metric_anomalies;
     if (body.include_drops !== undefined) s.include_drops = body.include_drops;
+    const toConfirm =
+      body.recipients !== undefined ? await this.registerRecipients(tenantId, body.recipients) : [];
     if (body.recipients !== undefined) s.recipients = body.recipients;
     if (body.name !== undefined) s.name = body.name;
     s.min_impact_usd = usd;
@@ -171,6 +201,7 @@ export class AlertsService {
       em,
     );
     await em.flush();
+    await this.sendConfirmations(tenantId, toConfirm);
     // Episodes collected for a digest are not dropped when the subscription switches to immediate.
     if (toImmediate) await this.createDigests(tenantId, ['immediate'], s.id);
     return this.get(tenantId, id);
@@ -212,10 +243,32 @@ export class AlertsService {
     return { ...(await this.get(tenantId, id)), signing_secret: secret };
   }
 
-  /** Sends a test alert now (not through the outbox), records it as a delivery and answers with the result. */
+  /**
+   * Sends a test alert now (not through the outbox), records it as a delivery and answers with the result. At most
+   * ALERT_TEST_PER_HOUR per tenant. Email: the test goes to the confirmed recipients only; the others get their
+   * confirmation email again (within ALERT_CONFIRMATIONS_PER_DAY); none confirmed answers 422.
+   */
   async test(tenantId: string, id: string): Promise<AlertTestResult> {
     const em = this.em.fork();
     const s = await this.find(em, tenantId, id);
+    await this.em.fork().transactional(async (tx) => {
+      await this.lockQuota(tx, tenantId);
+      await this.takeQuota(tx, tenantId, 'test', 1);
+    });
+    let confirmationsSent = 0;
+    let confirmedTo: string[] = [];
+    if (s.channel === 'email') {
+      const missing = this.sender.mailer.missing();
+      if (missing) throw emailNotConfigured(missing);
+      const confirmed = await this.confirmedAmong(tenantId, s.recipients);
+      const again = await this.renewPending(
+        tenantId,
+        s.recipients.filter((r) => !confirmed.has(r)),
+      );
+      confirmationsSent = await this.sendConfirmations(tenantId, again);
+      confirmedTo = s.recipients.filter((r) => confirmed.has(r));
+      if (confirmedTo.length === 0) throw recipientsUnconfirmed(confirmationsSent);
+    }
     const items = [sampleItem(this.config.publicUrl)];
     const deliveryId = randomUUID();
     const lockedBy = `test:${deliveryId}`;
@@ -234,13 +287,14 @@ export class AlertsService {
     });
     const started = Date.now();
     try {
-      const r = await this.sender.send(s, 'test', items, deliveryId);
+      const r = await this.sender.send(s, 'test', items, deliveryId, confirmedTo);
       await this.repo.finish(deliveryId, lockedBy, { status: 'sent' });
       return {
         delivery_id: deliveryId,
         status: 'sent',
         channel: s.channel,
         detail: r.detail,
+        confirmations_sent: confirmationsSent,
         duration_ms: Date.now() - started,
       };
     } catch (e) {
@@ -259,6 +313,164 @@ export class AlertsService {
       { orderBy: { created_at: 'desc', id: 'asc' }, limit: q.page_size, offset: (q.page - 1) * q.page_size },
     );
     return { items: items.map(toDeliveryDto), total, page: q.page, page_size: q.page_size };
+  }
+
+  // --- email recipients: confirmation and on-demand limits ---
+
+  /** The addresses among `emails` that confirmed the tenant's alerts. Runs in the caller's tenant scope. */
+  async confirmedAmong(tenantId: string, emails: readonly string[]): Promise<Set<string>> {
+    if (emails.length === 0) return new Set();
+    const rows = await this.em
+      .fork()
+      .find(
+        AlertRecipientSchema,
+        { tenant: tenantId, email: { $in: [...emails] }, confirmed_at: { $ne: null } },
+        { fields: ['email'] },
+      );
+    return new Set(rows.map((r) => r.email));
+  }
+
+  /**
+   * Public (no session): the link of a confirmation email. Looked up by the token's hash in the platform scope, as
+   * sign-in looks up an account; the link works once, within 7 days of being sent.
+   */
+  async confirmRecipient(token: string): Promise<AlertRecipientConfirmed> {
+    const em = platformEm(this.em);
+    const r = await em.findOne(AlertRecipientSchema, { token_hash: sha256(token) }, { populate: ['tenant'] });
+    if (!r || !r.sent_at || r.sent_at.getTime() + CONFIRMATION_TTL_MS < Date.now())
+      throw confirmationNotFound();
+    r.confirmed_at = new Date();
+    r.token_hash = null;
+    await em.flush();
+    this.logger.log({ msg: 'alert recipient confirmed', tenant_id: r.tenant.id, recipient_id: r.id });
+    return { email: r.email, tenant_name: r.tenant.name };
+  }
+
+  /**
+   * Addresses new to the tenant get a pending row and a confirmation link (within ALERT_CONFIRMATIONS_PER_DAY, else
+   * 429 and nothing changes); returns the links to mail once the caller's change is saved.
+   */
+  private async registerRecipients(
+    tenantId: string,
+    emails: readonly string[],
+  ): Promise<{ email: string; token: string }[]> {
+    return this.em.fork().transactional(async (tx) => {
+      await this.lockQuota(tx, tenantId);
+      const known = await tx.find(
+        AlertRecipientSchema,
+        { tenant: tenantId, email: { $in: [...emails] } },
+        { fields: ['email'] },
+      );
+      const seen = new Set(known.map((r) => r.email));
+      const fresh = [...new Set(emails)].filter((e) => !seen.has(e));
+      if (fresh.length === 0) return [];
+      await this.takeQuota(tx, tenantId, 'confirmation', fresh.length);
+      const links = fresh.map((email) => ({ email, token: randomBytes(32).toString('base64url') }));
+      for (const { email, token } of links)
+        tx.create(AlertRecipientSchema, {
+          tenant: tenantId,
+          email,
+          token_hash: sha256(token),
+          sent_at: new Date(),
+          confirmed_at: null,
+        });
+      return links;
+    });
+  }
+
+  /** New links for the addresses among `emails` that have not confirmed (counted in the confirmation quota). */
+  private async renewPending(
+    tenantId: string,
+    emails: readonly string[],
+  ): Promise<{ email: string; token: string }[]> {
+    if (emails.length === 0) return [];
+    return this.em.fork().transactional(async (tx) => {
+      await this.lockQuota(tx, tenantId);
+      const pending = await tx.find(AlertRecipientSchema, {
+        tenant: tenantId,
+        email: { $in: [...emails] },
+        confirmed_at: null,
+      });
+      if (pending.length === 0) return [];
+      await this.takeQuota(tx, tenantId, 'confirmation', pending.length);
+      return pending.map((r) => {
+        const token = randomBytes(32).toString('base64url');
+        r.token_hash = sha256(token);
+        r.sent_at = new Date();
+        return { email: r.email, token };
+      });
+    });
+  }
+
+  /** Mails confirmation links, one message per address; a failed send is logged (a test sends it again). */
+  private async sendConfirmations(
+    tenantId: string,
+    links: readonly { email: string; token: string }[],
+  ): Promise<number> {
+    if (links.length === 0) return 0;
+    const tenant = await this.em.fork().findOne(TenantSchema, { id: tenantId }, { fields: ['name'] });
+    let sent = 0;
+    for (const { email, token } of links) {
+      const link = `${this.config.publicUrl.replace(/\/$/, '')}/confirm-alerts?token=${token}`;
+      const m = renderConfirmation(tenant?.name ?? 'A Cost Optimizer company', link);
+      try {
+        await this.sender.mailer.send([email], m.subject, m.text, m.html);
+        sent++;
+      } catch (e) {
+        this.logger.warn({
+          msg: 'alert recipient confirmation not sent',
+          tenant_id: tenantId,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
+    return sent;
+  }
+
+  private async lockQuota(tx: EntityManager, tenantId: string): Promise<void> {
+    await tx.execute('select pg_advisory_xact_lock(?, hashtext(?))', [QUOTA_LOCK, tenantId]);
+  }
+
+  /**
+   * Counts `n` on-demand messages of `kind` against the tenant's limit over its rolling window, or throws 429 with
+   * the wait until enough of them age out. Inside a transaction holding lockQuota (so two requests cannot both take
+   * the last one). Rows older than two days are dropped on the way.
+   */
+  private async takeQuota(
+    tx: EntityManager,
+    tenantId: string,
+    kind: 'test' | 'confirmation',
+    n: number,
+  ): Promise<void> {
+    const [max, windowS, what, window] =
+      kind === 'test'
+        ? [this.config.alerts.testsPerHour, 3600, 'test alerts', 'hour']
+        : [this.config.alerts.confirmationsPerDay, 86400, 'confirmation emails', 'day'];
+    await tx.execute(
+      `delete from alert_send_log where tenant_id = ? and created_at < now() - interval '2 days'`,
+      [tenantId],
+    );
+    const rows: { count: number; created_at: string | Date }[] = await tx.execute(
+      `select count, created_at from alert_send_log
+        where tenant_id = ? and kind = ? and created_at > now() - make_interval(secs => ?)
+        order by created_at`,
+      [tenantId, kind, windowS],
+    );
+    let used = rows.reduce((a, r) => a + Number(r.count), 0);
+    if (used + n > max) {
+      // The wait until enough earlier sends leave the window (never, when n alone is more than the limit).
+      let at = Date.now() + windowS * 1000;
+      for (const r of rows) {
+        used -= Number(r.count);
+        if (used + n <= max) {
+          at = new Date(r.created_at).getTime() + windowS * 1000;
+          break;
+        }
+      }
+      throw quotaExceeded(what, max, window, Math.max(1, Math.ceil((at - Date.now()) / 1000)));
+    }
+    tx.create(AlertSendLogSchema, { tenant: tenantId, kind, count: n });
+    await tx.flush();
   }
 
   // --- the outbox producer ---
@@ -488,11 +700,14 @@ export class AlertsService {
 
   private async toDtos(subs: AlertSubscriptionEntity[]): Promise<AlertSubscription[]> {
     const ids = subs.map((s) => s.id);
-    const [last, pending] = await Promise.all([
+    const tenantId = subs[0]?.tenant.id;
+    const emails = [...new Set(subs.flatMap((s) => (s.channel === 'email' ? s.recipients : [])))];
+    const [last, pending, confirmed] = await Promise.all([
       this.repo.lastDeliveries(ids),
       this.repo.pendingDigestCounts(ids),
+      tenantId ? this.confirmedAmong(tenantId, emails) : Promise.resolve(new Set<string>()),
     ]);
-    return subs.map((s) => toSubscriptionDto(s, last.get(s.id) ?? null, pending.get(s.id) ?? 0));
+    return subs.map((s) => toSubscriptionDto(s, last.get(s.id) ?? null, pending.get(s.id) ?? 0, confirmed));
   }
 
   private async checkUrl(url: string): Promise<void> {

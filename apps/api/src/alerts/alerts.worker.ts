@@ -159,8 +159,18 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
       });
       return;
     }
+    // Email goes to confirmed recipients only; with none, the alert is cancelled (nobody agreed to receive it).
+    const confirmed =
+      sub.channel === 'email' ? [...(await this.alerts.confirmedAmong(sub.tenant.id, sub.recipients))] : [];
+    if (sub.channel === 'email' && confirmed.length === 0) {
+      await this.repo.finish(id, this.id, {
+        status: 'cancelled',
+        error: { step: 'config', message: 'No recipient has confirmed these alerts yet' },
+      });
+      return;
+    }
     try {
-      await this.sender.send(sub, d.kind, d.items, d.id);
+      await this.sender.send(sub, d.kind, d.items, d.id, confirmed);
       await this.repo.finish(id, this.id, { status: 'sent' });
     } catch (e) {
       const f = e instanceof DeliveryFailure ? e : new DeliveryFailure('internal', String(e));

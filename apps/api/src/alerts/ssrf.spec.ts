@@ -105,11 +105,41 @@ describe('checkUrl', () => {
   });
 
   it('lets allow-listed hosts through over http, on any address', () => {
-    const policy = { allowHttp: false, allowHosts: ['127.0.0.1'] };
+    const policy: OutboundPolicy = {
+      allowHttp: false,
+      allowHosts: ['127.0.0.1'],
+      allowPorts: [[8080, 8080]],
+    };
     expect(checkUrl('http://127.0.0.1:8080/hook', policy)).toMatchObject({ allowed: true });
     // the allow-list names hosts: another spelling of the same address is not in it
     expect(refused('http://localhost:8080/hook', policy)).toMatch(/https/);
     expect(refused('https://[::1]:8080/hook', policy)).toMatch(/loopback/);
+  });
+
+  it('allows only the listed ports (default 443 and 80), for allow-listed hosts too', () => {
+    expect(refused('https://example.com/hook')).toBeNull();
+    expect(refused('https://example.com:443/hook')).toBeNull();
+    expect(refused('https://example.com:80/hook')).toBeNull();
+    for (const u of [
+      'https://example.com:25/hook',
+      'https://example.com:6379/hook',
+      'https://8.8.8.8:5432/hook',
+      'https://example.com:8443/hook',
+    ])
+      expect({ u, why: refused(u) }).toEqual({ u, why: expect.stringMatching(/^Port \d+ is not allowed/) });
+    const internal: OutboundPolicy = {
+      allowHttp: false,
+      allowHosts: ['hooks.internal'],
+      allowPorts: [
+        [443, 443],
+        [8000, 8999],
+      ],
+    };
+    expect(refused('http://hooks.internal:8080/x', internal)).toBeNull();
+    expect(refused('http://hooks.internal/x', internal)).toMatch(
+      /Port 80 is not allowed: alerts go to ports 443, 8000-8999/,
+    );
+    expect(refused('http://hooks.internal:6379/x', internal)).toMatch(/Port 6379/);
   });
 
   it('masks a stored URL down to scheme and host', () => {

@@ -122,7 +122,17 @@ export interface OutboundPolicy {
   allowHttp: boolean;
   /** ALERT_WEBHOOK_ALLOW_HOSTS: hosts (names or IPs, lower case) allowed over http and on any address. */
   allowHosts: readonly string[];
+  /**
+   * ALERT_WEBHOOK_PORTS: the ports a URL may name (inclusive ranges), for every host, allow-listed ones too; unset
+   * means 443 and 80 (a URL without a port uses its scheme's).
+   */
+  allowPorts?: readonly (readonly [number, number])[];
 }
+
+export const DEFAULT_ALERT_PORTS: readonly (readonly [number, number])[] = [
+  [443, 443],
+  [80, 80],
+];
 
 export interface CheckedUrl {
   url: URL;
@@ -163,6 +173,13 @@ export function checkUrl(raw: string, policy: OutboundPolicy): CheckedUrl {
     );
   if (url.username || url.password) throw new UnsafeUrlError('url', 'Must not contain credentials');
   if (!host) throw new UnsafeUrlError('url', 'Must have a host');
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const ports = policy.allowPorts ?? DEFAULT_ALERT_PORTS;
+  if (!ports.some(([lo, hi]) => port >= lo && port <= hi))
+    throw new UnsafeUrlError(
+      'url',
+      `Port ${port} is not allowed: alerts go to ports ${ports.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(', ')} (ALERT_WEBHOOK_PORTS)`,
+    );
   const literal = isIP(host) !== 0;
   if (literal && !allowed) refuseUnlessPublic(host, host);
   return { url, host, allowed, literal };

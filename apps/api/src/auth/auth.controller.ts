@@ -37,12 +37,13 @@ export class AuthController {
   @Post('signup')
   @ApiContract({
     summary: 'Create an account and its company (tenant); you become its owner',
+    description:
+      'A new email answers 201 with tokens (signed in). An email that already has an account answers 202 {"status": "check_email"} and creates nothing; the address gets a note (when the platform sends email). No answer says whether an account exists.',
     body: SignupRequestSchema,
     response: TokenResponseSchema,
     status: 201,
     errors: {
       400: 'VALIDATION_FAILED',
-      409: 'CONFLICT: the email is already registered',
       429: 'RATE_LIMITED',
     },
     public: true,
@@ -52,7 +53,12 @@ export class AuthController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.withCookie(reply, await this.auth.signup(body, req.ip));
+    const result = await this.auth.signup(body, req.ip);
+    if ('status' in result) {
+      void reply.status(202);
+      return result;
+    }
+    return this.withCookie(reply, result);
   }
 
   @Public()

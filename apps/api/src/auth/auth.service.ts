@@ -3,7 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { EntityManager } from '@mikro-orm/postgresql';
-import type { LoginRequest, MeResponse, Role, SignupRequest, TokenResponse } from '@cost-optimizer/dto';
+import type {
+  LoginRequest,
+  MeResponse,
+  Role,
+  SignupCheckEmail,
+  SignupRequest,
+  TokenResponse,
+} from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { AuthUser } from '../common/auth-user';
 import { AppError } from '../common/errors';
@@ -11,6 +18,7 @@ import { MembershipSchema, TenantSchema, UserSchema, type User } from '../tenant
 import { RefreshTokenSchema } from './refresh-token.entity';
 import { dummyHash, hashPassword, verifyPassword } from './password';
 import { RateLimitService } from './rate-limit.service';
+import { SignupNotice } from './signup-notice';
 import { PLATFORM_SESSION, platformEm, scopedRows, tenantEm } from '../database/db-scope';
 import { CallerCache } from '../common/caller-cache';
 
@@ -34,6 +42,8 @@ interface MeRow {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+const CHECK_EMAIL: SignupCheckEmail = { status: 'check_email', message: 'Check your email to continue.' };
+
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('Auth');
@@ -46,19 +56,25 @@ export class AuthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async signup(body: SignupRequest, ip: string): Promise<TokenResponse> {
+  private notice: SignupNotice | null = null;
+  private get signupNotice(): SignupNotice {
+    return (this.notice ??= new SignupNotice(this.config));
+  }
+
+  /**
+   * A new account and its tenant, signed in. An email that already has an account gets no tokens and no error
+   * saying so: the answer is `check_email` (202), and the address gets a note (when email is configured) sent in
+   * the background, so the answer's timing does not depend on it either.
+   */
+  async signup(body: SignupRequest, ip: string): Promise<TokenResponse | SignupCheckEmail> {
     await this.limits.hit(
       { key: `signup-ip:${ip}`, max: this.config.rateLimits.signupsPerIp, windowSeconds: 3600 },
       'sign-ups from this address',
     );
     const passwordHash = await hashPassword(body.password);
     const em = platformEm(this.em);
-    const { user, tenantId } = await em.transactional(async (tx) => {
-      if (await tx.count(UserSchema, { email: body.email })) {
-        throw new AppError(409, 'CONFLICT', 'An account with this email already exists: log in instead', [
-          { field: 'email', message: 'Already registered' },
-        ]);
-      }
+    const created = await em.transactional(async (tx) => {
+      if (await tx.count(UserSchema, { email: body.email })) return null;
       const tenant = tx.create(TenantSchema, { name: body.tenant_name ?? defaultTenantName(body.email) });
       const user = tx.create(UserSchema, {
         email: body.email,
@@ -70,6 +86,12 @@ export class AuthService {
       await tx.flush();
       return { user, tenantId: tenant.id };
     });
+    if (!created) {
+      this.logger.log({ msg: 'signup with an existing email' });
+      void this.signupNotice.send(body.email);
+      return CHECK_EMAIL;
+    }
+    const { user, tenantId } = created;
     this.logger.log({ msg: 'signup', user_id: user.id, tenant_id: tenantId });
     return this.issueTokens(em, user.id, tenantId, randomUUID(), this.newSessionEnd());
   }

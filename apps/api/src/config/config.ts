@@ -76,6 +76,17 @@ const EnvSchema = z.object({
   SMTP_SECURE: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).optional(),
   ALERT_EMAIL_FROM: z.string().min(3).optional(),
   ALERT_WEBHOOK_ALLOW_HOSTS: z.string().optional(),
+  ALERT_WEBHOOK_PORTS: z
+    .string()
+    .regex(/^\s*\d{1,5}(\s*-\s*\d{1,5})?(\s*,\s*\d{1,5}(\s*-\s*\d{1,5})?)*\s*$/, {
+      message: "must be ports and ranges, comma-separated, such as '443,80' or '443,8000-8999'",
+    })
+    .refine((v) => portRanges(v).every(([a, b]) => a >= 1 && b <= 65535 && a <= b), {
+      message: 'ports must be 1-65535, ranges low-high',
+    })
+    .default('443,80'),
+  ALERT_TEST_PER_HOUR: int(1, 1000).default(10),
+  ALERT_CONFIRMATIONS_PER_DAY: int(1, 10000).default(100),
   ALERT_MAX_ATTEMPTS: int(1, 20).default(6),
   ALERT_RETRY_BASE_SECONDS: int(1, 86400).default(60),
   ALERT_WORKER_POLL_MS: int(100, 600000).default(2000),
@@ -225,6 +236,12 @@ export interface AppConfig {
     emailFrom: string | null;
     /** Hosts reachable over http and on private addresses (ALERT_WEBHOOK_ALLOW_HOSTS), lower case. */
     allowHosts: string[];
+    /** Ports Slack/webhook URLs may use, every host (ALERT_WEBHOOK_PORTS): inclusive ranges. */
+    allowPorts: [number, number][];
+    /** Test alerts per tenant per rolling hour (ALERT_TEST_PER_HOUR). */
+    testsPerHour: number;
+    /** Recipient confirmation emails per tenant per rolling day (ALERT_CONFIRMATIONS_PER_DAY). */
+    confirmationsPerDay: number;
     /** NODE_ENV=development: http webhook URLs allowed (addresses still checked). */
     allowHttp: boolean;
     maxAttempts: number;
@@ -291,6 +308,18 @@ export class ConfigError extends Error {
 }
 
 /** Names of every variable `loadConfig` reads (for the .env.example test). */
+/** '443,80,8000-8999' -> [[443,443],[80,80],[8000,8999]]. */
+export function portRanges(v: string): [number, number][] {
+  return v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const [a, b] = p.split('-').map((x) => Number(x.trim()));
+      return [a!, b ?? a!];
+    });
+}
+
 export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
@@ -394,6 +423,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             .replace(/^\[|\]$/g, ''),
         )
         .filter(Boolean),
+      allowPorts: portRanges(e.ALERT_WEBHOOK_PORTS),
+      testsPerHour: e.ALERT_TEST_PER_HOUR,
+      confirmationsPerDay: e.ALERT_CONFIRMATIONS_PER_DAY,
       allowHttp: e.NODE_ENV === 'development',
       maxAttempts: e.ALERT_MAX_ATTEMPTS,
       retryBaseSeconds: e.ALERT_RETRY_BASE_SECONDS,

@@ -1,4 +1,10 @@
-import { AlertDeliverySchema, AlertEventSchema, AlertSubscriptionSchema } from '../alerts/alerts.entity';
+import {
+  AlertDeliverySchema,
+  AlertEventSchema,
+  AlertRecipientSchema,
+  AlertSendLogSchema,
+  AlertSubscriptionSchema,
+} from '../alerts/alerts.entity';
 import { AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema } from '../anomaly/anomaly.entity';
 import { AuditEventSchema } from '../audit/audit.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
@@ -6,6 +12,7 @@ import { MetricCollectionRunSchema, MetricWatchSchema } from '../metrics/metric-
 import { SyncRunSchema } from '../cur/sync-run.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
 import { RefreshTokenSchema } from '../auth/refresh-token.entity';
+import { InvitationSchema } from '../tenants/invitation.entity';
 import { MembershipSchema, TenantSchema, UserSchema } from '../tenants/tenant.entity';
 
 /** Every entity the ORM knows; migrations must match these (a test checks for drift). */
@@ -13,6 +20,7 @@ export const ENTITIES = [
   TenantSchema,
   UserSchema,
   MembershipSchema,
+  InvitationSchema,
   RefreshTokenSchema,
   RateLimitBucketSchema,
   AwsConnectionSchema,
@@ -20,5 +28,11 @@ export const ENTITIES = [
   ...[AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema],
   AuditEventSchema,
   ...[MetricWatchSchema, MetricCollectionRunSchema],
-  ...[AlertSubscriptionSchema, AlertDeliverySchema, AlertEventSchema],
+  ...[
+    AlertSubscriptionSchema,
+    AlertDeliverySchema,
+    AlertEventSchema,
+    AlertRecipientSchema,
+    AlertSendLogSchema,
+  ],
 ];

@@ -2,7 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@ne
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   AddMemberRequestSchema,
+  InvitationListSchema,
+  InvitationSchema,
   MemberListSchema,
+  MyInvitationListSchema,
   MemberSchema,
   TenantSchema,
   UpdateMemberRequestSchema,
@@ -17,6 +20,7 @@ import { CurrentUser, Roles, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { TenantsService } from './tenants.service';
 
+const IdPipe = new ZodPipe(UuidSchema, 'path');
 const UserIdPipe = new ZodPipe(UuidSchema.meta({ description: 'user id' }), 'path');
 
 @ApiTags('tenants')
@@ -52,21 +56,43 @@ export class TenantsController {
   }
 
   @Post('members')
+  @HttpCode(202)
   @Roles('owner', 'admin')
   @ApiContract({
-    summary: 'Add an existing account to the tenant with a role (owner/admin)',
+    summary: 'Invite someone to your tenant (owner/admin; only owners invite owners)',
+    description:
+      'Nobody becomes a member without consent: this creates an invitation, which the person accepts signed in with this email (POST /api/invitations/{id}/accept; they sign up first if they have no account). The answer is the same whether or not an account uses the email. Inviting again renews the invitation (14 days) with the new role.',
     body: AddMemberRequestSchema,
-    response: MemberSchema,
-    status: 201,
+    response: InvitationSchema,
+    status: 202,
     errors: {
       400: 'VALIDATION_FAILED',
       403: 'FORBIDDEN',
       409: 'CONFLICT: already a member',
-      422: 'USER_NOT_FOUND: they sign up first',
     },
   })
   add(@CurrentUser() u: AuthUser, @Body(new ZodPipe(AddMemberRequestSchema)) body: AddMemberRequest) {
     return this.tenants.addMember(u, body);
+  }
+
+  @Get('invitations')
+  @Roles('owner', 'admin')
+  @ApiContract({
+    summary: 'Pending invitations of your tenant (owner/admin)',
+    response: InvitationListSchema,
+    errors: [403],
+  })
+  invitations(@CurrentUser() u: AuthUser) {
+    return this.tenants.invitations(u.tenantId);
+  }
+
+  @Delete('invitations/:id')
+  @HttpCode(204)
+  @Roles('owner', 'admin')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({ summary: 'Revoke an invitation (owner/admin)', status: 204, errors: [403, 404] })
+  async revoke(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string): Promise<void> {
+    await this.tenants.revokeInvitation(u, id);
   }
 
   @Patch('members/:userId')
@@ -97,5 +123,33 @@ export class TenantsController {
   })
   async remove(@CurrentUser() u: AuthUser, @Param('userId', UserIdPipe) userId: string): Promise<void> {
     await this.tenants.removeMember(u, userId);
+  }
+}
+
+@ApiTags('tenants')
+@Controller('invitations')
+export class InvitationsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Get()
+  @ApiContract({
+    summary: 'Invitations addressed to your email, in every tenant',
+    response: MyInvitationListSchema,
+  })
+  mine(@CurrentUser() u: AuthUser) {
+    return this.tenants.myInvitations(u);
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiContract({
+    summary: 'Accept an invitation addressed to your email: you become a member of its tenant',
+    description: 'Log in with that tenant_id (or pick it in the console) to work in it.',
+    response: MemberSchema,
+    errors: [404],
+  })
+  accept(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string) {
+    return this.tenants.acceptInvitation(u, id);
   }
 }

@@ -1,4 +1,5 @@
-import type { AdminTenant, Member, Tenant as TenantDto } from '@cost-optimizer/dto';
+import type { AdminTenant, Invitation, Member, Tenant as TenantDto } from '@cost-optimizer/dto';
+import type { InvitationEntity } from './invitation.entity';
 import type { Membership, Tenant } from './tenant.entity';
 
 type TenantRow = Pick<Tenant, 'id' | 'name' | 'created_at'>;
@@ -24,4 +25,12 @@ export const toAdminTenantDto = (t: TenantRow, memberCount: number, ownerEmails:
   created_at: t.created_at.toISOString(),
   member_count: memberCount,
   owner_emails: ownerEmails,
+});
+
+export const toInvitationDto = (i: InvitationEntity): Invitation => ({
+  id: i.id,
+  email: i.email,
+  role: i.role,
+  invited_at: i.created_at.toISOString(),
+  expires_at: i.expires_at.toISOString(),
 });

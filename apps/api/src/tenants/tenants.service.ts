@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import type {
   AddMemberRequest,
   AdminUser,
   AdminTenantDetail,
   AdminTenantListQuery,
   AdminTenantPage,
+  Invitation,
+  InvitationList,
   Member,
   MemberList,
+  MyInvitationList,
   Role,
   Tenant,
   UpdateTenantRequest,
@@ -15,8 +18,13 @@ import type {
 import type { AuthUser } from '../common/auth-user';
 import { AppError, forbidden, notFound } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
+import { platformEm } from '../database/db-scope';
+import { InvitationSchema } from './invitation.entity';
 import { MembershipSchema, UserSchema } from './tenant.entity';
-import { toAdminTenantDto, toMemberDto, toTenantDto } from './tenants.mapper';
+import { toAdminTenantDto, toInvitationDto, toMemberDto, toTenantDto } from './tenants.mapper';
+
+/** An invitation can be accepted for this long after it was (last) sent. */
+const INVITATION_TTL_MS = 14 * 24 * 3600 * 1000;
 import { TenantsRepository } from './tenants.repository';
 
 @Injectable()
@@ -69,35 +77,129 @@ export class TenantsService {
     return { items: (await this.repo.members(this.em.fork(), tenantId)).map(toMemberDto) };
   }
 
-  async addMember(actor: AuthUser, body: AddMemberRequest): Promise<Member> {
+  /**
+   * Invites someone (owner/admin): nobody becomes a member without accepting. The answer is the same whether or not
+   * an account uses the email (no enumeration); only an existing member of this tenant answers 409, which the
+   * member list shows anyway. Inviting again renews the invitation with the new role.
+   */
+  async addMember(actor: AuthUser, body: AddMemberRequest): Promise<Invitation> {
     if (body.role === 'owner' && actor.role !== 'owner')
       throw forbidden('Only owners can make someone an owner');
     const em = this.em.fork();
     return em.transactional(async (tx) => {
-      const user = await tx.findOne(UserSchema, { email: body.email });
-      if (!user) {
-        throw new AppError(
-          422,
-          'USER_NOT_FOUND',
-          `No account uses ${body.email}: ask them to sign up first, then add them`,
-          [{ field: 'email', message: 'No account with this email' }],
-        );
-      }
-      if (await this.repo.member(tx, actor.tenantId, user.id)) {
+      if (await tx.count(MembershipSchema, { tenant: actor.tenantId, user: { email: body.email } })) {
         throw new AppError(409, 'CONFLICT', `${body.email} is already a member`, [
           { field: 'email', message: 'Already a member' },
         ]);
       }
-      const m = tx.create(MembershipSchema, { tenant: actor.tenantId, user, role: body.role });
+      const expires = new Date(Date.now() + INVITATION_TTL_MS);
+      let inv = await tx.findOne(InvitationSchema, { tenant: actor.tenantId, email: body.email });
+      if (inv) {
+        inv.role = body.role;
+        inv.invited_by = actor.userId;
+        inv.created_at = new Date();
+        inv.expires_at = expires;
+      } else {
+        inv = tx.create(InvitationSchema, {
+          tenant: actor.tenantId,
+          email: body.email,
+          role: body.role,
+          invited_by: actor.userId,
+          expires_at: expires,
+        });
+      }
       await this.audit.record(
         {
           tenantId: actor.tenantId,
-          action: 'member.added',
-          target: { type: 'user', id: user.id },
-          details: { email: user.email, role: body.role },
+          action: 'member.invited',
+          target: { type: 'invitation', id: inv.id },
+          details: { email: body.email, role: body.role },
         },
         tx,
       );
+      await tx.flush();
+      return toInvitationDto(inv);
+    });
+  }
+
+  /** Pending invitations of the tenant (owner/admin). */
+  async invitations(tenantId: string): Promise<InvitationList> {
+    const rows = await this.em
+      .fork()
+      .find(
+        InvitationSchema,
+        { tenant: tenantId, expires_at: { $gt: new Date() } },
+        { orderBy: { created_at: 'desc', id: 'asc' } },
+      );
+    return { items: rows.map(toInvitationDto) };
+  }
+
+  async revokeInvitation(actor: AuthUser, id: string): Promise<void> {
+    const em = this.em.fork();
+    const inv = await em.findOne(InvitationSchema, { id, tenant: actor.tenantId });
+    if (!inv) throw notFound('Invitation');
+    if (inv.role === 'owner' && actor.role !== 'owner')
+      throw forbidden('Only owners can revoke an owner invitation');
+    em.remove(inv);
+    await this.audit.record(
+      {
+        tenantId: actor.tenantId,
+        action: 'member.invitation_revoked',
+        target: { type: 'invitation', id },
+        details: { email: inv.email, role: inv.role },
+      },
+      em,
+    );
+    await em.flush();
+  }
+
+  /**
+   * The invitations addressed to the caller's email, in every tenant: looked up in the platform scope by the
+   * caller's own (verified by sign-in) email only.
+   */
+  async myInvitations(caller: AuthUser): Promise<MyInvitationList> {
+    const rows = await platformEm(this.em).find(
+      InvitationSchema,
+      { email: caller.email, expires_at: { $gt: new Date() } },
+      { populate: ['tenant'], orderBy: { created_at: 'desc', id: 'asc' } },
+    );
+    return {
+      items: rows.map((i) => ({
+        id: i.id,
+        tenant: { id: i.tenant.id, name: i.tenant.name },
+        role: i.role,
+        invited_at: i.created_at.toISOString(),
+        expires_at: i.expires_at.toISOString(),
+      })),
+    };
+  }
+
+  /** Accepts an invitation addressed to the caller: the caller becomes a member of its tenant with its role. */
+  async acceptInvitation(caller: AuthUser, id: string): Promise<Member> {
+    const em = platformEm(this.em);
+    return em.transactional(async (tx) => {
+      const inv = await tx.findOne(
+        InvitationSchema,
+        { id, email: caller.email, expires_at: { $gt: new Date() } },
+        { populate: ['tenant'], lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (!inv) throw notFound('Invitation');
+      const tenantId = inv.tenant.id;
+      let m = await this.repo.member(tx, tenantId, caller.userId);
+      if (!m) {
+        const user = await tx.findOneOrFail(UserSchema, { id: caller.userId });
+        m = tx.create(MembershipSchema, { tenant: tenantId, user, role: inv.role });
+        await this.audit.record(
+          {
+            tenantId,
+            action: 'member.added',
+            target: { type: 'user', id: caller.userId },
+            details: { email: caller.email, role: inv.role, invitation: inv.id },
+          },
+          tx,
+        );
+      }
+      tx.remove(inv);
       await tx.flush();
       return toMemberDto(m);
     });

@@ -15,6 +15,12 @@ export const routes: Routes = [
     loadComponent: () => import('./auth/signup').then((m) => m.Signup),
   },
   {
+    // The link of an alert recipient's confirmation email: no session needed.
+    path: 'confirm-alerts',
+    title: 'Confirm alerts · Cost Optimizer',
+    loadComponent: () => import('./settings/confirm-alerts').then((m) => m.ConfirmAlerts),
+  },
+  {
     path: '',
     canActivate: [authGuard],
     loadComponent: () => import('./core/shell/shell').then((m) => m.Shell),

@@ -242,6 +242,8 @@ export async function startAwsLocal(opts: StartAwsLocalOptions): Promise<AwsLoca
               reason: q.reason,
               query: q.query,
               workgroup: q.workgroup,
+              client_request_token: q.token ?? null,
+              submitted: q.submitted,
             })),
           });
         default:

@@ -173,6 +173,10 @@ export const AlertSubscriptionSchema = z
     name: z.string(),
     channel: AlertChannelSchema,
     recipients: z.array(z.string()).meta({ description: 'Email recipients; empty for other channels' }),
+    pending_recipients: z.array(z.string()).meta({
+      description:
+        'Email recipients who have not confirmed yet (a link in the confirmation email sent when they were added): alerts and tests go to confirmed recipients only',
+    }),
     url_masked: z.string().nullable().meta({
       description: 'Scheme and host of the Slack/webhook URL only',
       example: 'https://hooks.slack.com/…',
@@ -268,7 +272,25 @@ export const AlertTestResultSchema = z
     status: z.literal('sent'),
     channel: AlertChannelSchema,
     detail: z.string().meta({ description: "The receiver's answer", example: 'HTTP 200' }),
+    confirmations_sent: z.number().int().meta({
+      description:
+        'Email: confirmation emails sent again to the recipients who have not confirmed (the test itself goes to confirmed recipients only)',
+    }),
     duration_ms: z.number().int(),
   })
   .meta({ id: 'AlertTestResult' });
 export type AlertTestResult = z.infer<typeof AlertTestResultSchema>;
+
+export const ConfirmAlertRecipientSchema = z
+  .object({ token: z.string().min(20).max(200).meta({ description: 'The token of the confirmation link' }) })
+  .strict()
+  .meta({ id: 'ConfirmAlertRecipient' });
+export type ConfirmAlertRecipient = z.infer<typeof ConfirmAlertRecipientSchema>;
+
+export const AlertRecipientConfirmedSchema = z
+  .object({
+    email: z.string().meta({ example: 'finops@example.com' }),
+    tenant_name: z.string().meta({ description: 'Whose alerts the address now receives', example: 'Acme' }),
+  })
+  .meta({ id: 'AlertRecipientConfirmed' });
+export type AlertRecipientConfirmed = z.infer<typeof AlertRecipientConfirmedSchema>;

@@ -91,3 +91,15 @@ export const MeResponseSchema = z
   })
   .meta({ id: 'MeResponse' });
 export type MeResponse = z.infer<typeof MeResponseSchema>;
+
+/**
+ * Sign-up with an email that already has an account: no account is created and nothing says whether one exists;
+ * when the platform sends email, the address gets a note that someone tried to sign up with it.
+ */
+export const SignupCheckEmailSchema = z
+  .object({
+    status: z.literal('check_email'),
+    message: z.string().meta({ example: 'Check your email to continue.' }),
+  })
+  .meta({ id: 'SignupCheckEmail' });
+export type SignupCheckEmail = z.infer<typeof SignupCheckEmailSchema>;

@@ -47,13 +47,46 @@ export const AddMemberRequestSchema = z
       .email({ message: 'Must be a valid email address' })
       .transform((e) => e.trim().toLowerCase())
       .meta({
-        description: 'The person must already have an account (they sign up first)',
+        description:
+          'Whom to invite. They become a member when they accept, signed in with this email (signing up first if they have no account); the answer is the same whether or not an account uses it',
         example: 'grace@example.com',
       }),
     role: RoleSchema,
   })
   .meta({ id: 'AddMemberRequest' });
 export type AddMemberRequest = z.infer<typeof AddMemberRequestSchema>;
+
+export const InvitationSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string().meta({ example: 'grace@example.com' }),
+    role: RoleSchema,
+    invited_at: z.iso.datetime(),
+    expires_at: z.iso.datetime().meta({ description: '14 days after the (last) invitation' }),
+  })
+  .meta({ id: 'Invitation' });
+export type Invitation = z.infer<typeof InvitationSchema>;
+
+export const InvitationListSchema = z
+  .object({ items: z.array(InvitationSchema) })
+  .meta({ id: 'InvitationList' });
+export type InvitationList = z.infer<typeof InvitationListSchema>;
+
+export const MyInvitationSchema = z
+  .object({
+    id: z.uuid(),
+    tenant: z.object({ id: z.uuid(), name: z.string().meta({ example: 'Analytical Engines Ltd' }) }),
+    role: RoleSchema,
+    invited_at: z.iso.datetime(),
+    expires_at: z.iso.datetime(),
+  })
+  .meta({ id: 'MyInvitation' });
+export type MyInvitation = z.infer<typeof MyInvitationSchema>;
+
+export const MyInvitationListSchema = z
+  .object({ items: z.array(MyInvitationSchema) })
+  .meta({ id: 'MyInvitationList' });
+export type MyInvitationList = z.infer<typeof MyInvitationListSchema>;
 
 export const UpdateMemberRequestSchema = z.object({ role: RoleSchema }).meta({ id: 'UpdateMemberRequest' });
 export type UpdateMemberRequest = z.infer<typeof UpdateMemberRequestSchema>;

@@ -18,6 +18,8 @@ import { Migration20261125040000MetricsLateData } from './Migration2026112504000
 import { Migration20261125060000RowLevelSecurity } from './Migration20261125060000_row_level_security';
 import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203090000_global_tables_read_only';
 import { Migration20261203091000RefreshSessionEnd } from './Migration20261203091000_refresh_session_end';
+import { Migration20261203124500AlertRecipients } from './Migration20261203124500_alert_recipients';
+import { Migration20261203125000Invitations } from './Migration20261203125000_invitations';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
 export const MIGRATIONS = [
@@ -49,5 +51,10 @@ export const MIGRATIONS = [
     class: Migration20261203101500CallerVersionUnderReadOnlyUsers,
   },
   { name: 'Migration20261203121700_cur_month_source', class: Migration20261203121700CurMonthSource },
-  { name: 'Migration20261203124500_cost_daily_partitions', class: Migration20261203124500CostDailyPartitions },
+  { name: 'Migration20261203124500_alert_recipients', class: Migration20261203124500AlertRecipients },
+  {
+    name: 'Migration20261203124500_cost_daily_partitions',
+    class: Migration20261203124500CostDailyPartitions,
+  },
+  { name: 'Migration20261203125000_invitations', class: Migration20261203125000Invitations },
 ];

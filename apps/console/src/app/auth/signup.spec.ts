@@ -9,6 +9,7 @@ import { Router } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 import { errorBody, http, provideTestApp, tokens } from '../../testing/test-providers';
 import { Signup } from './signup';
+import { TokenStore } from '../core/auth/token-store';
 
 @Component({ template: 'dashboard' })
 class FakeDashboard {}
@@ -74,15 +75,23 @@ describe('Signup', () => {
     req.flush(tokens(), { status: 201, statusText: 'Created' });
   });
 
-  it('shows an existing email and per-field validation errors from the server', async () => {
+  it('answers an email that has an account with check-your-email (no session), and shows field errors', async () => {
     await (await input('signup-email')).setValue('ada@example.com');
     await (await input('signup-password')).setValue('correct-horse-battery');
     await submit();
     http()
       .expectOne('/api/auth/signup')
-      .flush(errorBody('CONFLICT', 'Email already registered'), { status: 409, statusText: 'Conflict' });
+      .flush(
+        { status: 'check_email', message: 'Check your email to continue.' },
+        { status: 202, statusText: 'Accepted' },
+      );
     await harness.fixture.whenStable();
-    expect(await errorsOf('Email')).toEqual(['An account with this email already exists: log in instead']);
+    expect(
+      (harness.routeNativeElement as HTMLElement)
+        .querySelector('[data-testid=signup-check-email]')
+        ?.textContent?.trim(),
+    ).toBe('Check your email to continue. If you already have an account, log in instead.');
+    expect(TestBed.inject(TokenStore).signedIn()).toBe(false);
 
     await (await input('signup-email')).setValue('grace@example.com');
     await submit();

@@ -8,7 +8,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Router, RouterLink } from '@angular/router';
 import { SignupRequest, SignupRequestSchema } from '@cost-optimizer/dto';
 import { Auth } from '../core/auth/auth';
-import { errorCode, fieldIssues } from '../core/http/api-error';
+import { fieldIssues } from '../core/http/api-error';
 import { applyFieldIssues, firstError, required, zodValidator } from '../shared/form-errors';
 
 const fields = SignupRequestSchema.shape;
@@ -32,6 +32,8 @@ export class Signup {
   private readonly router = inject(Router);
 
   protected readonly busy = signal(false);
+  /** The API's answer for an email that has an account already (it never says so): check your email. */
+  protected readonly checkEmail = signal<string | null>(null);
   protected readonly form = inject(NonNullableFormBuilder).group({
     email: ['', [required, zodValidator(fields.email)]],
     password: ['', [required, zodValidator(fields.password)]],
@@ -51,13 +53,12 @@ export class Signup {
     if (name.trim()) body.name = name.trim();
     if (tenant_name.trim()) body.tenant_name = tenant_name.trim();
     this.auth.signup(body).subscribe({
-      next: () => void this.router.navigateByUrl('/dashboard'),
+      next: (r) => {
+        if ('access_token' in r) return void this.router.navigateByUrl('/dashboard');
+        this.busy.set(false);
+        this.checkEmail.set(r.message);
+      },
       error: (err: unknown) => {
-        if (errorCode(err) === 'CONFLICT') {
-          const email = this.form.controls.email;
-          email.setErrors({ server: 'An account with this email already exists: log in instead' });
-          email.markAsTouched();
-        }
         applyFieldIssues(this.form, fieldIssues(err));
         this.busy.set(false);
       },

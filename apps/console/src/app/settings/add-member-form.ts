@@ -8,16 +8,16 @@ import { AddMemberRequest, AddMemberRequestSchema, Role } from '@cost-optimizer/
 import { firstError, required, zodValidator } from '../shared/form-errors';
 import { ROLES, ROLE_LABELS } from './roles';
 
-/** Adds an existing account to the tenant by email, with a role. */
+/** Invites someone to the tenant by email, with a role; they join when they accept. */
 @Component({
   selector: 'app-add-member-form',
   imports: [MatButtonModule, MatFormFieldModule, MatInputModule, MatSelectModule, ReactiveFormsModule],
   template: `
     <form class="row" [formGroup]="form" (ngSubmit)="submit()" novalidate>
       <mat-form-field appearance="outline" class="email">
-        <mat-label>Email of the person to add</mat-label>
+        <mat-label>Email of the person to invite</mat-label>
         <input matInput type="email" formControlName="email" data-testid="settings-member-email" />
-        <mat-hint>They need an account: ask them to sign up first</mat-hint>
+        <mat-hint>They accept signed in with this email (signing up first if they have no account)</mat-hint>
         @if (form.controls.email.invalid) {
           <mat-error>{{ firstError(form.controls.email, 'Email') }}</mat-error>
         }
@@ -31,7 +31,7 @@ import { ROLES, ROLE_LABELS } from './roles';
         </mat-select>
       </mat-form-field>
       <button mat-flat-button type="submit" data-testid="settings-member-add" [disabled]="busy()">
-        Add member
+        Invite
       </button>
     </form>
   `,

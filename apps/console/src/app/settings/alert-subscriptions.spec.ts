@@ -24,6 +24,7 @@ function subscription(overrides: Partial<AlertSubscription> = {}): AlertSubscrip
     name: 'FinOps mail',
     channel: 'email',
     recipients: ['finops@example.com'],
+    pending_recipients: [],
     url_masked: null,
     has_signing_secret: false,
     min_impact_usd: 100,
@@ -66,7 +67,7 @@ const webhook = (overrides: Partial<AlertSubscription> = {}) =>
       id: '99999999-9999-4999-8999-999999999999',
       status: 'queued',
       at: new Date().toISOString(),
-      error: { step: 'http', message: 'hooks.example.com answered HTTP 500 Internal Server Error' },
+      error: { step: 'http', message: 'hooks.example.com answered HTTP 500' },
     },
     pending_digest: 2,
     ...overrides,
@@ -413,6 +414,7 @@ describe('AlertSubscriptions', () => {
       status: 'sent',
       channel: 'email',
       detail: '250 OK: queued',
+      confirmations_sent: 0,
       duration_ms: 40,
     });
     await reloadWith([subscription(), webhook()]);
@@ -426,7 +428,7 @@ describe('AlertSubscriptions', () => {
       .flush(
         errorBody(
           'ALERT_DELIVERY_FAILED',
-          'Test alert failed at step "http": hooks.example.com answered HTTP 500 Internal Server Error',
+          'Test alert failed at step "http": hooks.example.com answered HTTP 500',
           { step: 'http' },
         ),
         { status: 502, statusText: 'Bad Gateway' },
@@ -435,6 +437,48 @@ describe('AlertSubscriptions', () => {
     const snack = await root.getHarness(MatSnackBarHarness);
     expect(await snack.getMessage()).toContain('Test failed: Test alert failed at step "http"');
     expect(await snack.getMessage()).toContain('HTTP 500');
+  });
+
+  it('shows recipients who have not confirmed, and what a test does for them', async () => {
+    const pending = subscription({
+      recipients: ['finops@example.com', 'cfo@example.com'],
+      pending_recipients: ['cfo@example.com'],
+    });
+    await open('owner', [pending]);
+    const marks = el().querySelectorAll('[data-testid=alert-pending]');
+    expect(marks).toHaveLength(1);
+    expect(marks[0]?.textContent?.trim()).toBe('Not confirmed yet: cfo@example.com');
+    const test = async () =>
+      manualChangeDetection(async () =>
+        (await loader.getHarness(MatButtonHarness.with({ selector: '[data-testid=alert-test]' }))).click(),
+      );
+    await test();
+    http().expectOne(`/api/alert-subscriptions/${EMAIL_ID}/test`).flush({
+      delivery_id: '88888888-8888-4888-8888-888888888888',
+      status: 'sent',
+      channel: 'email',
+      detail: '250 OK: queued',
+      confirmations_sent: 1,
+      duration_ms: 40,
+    });
+    await reloadWith([pending]);
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe(
+      'Test alert sent to “FinOps mail” (250 OK: queued); confirmation emailed again to 1 unconfirmed recipient',
+    );
+    await test();
+    http()
+      .expectOne(`/api/alert-subscriptions/${EMAIL_ID}/test`)
+      .flush(
+        errorBody('RATE_LIMITED', 'At most 10 test alerts per hour for your company; try again in 1200 s'),
+        {
+          status: 429,
+          statusText: 'Too Many Requests',
+        },
+      );
+    await reloadWith([pending]);
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe(
+      'Test failed: At most 10 test alerts per hour for your company; try again in 1200 s',
+    );
   });
 
   it('deletes after confirmation and rotates a webhook secret', async () => {

@@ -33,7 +33,12 @@ export const ALERT_PAGE_SIZE = 100;
 /** What a failed test alert means, in one line. */
 export function explainTestFailure(err: unknown): string {
   const body = apiError(err);
-  if (body?.code === 'ALERT_DELIVERY_FAILED' || body?.code === 'EMAIL_NOT_CONFIGURED')
+  if (
+    body?.code === 'ALERT_DELIVERY_FAILED' ||
+    body?.code === 'EMAIL_NOT_CONFIGURED' ||
+    body?.code === 'RECIPIENTS_UNCONFIRMED' ||
+    body?.code === 'RATE_LIMITED'
+  )
     return `Test failed: ${body.message}`;
   return `Test failed: ${describeError(err)}`;
 }
@@ -137,7 +142,12 @@ export class AlertSubscriptions {
       .subscribe({
         next: (r) => {
           this.setBusy(s.id, false);
-          this.snackBar.open(`Test alert sent to “${s.name}” (${r.detail})`, 'OK', { duration: 5000 });
+          const again = r.confirmations_sent
+            ? `; confirmation emailed again to ${r.confirmations_sent} unconfirmed recipient${r.confirmations_sent === 1 ? '' : 's'}`
+            : '';
+          this.snackBar.open(`Test alert sent to “${s.name}” (${r.detail})${again}`, 'OK', {
+            duration: 5000,
+          });
           this.subscriptions.reload();
         },
         error: (err: unknown) => {

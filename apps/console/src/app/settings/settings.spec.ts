@@ -5,11 +5,21 @@ import { ComponentFixture } from '@angular/core/testing';
 import { MatButtonHarness } from '@angular/material/button/testing';
 import { MatDialogHarness } from '@angular/material/dialog/testing';
 import { MatExpansionPanelHarness } from '@angular/material/expansion/testing';
+import { MatSnackBarHarness } from '@angular/material/snack-bar/testing';
 import { MatInputHarness } from '@angular/material/input/testing';
 import { MatProgressBarHarness } from '@angular/material/progress-bar/testing';
 import { MatSelectHarness } from '@angular/material/select/testing';
 import { MatTableHarness } from '@angular/material/table/testing';
-import { Connection, Member, Role, SyncRun, SyncRunPage, Tenant } from '@cost-optimizer/dto';
+import {
+  Connection,
+  Invitation,
+  Member,
+  MyInvitation,
+  Role,
+  SyncRun,
+  SyncRunPage,
+  Tenant,
+} from '@cost-optimizer/dto';
 import { RUN_ID, syncRun } from '../../testing/cost-fixtures';
 import { IDS, connection, errorBody, http, provideTestApp, withSession } from '../../testing/test-providers';
 import { SYNC_POLL_MS } from '../sync/sync-tracker';
@@ -44,8 +54,30 @@ const grace: Member = {
   joined_at: '2026-11-02T10:00:00.000Z',
 };
 
+const invitation: Invitation = {
+  id: '12121212-1212-4212-8212-121212121212',
+  email: 'grace@example.com',
+  role: 'admin',
+  invited_at: '2026-12-01T10:00:00.000Z',
+  expires_at: '2026-12-15T10:00:00.000Z',
+};
+const forMe: MyInvitation = {
+  id: '13131313-1313-4313-8313-131313131313',
+  tenant: { id: '14141414-1414-4414-8414-141414141414', name: 'Difference Engines plc' },
+  role: 'viewer',
+  invited_at: '2026-12-01T10:00:00.000Z',
+  expires_at: '2026-12-15T10:00:00.000Z',
+};
+
 describe('Settings', () => {
   let fixture: ComponentFixture<Settings>;
+  /** What the invitation lists answer when the page opens. */
+  let sentInvitations: Invitation[] = [];
+  let myInvitations: MyInvitation[] = [];
+  beforeEach(() => {
+    sentInvitations = [];
+    myInvitations = [];
+  });
   let loader: HarnessLoader;
   let root: HarnessLoader;
 
@@ -72,6 +104,11 @@ describe('Settings', () => {
     http()
       .expectOne('/api/alert-subscriptions?page=1&page_size=100')
       .flush({ items: [], total: 0, page: 1, page_size: 100 });
+    // Owners and admins see the invitations the company sent; everyone sees those addressed to them.
+    const sent = http().match('/api/tenants/current/invitations');
+    expect(sent).toHaveLength(role === 'viewer' ? 0 : 1);
+    sent.forEach((r) => r.flush({ items: sentInvitations }));
+    http().expectOne('/api/invitations').flush({ items: myInvitations });
     await fixture.whenStable();
   }
 
@@ -161,7 +198,7 @@ describe('Settings', () => {
     expect((await memberRows()).map((r) => r[1])).toEqual(['Owner', 'Viewer']);
   });
 
-  it('adds a member by email and role', async () => {
+  it('invites by email and role: the person is listed as invited, not as a member, until they accept', async () => {
     await open('admin', [ada]);
     const email = await loader.getHarness(
       MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }),
@@ -177,31 +214,42 @@ describe('Settings', () => {
     const req = http().expectOne('/api/tenants/current/members');
     expect(req.request.method).toBe('POST');
     expect(req.request.body).toEqual({ email: 'grace@example.com', role: 'admin' });
-    req.flush({ ...grace, role: 'admin' }, { status: 201, statusText: 'Created' });
-    await expectMembersReload([ada, { ...grace, role: 'admin' }]);
+    req.flush(invitation, { status: 202, statusText: 'Accepted' });
+    TestBed.tick();
+    http()
+      .expectOne('/api/tenants/current/invitations')
+      .flush({ items: [invitation] });
+    await expectMembersReload([ada]);
 
-    expect((await memberRows()).map((r) => r[0])).toEqual([
-      'Ada Lovelaceada@example.com',
-      'grace@example.com',
-    ]);
+    expect((await memberRows()).map((r) => r[0])).toEqual(['Ada Lovelaceada@example.com']);
+    const sent = (fixture.nativeElement as HTMLElement).querySelector('[data-testid=invitations-sent]');
+    expect(sent?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'grace@example.com · Admin · until 2026-12-15 Revoke',
+    );
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe(
+      'Invitation sent to grace@example.com (admin): they join when they accept it',
+    );
     expect(await email.getValue()).toBe('');
   });
 
-  it('explains that an unknown email must sign up first', async () => {
-    await open('owner', [ada]);
-    await (
-      await loader.getHarness(MatInputHarness.with({ selector: '[data-testid=settings-member-email]' }))
-    ).setValue('nobody@example.com');
-    await (await button('settings-member-add')).click();
-    http()
-      .expectOne('/api/tenants/current/members')
-      .flush(errorBody('USER_NOT_FOUND', 'No user with this email'), {
-        status: 422,
-        statusText: 'Unprocessable',
-      });
-    await expectMembersReload([ada]);
-
-    expect(memberError()).toContain('Ask them to sign up first');
+  it('lets a person accept an invitation addressed to them; nothing joins them before', async () => {
+    myInvitations = [forMe];
+    await open('viewer');
+    const mine = (fixture.nativeElement as HTMLElement).querySelector('[data-testid=invitations-mine]');
+    expect(mine?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'Difference Engines plc invites you as Viewer Accept',
+    );
+    await (await button('invitation-accept')).click();
+    const req = http().expectOne(`/api/invitations/${forMe.id}/accept`);
+    expect(req.request.method).toBe('POST');
+    req.flush({ ...ada, role: 'viewer' });
+    TestBed.tick();
+    http().expectOne('/api/invitations').flush({ items: [] });
+    await expectMembersReload([ada, grace]);
+    expect(await (await root.getHarness(MatSnackBarHarness)).getMessage()).toBe(
+      'You are now a member of Difference Engines plc (Viewer)',
+    );
+    expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid=invitations-mine]')).toBeNull();
   });
 
   it('changes a role, and shows LAST_OWNER when the last owner would be demoted', async () => {

@@ -11,6 +11,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import {
   AddMemberRequest,
+  Invitation,
   Connection,
   Measure,
   Member,
@@ -34,6 +35,7 @@ import { MEASURE_LABELS } from '../shared/format';
 import { SyncProgress } from '../sync/sync-progress';
 import { SyncTracker } from '../sync/sync-tracker';
 import { AddMemberForm } from './add-member-form';
+import { Invitations } from './invitations';
 import { AlertSubscriptions } from './alert-subscriptions';
 import { AuditLog } from './audit-log';
 import { AwsStatusCard } from './aws-status-card';
@@ -45,8 +47,6 @@ import { TenantNameForm } from './tenant-name-form';
 /** What a member-management error means for the person looking at the page. */
 export function explainMemberError(err: unknown): string {
   switch (errorCode(err) ?? '') {
-    case 'USER_NOT_FOUND':
-      return 'No account uses this email yet. Ask them to sign up first, then add them here.';
     case 'CONFLICT':
       return 'This person is already a member.';
     case 'LAST_OWNER':
@@ -63,6 +63,7 @@ export function explainMemberError(err: unknown): string {
   selector: 'app-settings',
   imports: [
     AddMemberForm,
+    Invitations,
     AlertSubscriptions,
     AnomalyMonitors,
     AuditLog,
@@ -165,10 +166,12 @@ export class Settings {
 
   protected addMember(request: AddMemberRequest): void {
     this.startMemberChange();
-    this.http.post<Member>('/api/tenants/current/members', request).subscribe({
-      next: (member) => {
+    this.http.post<Invitation>('/api/tenants/current/members', request).subscribe({
+      next: (invitation) => {
         this.added.update((n) => n + 1);
-        this.finishMemberChange(`${member.email} added as ${member.role}`);
+        this.finishMemberChange(
+          `Invitation sent to ${invitation.email} (${invitation.role}): they join when they accept it`,
+        );
       },
       error: (err: unknown) => this.failMemberChange(err),
     });

@@ -2,7 +2,7 @@ import { HttpClient, HttpContext } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Router } from '@angular/router';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import { LoginRequest, SignupRequest, TokenResponse } from '@cost-optimizer/dto';
+import { LoginRequest, SignupCheckEmail, SignupRequest, TokenResponse } from '@cost-optimizer/dto';
 import { EMPTY, Observable, catchError, finalize, map, of, shareReplay, tap, throwError } from 'rxjs';
 import { SILENT_ERRORS } from '../http/api-error';
 import { Session } from './session';
@@ -24,8 +24,11 @@ export class Auth {
     return this.http.post<TokenResponse>('/api/auth/login', body).pipe(tap((t) => this.start(t)));
   }
 
-  signup(body: SignupRequest): Observable<TokenResponse> {
-    return this.http.post<TokenResponse>('/api/auth/signup', body).pipe(tap((t) => this.start(t)));
+  /** Signs in with a new account; an email that has one already answers check_email (nothing starts). */
+  signup(body: SignupRequest): Observable<TokenResponse | SignupCheckEmail> {
+    return this.http
+      .post<TokenResponse | SignupCheckEmail>('/api/auth/signup', body)
+      .pipe(tap((t) => ('access_token' in t ? this.start(t) : undefined)));
   }
 
   /**
