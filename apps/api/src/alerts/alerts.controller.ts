@@ -66,7 +66,13 @@ export class AlertsController {
 
   @Get(':id')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiContract({ summary: 'One alert subscription', response: AlertSubscriptionSchema, errors: [404] })
+  @ApiContract({
+    summary: 'One alert subscription',
+    description:
+      'The subscription with its channel, recipients (and those who have not confirmed yet), masked URL, thresholds, frequency, the monitors and metric watches it covers, and its last delivery. Signing secrets are never returned here.',
+    response: AlertSubscriptionSchema,
+    errors: [404],
+  })
   get(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string) {
     return this.alerts.get(u.tenantId, id);
   }
@@ -96,6 +102,7 @@ export class AlertsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiContract({
     summary: 'Delete an alert subscription and its delivery history (owner/admin)',
+    description: 'No alert is sent through it afterwards. Recorded in the audit log.',
     status: 204,
     errors: [403, 404],
   })

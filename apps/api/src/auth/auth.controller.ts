@@ -5,6 +5,7 @@ import {
   LoginRequestSchema,
   MeResponseSchema,
   RefreshRequestSchema,
+  SignupCheckEmailSchema,
   SignupRequestSchema,
   TokenResponseSchema,
   type LoginRequest,
@@ -38,10 +39,17 @@ export class AuthController {
   @ApiContract({
     summary: 'Create an account and its company (tenant); you become its owner',
     description:
-      'A new email answers 201 with tokens (signed in). An email that already has an account answers 202 {"status": "check_email"} and creates nothing; the address gets a note (when the platform sends email). No answer says whether an account exists.',
+      'A new email answers 201 with tokens (signed in). An email that already has an account answers 202 {"status": "check_email"} and creates nothing; the address gets a note (when the platform sends email). The answer never carries the existing account, but 201 vs 202 still tells a caller whether the email was new: closing that needs email verification before sign-in (docs/security.md).',
     body: SignupRequestSchema,
     response: TokenResponseSchema,
     status: 201,
+    alsoResponds: [
+      {
+        status: 202,
+        description: 'The email already has an account: nothing was created (check your email)',
+        schema: SignupCheckEmailSchema,
+      },
+    ],
     errors: {
       400: 'VALIDATION_FAILED',
       429: 'RATE_LIMITED',
@@ -133,6 +141,8 @@ export class AuthController {
   @Get('me')
   @ApiContract({
     summary: 'Who am I: user, current tenant, role and memberships',
+    description:
+      'The signed-in user, the tenant this access token works in and the role there, whether the user is a global owner, and every membership (log in with another tenant_id to work in another tenant).',
     response: MeResponseSchema,
   })
   me(@CurrentUser() user: AuthUser) {

@@ -29,6 +29,8 @@ export interface ContractOptions {
   status?: number;
   errors?: Partial<Record<number, string>> | number[];
   public?: boolean;
+  /** Other success answers, e.g. sign-up's 202 for an email that already has an account. */
+  alsoResponds?: { status: number; description: string; schema: z.ZodType }[];
 }
 
 /** One decorator per route: Swagger docs generated from the same zod schemas that validate. */
@@ -72,6 +74,10 @@ export function ApiContract(o: ContractOptions) {
           schema: o.response ? schemaRef(o.response) : undefined,
         }),
   );
+  for (const r of o.alsoResponds ?? [])
+    decorators.push(
+      ApiResponse({ status: r.status, description: r.description, schema: schemaRef(r.schema) }),
+    );
   const errors: Partial<Record<number, string>> = Array.isArray(o.errors)
     ? Object.fromEntries(o.errors.map((s) => [s, ERROR_TEXT[s] ?? 'Error']))
     : { ...(o.errors ?? {}) };

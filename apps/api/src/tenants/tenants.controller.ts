@@ -29,7 +29,12 @@ export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Get()
-  @ApiContract({ summary: 'Your current tenant', response: TenantSchema })
+  @ApiContract({
+    summary: 'Your current tenant',
+    description:
+      'The tenant this access token works in: its id, name, creation time and the default cost measure.',
+    response: TenantSchema,
+  })
   current(@CurrentUser() u: AuthUser) {
     return this.tenants.current(u.tenantId);
   }
@@ -38,6 +43,8 @@ export class TenantsController {
   @Roles('owner', 'admin')
   @ApiContract({
     summary: 'Rename the tenant or choose its default cost measure (owner/admin)',
+    description:
+      'The default measure (unblended, net_unblended, amortized or net_amortized) is what the dashboard, the cost explorer and the anomaly monitors use when a request names none. Each change is recorded in the audit log.',
     body: UpdateTenantRequestSchema,
     response: TenantSchema,
     errors: [400, 403],
@@ -50,7 +57,12 @@ export class TenantsController {
   }
 
   @Get('members')
-  @ApiContract({ summary: 'Members of your tenant', response: MemberListSchema })
+  @ApiContract({
+    summary: 'Members of your tenant',
+    description:
+      'Every member with email, name, role (owner, admin, viewer) and when they joined. People invited but not joined yet are under GET /api/tenants/current/invitations.',
+    response: MemberListSchema,
+  })
   members(@CurrentUser() u: AuthUser) {
     return this.tenants.members(u.tenantId);
   }
@@ -79,6 +91,8 @@ export class TenantsController {
   @Roles('owner', 'admin')
   @ApiContract({
     summary: 'Pending invitations of your tenant (owner/admin)',
+    description:
+      'Invitations not accepted yet: the invited email, the role they will get, when they were invited and when the invitation expires (14 days after the last invitation).',
     response: InvitationListSchema,
     errors: [403],
   })
@@ -90,7 +104,13 @@ export class TenantsController {
   @HttpCode(204)
   @Roles('owner', 'admin')
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiContract({ summary: 'Revoke an invitation (owner/admin)', status: 204, errors: [403, 404] })
+  @ApiContract({
+    summary: 'Revoke an invitation (owner/admin)',
+    description:
+      'The invitation can no longer be accepted. Recorded in the audit log (`member.invitation_revoked`).',
+    status: 204,
+    errors: [403, 404],
+  })
   async revoke(@CurrentUser() u: AuthUser, @Param('id', IdPipe) id: string): Promise<void> {
     await this.tenants.revokeInvitation(u, id);
   }
@@ -100,6 +120,8 @@ export class TenantsController {
   @ApiParam({ name: 'userId', format: 'uuid' })
   @ApiContract({
     summary: "Change a member's role (owner/admin; only owners grant or take ownership)",
+    description:
+      "The new role applies to the member's next requests on every API replica within the caller cache's bound (docs/security.md). A tenant always keeps one owner. Recorded in the audit log.",
     body: UpdateMemberRequestSchema,
     response: MemberSchema,
     errors: { 400: 'VALIDATION_FAILED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'LAST_OWNER' },
@@ -118,6 +140,8 @@ export class TenantsController {
   @ApiParam({ name: 'userId', format: 'uuid' })
   @ApiContract({
     summary: 'Remove a member (never the last owner)',
+    description:
+      "The member loses access to this tenant: their tokens for it are refused within the caller cache's bound (docs/security.md). Their account and their other memberships stay. Recorded in the audit log.",
     status: 204,
     errors: { 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'LAST_OWNER' },
   })
@@ -134,6 +158,8 @@ export class InvitationsController {
   @Get()
   @ApiContract({
     summary: 'Invitations addressed to your email, in every tenant',
+    description:
+      "Pending invitations to the signed-in account's email address, with the inviting tenant and the role offered; accept one with POST /api/invitations/{id}/accept.",
     response: MyInvitationListSchema,
   })
   mine(@CurrentUser() u: AuthUser) {
