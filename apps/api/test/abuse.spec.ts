@@ -175,8 +175,11 @@ describe('a tenant flooding the cost API', () => {
     const ok = counts['200'] ?? 0;
     expect(ok).toBeLessThanOrEqual(BURST * BLOCKS + RATE * (floodSeconds + 2 * BLOCKS));
     expect(counts['429'] ?? 0).toBeGreaterThan(ok * 3);
-    // The others' tail latency: within 2x of alone (with a 10 ms floor: a sub-10 ms p99 doubles from scheduler noise).
-    expect(figures.during.p99).toBeLessThanOrEqual(2 * Math.max(figures.alone.p99, 10));
+    // The others' tail latency: within 2x of alone, with a 25 ms floor. Since /api/costs answers in ~6 ms (p50), the
+    // p99 of 300 probes is their 3rd slowest, and on the shared 2-core machine one scheduler hiccup of 10-20 ms moves
+    // it (seen: 10.5 ms alone, 23 ms during, with the same p50 and p95). A broken limiter or refusal delay costs
+    // far more than that: the others' p50 alone went from 10 ms to 122 ms without the delay (docs/security.md).
+    expect(figures.during.p99).toBeLessThanOrEqual(2 * Math.max(figures.alone.p99, 25));
   });
 });
 
