@@ -15,15 +15,12 @@
  * Run: npm run bench -- auth-path [--seconds 10] [--keep-db]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { ADMIN_URL, ROOT, dbUrl, freePort, sql } from './lib';
 
-const ROOT = join(__dirname, '..');
 // Another build of the API to compare (e.g. the main branch's): CO_API_DIST=<its apps/api/dist>.
 const API_DIST = process.env.CO_API_DIST ?? join(ROOT, 'apps/api/dist');
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 10;
 const SECRET = 'bench-auth-path-secret-0123456789abcdef';
@@ -38,34 +35,6 @@ interface Load {
   max_ms: number;
   non_2xx: number;
   errors: number;
-}
-
-async function sql(url: string, text: string, params: unknown[] = []) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows as Record<string, unknown>[];
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(name: string): string {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function healthy(url: string, proc: ChildProcess): Promise<void> {

@@ -10,7 +10,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,32 +24,14 @@ import { loadConfig } from '../apps/api/src/config/config';
 import { prepareAppDatabase } from '../apps/api/src/database/app-role';
 import { parseCsvBatches } from '../apps/api/src/cur/csv';
 import { queryRows, runQuery } from '../apps/api/src/aws/athena-runner';
+import { ADMIN_URL, ROOT, connectedBenchTenant, dbUrl, ms, pct, sql, startBenchApi } from './lib';
 
-const ROOT = join(__dirname, '..');
 // The product's CostStore, compiled (npm run bench builds first): the Nest decorators need tsc's emit.
 const { CostStore } =
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../apps/api/dist/cur/cost-store') as typeof import('../apps/api/src/cur/cost-store');
 const scaleArg = process.argv.indexOf('--scale');
 const SCALE = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 1;
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ms = (t: number) => `${t.toFixed(0)} ms`;
-
-async function sql(url: string, text: string, params: unknown[] = []) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(name: string) {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 /** Synthetic aggregate rows in the query's column order (usage_date first). */
 function* monthRows(month: string, accounts: number, services: number, regions: number): Generator<string[]> {
@@ -211,16 +192,6 @@ async function benchCsvVsPaging() {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 async function latencies(
   url: string,
   token: string | null,
@@ -243,53 +214,11 @@ async function latencies(
   );
   return out.sort((a, b) => a - b);
 }
-const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function benchDashboard(url: string) {
-  const port = await freePort();
-  const api = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SIGNUP_MAX_PER_IP: '1000',
-      // This measures serving the dashboard, not the abuse limits (one tenant sends all 200 concurrent requests).
-      RATE_LIMIT_TENANT_RPS: '1000000',
-      RATE_LIMIT_TENANT_BURST: '1000000',
-      RATE_LIMIT_IP_RPS: '1000000',
-      RATE_LIMIT_IP_BURST: '1000000',
-      TENANT_MAX_IN_FLIGHT: '10000',
-    },
-    stdio: 'inherit',
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const { base, proc: api } = await startBenchApi(url);
   try {
-    for (let i = 0; i < 300; i++) {
-      const ok = await fetch(`${base}/api/health`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const signup = (await (
-      await fetch(`${base}/api/auth/signup`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, password: 'bench-password-123' }),
-      })
-    ).json()) as { access_token: string };
-    const me = (await (
-      await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${signup.access_token}` } })
-    ).json()) as { tenant: { id: string } };
-    const tenant = me.tenant.id;
-    await sql(
-      url,
-      `insert into aws_connection (id, tenant_id, status, created_at, updated_at) values (gen_random_uuid(), $1, 'connected', now(), now())`,
-      [tenant],
-    );
+    const { id: tenant, token } = await connectedBenchTenant(base, url, 'dashboard');
     const accounts = Math.max(2, Math.round(20 * SCALE));
     const given = loadConfig({ DATABASE_URL: url });
     const config = { ...given, databaseAppUrl: await prepareAppDatabase(given) }; // as createApp does
@@ -312,22 +241,22 @@ async function benchDashboard(url: string) {
       `3. dashboard: loaded a year of data, ${rows} rows (${accounts} accounts x 40 services x 6 regions) in ${ms(performance.now() - t0)}`,
     );
     const total = Math.max(400, Math.round(1000 * SCALE));
-    await latencies(`${base}/api/dashboard`, signup.access_token, 50, 10); // warm up
+    await latencies(`${base}/api/dashboard`, token, 50, 10); // warm up
     const oneHealth = await latencies(`${base}/api/health`, null, 100, 1);
-    const oneDash = await latencies(`${base}/api/dashboard`, signup.access_token, 100, 1);
+    const oneDash = await latencies(`${base}/api/dashboard`, token, 100, 1);
     // Cold: the figures are cached per data version; a new version (what a sync's month replacement does) each time.
     const cold: number[] = [];
     for (let i = 0; i < 30; i++) {
       await sql(url, 'update cost_data_version set version = version + 1 where tenant_id = $1', [tenant]);
-      cold.push(...(await latencies(`${base}/api/dashboard`, signup.access_token, 1, 1)));
+      cold.push(...(await latencies(`${base}/api/dashboard`, token, 1, 1)));
     }
     cold.sort((a, b) => a - b);
     console.log(
       `   one at a time: /api/health p50 ${ms(pct(oneHealth, 50))}; /api/dashboard p50 ${ms(pct(oneDash, 50))} (${(pct(oneDash, 50) / pct(oneHealth, 50)).toFixed(1)}x), right after new data p50 ${ms(pct(cold, 50))} (${(pct(cold, 50) / pct(oneHealth, 50)).toFixed(1)}x)`,
     );
     const health = await latencies(`${base}/api/health`, null, total, 200);
-    const meLat = await latencies(`${base}/api/auth/me`, signup.access_token, total, 200);
-    const dash = await latencies(`${base}/api/dashboard`, signup.access_token, total, 200);
+    const meLat = await latencies(`${base}/api/auth/me`, token, total, 200);
+    const dash = await latencies(`${base}/api/dashboard`, token, total, 200);
     console.log(
       `   /api/health    (baseline) ${total} requests, 200 concurrent: p50 ${ms(pct(health, 50))}, p99 ${ms(pct(health, 99))}`,
     );

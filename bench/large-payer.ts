@@ -20,7 +20,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,8 +27,8 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../apps/api/src/config/config';
 import { prepareAppDatabase } from '../apps/api/src/database/app-role';
+import { ADMIN_URL, ROOT, connectedBenchTenant, dbUrl, mb, ms, pct, sql, startBenchApi } from './lib';
 
-const ROOT = join(__dirname, '..');
 // The product's CostStore, compiled (npm run bench builds first): the Nest decorators need tsc's emit.
 const { CostStore } =
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -44,29 +43,6 @@ const SERVICES = flag('services', 150);
 const REGIONS = flag('regions', 12);
 const MONTHS = flag('months', 13);
 const DENSITY = flag('density', 0.005);
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ms = (t: number) => `${t.toFixed(0)} ms`;
-const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
-
-async function sql<T = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(name: string) {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 /** A deterministic pseudo-random fraction of an (account, service, region) combination. */
 function share(a: number, s: number, r: number): number {
@@ -122,23 +98,10 @@ function* monthBatches(month: string, combos: Int32Array, lastDay: string, every
   if (batch.length) yield batch;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
 }
-
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function timed(url: string, token: string): Promise<number> {
   const t = performance.now();
@@ -152,7 +115,6 @@ async function main() {
   const name = `co_bench_lp_${Date.now().toString(36)}`;
   await sql(ADMIN_URL, `create database "${name}"`);
   const url = dbUrl(name);
-  const port = await freePort();
   let api: ReturnType<typeof spawn> | null = null;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -162,55 +124,13 @@ async function main() {
       });
       p.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`migrate exited ${code}`))));
     });
-    api = spawn(process.execPath, [join(ROOT, 'apps/api/dist/main.js')], {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        SIGNUP_MAX_PER_IP: '1000',
-        RATE_LIMIT_TENANT_RPS: '1000000',
-        RATE_LIMIT_TENANT_BURST: '1000000',
-        RATE_LIMIT_IP_RPS: '1000000',
-        RATE_LIMIT_IP_BURST: '1000000',
-        TENANT_MAX_IN_FLIGHT: '10000',
-      },
-      stdio: 'inherit',
-    });
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300; i++) {
-      if (
-        await fetch(`${base}/api/health`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const tenants: Record<'small' | 'large', { id: string; token: string }> = {} as never;
-    for (const k of ['small', 'large'] as const) {
-      const signup = (await (
-        await fetch(`${base}/api/auth/signup`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            email: `bench-${k}-${Date.now()}@example.com`,
-            password: 'bench-password-123',
-          }),
-        })
-      ).json()) as { access_token: string };
-      const me = (await (
-        await fetch(`${base}/api/auth/me`, { headers: { authorization: `Bearer ${signup.access_token}` } })
-      ).json()) as { tenant: { id: string } };
-      tenants[k] = { id: me.tenant.id, token: signup.access_token };
-      await sql(
-        url,
-        `insert into aws_connection (id, tenant_id, status, created_at, updated_at) values (gen_random_uuid(), $1, 'connected', now(), now())`,
-        [me.tenant.id],
-      );
-    }
+    const started = await startBenchApi(url);
+    api = started.proc;
+    const base = started.base;
+    const tenants: Record<'small' | 'large', { id: string; token: string }> = {
+      small: await connectedBenchTenant(base, url, 'small'),
+      large: await connectedBenchTenant(base, url, 'large'),
+    };
     const given = loadConfig({ DATABASE_URL: url });
     const config = { ...given, databaseAppUrl: await prepareAppDatabase(given) }; // as createApp does
     const store = new CostStore(config);

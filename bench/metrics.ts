@@ -22,6 +22,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../apps/api/src/config/config';
+import { ADMIN_URL, dbUrl, sql } from './lib';
 
 const ROOT = join(__dirname, '..');
 // The product's classes, compiled (npm run bench builds first): the Nest decorators need tsc's emit.
@@ -45,27 +46,10 @@ const { ormConfig } =
 const scaleArg = process.argv.indexOf('--scale');
 const SCALE = scaleArg > 0 ? Number(process.argv[scaleArg + 1]) : 1;
 const SERIES = Math.max(10, Math.round(5000 * SCALE));
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ACCOUNT = '210987654321';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/BenchMetrics`;
 const ms = (t: number) => `${t.toFixed(0)} ms`;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-
-async function sql(url: string, text: string, params: unknown[] = []) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(name: string) {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function main() {
   console.log(

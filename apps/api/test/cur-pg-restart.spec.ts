@@ -1,49 +1,20 @@
 // Issue #17: a PostgreSQL restart in the middle of a sync's load. The API process must survive it; the run is
 // re-queued and completes once the database is back. An embedded PostgreSQL of this test's own (the machine's
 // shared one cannot be restarted), the real SDK against the local AWS endpoint.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsEnv, connectedTenant, syncsSettled, type AwsEnv } from './aws-env';
 import { API_DIST, freePort, sql, spawnApi, until, type ApiProcess } from './harness';
+import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg';
 
 describe('PostgreSQL restarted while a sync loads a month', () => {
   let pgDir: string;
   let env: AwsEnv;
-  let pg: { url: string; stop: () => Promise<void> } | null = null;
+  let pg: EmbeddedPg | null = null;
   let api: ApiProcess | null = null;
-  /** The embedded PostgreSQL (scripts/lib/embedded-pg.mjs, ESM) in a process of its own; stop() shuts it down. */
-  const startPg = async (port: number) => {
-    const script = `
-      import { startEmbeddedPostgres } from ${JSON.stringify(join(__dirname, '../../../scripts/lib/embedded-pg.mjs'))};
-      const pg = await startEmbeddedPostgres({ dir: ${JSON.stringify(pgDir)}, port: ${port}, database: 'pg_restart' });
-      process.on('SIGTERM', () => pg.stop().then(() => process.exit(0)));
-      console.log(JSON.stringify({ url: pg.url }));
-      setInterval(() => undefined, 1 << 30);`;
-    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      proc.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /\{"url":"([^"]+)"\}/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      proc.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}: ${out}`)));
-    });
-    return {
-      url,
-      stop: async () => {
-        if (proc.exitCode !== null) return;
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      },
-    };
-  };
+  const startPg = (port: number) => startEmbeddedPg(pgDir, port, 'pg_restart');
   beforeAll(async () => {
     pgDir = mkdtempSync(join(tmpdir(), 'co-pg-'));
     chmodSync(pgDir, 0o777); // as root the server runs as the `postgres` user

@@ -1,6 +1,6 @@
 // The fault matrix of issue #10, part 1: a revoked role and a sync process killed at each stage. Real API processes,
 // the real SDK clients against the local AWS endpoint and its faults, a real PostgreSQL.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import {
   type ApiProcess,
   type TestApp,
 } from './harness';
+import { startEmbeddedPg, type EmbeddedPg } from './embedded-pg';
 
 const cents = (x: number) => Math.round(x * 100);
 
@@ -450,39 +451,9 @@ describe('fault matrix: PostgreSQL restarted under load', () => {
   // The machine's shared PostgreSQL cannot be restarted: an embedded one of our own, on a free port.
   let pgDir: string;
   let env: AwsEnv;
-  let pg: { url: string; stop: () => Promise<void> } | null = null;
+  let pg: EmbeddedPg | null = null;
   let api: ApiProcess | null = null;
-  /** The embedded PostgreSQL (scripts/lib/embedded-pg.mjs, ESM) in a process of its own; stop() shuts it down. */
-  const startPg = async (port: number) => {
-    const script = `
-      import { startEmbeddedPostgres } from ${JSON.stringify(join(__dirname, '../../../scripts/lib/embedded-pg.mjs'))};
-      const pg = await startEmbeddedPostgres({ dir: ${JSON.stringify(pgDir)}, port: ${port}, database: 'fault_matrix' });
-      process.on('SIGTERM', () => pg.stop().then(() => process.exit(0)));
-      console.log(JSON.stringify({ url: pg.url }));
-      setInterval(() => undefined, 1 << 30);`;
-    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      proc.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /\{"url":"([^"]+)"\}/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      proc.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with ${code}: ${out}`)));
-    });
-    return {
-      url,
-      stop: async () => {
-        if (proc.exitCode !== null) return;
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      },
-    };
-  };
+  const startPg = (port: number) => startEmbeddedPg(pgDir, port, 'fault_matrix');
   beforeAll(async () => {
     pgDir = mkdtempSync(join(tmpdir(), 'co-pg-'));
     chmodSync(pgDir, 0o777); // as root the server runs as the `postgres` user
