@@ -38,3 +38,14 @@ export {
   type FaultSpec,
 } from './config';
 export type { ActiveFault } from './server/state';
+export {
+  importCur,
+  athenaColumnName,
+  detectFormat,
+  IMPORT_DATABASE,
+  IMPORT_ROLE,
+  IMPORT_TABLE,
+  type ImportCurOptions,
+  type ImportCurResult,
+  type ImportedFormat,
+} from './import/cur-import';

@@ -50,7 +50,7 @@ describe('CUR SQL builder', () => {
     expect(sql).toContain(`"line_item_usage_start_date" < TIMESTAMP '2026-08-01 00:00:00'`);
     expect(sql).toContain(`CAST(date_trunc('day', "line_item_usage_start_date") AS date) AS usage_date`);
     expect(sql).toContain(
-      'WHEN \'SavingsPlanCoveredUsage\' THEN COALESCE("savings_plan_savings_plan_effective_cost", 0)',
+      'WHEN \'SavingsPlanCoveredUsage\' THEN COALESCE(TRY_CAST("savings_plan_savings_plan_effective_cost" AS double), 0)',
     );
     expect(sql).toContain("WHEN 'RIFee' THEN 0 + 0"); // the table lacks the unused-RI columns: they count as 0
     expect(sql).toContain(`WHEN 'EdpDiscount' THEN 'discount'`);
@@ -64,7 +64,7 @@ describe('CUR SQL builder', () => {
       [['2026', '7']],
     )!;
     expect(sql).not.toContain('line_item_net_unblended_cost');
-    expect(sql).toContain('sum(COALESCE("line_item_unblended_cost", 0)) AS net_unblended');
+    expect(sql).toContain('sum(COALESCE(TRY_CAST("line_item_unblended_cost" AS double), 0)) AS net_unblended');
   });
 
   it('reads the region from the product map of CUR 2.0 when there is no region column', () => {
@@ -98,7 +98,7 @@ describe('CUR SQL builder', () => {
     };
     const sql = buildMonthQuery(focus, '2026-11', [['2026-11']])!;
     expect(sql).toContain(`"chargeperiodstart" >= TIMESTAMP '2026-11-01 00:00:00'`);
-    expect(sql).toContain(`sum(COALESCE("effectivecost", 0)) AS net_amortized`);
+    expect(sql).toContain(`sum(COALESCE(TRY_CAST("effectivecost" AS double), 0)) AS net_amortized`);
     expect(sql).toContain(
       `substr(COALESCE(NULLIF("x_servicecode", ''), NULLIF("servicename", ''), ''), 1, 256) AS service`,
     );

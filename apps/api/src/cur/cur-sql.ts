@@ -119,7 +119,9 @@ export function partitionPredicate(
 export function buildMonthQuery(t: CurTable, month: string, partitions: string[][]): string | null {
   const have = new Set(t.columns.map((c) => c.toLowerCase()));
   const col = (name: string) => quoteIdent(name);
-  const num = (name: string) => (have.has(name) ? `COALESCE(${col(name)}, 0)` : '0');
+  // TRY_CAST: tables made over the CSV CUR (OpenCSVSerDe) type every column as string, and some CURs write empty
+  // numbers as text ('None'); a number that does not parse counts as 0 rather than failing the whole month.
+  const num = (name: string) => (have.has(name) ? `COALESCE(TRY_CAST(${col(name)} AS double), 0)` : '0');
   const str = (...names: string[]) => {
     const found = names.filter((n) => have.has(n) || n.includes('('));
     if (found.length === 0) return "''";
