@@ -78,4 +78,48 @@ describe('grouping of one incident seen by several default monitors', () => {
     });
     expect(groupEpisodes([pair, noisyTotal]).get('total')).toBeNull();
   });
+
+  it('lists a broad change once: a service that triples in every region and account', () => {
+    const regions = Array.from({ length: 20 }, (_, i) => `region-${i}`);
+    const accounts = ['111122223333', '222233334444', '333344445555', '444455556666', '555566667777'];
+    const s3 = ep('s3', {
+      dimension: 'service',
+      scope: { service: 'AmazonS3' },
+      impact: 2000,
+      // No region or account carries 20 % of the service's rise.
+      rootCauses: [
+        ...accounts.map((a) => cause('account', a, 400)),
+        ...regions.slice(0, 5).map((r) => cause('region', r, 100)),
+      ],
+    });
+    const perRegion = regions.map((r) =>
+      ep(r, {
+        dimension: 'region',
+        scope: { region: r },
+        impact: 110,
+        start: '2026-03-09',
+        rootCauses: [cause('service', 'AmazonS3', 100), cause('service', 'AmazonEC2', 10)],
+      }),
+    );
+    const perAccount = accounts.map((a) =>
+      ep(a, {
+        dimension: 'service_account',
+        scope: { service: 'AmazonS3', account: a },
+        impact: 400,
+        start: '2026-03-12',
+        rootCauses: [cause('region', 'region-0', 20)],
+      }),
+    );
+    const g = groupEpisodes([...perRegion, ...perAccount, s3]);
+    expect(g.get('s3')).toBeNull();
+    for (const id of [...regions, ...accounts]) expect([id, g.get(id)]).toEqual([id, 's3']);
+    // A region whose rise is mostly another service's stays its own incident.
+    const ec2Region = ep('ec2-region', {
+      dimension: 'region',
+      scope: { region: 'region-3' },
+      impact: 500,
+      rootCauses: [cause('service', 'AmazonEC2', 450), cause('service', 'AmazonS3', 50)],
+    });
+    expect(groupEpisodes([s3, ec2Region]).get('ec2-region')).toBeNull();
+  });
 });
