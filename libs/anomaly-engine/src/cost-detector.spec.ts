@@ -494,6 +494,48 @@ describe('daily cost detector: behaviour added for the third-party daily set (is
     expect(res.slice(70).some((d) => d.kind === 'ramp')).toBe(false);
   });
 
+  it('finds a noisy 30 % fall that no 1-4 day run proves from 5 days below expected (sustained fall)', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const fallen = (i: number): number => (i >= 90 ? 0.7 : 1);
+      const points = dailySeries({ days: 140, seed, noise: 0.1, weekend: 1, multiply: fallen });
+      const res = scoreCostSeries(points);
+      const first = flaggedDays(res)[0]!;
+      expect(first).toBeGreaterThanOrEqual(92);
+      expect(first).toBeLessThanOrEqual(94);
+      expect(res[first]!.rule).toBe('sustained');
+      expect(res[first]!.runDays).toBe(5);
+      expect(res[first]!.kind).toBe('level_shift');
+      expect(res[first]!.impact).toBeLessThan(0);
+      // One alert (onset-only): the flagged days are consecutive, then the lower level is the new normal.
+      const days = flaggedDays(res);
+      expect(days[days.length - 1]! - first).toBe(days.length - 1);
+      // Causal: the decision does not depend on the days after it.
+      expect(scoreCostSeries(points.slice(0, first + 1))).toEqual(res.slice(0, first + 1));
+      // The same noise without the fall, or with drops off (direction up), is quiet.
+      expect(flaggedDays(scoreCostSeries(dailySeries({ days: 140, seed, noise: 0.1, weekend: 1 })))).toEqual(
+        [],
+      );
+      expect(flaggedDays(scoreCostSeries(points, { detectDrops: false }))).toEqual([]);
+    }
+  });
+
+  it('judges a spike on a recurring-charge day beyond the charge amount +- 50 %, on the usage noise scale', () => {
+    const points = dailySeries({
+      start: '2024-11-25',
+      days: 191,
+      extra: (_i, date) => (date >= '2025-01' && date.endsWith('-15') ? 600 : 0),
+      multiply: (_i, date) => (date === '2025-04-15' ? 3.5 : 1),
+    });
+    const res = scoreCostSeries(points);
+    const fifteenths = res.filter((r) => r.date >= '2025-01' && r.date.endsWith('-15'));
+    // January: the first charge (an anomaly); April: the charge plus usage at 3.5x (a spike on top of it).
+    expect(fifteenths.map((r) => r.isAnomaly)).toEqual([true, false, false, true, false]);
+    const april = fifteenths[3]!;
+    expect(april.monthlyExcess).toBeGreaterThan(400);
+    expect(april.kind).toBe('spike');
+    expect(flaggedDays(res)).toHaveLength(2);
+  });
+
   it('computes upper quantiles exactly as a selection (the tail and run calibrations)', () => {
     const r = seeded(11);
     for (let trial = 0; trial < 500; trial++) {

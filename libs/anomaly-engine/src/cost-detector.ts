@@ -50,6 +50,8 @@ const Z90 = 1.6449;
 /** A day joins a run of same-sign deviations (sustained-change evidence) from this calibrated |z| on. */
 const RUN_MIN_Z = 1;
 const RUN_MIN_Z_BEFORE = 0.5;
+const FALL_DAYS = 5;
+const FALL_Z = 4;
 /** Cap of one day's calibrated z in a run's sum. */
 const RUN_CLIP_Z = 4;
 /** Run calibration used until the series has enough history to measure its own (autocorrelation). */
@@ -72,6 +74,11 @@ const SEEN_BEFORE_DAYS = 3;
  */
 const RECUR_Z = 2.5;
 const RECUR_PCT = 0.2;
+/**
+ * A recurring mid-month charge is expected at its earlier amount +- this share (fees, tax and batch charges
+ * vary by month); the rest of the day is judged on the usage's own noise scale (not a widened band).
+ */
+const RECUR_SPREAD = 0.5;
 /**
  * Rows without cost (zero or blank) that make a series' first charge a new series: one or two leading zero rows
  * are a gap, or the off days of on/off usage whose first charge is no appearance after an absence.
@@ -576,6 +583,7 @@ export class CostSeriesDetector {
     // is closer to "with the charge" than to "without it" (a charge that did not come is not a drop).
     const sigmaRelDay = sigmaRel; // before a month start or a recurring charge widens the band
     let msExcess = 0;
+    let recurringSpread = 0;
     let hold = false;
     if (isMonthStart) {
       const k = this.monthStartExcess.length;
@@ -595,13 +603,16 @@ export class CostSeriesDetector {
       if (recurring > 0 && x >= expected + recurring / 2) {
         msExcess = recurring;
         expected += recurring;
-        sigmaRel *= 2;
+        recurringSpread = RECUR_SPREAD * recurring;
       }
     }
 
     const norm = expected + o.noiseFloorAbs;
-    const sigma = sigmaRel * norm;
-    const z = (x - expected) / (sigma * this.calibration);
+    const sigma = sigmaRel * (recurringSpread > 0 ? norm - msExcess : norm);
+    // A recurring charge's amount varies from month to month (dead band of RECUR_SPREAD of it); beyond that
+    // the day is judged on the usage's own scale, so a spike on a recurring-charge day is not hidden.
+    const dev = x - expected;
+    const z = (Math.sign(dev) * Math.max(0, Math.abs(dev) - recurringSpread)) / (sigma * this.calibration);
     let score = directionalScore(o.direction, z);
     const impact = x - expected;
     const impactPct = expected > 0 ? impact / expected : null;
@@ -647,6 +658,20 @@ export class CostSeriesDetector {
         isAnomaly = true;
         rule = 'sustained';
         score = Math.max(score, runScore);
+      }
+    }
+
+    // Sustained fall: FALL_DAYS judged days in a row below the expected cost, jointly significant.
+    if (judged && !isAnomaly && o.detectDrops && z < 0 && intermittent === null && expected > ZERO) {
+      const fall = this.fallAt(t, z);
+      const fallFloorsPass =
+        Math.abs(impact + fall.impactBefore) >= o.minImpactAbs &&
+        (impactPct === null || impactPct <= -o.minImpactPct);
+      if (fall.z <= -FALL_Z && fallFloorsPass) {
+        isAnomaly = true;
+        rule = 'sustained';
+        score = Math.max(score, scoreOfZ(fall.z));
+        run = { z: fall.z, days: FALL_DAYS, impactBefore: fall.impactBefore };
       }
     }
 
@@ -860,6 +885,36 @@ export class CostSeriesDetector {
       if (Math.abs(zk) > Math.abs(best.z)) best = { z: zk, days: k, impactBefore: impact };
     }
     return best;
+  }
+
+  /**
+   * Joint evidence of a fall that lasts: today and the FALL_DAYS - 1 judged days before it, all below their
+   * expected cost (missing days and month starts are transparent): sum of calibrated z (each clipped at
+   * RUN_CLIP_Z) / sqrt(FALL_DAYS) / the series' run calibration for FALL_DAYS days. 0 when any day was not below,
+   * or when a day before yesterday was flagged (the alert of this fall ended: onset-only); yesterday flagged
+   * continues the alert.
+   */
+  private fallAt(t: number, z: number): { z: number; impactBefore: number } {
+    let sum = clamp(z, -RUN_CLIP_Z, 0);
+    let k = 1;
+    let impact = 0;
+    for (
+      let i = t - 1, looked = 0;
+      i >= this.seriesStart && k < FALL_DAYS && looked < FALL_DAYS + 3;
+      i--, looked++
+    ) {
+      const zi = this.zCal[i]!;
+      if (Number.isNaN(zi)) continue;
+      const impactI = this.impactHist[i]!;
+      if (!(zi < 0) || Number.isNaN(impactI)) return { z: 0, impactBefore: 0 };
+      // Onset only: a fall reported on an earlier day of these (its alert ended) is not reported again.
+      if (this.flagged[i]! && k > 1) return { z: 0, impactBefore: 0 };
+      sum += clamp(zi, -RUN_CLIP_Z, 0);
+      impact += impactI;
+      k++;
+    }
+    if (k < FALL_DAYS) return { z: 0, impactBefore: 0 };
+    return { z: sum / Math.sqrt(k) / this.runCalOf(k), impactBefore: impact };
   }
 
   /**
@@ -1161,7 +1216,7 @@ export class CostSeriesDetector {
       const z = this.zCal[i]!;
       if (!Number.isNaN(z) && !this.flagged[i]!) zRun[nz++] = z;
     }
-    for (let k = 2; k <= this.options.runMaxDays; k++) {
+    for (let k = 2; k <= Math.max(this.options.runMaxDays, FALL_DAYS); k++) {
       let w = 0;
       let sum = 0;
       for (let i = 0; i < nz; i++) {
