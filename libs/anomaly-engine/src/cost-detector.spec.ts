@@ -536,6 +536,52 @@ describe('daily cost detector: behaviour added for the third-party daily set (is
     expect(flaggedDays(res)).toHaveLength(2);
   });
 
+  it('does not call the year-end idle week of a weekday workload a drop (holiday), still flags a rise', () => {
+    // 2024-10-07 is a Monday; Dec 24 - Jan 1 the weekdays run at the weekend level (0.4).
+    const idle = (date: string): boolean => date >= '2024-12-24' && date <= '2025-01-01';
+    const points = dailySeries({
+      start: '2024-10-07',
+      days: 120,
+      weekend: 0.4,
+      multiply: (_i, date) => {
+        const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+        return idle(date) && dow !== 0 && dow !== 6 ? 0.4 : 1;
+      },
+    });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([]);
+    const dec27 = res.find((r) => r.date === '2024-12-27')!;
+    expect(dec27.rule).toBe('holiday');
+    expect(dec27.anomalyScore).toBe(0);
+    // Without a holiday calendar the same week is a drop.
+    const plain = scoreCostSeries(points, { holidays: [] });
+    expect(flaggedDays(plain).length).toBeGreaterThan(0);
+    expect(plain[flaggedDays(plain)[0]!]!.kind).toBe('drop');
+    // A region's own holidays, given as dates, are too (Thanksgiving and the day after at the weekend level).
+    const thanksgiving = dailySeries({
+      start: '2024-10-07',
+      days: 80,
+      weekend: 0.4,
+      multiply: (_i, date) => (date === '2024-11-28' || date === '2024-11-29' ? 0.4 : 1),
+    });
+    expect(flaggedDays(scoreCostSeries(thanksgiving, { holidays: [] })).length).toBeGreaterThan(0);
+    expect(flaggedDays(scoreCostSeries(thanksgiving, { holidays: ['2024-11-28', '2024-11-29'] }))).toEqual(
+      [],
+    );
+    // A rise on a holiday is still judged: Dec 26 at 2.5x the weekday level.
+    const rise = scoreCostSeries(
+      dailySeries({
+        start: '2024-10-07',
+        days: 120,
+        weekend: 0.4,
+        multiply: (_i, d) => (d === '2024-12-26' ? 2.5 : 1),
+      }),
+    );
+    expect(flaggedDays(rise).map((i) => rise[i]!.date)).toEqual(['2024-12-26']);
+    // Causal: the holiday decision uses only the date and the days before.
+    expect(scoreCostSeries(points.slice(0, 85))).toEqual(res.slice(0, 85));
+  });
+
   it('computes upper quantiles exactly as a selection (the tail and run calibrations)', () => {
     const r = seeded(11);
     for (let trial = 0; trial < 500; trial++) {

@@ -32,6 +32,7 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
   noiseFloorAbs: 0.25,
   monthStart: true,
   cleanZ: 3,
+  holidays: ['12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '01-01'],
 };
 
 /** Longest run of missing days inserted for a gap between two points. */
@@ -193,6 +194,7 @@ export class CostSeriesDetector {
   readonly options: CostDetectorOptions;
   private readonly thresholdZ: number;
   private readonly observedSinceDay: number;
+  private readonly holidaySet: ReadonlySet<string>;
   // Per-slot history (a slot is one day; gaps are filled with NaN).
   private readonly day: number[] = [];
   private readonly dow: number[] = []; // weekday of the slot, 0 = Monday
@@ -259,6 +261,7 @@ export class CostSeriesDetector {
   constructor(options: Partial<CostDetectorOptions> = {}) {
     this.options = { ...DEFAULT_COST_OPTIONS, ...options };
     this.thresholdZ = zOfScore(this.options.threshold);
+    this.holidaySet = new Set(this.options.holidays);
     this.observedSinceDay =
       this.options.observedSince === undefined ? NaN : toDayNumber(this.options.observedSince);
   }
@@ -623,9 +626,19 @@ export class CostSeriesDetector {
     let kind: AnomalyKind | null = null;
     // Before two full weeks the weekly pattern is unknown: a weekend dip would look like a drop.
     const weeklyUnknown = t - this.seriesStart < 14 && z < 0;
+    // A holiday: workloads idle, so a fall is not judged; a rise still is. Either way the day stays out of the
+    // level and the residual scale (an unrepresentative day, whichever way it went).
+    const holiday =
+      !isMonthStart &&
+      this.holidaySet.size > 0 &&
+      (this.holidaySet.has(date.slice(5)) || this.holidaySet.has(date));
+    const holidayFall = holiday && x < expected;
     if (hold) rule = 'month_start_hold';
     else if (weeklyUnknown) rule = 'warmup';
-    else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
+    else if (holidayFall) {
+      rule = 'holiday';
+      score = 0;
+    } else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
       if (z > 0 && this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS)
         rule = 'seen_before';
@@ -638,6 +651,7 @@ export class CostSeriesDetector {
       !hold &&
       !isMonthStart &&
       !weeklyUnknown &&
+      !holidayFall &&
       rule !== 'return_to_previous_level' &&
       !(intermittent !== null && x <= intermittent.offBelow);
 
@@ -730,7 +744,7 @@ export class CostSeriesDetector {
 
     // Drift: one-sided CUSUMs of the calibrated residual (clipped so one spike cannot trip them).
     const zc = clamp(z, -4, 4);
-    if (!isMonthStart) {
+    if (!isMonthStart && !holidayFall) {
       this.cusumUp = Math.max(0, this.cusumUp + zc - o.driftAllowance);
       this.cusumDown = Math.max(0, this.cusumDown - zc - o.driftAllowance);
     }
@@ -767,6 +781,8 @@ export class CostSeriesDetector {
     if (isMonthStart) {
       this.monthStartExcess.push(x - baseExpected);
       if (this.monthStartExcess.length > 12) this.monthStartExcess.shift();
+      this.observe(d, NaN, x, NaN, NaN, NaN);
+    } else if (holiday) {
       this.observe(d, NaN, x, NaN, NaN, NaN);
     } else {
       const outlier =
