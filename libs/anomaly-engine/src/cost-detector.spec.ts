@@ -582,6 +582,21 @@ describe('daily cost detector: behaviour added for the third-party daily set (is
     expect(scoreCostSeries(points.slice(0, 85))).toEqual(res.slice(0, 85));
   });
 
+  it('learns a batch job without a schedule (3 runs in 8 weeks) as usual: seen_before over 56 days', () => {
+    const runs = [50, 70, 90, 105];
+    const points = dailySeries({
+      days: 130,
+      weekend: 1,
+      noise: 0.03,
+      multiply: (i) => (runs.includes(i) ? 1.6 : 1),
+    });
+    const res = scoreCostSeries(points);
+    // Its first run is a spike; by day 105 it ran 3 times in the last 8 weeks (only once in the last 4).
+    expect(res[50]!.isAnomaly).toBe(true);
+    expect(res[105]!.isAnomaly).toBe(false);
+    expect(res[105]!.rule).toBe('seen_before');
+  });
+
   it('computes upper quantiles exactly as a selection (the tail and run calibrations)', () => {
     const r = seeded(11);
     for (let trial = 0; trial < 500; trial++) {

@@ -65,10 +65,16 @@ const RAMP_MAX_DAYS = 7;
 /** A ramp is decided by this many judged days above its reference (the $ floor applies to them jointly). */
 const RAMP_DAYS = 3;
 /**
- * A single-day rise to a level the series reached on this many separate occasions in the last 4 weeks is
- * something it usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
+ * A single-day rise to a level the series reached on this many separate occasions in the last
+ * SEEN_BEFORE_WINDOW days is something it usually does (lumpy usage: 1, 2 or 3 instances; an irregular batch
+ * job), not an anomaly.
  */
 const SEEN_BEFORE_DAYS = 3;
+/**
+ * 8 weeks (was 4): a batch job without a schedule that runs about once in 10 days reaches 3 occasions in 4 weeks
+ * only half the time, in 8 weeks nearly always.
+ */
+const SEEN_BEFORE_WINDOW = 56;
 /**
  * An excess this large (calibrated z, or this share of the expected cost) is remembered as a charge that may
  * recur on the same day of a month (a young series' sigma is wide: its first charge may not reach the z).
@@ -934,14 +940,14 @@ export class CostSeriesDetector {
   }
 
   /**
-   * Separate occasions (runs of consecutive days) in the last 28 days, month starts excluded, on which the
+   * Separate occasions (runs of consecutive days) in the last SEEN_BEFORE_WINDOW days, month starts excluded, on which the
    * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion. In the
    * intermittent mode (no weekly factors: `raw`), the raw values.
    */
   private seenBefore(t: number, y: number, raw: boolean): number {
     let n = 0;
     let inRun = false;
-    for (let i = Math.max(this.seriesStart, t - 28); i < t; i++) {
+    for (let i = Math.max(this.seriesStart, t - SEEN_BEFORE_WINDOW); i < t; i++) {
       const v = this.raw[i]!;
       if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
       const reached = (raw ? v : v / this.weekdayFactors[this.dow[i]!]!) >= 0.9 * y;
