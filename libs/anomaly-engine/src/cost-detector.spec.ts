@@ -494,6 +494,109 @@ describe('daily cost detector: behaviour added for the third-party daily set (is
     expect(res.slice(70).some((d) => d.kind === 'ramp')).toBe(false);
   });
 
+  it('finds a noisy 30 % fall that no 1-4 day run proves from 5 days below expected (sustained fall)', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const fallen = (i: number): number => (i >= 90 ? 0.7 : 1);
+      const points = dailySeries({ days: 140, seed, noise: 0.1, weekend: 1, multiply: fallen });
+      const res = scoreCostSeries(points);
+      const first = flaggedDays(res)[0]!;
+      expect(first).toBeGreaterThanOrEqual(92);
+      expect(first).toBeLessThanOrEqual(94);
+      expect(res[first]!.rule).toBe('sustained');
+      expect(res[first]!.runDays).toBe(5);
+      expect(res[first]!.kind).toBe('level_shift');
+      expect(res[first]!.impact).toBeLessThan(0);
+      // One alert (onset-only): the flagged days are consecutive, then the lower level is the new normal.
+      const days = flaggedDays(res);
+      expect(days[days.length - 1]! - first).toBe(days.length - 1);
+      // Causal: the decision does not depend on the days after it.
+      expect(scoreCostSeries(points.slice(0, first + 1))).toEqual(res.slice(0, first + 1));
+      // The same noise without the fall, or with drops off (direction up), is quiet.
+      expect(flaggedDays(scoreCostSeries(dailySeries({ days: 140, seed, noise: 0.1, weekend: 1 })))).toEqual(
+        [],
+      );
+      expect(flaggedDays(scoreCostSeries(points, { detectDrops: false }))).toEqual([]);
+    }
+  });
+
+  it('judges a spike on a recurring-charge day beyond the charge amount +- 50 %, on the usage noise scale', () => {
+    const points = dailySeries({
+      start: '2024-11-25',
+      days: 191,
+      extra: (_i, date) => (date >= '2025-01' && date.endsWith('-15') ? 600 : 0),
+      multiply: (_i, date) => (date === '2025-04-15' ? 3.5 : 1),
+    });
+    const res = scoreCostSeries(points);
+    const fifteenths = res.filter((r) => r.date >= '2025-01' && r.date.endsWith('-15'));
+    // January: the first charge (an anomaly); April: the charge plus usage at 3.5x (a spike on top of it).
+    expect(fifteenths.map((r) => r.isAnomaly)).toEqual([true, false, false, true, false]);
+    const april = fifteenths[3]!;
+    expect(april.monthlyExcess).toBeGreaterThan(400);
+    expect(april.kind).toBe('spike');
+    expect(flaggedDays(res)).toHaveLength(2);
+  });
+
+  it('does not call the year-end idle week of a weekday workload a drop (holiday), still flags a rise', () => {
+    // 2024-10-07 is a Monday; Dec 24 - Jan 1 the weekdays run at the weekend level (0.4).
+    const idle = (date: string): boolean => date >= '2024-12-24' && date <= '2025-01-01';
+    const points = dailySeries({
+      start: '2024-10-07',
+      days: 120,
+      weekend: 0.4,
+      multiply: (_i, date) => {
+        const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
+        return idle(date) && dow !== 0 && dow !== 6 ? 0.4 : 1;
+      },
+    });
+    const res = scoreCostSeries(points);
+    expect(flaggedDays(res)).toEqual([]);
+    const dec27 = res.find((r) => r.date === '2024-12-27')!;
+    expect(dec27.rule).toBe('holiday');
+    expect(dec27.anomalyScore).toBe(0);
+    // Without a holiday calendar the same week is a drop.
+    const plain = scoreCostSeries(points, { holidays: [] });
+    expect(flaggedDays(plain).length).toBeGreaterThan(0);
+    expect(plain[flaggedDays(plain)[0]!]!.kind).toBe('drop');
+    // A region's own holidays, given as dates, are too (Thanksgiving and the day after at the weekend level).
+    const thanksgiving = dailySeries({
+      start: '2024-10-07',
+      days: 80,
+      weekend: 0.4,
+      multiply: (_i, date) => (date === '2024-11-28' || date === '2024-11-29' ? 0.4 : 1),
+    });
+    expect(flaggedDays(scoreCostSeries(thanksgiving, { holidays: [] })).length).toBeGreaterThan(0);
+    expect(flaggedDays(scoreCostSeries(thanksgiving, { holidays: ['2024-11-28', '2024-11-29'] }))).toEqual(
+      [],
+    );
+    // A rise on a holiday is still judged: Dec 26 at 2.5x the weekday level.
+    const rise = scoreCostSeries(
+      dailySeries({
+        start: '2024-10-07',
+        days: 120,
+        weekend: 0.4,
+        multiply: (_i, d) => (d === '2024-12-26' ? 2.5 : 1),
+      }),
+    );
+    expect(flaggedDays(rise).map((i) => rise[i]!.date)).toEqual(['2024-12-26']);
+    // Causal: the holiday decision uses only the date and the days before.
+    expect(scoreCostSeries(points.slice(0, 85))).toEqual(res.slice(0, 85));
+  });
+
+  it('learns a batch job without a schedule (3 runs in 8 weeks) as usual: seen_before over 56 days', () => {
+    const runs = [50, 70, 90, 105];
+    const points = dailySeries({
+      days: 130,
+      weekend: 1,
+      noise: 0.03,
+      multiply: (i) => (runs.includes(i) ? 1.6 : 1),
+    });
+    const res = scoreCostSeries(points);
+    // Its first run is a spike; by day 105 it ran 3 times in the last 8 weeks (only once in the last 4).
+    expect(res[50]!.isAnomaly).toBe(true);
+    expect(res[105]!.isAnomaly).toBe(false);
+    expect(res[105]!.rule).toBe('seen_before');
+  });
+
   it('computes upper quantiles exactly as a selection (the tail and run calibrations)', () => {
     const r = seeded(11);
     for (let trial = 0; trial < 500; trial++) {

@@ -32,6 +32,7 @@ export const DEFAULT_COST_OPTIONS: CostDetectorOptions = {
   noiseFloorAbs: 0.25,
   monthStart: true,
   cleanZ: 3,
+  holidays: ['12-24', '12-25', '12-26', '12-27', '12-28', '12-29', '12-30', '12-31', '01-01'],
 };
 
 /** Longest run of missing days inserted for a gap between two points. */
@@ -50,6 +51,8 @@ const Z90 = 1.6449;
 /** A day joins a run of same-sign deviations (sustained-change evidence) from this calibrated |z| on. */
 const RUN_MIN_Z = 1;
 const RUN_MIN_Z_BEFORE = 0.5;
+const FALL_DAYS = 5;
+const FALL_Z = 4;
 /** Cap of one day's calibrated z in a run's sum. */
 const RUN_CLIP_Z = 4;
 /** Run calibration used until the series has enough history to measure its own (autocorrelation). */
@@ -62,16 +65,27 @@ const RAMP_MAX_DAYS = 7;
 /** A ramp is decided by this many judged days above its reference (the $ floor applies to them jointly). */
 const RAMP_DAYS = 3;
 /**
- * A single-day rise to a level the series reached on this many separate occasions in the last 4 weeks is
- * something it usually does (lumpy usage: 1, 2 or 3 instances), not an anomaly.
+ * A single-day rise to a level the series reached on this many separate occasions in the last
+ * SEEN_BEFORE_WINDOW days is something it usually does (lumpy usage: 1, 2 or 3 instances; an irregular batch
+ * job), not an anomaly.
  */
 const SEEN_BEFORE_DAYS = 3;
+/**
+ * 8 weeks (was 4): a batch job without a schedule that runs about once in 10 days reaches 3 occasions in 4 weeks
+ * only half the time, in 8 weeks nearly always.
+ */
+const SEEN_BEFORE_WINDOW = 56;
 /**
  * An excess this large (calibrated z, or this share of the expected cost) is remembered as a charge that may
  * recur on the same day of a month (a young series' sigma is wide: its first charge may not reach the z).
  */
 const RECUR_Z = 2.5;
 const RECUR_PCT = 0.2;
+/**
+ * A recurring mid-month charge is expected at its earlier amount +- this share (fees, tax and batch charges
+ * vary by month); the rest of the day is judged on the usage's own noise scale (not a widened band).
+ */
+const RECUR_SPREAD = 0.5;
 /**
  * Rows without cost (zero or blank) that make a series' first charge a new series: one or two leading zero rows
  * are a gap, or the off days of on/off usage whose first charge is no appearance after an absence.
@@ -186,6 +200,7 @@ export class CostSeriesDetector {
   readonly options: CostDetectorOptions;
   private readonly thresholdZ: number;
   private readonly observedSinceDay: number;
+  private readonly holidaySet: ReadonlySet<string>;
   // Per-slot history (a slot is one day; gaps are filled with NaN).
   private readonly day: number[] = [];
   private readonly dow: number[] = []; // weekday of the slot, 0 = Monday
@@ -252,6 +267,7 @@ export class CostSeriesDetector {
   constructor(options: Partial<CostDetectorOptions> = {}) {
     this.options = { ...DEFAULT_COST_OPTIONS, ...options };
     this.thresholdZ = zOfScore(this.options.threshold);
+    this.holidaySet = new Set(this.options.holidays);
     this.observedSinceDay =
       this.options.observedSince === undefined ? NaN : toDayNumber(this.options.observedSince);
   }
@@ -576,6 +592,7 @@ export class CostSeriesDetector {
     // is closer to "with the charge" than to "without it" (a charge that did not come is not a drop).
     const sigmaRelDay = sigmaRel; // before a month start or a recurring charge widens the band
     let msExcess = 0;
+    let recurringSpread = 0;
     let hold = false;
     if (isMonthStart) {
       const k = this.monthStartExcess.length;
@@ -595,13 +612,16 @@ export class CostSeriesDetector {
       if (recurring > 0 && x >= expected + recurring / 2) {
         msExcess = recurring;
         expected += recurring;
-        sigmaRel *= 2;
+        recurringSpread = RECUR_SPREAD * recurring;
       }
     }
 
     const norm = expected + o.noiseFloorAbs;
-    const sigma = sigmaRel * norm;
-    const z = (x - expected) / (sigma * this.calibration);
+    const sigma = sigmaRel * (recurringSpread > 0 ? norm - msExcess : norm);
+    // A recurring charge's amount varies from month to month (dead band of RECUR_SPREAD of it); beyond that
+    // the day is judged on the usage's own scale, so a spike on a recurring-charge day is not hidden.
+    const dev = x - expected;
+    const z = (Math.sign(dev) * Math.max(0, Math.abs(dev) - recurringSpread)) / (sigma * this.calibration);
     let score = directionalScore(o.direction, z);
     const impact = x - expected;
     const impactPct = expected > 0 ? impact / expected : null;
@@ -612,9 +632,19 @@ export class CostSeriesDetector {
     let kind: AnomalyKind | null = null;
     // Before two full weeks the weekly pattern is unknown: a weekend dip would look like a drop.
     const weeklyUnknown = t - this.seriesStart < 14 && z < 0;
+    // A holiday: workloads idle, so a fall is not judged; a rise still is. Either way the day stays out of the
+    // level and the residual scale (an unrepresentative day, whichever way it went).
+    const holiday =
+      !isMonthStart &&
+      this.holidaySet.size > 0 &&
+      (this.holidaySet.has(date.slice(5)) || this.holidaySet.has(date));
+    const holidayFall = holiday && x < expected;
     if (hold) rule = 'month_start_hold';
     else if (weeklyUnknown) rule = 'warmup';
-    else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
+    else if (holidayFall) {
+      rule = 'holiday';
+      score = 0;
+    } else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
       if (z > 0 && this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS)
         rule = 'seen_before';
@@ -627,6 +657,7 @@ export class CostSeriesDetector {
       !hold &&
       !isMonthStart &&
       !weeklyUnknown &&
+      !holidayFall &&
       rule !== 'return_to_previous_level' &&
       !(intermittent !== null && x <= intermittent.offBelow);
 
@@ -647,6 +678,20 @@ export class CostSeriesDetector {
         isAnomaly = true;
         rule = 'sustained';
         score = Math.max(score, runScore);
+      }
+    }
+
+    // Sustained fall: FALL_DAYS judged days in a row below the expected cost, jointly significant.
+    if (judged && !isAnomaly && o.detectDrops && z < 0 && intermittent === null && expected > ZERO) {
+      const fall = this.fallAt(t, z);
+      const fallFloorsPass =
+        Math.abs(impact + fall.impactBefore) >= o.minImpactAbs &&
+        (impactPct === null || impactPct <= -o.minImpactPct);
+      if (fall.z <= -FALL_Z && fallFloorsPass) {
+        isAnomaly = true;
+        rule = 'sustained';
+        score = Math.max(score, scoreOfZ(fall.z));
+        run = { z: fall.z, days: FALL_DAYS, impactBefore: fall.impactBefore };
       }
     }
 
@@ -705,7 +750,7 @@ export class CostSeriesDetector {
 
     // Drift: one-sided CUSUMs of the calibrated residual (clipped so one spike cannot trip them).
     const zc = clamp(z, -4, 4);
-    if (!isMonthStart) {
+    if (!isMonthStart && !holidayFall) {
       this.cusumUp = Math.max(0, this.cusumUp + zc - o.driftAllowance);
       this.cusumDown = Math.max(0, this.cusumDown - zc - o.driftAllowance);
     }
@@ -742,6 +787,8 @@ export class CostSeriesDetector {
     if (isMonthStart) {
       this.monthStartExcess.push(x - baseExpected);
       if (this.monthStartExcess.length > 12) this.monthStartExcess.shift();
+      this.observe(d, NaN, x, NaN, NaN, NaN);
+    } else if (holiday) {
       this.observe(d, NaN, x, NaN, NaN, NaN);
     } else {
       const outlier =
@@ -863,14 +910,44 @@ export class CostSeriesDetector {
   }
 
   /**
-   * Separate occasions (runs of consecutive days) in the last 28 days, month starts excluded, on which the
+   * Joint evidence of a fall that lasts: today and the FALL_DAYS - 1 judged days before it, all below their
+   * expected cost (missing days and month starts are transparent): sum of calibrated z (each clipped at
+   * RUN_CLIP_Z) / sqrt(FALL_DAYS) / the series' run calibration for FALL_DAYS days. 0 when any day was not below,
+   * or when a day before yesterday was flagged (the alert of this fall ended: onset-only); yesterday flagged
+   * continues the alert.
+   */
+  private fallAt(t: number, z: number): { z: number; impactBefore: number } {
+    let sum = clamp(z, -RUN_CLIP_Z, 0);
+    let k = 1;
+    let impact = 0;
+    for (
+      let i = t - 1, looked = 0;
+      i >= this.seriesStart && k < FALL_DAYS && looked < FALL_DAYS + 3;
+      i--, looked++
+    ) {
+      const zi = this.zCal[i]!;
+      if (Number.isNaN(zi)) continue;
+      const impactI = this.impactHist[i]!;
+      if (!(zi < 0) || Number.isNaN(impactI)) return { z: 0, impactBefore: 0 };
+      // Onset only: a fall reported on an earlier day of these (its alert ended) is not reported again.
+      if (this.flagged[i]! && k > 1) return { z: 0, impactBefore: 0 };
+      sum += clamp(zi, -RUN_CLIP_Z, 0);
+      impact += impactI;
+      k++;
+    }
+    if (k < FALL_DAYS) return { z: 0, impactBefore: 0 };
+    return { z: sum / Math.sqrt(k) / this.runCalOf(k), impactBefore: impact };
+  }
+
+  /**
+   * Separate occasions (runs of consecutive days) in the last SEEN_BEFORE_WINDOW days, month starts excluded, on which the
    * deseasonalised value reached 90 % of y: a one-off incident of several days is one occasion. In the
    * intermittent mode (no weekly factors: `raw`), the raw values.
    */
   private seenBefore(t: number, y: number, raw: boolean): number {
     let n = 0;
     let inRun = false;
-    for (let i = Math.max(this.seriesStart, t - 28); i < t; i++) {
+    for (let i = Math.max(this.seriesStart, t - SEEN_BEFORE_WINDOW); i < t; i++) {
       const v = this.raw[i]!;
       if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
       const reached = (raw ? v : v / this.weekdayFactors[this.dow[i]!]!) >= 0.9 * y;
@@ -1161,7 +1238,7 @@ export class CostSeriesDetector {
       const z = this.zCal[i]!;
       if (!Number.isNaN(z) && !this.flagged[i]!) zRun[nz++] = z;
     }
-    for (let k = 2; k <= this.options.runMaxDays; k++) {
+    for (let k = 2; k <= Math.max(this.options.runMaxDays, FALL_DAYS); k++) {
       let w = 0;
       let sum = 0;
       for (let i = 0; i < nz; i++) {

@@ -39,6 +39,7 @@ export type CostRule =
   | 'below_impact_floor'
   | 'seen_before'
   | 'month_start_hold'
+  | 'holiday'
   | 'return_to_previous_level'
   | 'normal';
 
@@ -168,6 +169,12 @@ export interface CostDetectorOptions {
   readonly monthStart: boolean;
   /** |calibrated z| above which a day is kept out of the baseline (default 3). */
   readonly cleanZ: number;
+  /**
+   * Holidays: days on which a fall is not judged (rule `holiday`; a rise still is) and which stay out of the
+   * level, as 'MM-DD' (every year) or 'YYYY-MM-DD'. Default: the year end, Dec 24 to Jan 1, when weekday
+   * workloads idle almost everywhere; add a region's own (e.g. Thanksgiving) as dates. [] turns it off.
+   */
+  readonly holidays: readonly string[];
 }
 
 /** Kinds of the CLI / file scorer. */

@@ -39,6 +39,13 @@ export interface FeeDay {
   readonly occurrence: number;
 }
 
+/** A day of normal (unlabelled) behaviour added by realism 2, outside every labelled window. */
+export interface NormalDay {
+  readonly file: string;
+  readonly date: string;
+  readonly kind: 'holiday' | 'refund' | 'batch';
+}
+
 export interface SeriesMeta {
   readonly file: string;
   readonly source: 'aws' | 'focus' | 'nab';
@@ -68,11 +75,19 @@ export interface DailyDataset {
   readonly series: DailySeries[];
   readonly labels: EventLabel[];
   readonly feeDays: FeeDay[];
+  /** Empty at realism 1. */
+  readonly normalDays: NormalDay[];
 }
 
 export interface DatasetOptions {
   readonly seed: number;
   readonly count: number;
+  /**
+   * 1 (default): the set as first published (seeds reproduce byte for byte). 2: adds normal behaviour v1 lacks
+   * (holiday dips of weekday workloads, refunds, irregular small batch jobs), drawn from a separate random
+   * stream, listed in `normal-days.json`; the events and the rest of each series are those of version 1.
+   */
+  readonly realism?: number;
   readonly focus: readonly FocusPool[];
   readonly nab: readonly NabShape[];
 }
@@ -103,20 +118,22 @@ export function buildDataset(options: DatasetOptions): DailyDataset {
   const series: DailySeries[] = [];
   const labels: EventLabel[] = [];
   const feeDays: FeeDay[] = [];
+  const normalDays: NormalDay[] = [];
   for (let s = 0; s < options.count; s++) {
     const built = buildSeries(s, new Rng(Math.floor(rng.next() * 2 ** 32)), options);
     series.push(built.series);
     labels.push(...built.labels);
     feeDays.push(...built.feeDays);
+    normalDays.push(...built.normalDays);
   }
-  return { seed: options.seed, series, labels, feeDays };
+  return { seed: options.seed, series, labels, feeDays, normalDays };
 }
 
 function buildSeries(
   index: number,
   rng: Rng,
   options: DatasetOptions,
-): { series: DailySeries; labels: EventLabel[]; feeDays: FeeDay[] } {
+): { series: DailySeries; labels: EventLabel[]; feeDays: FeeDay[]; normalDays: NormalDay[] } {
   const n = Math.round(rng.logUniform(90, 400));
   const startDay = rng.int(FIRST_DAY, LAST_START);
   // Typical day: a real share under $10, up to $50,000.
@@ -242,6 +259,43 @@ function buildSeries(
     values.push(v);
   }
 
+  // 5b. Realism 2: normal behaviour of real bills that version 1 lacks (none of it is an anomaly).
+  const inWindow = (i: number): boolean => plans.some((p) => i >= p.onset && i <= p.end);
+  const added: { i: number; kind: NormalDay['kind'] }[] = [];
+  if ((options.realism ?? 1) >= 2 && !intermittent) {
+    // A separate stream (the version-1 draws above and below are unchanged).
+    const x = new Rng((Math.imul(options.seed, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0);
+    const usageOf = (i: number): number => (i < appearsAt ? 0 : usage[i]! * mult[i]! * noiseMult[i]!);
+    // Holidays: a weekday workload runs at its weekend level on US federal holidays and Dec 24-31.
+    if (weeklyPattern) {
+      const low = median(weekly.filter((w) => w <= 0.6));
+      for (let i = appearsAt; i < n; i++) {
+        const day = startDay + i;
+        if (inWindow(i) || values[i] === null || !isHoliday(day) || weekly[i]! <= 0.6) continue;
+        values[i] = (values[i] as number) - usageOf(i) * (1 - low / weekly[i]!);
+        added.push({ i, kind: 'holiday' });
+      }
+    }
+    // Refunds and credits: 10 % of series get 1-3 one-day negative adjustments of 0.3-2 typical days.
+    if (x.chance(0.1)) {
+      for (let k = x.int(1, 3); k > 0; k--) {
+        const i = x.int(Math.max(appearsAt, 14), n - 1);
+        if (inWindow(i) || dayOfMonth(startDay + i) === 1 || values[i] === null) continue;
+        values[i] = (values[i] as number) - x.uniform(0.3, 2) * typicalUsage;
+        added.push({ i, kind: 'refund' });
+      }
+    }
+    // Irregular batch jobs: 15 % of series run a job on ~1 day in 10 (no schedule), +15-40 % of a typical day.
+    if (x.chance(0.15)) {
+      const size = x.uniform(0.15, 0.4);
+      for (let i = appearsAt; i < n; i++) {
+        if (!x.chance(0.1) || inWindow(i) || values[i] === null) continue;
+        values[i] = (values[i] as number) + size * typicalUsage * x.uniform(0.8, 1.2);
+        added.push({ i, kind: 'batch' });
+      }
+    }
+  }
+
   // 6. Size band from the typical day before the first (non-new_series) event.
   const firstChange = plans.find((p) => p.kind !== 'new_series')?.onset ?? n;
   const typicalDay =
@@ -252,7 +306,6 @@ function buildSeries(
   const missing = rng.chance(0.15) ? rng.uniform(0.01, 0.04) : 0;
   let missingDays = 0;
   const missingAs = rng.chance(0.5) ? 'blank' : 'absent';
-  const inWindow = (i: number): boolean => plans.some((p) => i >= p.onset && i <= p.end);
   for (let i = 1; i < n; i++) {
     if (missing > 0 && rng.chance(missing) && !inWindow(i)) {
       values[i] = null;
@@ -305,6 +358,9 @@ function buildSeries(
       });
     }
   }
+  const normalDays: NormalDay[] = added
+    .filter((a) => values[a.i] !== null)
+    .map((a) => ({ file, date: dates[a.i]!, kind: a.kind }));
   const meta: SeriesMeta = {
     file,
     source,
@@ -320,7 +376,7 @@ function buildSeries(
     missingDays,
     missingAs,
   };
-  return { series: { meta, dates, values }, labels, feeDays };
+  return { series: { meta, dates, values }, labels, feeDays, normalDays };
 }
 
 /**
@@ -475,4 +531,21 @@ function planEvents(rng: Rng, n: number, startDay: number, noise: number, weekly
     if (next > n - 10) break;
   }
   return plans;
+}
+
+/** US federal holidays on which weekday workloads idle (New Year, Memorial Day, July 4, Labor Day, Thanksgiving
+ * and the day after), and Dec 24-31. */
+export function isHoliday(day: number): boolean {
+  const iso = isoOf(day);
+  const month = Number(iso.slice(5, 7));
+  const dom = Number(iso.slice(8, 10));
+  const wd = weekdayOf(day); // 0 = Sunday
+  if (month === 1 && dom === 1) return true;
+  if (month === 12 && dom >= 24) return true;
+  if (month === 7 && dom === 4) return true;
+  if (month === 5 && wd === 1 && dom + 7 > 31) return true; // last Monday of May
+  if (month === 9 && wd === 1 && dom <= 7) return true; // first Monday of September
+  if (month === 11 && wd === 4 && dom >= 22 && dom <= 28) return true; // fourth Thursday
+  if (month === 11 && wd === 5 && dom >= 23 && dom <= 29) return true; // the Friday after
+  return false;
 }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseSeriesCsv, splitCsvLine } from '../../src/csv';
 import { scoreRows } from '../../src/score-rows';
 import type { CostDetectorOptions } from '../../src/types';
-import { EVENT_KINDS, SIZE_BANDS, type EventLabel, type FeeDay } from './dataset';
+import { EVENT_KINDS, SIZE_BANDS, type EventLabel, type FeeDay, type NormalDay } from './dataset';
 import { alertsOf, f1, matchEvent, rowOnOrAfter, rowOnOrBefore, type Window } from './matching';
 import { dayOf, median } from './random';
 
@@ -56,6 +56,8 @@ export interface Report {
     { series: number; days: number; events: number; detected: number; alerts: number; falseAlerts: number }
   >;
   readonly feeDays: Record<string, { days: number; flagged: number }>;
+  /** Days of normal behaviour added by realism 2 (`normal-days.json`): holiday, refund, batch. */
+  readonly normalDays: Record<string, { days: number; flagged: number }>;
   /** label kind -> engine kind of the first flag in the window -> count (only when kinds are known). */
   readonly confusion: Record<string, Record<string, number>> | null;
   /**
@@ -96,11 +98,15 @@ export function evaluate(
   scored: readonly ScoredSeries[],
   labels: readonly EventLabel[],
   feeDays: readonly FeeDay[],
+  normalDays: readonly NormalDay[] = [],
 ): Report {
   const byFile = new Map<string, EventLabel[]>();
   for (const l of labels) byFile.set(l.file, [...(byFile.get(l.file) ?? []), l]);
   const feeByFile = new Map<string, FeeDay[]>();
   for (const f of feeDays) feeByFile.set(f.file, [...(feeByFile.get(f.file) ?? []), f]);
+  const normalByFile = new Map<string, NormalDay[]>();
+  for (const d of normalDays) normalByFile.set(d.file, [...(normalByFile.get(d.file) ?? []), d]);
+  const normal: Record<string, { days: number; flagged: number }> = {};
   const byKind: Record<string, Tally> = {};
   const byBand: Record<string, Tally> = {};
   const byDirection: Record<string, Tally> = {};
@@ -189,6 +195,13 @@ export function evaluate(
       b.days++;
       if (s.flags[i]) b.flagged++;
     }
+    for (const d of normalByFile.get(s.file) ?? []) {
+      const i = rowOnOrAfter(s.dates, d.date);
+      if (s.dates[i] !== d.date) continue;
+      const b = (normal[d.kind] ??= { days: 0, flagged: 0 });
+      b.days++;
+      if (s.flags[i]) b.flagged++;
+    }
   }
   const precision = alerts > 0 ? (alerts - falseAlerts) / alerts : 1;
   const recall = events > 0 ? detected / events : 1;
@@ -211,6 +224,7 @@ export function evaluate(
     byDirection,
     bySource,
     feeDays: fee,
+    normalDays: normal,
     confusion,
     episodeConfusion,
     byAlertKind,
@@ -308,6 +322,12 @@ export function formatReport(r: Report): string {
   for (const k of ['month_start', 'mid_month', 'mid_month (repeat)']) {
     out.push(`| ${k} | ${r.feeDays[k]?.days ?? 0} | ${r.feeDays[k]?.flagged ?? 0} |`);
   }
+  if (Object.keys(r.normalDays).length > 0) {
+    out.push('', '| normal days (realism 2, no event) | days | flagged |', '| --- | --- | --- |');
+    for (const k of ['holiday', 'refund', 'batch']) {
+      out.push(`| ${k} | ${r.normalDays[k]?.days ?? 0} | ${r.normalDays[k]?.flagged ?? 0} |`);
+    }
+  }
   const tables = [
     ['first flag kind', r.confusion],
     ['alert (episode) kind', r.episodeConfusion],
@@ -356,6 +376,9 @@ function main(): void {
   const feeDays = existsSync(join(data, 'fee-days.json'))
     ? (JSON.parse(readFileSync(join(data, 'fee-days.json'), 'utf8')) as FeeDay[])
     : [];
+  const normalDays = existsSync(join(data, 'normal-days.json'))
+    ? (JSON.parse(readFileSync(join(data, 'normal-days.json'), 'utf8')) as NormalDay[])
+    : [];
   const files = readdirSync(data)
     .filter((f) => f.endsWith('.csv'))
     .sort();
@@ -389,7 +412,7 @@ function main(): void {
       });
     }
   }
-  const reports = variants.map((v) => evaluate(v.name, files.map(v.load), labels, feeDays));
+  const reports = variants.map((v) => evaluate(v.name, files.map(v.load), labels, feeDays, normalDays));
   const feeStart = reports[0]!.feeDays['month_start'];
   process.stdout.write(`## Daily cost evaluation: ${data.split(/[\\/]/).filter(Boolean).pop()}\n\n`);
   process.stdout.write(

@@ -1,11 +1,13 @@
 /**
  * Writes the "thirdparty" daily cost evaluation set:
  *
- *   npx tsx libs/anomaly-engine/eval/daily/generate.ts --focus-dir FOCUS --nab-dir NAB --out DIR [--seed 1] [--count 300]
+ *   npx tsx libs/anomaly-engine/eval/daily/generate.ts --focus-dir FOCUS --nab-dir NAB --out DIR [--seed 1] [--count 300] [--realism 1|2]
  *
  * DIR gets one `<source>-NNNN.csv` per series (`timestamp,value`, ISO dates, blank = missing day),
  * `labels.json` (the labelled events), `fee-days.json` (month-start and mid-month fee days with no event) and
- * `series.json` (how each series was built). Deterministic for a seed.
+ * `series.json` (how each series was built). Deterministic for a seed. `--realism 2` adds normal behaviour of real
+ * bills (holiday dips, refunds, irregular batch jobs; listed in `normal-days.json`); version 1 (default) sets
+ * are unchanged.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +25,7 @@ function main(): void {
   const out = flag('out');
   if (!focusDir || !nabDir || !out) {
     process.stderr.write(
-      'usage: generate.ts --focus-dir FOCUS --nab-dir NAB --out DIR [--seed 1] [--count 300]\n',
+      'usage: generate.ts --focus-dir FOCUS --nab-dir NAB --out DIR [--seed 1] [--count 300] [--realism 1|2]\n',
     );
     process.exit(2);
   }
@@ -31,7 +33,8 @@ function main(): void {
   const count = Number(flag('count') ?? 300);
   const focus = loadFocus(focusDir);
   const nab = loadNab(nabDir);
-  const data = buildDataset({ seed, count, focus, nab });
+  const realism = Number(flag('realism') ?? 1);
+  const data = buildDataset({ seed, count, focus, nab, realism });
   mkdirSync(out, { recursive: true });
   for (const s of data.series) {
     const lines = ['timestamp,value'];
@@ -50,11 +53,14 @@ function main(): void {
   }
   writeFileSync(join(out, 'labels.json'), JSON.stringify(data.labels, null, 1) + '\n');
   writeFileSync(join(out, 'fee-days.json'), JSON.stringify(data.feeDays, null, 1) + '\n');
+  if (realism >= 2)
+    writeFileSync(join(out, 'normal-days.json'), JSON.stringify(data.normalDays, null, 1) + '\n');
   writeFileSync(
     join(out, 'series.json'),
     JSON.stringify(
       {
         seed,
+        ...(realism >= 2 ? { realism } : {}),
         focusPools: focus.length,
         nabShapes: nab.map((s) => s.name),
         series: data.series.map((s) => s.meta),
