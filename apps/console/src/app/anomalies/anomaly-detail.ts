@@ -1,4 +1,3 @@
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, computed, inject, input, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -12,12 +11,12 @@ import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
 import type {
   Anomaly,
-  AnomalyDetail as AnomalyDetailData,
   AnomalyFeedbackBody,
   AnomalyFeedbackValue,
   AnomalyRootCause,
 } from '@cost-optimizer/dto';
 import { Session } from '../core/auth/session';
+import { AnomaliesApi } from './anomalies-api';
 import { Chart } from '../shared/chart';
 import { formatDay, formatMoney } from '../shared/format';
 import { formatMetric, sparklineOption } from '../metrics/metric-charts';
@@ -59,7 +58,7 @@ export class AnomalyDetail {
   /** The route's `:id`. */
   readonly id = input.required<string>();
 
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AnomaliesApi);
   protected readonly canManage = inject(Session).canManage;
   protected readonly money = formatMoney;
   protected readonly pct = formatImpactPct;
@@ -77,7 +76,7 @@ export class AnomalyDetail {
   protected readonly metricValue = formatMetric;
   protected readonly spark = sparklineOption;
 
-  protected readonly detail = httpResource<AnomalyDetailData>(() => `/api/anomalies/${this.id()}`);
+  protected readonly detail = this.api.anomaly(this.id);
   protected readonly anomaly = computed(() => (this.detail.hasValue() ? this.detail.value() : undefined));
   protected readonly chartOption = computed(() => {
     const a = this.anomaly();
@@ -101,7 +100,7 @@ export class AnomalyDetail {
     const note = this.note().trim();
     const body: AnomalyFeedbackBody = note ? { feedback, note } : { feedback };
     this.sending.set(feedback);
-    this.http.post<Anomaly>(`/api/anomalies/${a.id}/feedback`, body).subscribe({
+    this.api.feedback(a.id, body).subscribe({
       next: (updated) => {
         this.sending.set(null);
         this.note.set('');

@@ -1,4 +1,3 @@
-import { HttpClient, HttpContext, httpResource } from '@angular/common/http';
 import { Component, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
@@ -13,10 +12,9 @@ import type {
   AlertSubscriptionWithSecret,
   AlertTestResult,
 } from '@cost-optimizer/dto';
-import { filter, switchMap } from 'rxjs';
 import { Session } from '../core/auth/session';
-import { SILENT_ERRORS, apiError, describeError } from '../core/http/api-error';
-import { ConfirmDialog, ConfirmDialogData } from '../shared/confirm-dialog';
+import { apiError, describeError } from '../core/http/api-error';
+import { Confirm } from '../shared/confirm-dialog';
 import { relativeTime } from '../shared/format';
 import {
   CHANNEL_LABELS,
@@ -25,6 +23,7 @@ import {
   formatTarget,
   formatThresholds,
 } from './alert-labels';
+import { AlertsApi } from './alerts-api';
 import { AlertSecretDialog, AlertSecretDialogData } from './alert-secret-dialog';
 import { AlertSubscriptionDialog, AlertSubscriptionDialogData } from './alert-subscription-dialog';
 
@@ -51,7 +50,8 @@ export function explainTestFailure(err: unknown): string {
   styleUrl: './alert-subscriptions.scss',
 })
 export class AlertSubscriptions {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AlertsApi);
+  private readonly confirm = inject(Confirm);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   protected readonly canManage = inject(Session).canManage;
@@ -72,10 +72,7 @@ export class AlertSubscriptions {
     ...(this.canManage() ? ['actions'] : []),
   ]);
 
-  protected readonly subscriptions = httpResource<AlertSubscriptionPage>(() => ({
-    url: '/api/alert-subscriptions',
-    params: { page: 1, page_size: ALERT_PAGE_SIZE },
-  }));
+  protected readonly subscriptions = this.api.subscriptions(() => ({ page: 1, page_size: ALERT_PAGE_SIZE }));
   protected readonly items = computed(() =>
     this.subscriptions.hasValue() ? this.subscriptions.value().items : [],
   );
@@ -135,11 +132,7 @@ export class AlertSubscriptions {
 
   protected sendTest(s: AlertSubscription): void {
     this.setBusy(s.id, true);
-    this.http
-      .post<AlertTestResult>(`/api/alert-subscriptions/${s.id}/test`, null, {
-        context: new HttpContext().set(SILENT_ERRORS, true),
-      })
-      .subscribe({
+    this.api.test(s.id).subscribe({
         next: (r) => {
           this.setBusy(s.id, false);
           const again = r.confirmations_sent
@@ -159,20 +152,17 @@ export class AlertSubscriptions {
   }
 
   protected confirmDelete(s: AlertSubscription): void {
-    const data: ConfirmDialogData = {
-      title: 'Delete alert subscription?',
-      message: `“${s.name}” stops alerting and its delivery history is deleted.`,
-      confirm: 'Delete',
-    };
-    this.dialog
-      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
-      .afterClosed()
-      .pipe(
-        filter((confirmed) => confirmed === true),
-        switchMap(() => {
+    this.confirm
+      .then(
+        {
+          title: 'Delete alert subscription?',
+          message: `“${s.name}” stops alerting and its delivery history is deleted.`,
+          confirm: 'Delete',
+        },
+        () => {
           this.setBusy(s.id, true);
-          return this.http.delete<void>(`/api/alert-subscriptions/${s.id}`);
-        }),
+          return this.api.remove(s.id);
+        },
       )
       .subscribe({
         next: () => {
@@ -185,23 +175,17 @@ export class AlertSubscriptions {
   }
 
   protected confirmRotate(s: AlertSubscription): void {
-    const data: ConfirmDialogData = {
-      title: 'Rotate the signing secret?',
-      message: `“${s.name}” gets a new signing secret at once; the receiver must switch to it, the old one stops verifying.`,
-      confirm: 'Rotate',
-    };
-    this.dialog
-      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
-      .afterClosed()
-      .pipe(
-        filter((confirmed) => confirmed === true),
-        switchMap(() => {
+    this.confirm
+      .then(
+        {
+          title: 'Rotate the signing secret?',
+          message: `“${s.name}” gets a new signing secret at once; the receiver must switch to it, the old one stops verifying.`,
+          confirm: 'Rotate',
+        },
+        () => {
           this.setBusy(s.id, true);
-          return this.http.post<AlertSubscriptionWithSecret>(
-            `/api/alert-subscriptions/${s.id}/rotate-secret`,
-            null,
-          );
-        }),
+          return this.api.rotateSecret(s.id);
+        },
       )
       .subscribe({
         next: (r) => {
