@@ -1,6 +1,6 @@
-import { Injectable, inject } from '@angular/core';
+import { Injectable } from '@angular/core';
 import { AdminTenantDetailSchema, AdminTenantPageSchema } from '@cost-optimizer/dto';
-import { ApiClient } from '../core/http/api-client';
+import { apiResource } from '../core/http/api-resource';
 
 export interface AdminTenantQuery {
   page: number;
@@ -11,13 +11,11 @@ export interface AdminTenantQuery {
 /** The global owner's view of every tenant. */
 @Injectable({ providedIn: 'root' })
 export class AdminApi {
-  private readonly api = inject(ApiClient);
-
   tenants(query: () => AdminTenantQuery) {
-    return this.api.resource(() => ({ url: '/api/admin/tenants', params: { ...query() } }), AdminTenantPageSchema);
+    return apiResource(() => ({ url: '/api/admin/tenants', params: { ...query() } }), AdminTenantPageSchema);
   }
 
   tenant(id: () => string) {
-    return this.api.resource(() => `/api/admin/tenants/${encodeURIComponent(id())}`, AdminTenantDetailSchema);
+    return apiResource(() => `/api/admin/tenants/${encodeURIComponent(id())}`, AdminTenantDetailSchema);
   }
 }

@@ -17,10 +17,6 @@ import type {
   AlertFrequency,
   AlertSubscription,
   AlertSubscriptionWithSecret,
-  AnomalyMonitorList,
-  CreateAlertSubscriptionInput,
-  MetricWatchPage,
-  UpdateAlertSubscription,
 } from '@cost-optimizer/dto';
 import { z } from 'zod';
 import { describeError, errorCode, fieldIssues } from '../core/http/api-error';

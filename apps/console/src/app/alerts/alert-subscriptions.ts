@@ -6,12 +6,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { MatTooltipModule } from '@angular/material/tooltip';
-import type {
-  AlertSubscription,
-  AlertSubscriptionPage,
-  AlertSubscriptionWithSecret,
-  AlertTestResult,
-} from '@cost-optimizer/dto';
+import type { AlertSubscription, AlertSubscriptionWithSecret } from '@cost-optimizer/dto';
 import { Session } from '../core/auth/session';
 import { apiError, describeError } from '../core/http/api-error';
 import { Confirm } from '../shared/confirm-dialog';
@@ -133,22 +128,22 @@ export class AlertSubscriptions {
   protected sendTest(s: AlertSubscription): void {
     this.setBusy(s.id, true);
     this.api.test(s.id).subscribe({
-        next: (r) => {
-          this.setBusy(s.id, false);
-          const again = r.confirmations_sent
-            ? `; confirmation emailed again to ${r.confirmations_sent} unconfirmed recipient${r.confirmations_sent === 1 ? '' : 's'}`
-            : '';
-          this.snackBar.open(`Test alert sent to “${s.name}” (${r.detail})${again}`, 'OK', {
-            duration: 5000,
-          });
-          this.subscriptions.reload();
-        },
-        error: (err: unknown) => {
-          this.setBusy(s.id, false);
-          this.snackBar.open(explainTestFailure(err), 'Dismiss', { duration: 10000 });
-          this.subscriptions.reload();
-        },
-      });
+      next: (r) => {
+        this.setBusy(s.id, false);
+        const again = r.confirmations_sent
+          ? `; confirmation emailed again to ${r.confirmations_sent} unconfirmed recipient${r.confirmations_sent === 1 ? '' : 's'}`
+          : '';
+        this.snackBar.open(`Test alert sent to “${s.name}” (${r.detail})${again}`, 'OK', {
+          duration: 5000,
+        });
+        this.subscriptions.reload();
+      },
+      error: (err: unknown) => {
+        this.setBusy(s.id, false);
+        this.snackBar.open(explainTestFailure(err), 'Dismiss', { duration: 10000 });
+        this.subscriptions.reload();
+      },
+    });
   }
 
   protected confirmDelete(s: AlertSubscription): void {

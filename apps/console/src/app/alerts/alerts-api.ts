@@ -8,6 +8,7 @@ import {
   type CreateAlertSubscriptionInput,
   type UpdateAlertSubscription,
 } from '@cost-optimizer/dto';
+import { apiResource } from '../core/http/api-resource';
 import { ApiClient } from '../core/http/api-client';
 
 const BASE = '/api/alert-subscriptions';
@@ -19,7 +20,7 @@ export class AlertsApi {
   private readonly api = inject(ApiClient);
 
   subscriptions(page: () => { page: number; page_size: number }) {
-    return this.api.resource(() => ({ url: BASE, params: page() }), AlertSubscriptionPageSchema);
+    return apiResource(() => ({ url: BASE, params: page() }), AlertSubscriptionPageSchema);
   }
 
   /** The dialog explains its errors (field issues under the fields). */

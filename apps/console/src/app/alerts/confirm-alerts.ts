@@ -73,14 +73,14 @@ export class ConfirmAlerts {
     if (!token || this.busy()) return;
     this.busy.set(true);
     this.api.confirmRecipient(token).subscribe({
-        next: (r) => {
-          this.busy.set(false);
-          this.done.set(r);
-        },
-        error: (err: unknown) => {
-          this.busy.set(false);
-          this.error.set(apiError(err)?.message ?? describeError(err));
-        },
-      });
+      next: (r) => {
+        this.busy.set(false);
+        this.done.set(r);
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        this.error.set(apiError(err)?.message ?? describeError(err));
+      },
+    });
   }
 }

@@ -10,6 +10,7 @@ import {
   type AnomalyFeedbackBody,
   type CreateAnomalyMonitor,
 } from '@cost-optimizer/dto';
+import { apiResource } from '../core/http/api-resource';
 import { ApiClient, type QueryParams } from '../core/http/api-client';
 
 /** Anomalies, their feedback and detection, and the monitors that find them. */
@@ -18,11 +19,11 @@ export class AnomaliesApi {
   private readonly api = inject(ApiClient);
 
   anomalies(params: () => QueryParams) {
-    return this.api.resource(() => ({ url: '/api/anomalies', params: params() }), AnomalyPageSchema);
+    return apiResource(() => ({ url: '/api/anomalies', params: params() }), AnomalyPageSchema);
   }
 
   anomaly(id: () => string) {
-    return this.api.resource(() => `/api/anomalies/${encodeURIComponent(id())}`, AnomalyDetailSchema);
+    return apiResource(() => `/api/anomalies/${encodeURIComponent(id())}`, AnomalyDetailSchema);
   }
 
   feedback(id: string, body: AnomalyFeedbackBody) {
@@ -35,14 +36,14 @@ export class AnomaliesApi {
 
   /** `undefined` from `query`: no backtest asked for yet. */
   backtest(query: () => { monitor: string; days: number } | undefined) {
-    return this.api.resource(() => {
+    return apiResource(() => {
       const q = query();
       return q ? { url: '/api/anomalies/backtest', params: q } : undefined;
     }, BacktestSchema);
   }
 
   monitors() {
-    return this.api.resource(() => '/api/anomaly-monitors', AnomalyMonitorListSchema);
+    return apiResource(() => '/api/anomaly-monitors', AnomalyMonitorListSchema);
   }
 
   createMonitor(body: CreateAnomalyMonitor) {
@@ -50,7 +51,11 @@ export class AnomaliesApi {
   }
 
   setMonitorEnabled(id: string, enabled: boolean) {
-    return this.api.patch(`/api/anomaly-monitors/${encodeURIComponent(id)}`, { enabled }, AnomalyMonitorSchema);
+    return this.api.patch(
+      `/api/anomaly-monitors/${encodeURIComponent(id)}`,
+      { enabled },
+      AnomalyMonitorSchema,
+    );
   }
 
   deleteMonitor(id: string) {

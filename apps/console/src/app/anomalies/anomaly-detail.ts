@@ -9,12 +9,7 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
-import type {
-  Anomaly,
-  AnomalyFeedbackBody,
-  AnomalyFeedbackValue,
-  AnomalyRootCause,
-} from '@cost-optimizer/dto';
+import type { AnomalyFeedbackBody, AnomalyFeedbackValue, AnomalyRootCause } from '@cost-optimizer/dto';
 import { Session } from '../core/auth/session';
 import { AnomaliesApi } from './anomalies-api';
 import { Chart } from '../shared/chart';

@@ -9,13 +9,7 @@ import { MatSelectModule } from '@angular/material/select';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
-import type {
-  AnomalyMonitor,
-  AnomalyMonitorList,
-  Backtest,
-  CreateAnomalyMonitor,
-  MonitorDimension,
-} from '@cost-optimizer/dto';
+import type { AnomalyMonitor, CreateAnomalyMonitor, MonitorDimension } from '@cost-optimizer/dto';
 import { Session } from '../core/auth/session';
 import { Confirm } from '../shared/confirm-dialog';
 import { AnomaliesApi } from './anomalies-api';

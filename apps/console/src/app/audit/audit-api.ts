@@ -1,14 +1,13 @@
-import { Injectable, inject } from '@angular/core';
+import { Injectable } from '@angular/core';
 import { AuditEventPageSchema } from '@cost-optimizer/dto';
-import { ApiClient, type QueryParams } from '../core/http/api-client';
+import { apiResource } from '../core/http/api-resource';
+import type { QueryParams } from '../core/http/api-client';
 
 /** The audit log: the current company's, or (global owner) any tenant's. */
 @Injectable({ providedIn: 'root' })
 export class AuditApi {
-  private readonly api = inject(ApiClient);
-
   events(tenantId: () => string | null, params: () => QueryParams) {
-    return this.api.resource(() => {
+    return apiResource(() => {
       const id = tenantId();
       const url = id ? `/api/admin/tenants/${encodeURIComponent(id)}/audit-events` : '/api/audit-events';
       return { url, params: params() };

@@ -1,5 +1,6 @@
 import { Injectable, inject } from '@angular/core';
 import { TenantSchema, type UpdateTenantRequest } from '@cost-optimizer/dto';
+import { apiResource } from '../core/http/api-resource';
 import { ApiClient } from '../core/http/api-client';
 
 /** The signed-in user's current company (tenant): its name and default measure. */
@@ -8,7 +9,7 @@ export class CompanyApi {
   private readonly api = inject(ApiClient);
 
   tenant() {
-    return this.api.resource(() => '/api/tenants/current', TenantSchema);
+    return apiResource(() => '/api/tenants/current', TenantSchema);
   }
 
   update(body: UpdateTenantRequest) {

@@ -9,6 +9,7 @@ import {
   type VerifyStep,
   type VerifyStepName,
 } from '@cost-optimizer/dto';
+import { apiResource } from '../core/http/api-resource';
 import { ApiClient } from '../core/http/api-client';
 import { apiError, describeError, errorCode } from '../core/http/api-error';
 
@@ -44,7 +45,7 @@ export class ConnectionApi {
   private readonly api = inject(ApiClient);
 
   connection(tenantId: () => string | null | undefined = () => null) {
-    return this.api.resource(() => connectionUrls(tenantId()).connection, ConnectionSchema);
+    return apiResource(() => connectionUrls(tenantId()).connection, ConnectionSchema);
   }
 
   /** One look at the connection while a verification runs (its `in_progress` steps). */

@@ -11,27 +11,14 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSort, MatSortModule } from '@angular/material/sort';
 import { MatTableDataSource, MatTableModule } from '@angular/material/table';
-import {
-  CostsQuery,
-  CostsQuerySchema,
-  GroupBy,
-  GroupBySchema,
-  Measure,
-} from '@cost-optimizer/dto';
+import { CostsQuery, CostsQuerySchema, GroupBy, GroupBySchema, Measure } from '@cost-optimizer/dto';
 import { FieldIssue, describeError, fieldIssues } from '../core/http/api-error';
 import { CostsApi } from './costs-api';
 import { Chart } from '../shared/chart';
 import { groupTotals, stackByGroup, stackedBarOption } from '../shared/chart-options';
 import { applyFieldIssues, firstError } from '../shared/form-errors';
 import { MEASURES, MEASURE_LABELS, formatMoney } from '../shared/format';
-import {
-  GROUP_BY_LABELS,
-  RANGE_PRESETS,
-  RangePreset,
-  TODAY,
-  presetRange,
-  toCsv,
-} from './costs-query';
+import { GROUP_BY_LABELS, RANGE_PRESETS, RangePreset, TODAY, presetRange, toCsv } from './costs-query';
 
 interface GroupRow {
   group: string;

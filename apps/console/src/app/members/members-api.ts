@@ -8,6 +8,7 @@ import {
   type AddMemberRequest,
   type Role,
 } from '@cost-optimizer/dto';
+import { apiResource } from '../core/http/api-resource';
 import { ApiClient } from '../core/http/api-client';
 
 const MEMBERS = '/api/tenants/current/members';
@@ -19,7 +20,7 @@ export class MembersApi {
   private readonly api = inject(ApiClient);
 
   members() {
-    return this.api.resource(() => MEMBERS, MemberListSchema);
+    return apiResource(() => MEMBERS, MemberListSchema);
   }
 
   /** Adding a member sends an invitation: they join when they accept it. */
@@ -37,7 +38,7 @@ export class MembersApi {
 
   /** `enabled` false: the list is not loaded (only owners and admins see sent invitations). */
   sentInvitations(enabled: () => boolean) {
-    return this.api.resource(() => (enabled() ? SENT : undefined), InvitationListSchema);
+    return apiResource(() => (enabled() ? SENT : undefined), InvitationListSchema);
   }
 
   revokeInvitation(id: string) {
@@ -45,7 +46,7 @@ export class MembersApi {
   }
 
   myInvitations() {
-    return this.api.resource(() => '/api/invitations', MyInvitationListSchema);
+    return apiResource(() => '/api/invitations', MyInvitationListSchema);
   }
 
   acceptInvitation(id: string) {

@@ -11,6 +11,7 @@ import {
   type AddMetricPresets,
   type CreateMetricWatch,
 } from '@cost-optimizer/dto';
+import { apiResource } from '../core/http/api-resource';
 import { ApiClient, type QueryParams } from '../core/http/api-client';
 
 const BASE = '/api/metric-watches';
@@ -21,26 +22,26 @@ export class MetricsApi {
   private readonly api = inject(ApiClient);
 
   watches(params: () => QueryParams) {
-    return this.api.resource(() => ({ url: BASE, params: params() }), MetricWatchPageSchema);
+    return apiResource(() => ({ url: BASE, params: params() }), MetricWatchPageSchema);
   }
 
   watch(id: () => string) {
-    return this.api.resource(() => `${BASE}/${encodeURIComponent(id())}`, MetricWatchSchema);
+    return apiResource(() => `${BASE}/${encodeURIComponent(id())}`, MetricWatchSchema);
   }
 
   points(id: () => string, range: () => { from: string; to: string }) {
-    return this.api.resource(
+    return apiResource(
       () => ({ url: `${BASE}/${encodeURIComponent(id())}/points`, params: range() }),
       MetricPointsSchema,
     );
   }
 
   collection() {
-    return this.api.resource(() => `${BASE}/collection`, MetricCollectionSchema);
+    return apiResource(() => `${BASE}/collection`, MetricCollectionSchema);
   }
 
   presets() {
-    return this.api.resource(() => `${BASE}/presets`, MetricPresetListSchema);
+    return apiResource(() => `${BASE}/presets`, MetricPresetListSchema);
   }
 
   collect() {

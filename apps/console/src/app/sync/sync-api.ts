@@ -1,5 +1,11 @@
 import { Injectable, inject } from '@angular/core';
-import { SyncRunCreatedSchema, SyncRunPageSchema, SyncRunSchema, type SyncRequest } from '@cost-optimizer/dto';
+import {
+  SyncRunCreatedSchema,
+  SyncRunPageSchema,
+  SyncRunSchema,
+  type SyncRequest,
+} from '@cost-optimizer/dto';
+import { apiResource } from '../core/http/api-resource';
 import { ApiClient } from '../core/http/api-client';
 
 /** CUR sync runs: start one, follow one, list them. Starting and following explain their own errors. */
@@ -16,6 +22,6 @@ export class SyncApi {
   }
 
   runs(page: () => { page: number; page_size: number }) {
-    return this.api.resource(() => ({ url: '/api/cur/sync-runs', params: page() }), SyncRunPageSchema);
+    return apiResource(() => ({ url: '/api/cur/sync-runs', params: page() }), SyncRunPageSchema);
   }
 }

@@ -6,10 +6,9 @@ import {
   type LoginRequest,
   type SignupRequest,
 } from '@cost-optimizer/dto';
-import { z } from 'zod';
 import { ApiClient } from '../http/api-client';
 
-const SignupAnswerSchema = z.union([TokenResponseSchema, SignupCheckEmailSchema]);
+const SignupAnswerSchema = TokenResponseSchema.or(SignupCheckEmailSchema);
 
 /**
  * The auth endpoints. The refresh token travels in the API's httpOnly cookie (same origin), never

@@ -25,9 +25,7 @@ export class Auth {
 
   /** Signs in with a new account; an email that has one already answers check_email (nothing starts). */
   signup(body: SignupRequest): Observable<TokenResponse | SignupCheckEmail> {
-    return this.api
-      .signup(body)
-      .pipe(tap((t) => ('access_token' in t ? this.start(t) : undefined)));
+    return this.api.signup(body).pipe(tap((t) => ('access_token' in t ? this.start(t) : undefined)));
   }
 
   /**
@@ -40,14 +38,12 @@ export class Auth {
     if (this.refreshing) return this.refreshing;
     if (!this.tokens.signedIn()) return throwError(() => new Error('Not signed in'));
     // The refresh token travels in the API's httpOnly cookie (same origin), never through this code.
-    this.refreshing = this.api
-      .refresh()
-      .pipe(
-        tap((t) => this.tokens.save(t)),
-        map((t) => t.access_token),
-        finalize(() => (this.refreshing = null)),
-        shareReplay({ bufferSize: 1, refCount: false }),
-      );
+    this.refreshing = this.api.refresh().pipe(
+      tap((t) => this.tokens.save(t)),
+      map((t) => t.access_token),
+      finalize(() => (this.refreshing = null)),
+      shareReplay({ bufferSize: 1, refCount: false }),
+    );
     return this.refreshing;
   }
 

@@ -1,10 +1,4 @@
-import {
-  HttpClient,
-  HttpContext,
-  HttpResourceRef,
-  HttpResourceRequest,
-  httpResource,
-} from '@angular/common/http';
+import { HttpClient, HttpContext } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import type { ZodType } from 'zod';
@@ -19,14 +13,12 @@ export interface CallOptions {
   silent?: boolean;
 }
 
-/** A GET the resource re-issues whenever the signals it reads change; `undefined`: nothing to load yet. */
-export type ResourceRequest = string | (Omit<HttpResourceRequest, 'context'> & { silent?: boolean }) | undefined;
-
 /**
  * The one way the console's data services (`*-api.ts`) talk to the API: every answer is parsed with
  * the contract's zod schema, never cast. An answer that does not match becomes a ResponseShapeError
  * (announced like a server error, unless the caller explains errors itself) instead of bad data
- * flowing into the page.
+ * flowing into the page. Resources (signals that reload) come from `apiResource` (api-resource.ts), kept
+ * apart so that httpResource stays out of the initial bundle.
  */
 @Injectable({ providedIn: 'root' })
 export class ApiClient {
@@ -38,9 +30,7 @@ export class ApiClient {
   }
 
   post<T>(url: string, body: unknown, schema: ZodType<T>, opts: CallOptions = {}): Observable<T> {
-    return this.http
-      .post<unknown>(url, body, this.options(opts))
-      .pipe(map(this.parser(schema, opts.silent)));
+    return this.http.post<unknown>(url, body, this.options(opts)).pipe(map(this.parser(schema, opts.silent)));
   }
 
   patch<T>(url: string, body: unknown, schema: ZodType<T>, opts: CallOptions = {}): Observable<T> {
@@ -50,28 +40,15 @@ export class ApiClient {
   }
 
   /** A request whose answer carries nothing the console reads (204 or an ignored body). */
-  send(method: 'POST' | 'DELETE', url: string, body: unknown = null, opts: CallOptions = {}): Observable<void> {
+  send(
+    method: 'POST' | 'DELETE',
+    url: string,
+    body: unknown = null,
+    opts: CallOptions = {},
+  ): Observable<void> {
     return this.http
       .request<unknown>(method, url, { ...this.options(opts), body })
       .pipe(map(() => undefined));
-  }
-
-  /**
-   * An httpResource whose value is the parsed answer; a mismatch puts the resource in its error state
-   * (the page shows its "could not be loaded" message) and is announced. Call it in an injection context.
-   */
-  resource<T>(request: () => ResourceRequest, schema: ZodType<T>): HttpResourceRef<T | undefined> {
-    let silent = false;
-    return httpResource<T>(
-      () => {
-        const r = request();
-        if (r === undefined) return undefined;
-        const { silent: quiet, ...rest } = typeof r === 'string' ? { url: r } : r;
-        silent = quiet === true;
-        return quiet ? { ...rest, context: new HttpContext().set(SILENT_ERRORS, true) } : rest;
-      },
-      { parse: (raw) => this.parser(schema, silent)(raw) },
-    );
   }
 
   private options(opts: CallOptions): { params?: CallOptions['params']; context?: HttpContext } {
@@ -82,14 +59,19 @@ export class ApiClient {
   }
 
   private parser<T>(schema: ZodType<T>, silent = false): (raw: unknown) => T {
-    return (raw) => {
-      const parsed = schema.safeParse(raw);
-      if (parsed.success) return parsed.data;
-      const first = parsed.error.issues[0];
-      const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
-      const error = new ResponseShapeError(`${where}${first?.message ?? 'unexpected answer'}`);
-      if (!silent) this.snackBar.open(error.message, 'Dismiss', { duration: 8000 });
-      throw error;
-    };
+    return responseParser(schema, silent ? null : this.snackBar);
   }
+}
+
+/** Parses an answer with the contract's schema; a mismatch throws a ResponseShapeError, announced unless `snackBar` is null. */
+export function responseParser<T>(schema: ZodType<T>, snackBar: MatSnackBar | null): (raw: unknown) => T {
+  return (raw) => {
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const first = parsed.error.issues[0];
+    const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+    const error = new ResponseShapeError(`${where}${first?.message ?? 'unexpected answer'}`);
+    snackBar?.open(error.message, 'Dismiss', { duration: 8000 });
+    throw error;
+  };
 }
