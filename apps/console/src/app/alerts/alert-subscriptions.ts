@@ -21,6 +21,7 @@ import {
 import { AlertsApi } from './alerts-api';
 import { AlertSecretDialog, AlertSecretDialogData } from './alert-secret-dialog';
 import { AlertSubscriptionDialog, AlertSubscriptionDialogData } from './alert-subscription-dialog';
+import { LoadError } from '../shared/load-error';
 
 export const ALERT_PAGE_SIZE = 100;
 
@@ -40,7 +41,14 @@ export function explainTestFailure(err: unknown): string {
 /** The Settings card for alert subscriptions: list, create/edit, delete, send a test, rotate a webhook secret. */
 @Component({
   selector: 'app-alert-subscriptions',
-  imports: [MatButtonModule, MatIconModule, MatProgressBarModule, MatTableModule, MatTooltipModule],
+  imports: [
+    LoadError,
+    MatButtonModule,
+    MatIconModule,
+    MatProgressBarModule,
+    MatTableModule,
+    MatTooltipModule,
+  ],
   templateUrl: './alert-subscriptions.html',
   styleUrl: './alert-subscriptions.scss',
 })

@@ -30,6 +30,7 @@ import {
   formatDays,
   formatImpactPct,
 } from './anomaly-labels';
+import { LoadError } from '../shared/load-error';
 
 export const ANOMALY_PAGE_SIZE = 20;
 
@@ -37,6 +38,7 @@ export const ANOMALY_PAGE_SIZE = 20;
 @Component({
   selector: 'app-anomalies',
   imports: [
+    LoadError,
     MatButtonModule,
     MatCardModule,
     MatCheckboxModule,

@@ -29,11 +29,13 @@ import {
   ruleLabel,
   suppressionNote,
 } from './anomaly-labels';
+import { LoadError } from '../shared/load-error';
 
 /** One anomaly: the series with its band, the figures, the root causes and feedback. */
 @Component({
   selector: 'app-anomaly-detail',
   imports: [
+    LoadError,
     Chart,
     FormsModule,
     MatButtonModule,

@@ -22,6 +22,7 @@ import {
   formatDays,
   formatImpactPct,
 } from './anomaly-labels';
+import { LoadError } from '../shared/load-error';
 
 export const BACKTEST_DAYS = 90;
 
@@ -36,6 +37,7 @@ const splitValues = (text: string): string[] =>
 @Component({
   selector: 'app-anomaly-monitors',
   imports: [
+    LoadError,
     MatButtonModule,
     MatFormFieldModule,
     MatIconModule,

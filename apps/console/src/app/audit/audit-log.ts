@@ -8,6 +8,7 @@ import { MatSelectModule } from '@angular/material/select';
 import { MatTableModule } from '@angular/material/table';
 import { AUDIT_ACTIONS, AuditEvent } from '@cost-optimizer/dto';
 import { AuditApi } from './audit-api';
+import { LoadError } from '../shared/load-error';
 
 /** Readable names of the audit actions. */
 export const AUDIT_ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
@@ -40,6 +41,7 @@ export const AUDIT_ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string>
 @Component({
   selector: 'app-audit-log',
   imports: [
+    LoadError,
     DatePipe,
     JsonPipe,
     MatButtonModule,

@@ -7,11 +7,12 @@ import { MEASURE_LABELS } from '../shared/format';
 import { CompanyApi } from './company-api';
 import { MeasureSetting } from './measure-setting';
 import { TenantNameForm } from './tenant-name-form';
+import { LoadError } from '../shared/load-error';
 
 /** Settings section: the company's name and default measure. */
 @Component({
   selector: 'app-company-settings',
-  imports: [MatProgressBarModule, MeasureSetting, TenantNameForm],
+  imports: [LoadError, MatProgressBarModule, MeasureSetting, TenantNameForm],
   template: `
     @if (tenant.isLoading()) {
       <mat-progress-bar mode="indeterminate" aria-label="Loading company" />
@@ -29,10 +30,7 @@ import { TenantNameForm } from './tenant-name-form';
         (measureChange)="changeMeasure($event)"
       />
     } @else if (tenant.error()) {
-      <p class="error" role="alert">
-        The company could not be loaded.
-        <button type="button" class="link" (click)="tenant.reload()">Try again</button>
-      </p>
+      <app-load-error what="The company" (retry)="tenant.reload()" />
     }
   `,
   styleUrl: '../settings/settings-section.scss',

@@ -6,11 +6,12 @@ import { Session } from '../core/auth/session';
 import { Confirm } from '../shared/confirm-dialog';
 import { AwsStatusCard } from './aws-status-card';
 import { ConnectionApi, VerifyFailure, explainConnectError, verifyFailure } from './connection-api';
+import { LoadError } from '../shared/load-error';
 
 /** Settings section: the AWS connection's status, verifying it again, disconnecting. */
 @Component({
   selector: 'app-aws-connection-settings',
-  imports: [AwsStatusCard, MatProgressBarModule],
+  imports: [LoadError, AwsStatusCard, MatProgressBarModule],
   template: `
     @if (connection.hasValue()) {
       <app-aws-status-card
@@ -26,10 +27,7 @@ import { ConnectionApi, VerifyFailure, explainConnectError, verifyFailure } from
     } @else if (connection.isLoading()) {
       <mat-progress-bar mode="indeterminate" aria-label="Loading the AWS connection" />
     } @else if (connection.error()) {
-      <p class="error" role="alert">
-        The AWS connection could not be loaded.
-        <button type="button" class="link" (click)="connection.reload()">Try again</button>
-      </p>
+      <app-load-error what="The AWS connection" (retry)="connection.reload()" />
     }
   `,
   styleUrl: '../settings/settings-section.scss',

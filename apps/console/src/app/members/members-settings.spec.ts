@@ -27,5 +27,25 @@ describe('MembersSettings', () => {
     expect(await snackBar.getMessage()).toMatch(
       /^The server's answer was not in the expected format \(items\.0\.role: .+\)\. Reload the page/,
     );
+
+    // Try again: a well-formed answer shows the table.
+    page.querySelector<HTMLButtonElement>('app-load-error button')?.click();
+    TestBed.tick();
+    http()
+      .expectOne('/api/tenants/current/members')
+      .flush({
+        items: [
+          {
+            user_id: IDS.user,
+            email: 'ada@example.com',
+            name: null,
+            role: 'owner',
+            joined_at: '2026-11-01T10:00:00.000Z',
+          },
+        ],
+      });
+    await fixture.whenStable();
+    expect(page.querySelector('app-member-table')).not.toBeNull();
+    expect(page.querySelector('app-load-error')).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import { AddMemberForm } from './add-member-form';
 import { Invitations } from './invitations';
 import { MemberTable, RoleChange } from './member-table';
 import { MembersApi } from './members-api';
+import { LoadError } from '../shared/load-error';
 
 /** What a member-management error means for the person looking at the page. */
 export function explainMemberError(err: unknown): string {
@@ -28,7 +29,7 @@ export function explainMemberError(err: unknown): string {
 /** Settings section: the members, inviting someone, roles, removal, and invitations. */
 @Component({
   selector: 'app-members-settings',
-  imports: [AddMemberForm, Invitations, MatIconModule, MatProgressBarModule, MemberTable],
+  imports: [LoadError, AddMemberForm, Invitations, MatIconModule, MatProgressBarModule, MemberTable],
   template: `
     @if (canManage()) {
       <app-add-member-form [added]="added()" [busy]="memberBusy()" (add)="addMember($event)" />
@@ -57,10 +58,7 @@ export function explainMemberError(err: unknown): string {
         />
       }
     } @else if (members.error()) {
-      <p class="error" role="alert">
-        The members could not be loaded.
-        <button type="button" class="link" (click)="members.reload()">Try again</button>
-      </p>
+      <app-load-error what="The members" (retry)="members.reload()" />
     }
   `,
   styleUrl: '../settings/settings-section.scss',

@@ -9,11 +9,12 @@ import { SyncApi } from './sync-api';
 import { SyncHistory } from './sync-history';
 import { SyncProgress } from './sync-progress';
 import { SyncTracker } from './sync-tracker';
+import { LoadError } from '../shared/load-error';
 
 /** Settings section: sync now, load history, the running sync and the past runs. */
 @Component({
   selector: 'app-sync-settings',
-  imports: [MatButtonModule, MatIconModule, MatProgressBarModule, SyncHistory, SyncProgress],
+  imports: [LoadError, MatButtonModule, MatIconModule, MatProgressBarModule, SyncHistory, SyncProgress],
   providers: [SyncTracker],
   template: `
     @if (canManage()) {
@@ -61,10 +62,7 @@ import { SyncTracker } from './sync-tracker';
     } @else if (syncRuns.isLoading()) {
       <mat-progress-bar mode="indeterminate" aria-label="Loading sync runs" />
     } @else if (syncRuns.error()) {
-      <p class="error" role="alert">
-        The sync history could not be loaded.
-        <button type="button" class="link" (click)="syncRuns.reload()">Try again</button>
-      </p>
+      <app-load-error what="The sync history" (retry)="syncRuns.reload()" />
     }
   `,
   styleUrl: '../settings/settings-section.scss',
