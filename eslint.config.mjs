@@ -3,6 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const frameworks = ['@nestjs/*', '@angular/*', '@mikro-orm/*', '@aws-sdk/*', 'fastify', '@fastify/*'];
+const consoleServerOnly = [
+  '@nestjs/*',
+  '@mikro-orm/*',
+  '@aws-sdk/*',
+  'fastify',
+  '@fastify/*',
+  'pg',
+  'argon2',
+];
+const consoleServerOnlyWhy = 'The console is browser code: it imports no server framework, ORM or AWS SDK.';
 const restrict = (patterns, why) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: patterns, message: why }] }],
 });
@@ -75,10 +85,34 @@ export default tseslint.config(
   },
   {
     files: ['apps/console/**/*.ts'],
-    rules: restrict(
-      ['@nestjs/*', '@mikro-orm/*', '@aws-sdk/*', 'fastify', '@fastify/*', 'pg', 'argon2'],
-      'The console is browser code: it imports no server framework, ORM or AWS SDK.',
-    ),
+    rules: restrict(consoleServerOnly, consoleServerOnlyWhy),
+  },
+  {
+    // Only a feature's data service (`*-api.ts`) talks to the API, through ApiClient / apiResource,
+    // which parse every answer with the contract's schemas: components never hold HttpClient.
+    files: ['apps/console/src/app/**/*.ts'],
+    ignores: [
+      'apps/console/src/app/**/*-api.ts',
+      'apps/console/src/app/core/http/api-client.ts',
+      'apps/console/src/app/core/http/api-resource.ts',
+      'apps/console/src/app/**/*.spec.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: consoleServerOnly, message: consoleServerOnlyWhy }],
+          paths: [
+            {
+              name: '@angular/common/http',
+              importNames: ['HttpClient', 'httpResource'],
+              message:
+                "Call the API from the feature's *-api.ts data service (ApiClient / apiResource parse the answers).",
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['apps/api/**/*.ts'],

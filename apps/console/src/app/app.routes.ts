@@ -18,7 +18,7 @@ export const routes: Routes = [
     // The link of an alert recipient's confirmation email: no session needed.
     path: 'confirm-alerts',
     title: 'Confirm alerts · Cost Optimizer',
-    loadComponent: () => import('./settings/confirm-alerts').then((m) => m.ConfirmAlerts),
+    loadComponent: () => import('./alerts/confirm-alerts').then((m) => m.ConfirmAlerts),
   },
   {
     path: '',

@@ -1,14 +1,13 @@
 import { DatePipe } from '@angular/common';
-import { httpResource } from '@angular/common/http';
-import { Component, input } from '@angular/core';
+import { Component, inject, input } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import { AdminTenantDetail as TenantDetail } from '@cost-optimizer/dto';
-import { AuditLog } from '../settings/audit-log';
-import { MemberTable } from '../settings/member-table';
+import { AuditLog } from '../audit/audit-log';
+import { MemberTable } from '../members/member-table';
+import { AdminApi } from './admin-api';
 
 /** Admin: one tenant and its members (read-only). */
 @Component({
@@ -81,7 +80,5 @@ export class AdminTenantDetail {
   /** The route's :id (router input binding). */
   readonly id = input.required<string>();
 
-  protected readonly tenant = httpResource<TenantDetail>(
-    () => `/api/admin/tenants/${encodeURIComponent(this.id())}`,
-  );
+  protected readonly tenant = inject(AdminApi).tenant(this.id);
 }

@@ -1,6 +1,5 @@
 import { DatePipe } from '@angular/common';
-import { httpResource } from '@angular/common/http';
-import { Component, computed, linkedSignal, signal } from '@angular/core';
+import { Component, computed, inject, linkedSignal, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -10,8 +9,9 @@ import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
-import { AdminTenant, AdminTenantPage } from '@cost-optimizer/dto';
+import { AdminTenant } from '@cost-optimizer/dto';
 import { debounceTime, distinctUntilChanged, map } from 'rxjs';
+import { AdminApi } from './admin-api';
 
 export const SEARCH_DEBOUNCE_MS = 300;
 
@@ -46,13 +46,10 @@ export class AdminTenants {
   /** 0-based, as mat-paginator counts; back to the first page whenever the search changes. */
   protected readonly pageIndex = linkedSignal({ source: this.query, computation: () => 0 });
 
-  protected readonly page = httpResource<AdminTenantPage>(() => ({
-    url: '/api/admin/tenants',
-    params: {
-      page: this.pageIndex() + 1,
-      page_size: this.pageSize(),
-      ...(this.query() ? { q: this.query() } : {}),
-    },
+  protected readonly page = inject(AdminApi).tenants(() => ({
+    page: this.pageIndex() + 1,
+    page_size: this.pageSize(),
+    ...(this.query() ? { q: this.query() } : {}),
   }));
   protected readonly items = computed<readonly AdminTenant[]>(() =>
     this.page.hasValue() ? this.page.value().items : [],

@@ -1,4 +1,3 @@
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, computed, inject, linkedSignal, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
@@ -15,9 +14,10 @@ import { MatSelectModule } from '@angular/material/select';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
-import type { Anomaly, AnomalyMonitorList, AnomalyPage, DetectResult } from '@cost-optimizer/dto';
+import type { Anomaly } from '@cost-optimizer/dto';
 import { map } from 'rxjs';
 import { Session } from '../core/auth/session';
+import { AnomaliesApi } from './anomalies-api';
 import { formatDay, formatMoney } from '../shared/format';
 import {
   CHANGE_KIND_ICONS,
@@ -30,6 +30,7 @@ import {
   formatDays,
   formatImpactPct,
 } from './anomaly-labels';
+import { LoadError } from '../shared/load-error';
 
 export const ANOMALY_PAGE_SIZE = 20;
 
@@ -37,6 +38,7 @@ export const ANOMALY_PAGE_SIZE = 20;
 @Component({
   selector: 'app-anomalies',
   imports: [
+    LoadError,
     MatButtonModule,
     MatCardModule,
     MatCheckboxModule,
@@ -55,7 +57,7 @@ export const ANOMALY_PAGE_SIZE = 20;
   styleUrl: './anomalies.scss',
 })
 export class Anomalies {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AnomaliesApi);
   private readonly snackBar = inject(MatSnackBar);
   protected readonly canManage = inject(Session).canManage;
   protected readonly money = formatMoney;
@@ -92,12 +94,12 @@ export class Anomalies {
     computation: (_, previous) => ({ page: 1, page_size: previous?.value.page_size ?? ANOMALY_PAGE_SIZE }),
   });
 
-  protected readonly monitors = httpResource<AnomalyMonitorList>(() => '/api/anomaly-monitors');
+  protected readonly monitors = this.api.monitors();
   protected readonly monitorItems = computed(() =>
     this.monitors.hasValue() ? this.monitors.value().items : [],
   );
 
-  protected readonly anomalies = httpResource<AnomalyPage>(() => {
+  protected readonly anomalies = this.api.anomalies(() => {
     const f = this.filters();
     const params: Record<string, string | number> = { sort: f.sort, ...this.page() };
     if (f.status) params['status'] = f.status;
@@ -106,7 +108,7 @@ export class Anomalies {
     if (f.from) params['from'] = f.from;
     if (f.to) params['to'] = f.to;
     if (f.held) params['include_suppressed'] = 'true';
-    return { url: '/api/anomalies', params };
+    return params;
   });
   protected readonly detecting = signal(false);
 
@@ -124,7 +126,7 @@ export class Anomalies {
 
   protected detect(): void {
     this.detecting.set(true);
-    this.http.post<DetectResult>('/api/anomalies/detect', {}).subscribe({
+    this.api.detect().subscribe({
       next: (r) => {
         this.detecting.set(false);
         const through = r.judged_through

@@ -1,4 +1,3 @@
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, computed, inject, input, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -10,14 +9,9 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
-import type {
-  Anomaly,
-  AnomalyDetail as AnomalyDetailData,
-  AnomalyFeedbackBody,
-  AnomalyFeedbackValue,
-  AnomalyRootCause,
-} from '@cost-optimizer/dto';
+import type { AnomalyFeedbackBody, AnomalyFeedbackValue, AnomalyRootCause } from '@cost-optimizer/dto';
 import { Session } from '../core/auth/session';
+import { AnomaliesApi } from './anomalies-api';
 import { Chart } from '../shared/chart';
 import { formatDay, formatMoney } from '../shared/format';
 import { formatMetric, sparklineOption } from '../metrics/metric-charts';
@@ -35,11 +29,13 @@ import {
   ruleLabel,
   suppressionNote,
 } from './anomaly-labels';
+import { LoadError } from '../shared/load-error';
 
 /** One anomaly: the series with its band, the figures, the root causes and feedback. */
 @Component({
   selector: 'app-anomaly-detail',
   imports: [
+    LoadError,
     Chart,
     FormsModule,
     MatButtonModule,
@@ -59,7 +55,7 @@ export class AnomalyDetail {
   /** The route's `:id`. */
   readonly id = input.required<string>();
 
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AnomaliesApi);
   protected readonly canManage = inject(Session).canManage;
   protected readonly money = formatMoney;
   protected readonly pct = formatImpactPct;
@@ -77,7 +73,7 @@ export class AnomalyDetail {
   protected readonly metricValue = formatMetric;
   protected readonly spark = sparklineOption;
 
-  protected readonly detail = httpResource<AnomalyDetailData>(() => `/api/anomalies/${this.id()}`);
+  protected readonly detail = this.api.anomaly(this.id);
   protected readonly anomaly = computed(() => (this.detail.hasValue() ? this.detail.value() : undefined));
   protected readonly chartOption = computed(() => {
     const a = this.anomaly();
@@ -101,7 +97,7 @@ export class AnomalyDetail {
     const note = this.note().trim();
     const body: AnomalyFeedbackBody = note ? { feedback, note } : { feedback };
     this.sending.set(feedback);
-    this.http.post<Anomaly>(`/api/anomalies/${a.id}/feedback`, body).subscribe({
+    this.api.feedback(a.id, body).subscribe({
       next: (updated) => {
         this.sending.set(null);
         this.note.set('');

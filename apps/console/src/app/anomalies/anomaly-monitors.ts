@@ -1,4 +1,3 @@
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, computed, inject, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -8,19 +7,12 @@ import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
-import { MatDialog } from '@angular/material/dialog';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
-import type {
-  AnomalyMonitor,
-  AnomalyMonitorList,
-  Backtest,
-  CreateAnomalyMonitor,
-  MonitorDimension,
-} from '@cost-optimizer/dto';
-import { filter, switchMap } from 'rxjs';
+import type { AnomalyMonitor, CreateAnomalyMonitor, MonitorDimension } from '@cost-optimizer/dto';
 import { Session } from '../core/auth/session';
-import { ConfirmDialog, ConfirmDialogData } from '../shared/confirm-dialog';
+import { Confirm } from '../shared/confirm-dialog';
+import { AnomaliesApi } from './anomalies-api';
 import { required } from '../shared/form-errors';
 import { formatMoney } from '../shared/format';
 import {
@@ -30,6 +22,7 @@ import {
   formatDays,
   formatImpactPct,
 } from './anomaly-labels';
+import { LoadError } from '../shared/load-error';
 
 export const BACKTEST_DAYS = 90;
 
@@ -44,6 +37,7 @@ const splitValues = (text: string): string[] =>
 @Component({
   selector: 'app-anomaly-monitors',
   imports: [
+    LoadError,
     MatButtonModule,
     MatFormFieldModule,
     MatIconModule,
@@ -58,8 +52,8 @@ const splitValues = (text: string): string[] =>
   styleUrl: './anomaly-monitors.scss',
 })
 export class AnomalyMonitors {
-  private readonly http = inject(HttpClient);
-  private readonly dialog = inject(MatDialog);
+  private readonly api = inject(AnomaliesApi);
+  private readonly confirm = inject(Confirm);
   private readonly snackBar = inject(MatSnackBar);
   protected readonly canManage = inject(Session).canManage;
   protected readonly dimensions = DIMENSION_LABELS;
@@ -73,7 +67,7 @@ export class AnomalyMonitors {
     this.canManage() ? ['name', 'dimension', 'enabled', 'actions'] : ['name', 'dimension', 'enabled'],
   );
 
-  protected readonly monitors = httpResource<AnomalyMonitorList>(() => '/api/anomaly-monitors');
+  protected readonly monitors = this.api.monitors();
   protected readonly items = computed(() => (this.monitors.hasValue() ? this.monitors.value().items : []));
   protected readonly busy = signal(false);
 
@@ -86,11 +80,9 @@ export class AnomalyMonitors {
   protected readonly backtestMonitor = signal('');
   /** The monitor the backtest ran for, with a counter so running it again reloads. */
   private readonly backtestRun = signal<{ monitor: string; n: number } | null>(null);
-  protected readonly backtest = httpResource<Backtest>(() => {
+  protected readonly backtest = this.api.backtest(() => {
     const run = this.backtestRun();
-    return run
-      ? { url: '/api/anomalies/backtest', params: { monitor: run.monitor, days: BACKTEST_DAYS } }
-      : undefined;
+    return run ? { monitor: run.monitor, days: BACKTEST_DAYS } : undefined;
   });
 
   /** A custom monitor needs the rows it keeps. */
@@ -105,7 +97,7 @@ export class AnomalyMonitors {
 
   protected toggle(monitor: AnomalyMonitor, enabled: boolean): void {
     this.busy.set(true);
-    this.http.patch<AnomalyMonitor>(`/api/anomaly-monitors/${monitor.id}`, { enabled }).subscribe({
+    this.api.setMonitorEnabled(monitor.id, enabled).subscribe({
       next: (updated) => {
         this.busy.set(false);
         this.monitors.update((list) =>
@@ -129,7 +121,7 @@ export class AnomalyMonitors {
       filter: values.length > 0 ? { services: values } : {},
     };
     this.busy.set(true);
-    this.http.post<AnomalyMonitor>('/api/anomaly-monitors', body).subscribe({
+    this.api.createMonitor(body).subscribe({
       next: (created) => {
         this.busy.set(false);
         this.form.reset();
@@ -141,20 +133,17 @@ export class AnomalyMonitors {
   }
 
   protected confirmDelete(monitor: AnomalyMonitor): void {
-    const data: ConfirmDialogData = {
-      title: 'Delete monitor?',
-      message: `“${monitor.name}” and the anomalies it found will be deleted.`,
-      confirm: 'Delete',
-    };
-    this.dialog
-      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
-      .afterClosed()
-      .pipe(
-        filter((confirmed) => confirmed === true),
-        switchMap(() => {
+    this.confirm
+      .then(
+        {
+          title: 'Delete monitor?',
+          message: `“${monitor.name}” and the anomalies it found will be deleted.`,
+          confirm: 'Delete',
+        },
+        () => {
           this.busy.set(true);
-          return this.http.delete<void>(`/api/anomaly-monitors/${monitor.id}`);
-        }),
+          return this.api.deleteMonitor(monitor.id);
+        },
       )
       .subscribe({
         next: () => {

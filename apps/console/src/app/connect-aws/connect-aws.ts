@@ -1,5 +1,4 @@
 import { DatePipe } from '@angular/common';
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, DestroyRef, computed, inject, input, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
@@ -23,10 +22,9 @@ import {
   STATUS_LABELS,
   StepRow,
   VerifyFailure,
-  connectionUrls,
+  ConnectionApi,
   explainConnectError,
   failureFromLastError,
-  silent,
   stepRows,
   verifyFailure,
 } from './connection-api';
@@ -61,7 +59,7 @@ export class ConnectAws {
   /** The tenant's id on the admin route (router input binding); absent for one's own tenant. */
   readonly id = input<string>();
 
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(ConnectionApi);
   private readonly router = inject(Router);
   private readonly snackBar = inject(MatSnackBar);
   private readonly session = inject(Session);
@@ -69,8 +67,7 @@ export class ConnectAws {
   private readonly pollMs = inject(CONNECT_POLL_MS);
   private readonly redirectMs = inject(CONNECT_SUCCESS_REDIRECT_MS);
 
-  private readonly urls = computed(() => connectionUrls(this.id()));
-  protected readonly connection = httpResource<Connection>(() => this.urls().connection);
+  protected readonly connection = this.api.connection(this.id);
 
   protected readonly canManage = computed(() =>
     this.id() ? this.session.isGlobalOwner() : this.session.canManage(),
@@ -120,7 +117,7 @@ export class ConnectAws {
 
   protected save(body: ConnectAwsInput): void {
     if (this.verifying()) return;
-    const urls = this.urls();
+    const tenantId = this.id();
     this.verifying.set(true);
     this.progress.set([]);
     this.saved.set(null);
@@ -131,7 +128,7 @@ export class ConnectAws {
     const done = new Subject<void>();
     interval(this.pollMs)
       .pipe(
-        exhaustMap(() => this.http.get<Connection>(urls.connection, silent()).pipe(catchError(() => EMPTY))),
+        exhaustMap(() => this.api.poll(tenantId).pipe(catchError(() => EMPTY))),
         takeUntil(done),
         takeUntilDestroyed(this.destroyRef),
       )
@@ -139,8 +136,8 @@ export class ConnectAws {
         if (c.in_progress) this.progress.set(c.in_progress);
       });
 
-    this.http
-      .post<Connection>(urls.connect, body, silent())
+    this.api
+      .connect(body, tenantId)
       .pipe(
         finalize(() => {
           done.next();

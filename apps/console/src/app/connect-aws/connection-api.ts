@@ -1,14 +1,17 @@
-import { HttpContext } from '@angular/common/http';
-import { InjectionToken } from '@angular/core';
+import { InjectionToken, Injectable, inject } from '@angular/core';
 import {
+  ConnectionSchema,
   VerifyFailureDetailsSchema,
+  type ConnectAwsInput,
   type ConnectionError,
   type ConnectionStatus,
   type CurFormat,
   type VerifyStep,
   type VerifyStepName,
 } from '@cost-optimizer/dto';
-import { SILENT_ERRORS, apiError, describeError, errorCode } from '../core/http/api-error';
+import { apiResource } from '../core/http/api-resource';
+import { ApiClient } from '../core/http/api-client';
+import { apiError, describeError, errorCode } from '../core/http/api-error';
 
 /** The connection endpoints of the signed-in tenant, or of any tenant for a global owner (admin). */
 export interface ConnectionUrls {
@@ -33,8 +36,35 @@ export function connectionUrls(tenantId?: string | null): ConnectionUrls {
   };
 }
 
-/** Errors the page explains itself: the interceptor must not announce them in a snackbar too. */
-export const silent = () => ({ context: new HttpContext().set(SILENT_ERRORS, true) });
+/**
+ * The AWS connection of the signed-in tenant (`tenantId` absent) or, for a global owner, of any tenant.
+ * Connecting, verifying, polling and disconnecting explain their errors on the page (silent).
+ */
+@Injectable({ providedIn: 'root' })
+export class ConnectionApi {
+  private readonly api = inject(ApiClient);
+
+  connection(tenantId: () => string | null | undefined = () => null) {
+    return apiResource(() => connectionUrls(tenantId()).connection, ConnectionSchema);
+  }
+
+  /** One look at the connection while a verification runs (its `in_progress` steps). */
+  poll(tenantId?: string | null) {
+    return this.api.get(connectionUrls(tenantId).connection, ConnectionSchema, { silent: true });
+  }
+
+  connect(body: ConnectAwsInput, tenantId?: string | null) {
+    return this.api.post(connectionUrls(tenantId).connect, body, ConnectionSchema, { silent: true });
+  }
+
+  verify(tenantId?: string | null) {
+    return this.api.post(connectionUrls(tenantId).verify, null, ConnectionSchema, { silent: true });
+  }
+
+  disconnect(tenantId?: string | null) {
+    return this.api.send('DELETE', connectionUrls(tenantId).connection, null, { silent: true });
+  }
+}
 
 /** The five verification steps, in the order the API runs them. */
 export const VERIFY_STEPS: readonly { step: VerifyStepName; title: string }[] = [

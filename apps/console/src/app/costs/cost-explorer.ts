@@ -1,4 +1,3 @@
-import { HttpContext, httpResource } from '@angular/common/http';
 import { Component, computed, effect, inject, signal, untracked, viewChild } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
@@ -12,28 +11,14 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSort, MatSortModule } from '@angular/material/sort';
 import { MatTableDataSource, MatTableModule } from '@angular/material/table';
-import {
-  CostsQuery,
-  CostsQuerySchema,
-  CostsResponse,
-  GroupBy,
-  GroupBySchema,
-  Measure,
-} from '@cost-optimizer/dto';
-import { FieldIssue, SILENT_ERRORS, describeError, fieldIssues } from '../core/http/api-error';
+import { CostsQuery, CostsQuerySchema, GroupBy, GroupBySchema, Measure } from '@cost-optimizer/dto';
+import { FieldIssue, describeError, fieldIssues } from '../core/http/api-error';
+import { CostsApi } from './costs-api';
 import { Chart } from '../shared/chart';
 import { groupTotals, stackByGroup, stackedBarOption } from '../shared/chart-options';
 import { applyFieldIssues, firstError } from '../shared/form-errors';
 import { MEASURES, MEASURE_LABELS, formatMoney } from '../shared/format';
-import {
-  GROUP_BY_LABELS,
-  RANGE_PRESETS,
-  RangePreset,
-  TODAY,
-  costsParams,
-  presetRange,
-  toCsv,
-} from './costs-query';
+import { GROUP_BY_LABELS, RANGE_PRESETS, RangePreset, TODAY, presetRange, toCsv } from './costs-query';
 
 interface GroupRow {
   group: string;
@@ -83,16 +68,8 @@ export class CostExplorer {
 
   /** The query last applied; the tenant's default measure until one is picked. */
   protected readonly query = signal<CostsQuery | null>(null);
-  protected readonly costs = httpResource<CostsResponse>(() => {
-    const query = this.query();
-    if (!query) return undefined;
-    // Errors are explained on the page (field issues under the fields), not in a snackbar.
-    return {
-      url: '/api/costs',
-      params: costsParams(query),
-      context: new HttpContext().set(SILENT_ERRORS, true),
-    };
-  });
+  // Errors are explained on the page (field issues under the fields), not in a snackbar.
+  protected readonly costs = inject(CostsApi).costs(this.query);
   protected readonly result = computed(() => (this.costs.hasValue() ? this.costs.value() : null));
 
   /** Issues found here (the contract's rules) or by the server (400 details). */

@@ -1,4 +1,3 @@
-import { httpResource } from '@angular/common/http';
 import { Component, computed, effect, inject, linkedSignal, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
@@ -8,8 +7,8 @@ import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatTooltipModule } from '@angular/material/tooltip';
 import { RouterLink } from '@angular/router';
-import type { Connection, Dashboard as DashboardData, Measure } from '@cost-optimizer/dto';
-import { PENDING_DATA_NOTE } from '../connect-aws/connection-api';
+import type { Dashboard as DashboardData, Measure } from '@cost-optimizer/dto';
+import { ConnectionApi, PENDING_DATA_NOTE } from '../connect-aws/connection-api';
 import { Session } from '../core/auth/session';
 import { Chart } from '../shared/chart';
 import { stackedBarOption } from '../shared/chart-options';
@@ -27,6 +26,7 @@ import {
 import { SYNC_STATUS_LABELS, isBackfill, monthsLabel } from '../sync/sync-labels';
 import { SyncProgress } from '../sync/sync-progress';
 import { SyncTracker, isFinished } from '../sync/sync-tracker';
+import { DashboardApi } from './dashboard-api';
 import { TopList } from './top-list';
 
 /** The dashboard: month-to-date figures, 90 days by service, top lists, freshness and "Sync now". */
@@ -63,16 +63,12 @@ export class Dashboard {
   /** The measure picked here; null: the tenant's default (the API's answer says which). */
   private readonly measure = signal<Measure | null>(null);
 
-  private readonly connection = httpResource<Connection>(() => '/api/tenants/connection');
+  private readonly connection = inject(ConnectionApi).connection();
   protected readonly connectionStatus = computed(() =>
     this.connection.hasValue() ? this.connection.value().status : null,
   );
 
-  protected readonly dashboard = httpResource<DashboardData>(() => {
-    const measure = this.measure();
-    const params: Record<string, string> = measure ? { measure } : {};
-    return { url: '/api/dashboard', params };
-  });
+  protected readonly dashboard = inject(DashboardApi).dashboard(this.measure);
   /** The latest answer, kept on screen while another measure loads. */
   protected readonly data = linkedSignal<DashboardData | undefined, DashboardData | undefined>({
     source: () => (this.dashboard.hasValue() ? this.dashboard.value() : undefined),

@@ -1,4 +1,3 @@
-import { HttpClient } from '@angular/common/http';
 import { Component, inject, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -7,12 +6,8 @@ import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatIconModule } from '@angular/material/icon';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import type {
-  CreateMetricWatch,
-  DiscoveredMetric,
-  MetricDiscoverPage,
-  MetricWatch,
-} from '@cost-optimizer/dto';
+import type { CreateMetricWatch, DiscoveredMetric, MetricDiscoverPage } from '@cost-optimizer/dto';
+import { MetricsApi } from './metrics-api';
 
 /** Discovery picker: ListMetrics through the tenant's role (namespace, region, search), page by page; Add watches. */
 @Component({
@@ -131,7 +126,7 @@ import type {
   `,
 })
 export class DiscoverDialog {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(MetricsApi);
   private readonly ref = inject(MatDialogRef<DiscoverDialog, boolean>);
   protected readonly form = inject(NonNullableFormBuilder).group({ namespace: '', region: '', search: '' });
   protected readonly page = signal<MetricDiscoverPage | null>(null);
@@ -154,7 +149,7 @@ export class DiscoverDialog {
     if (f.search.trim()) params['search'] = f.search.trim();
     if (nextToken) params['next_token'] = nextToken;
     this.loading.set(true);
-    this.http.get<MetricDiscoverPage>('/api/metric-watches/discover', { params }).subscribe({
+    this.api.discover(params).subscribe({
       next: (p) => {
         this.loading.set(false);
         this.page.set(p);
@@ -172,7 +167,7 @@ export class DiscoverDialog {
       period: 300,
       region,
     };
-    this.http.post<MetricWatch>('/api/metric-watches', body).subscribe(() => {
+    this.api.create(body).subscribe(() => {
       this.added.update((s) => new Set([...s, this.key(m)]));
     });
   }

@@ -1,14 +1,14 @@
-import { httpResource } from '@angular/common/http';
-import { Component, computed, input, signal } from '@angular/core';
+import { Component, computed, inject, input, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatButtonToggleModule } from '@angular/material/button-toggle';
 import { MatCardModule } from '@angular/material/card';
 import { MatIconModule } from '@angular/material/icon';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import type { MetricPoints, MetricWatch } from '@cost-optimizer/dto';
+import type { MetricWatch } from '@cost-optimizer/dto';
 import { Chart } from '../shared/chart';
 import { formatMetric, metricChartOption } from './metric-charts';
+import { MetricsApi } from './metrics-api';
 
 export const RANGES = [
   { id: '6h', label: '6 h', ms: 6 * 3_600_000 },
@@ -40,14 +40,12 @@ export class MetricDetail {
   protected readonly range = signal<RangeId>('24h');
   protected readonly value = formatMetric;
 
-  protected readonly watch = httpResource<MetricWatch>(() => `/api/metric-watches/${this.id()}`);
-  protected readonly points = httpResource<MetricPoints>(() => {
+  private readonly api = inject(MetricsApi);
+  protected readonly watch = this.api.watch(this.id);
+  protected readonly points = this.api.points(this.id, () => {
     const ms = RANGES.find((r) => r.id === this.range())?.ms ?? 86_400_000;
     const to = new Date();
-    return {
-      url: `/api/metric-watches/${this.id()}/points`,
-      params: { from: new Date(to.getTime() - ms).toISOString(), to: to.toISOString() },
-    };
+    return { from: new Date(to.getTime() - ms).toISOString(), to: to.toISOString() };
   });
   protected readonly w = computed(() => (this.watch.hasValue() ? this.watch.value() : undefined));
   protected readonly data = computed(() => (this.points.hasValue() ? this.points.value() : undefined));

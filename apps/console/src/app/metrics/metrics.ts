@@ -1,4 +1,3 @@
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, computed, inject, linkedSignal, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
@@ -13,19 +12,15 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
-import type {
-  MetricCollection,
-  MetricCollectionRun,
-  MetricWatch,
-  MetricWatchPage,
-} from '@cost-optimizer/dto';
+import type { MetricWatch } from '@cost-optimizer/dto';
 import { debounceTime, map } from 'rxjs';
 import { Session } from '../core/auth/session';
 import { Chart } from '../shared/chart';
-import { ConfirmDialog, type ConfirmDialogData } from '../shared/confirm-dialog';
+import { Confirm } from '../shared/confirm-dialog';
 import { formatMoney } from '../shared/format';
 import { DiscoverDialog } from './discover-dialog';
 import { formatMetric, sparklineOption } from './metric-charts';
+import { MetricsApi } from './metrics-api';
 import { PresetsDialog } from './presets-dialog';
 
 export const METRICS_PAGE_SIZE = 20;
@@ -50,7 +45,8 @@ export const METRICS_PAGE_SIZE = 20;
   styleUrl: './metrics.scss',
 })
 export class Metrics {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(MetricsApi);
+  private readonly confirm = inject(Confirm);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   protected readonly canManage = inject(Session).canManage;
@@ -72,14 +68,12 @@ export class Metrics {
     source: this.term,
     computation: (_, previous) => ({ page: 1, page_size: previous?.value.page_size ?? METRICS_PAGE_SIZE }),
   });
-  protected readonly watches = httpResource<MetricWatchPage>(() => {
-    const params: Record<string, string | number> = { ...this.page() };
+  protected readonly watches = this.api.watches(() => {
     const term = this.term();
-    if (term) params['search'] = term;
-    return { url: '/api/metric-watches', params };
+    return term ? { ...this.page(), search: term } : this.page();
   });
   protected readonly items = computed(() => (this.watches.hasValue() ? this.watches.value().items : []));
-  protected readonly collection = httpResource<MetricCollection>(() => '/api/metric-watches/collection');
+  protected readonly collection = this.api.collection();
   protected readonly stats = computed(() =>
     this.collection.hasValue() ? this.collection.value() : undefined,
   );
@@ -121,26 +115,24 @@ export class Metrics {
   }
 
   protected remove(w: MetricWatch): void {
-    const data: ConfirmDialogData = {
-      title: 'Stop watching this metric?',
-      message: `${w.label}: its stored points and metric anomalies are deleted.`,
-      confirm: 'Delete',
-    };
-    this.dialog
-      .open(ConfirmDialog, { data })
-      .afterClosed()
-      .subscribe((ok: unknown) => {
-        if (ok !== true) return;
-        this.http.delete(`/api/metric-watches/${w.id}`).subscribe(() => {
-          this.snackBar.open('Metric removed', undefined, { duration: 3000 });
-          this.refresh();
-        });
+    this.confirm
+      .then(
+        {
+          title: 'Stop watching this metric?',
+          message: `${w.label}: its stored points and metric anomalies are deleted.`,
+          confirm: 'Delete',
+        },
+        () => this.api.remove(w.id),
+      )
+      .subscribe(() => {
+        this.snackBar.open('Metric removed', undefined, { duration: 3000 });
+        this.refresh();
       });
   }
 
   protected collect(): void {
     this.collecting.set(true);
-    this.http.post<MetricCollectionRun>('/api/metric-watches/collect', {}).subscribe({
+    this.api.collect().subscribe({
       next: (r) => {
         this.collecting.set(false);
         this.snackBar.open(

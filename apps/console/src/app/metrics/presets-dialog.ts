@@ -1,4 +1,3 @@
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
@@ -7,12 +6,8 @@ import { MatDialogModule, MatDialogRef } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
-import type {
-  AddMetricPresets,
-  AddMetricPresetsResult,
-  MetricPresetId,
-  MetricPresetList,
-} from '@cost-optimizer/dto';
+import type { AddMetricPresets, AddMetricPresetsResult, MetricPresetId } from '@cost-optimizer/dto';
+import { MetricsApi } from './metrics-api';
 
 /** Presets that matter for cost: each adds one watch per resource ListMetrics finds. */
 @Component({
@@ -89,9 +84,9 @@ import type {
   `,
 })
 export class PresetsDialog {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(MetricsApi);
   protected readonly ref = inject(MatDialogRef<PresetsDialog, boolean>);
-  protected readonly presets = httpResource<MetricPresetList>(() => '/api/metric-watches/presets');
+  protected readonly presets = this.api.presets();
   protected readonly chosen = signal(new Set<MetricPresetId>());
   protected readonly busy = signal(false);
   protected readonly result = signal<AddMetricPresetsResult | null>(null);
@@ -110,7 +105,7 @@ export class PresetsDialog {
     const body: AddMetricPresets = { presets: [...this.chosen()] };
     if (this.region.trim()) body.region = this.region.trim();
     this.busy.set(true);
-    this.http.post<AddMetricPresetsResult>('/api/metric-watches/presets', body).subscribe({
+    this.api.addPresets(body).subscribe({
       next: (r) => {
         this.busy.set(false);
         this.result.set(r);

@@ -27,15 +27,9 @@ import { MatIconModule } from '@angular/material/icon';
     </mat-card>
   `,
   styles: `
+    @use '../../styles/cards';
     .card {
       max-width: 720px;
-    }
-    .avatar {
-      display: flex;
-      align-items: center;
-      justify-content: center;
-      background: var(--mat-sys-primary-container);
-      color: var(--mat-sys-on-primary-container);
     }
     p,
     li {

@@ -1,10 +1,12 @@
-import { Component, inject } from '@angular/core';
-import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
+import { Component, Injectable, inject } from '@angular/core';
+import { MAT_DIALOG_DATA, MatDialog, MatDialogModule } from '@angular/material/dialog';
 import { MatButtonModule } from '@angular/material/button';
+import { Observable, filter, switchMap } from 'rxjs';
 
 export interface ConfirmDialogData {
   title: string;
   message: string;
+  /** The confirm button's label: the action's verb (Remove, Delete, Disconnect…). */
   confirm: string;
 }
 
@@ -25,4 +27,24 @@ export interface ConfirmDialogData {
 })
 export class ConfirmDialog {
   protected readonly data = inject<ConfirmDialogData>(MAT_DIALOG_DATA);
+}
+
+/** The one confirm-then-mutate helper: every destructive action in the console goes through it. */
+@Injectable({ providedIn: 'root' })
+export class Confirm {
+  private readonly dialog = inject(MatDialog);
+
+  /**
+   * Asks with ConfirmDialog; once confirmed, subscribes to `action()` (start any busy state inside it)
+   * and emits its result. Cancelling completes without emitting and without calling `action`.
+   */
+  then<T>(data: ConfirmDialogData, action: () => Observable<T>): Observable<T> {
+    return this.dialog
+      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
+      .afterClosed()
+      .pipe(
+        filter((confirmed) => confirmed === true),
+        switchMap(action),
+      );
+  }
 }

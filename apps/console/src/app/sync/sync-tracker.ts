@@ -1,9 +1,9 @@
-import { HttpClient, HttpErrorResponse } from '@angular/common/http';
+import { HttpErrorResponse } from '@angular/common/http';
 import { Injectable, InjectionToken, OnDestroy, computed, inject, signal } from '@angular/core';
-import type { SyncRun, SyncRunCreated } from '@cost-optimizer/dto';
+import type { SyncRun } from '@cost-optimizer/dto';
 import { Subject, Subscription, catchError, exhaustMap, of, takeWhile, timer } from 'rxjs';
 import { apiError, describeError } from '../core/http/api-error';
-import { silent } from '../connect-aws/connection-api';
+import { SyncApi } from './sync-api';
 
 /** How often a running sync is polled. */
 export const SYNC_POLL_MS = new InjectionToken<number>('SYNC_POLL_MS', { factory: () => 1000 });
@@ -39,7 +39,7 @@ export function explainSyncError(err: unknown): string {
  */
 @Injectable()
 export class SyncTracker implements OnDestroy {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(SyncApi);
   private readonly pollMs = inject(SYNC_POLL_MS);
   private polling: Subscription | null = null;
   private starting$: Subscription | null = null;
@@ -61,7 +61,7 @@ export class SyncTracker implements OnDestroy {
     this.error.set(null);
     this.starting.set(true);
     const body = months === 'history' ? { history: true } : months === undefined ? {} : { months };
-    this.starting$ = this.http.post<SyncRunCreated>('/api/cur/sync', body, silent()).subscribe({
+    this.starting$ = this.api.start(body).subscribe({
       next: ({ run_id }) => this.follow(run_id),
       error: (err: unknown) => {
         const running = err instanceof HttpErrorResponse && err.status === 409 ? runningRunId(err) : null;
@@ -86,7 +86,7 @@ export class SyncTracker implements OnDestroy {
     this.polling = timer(0, this.pollMs)
       .pipe(
         exhaustMap(() =>
-          this.http.get<SyncRun>(`/api/cur/sync-runs/${encodeURIComponent(runId)}`, silent()).pipe(
+          this.api.run(runId).pipe(
             catchError((err: unknown) => {
               failures += 1;
               if (failures >= MAX_POLL_FAILURES) {

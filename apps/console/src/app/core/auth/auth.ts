@@ -1,17 +1,16 @@
-import { HttpClient, HttpContext } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import { Router } from '@angular/router';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { LoginRequest, SignupCheckEmail, SignupRequest, TokenResponse } from '@cost-optimizer/dto';
 import { EMPTY, Observable, catchError, finalize, map, of, shareReplay, tap, throwError } from 'rxjs';
-import { SILENT_ERRORS } from '../http/api-error';
+import { AuthApi } from './auth-api';
 import { Session } from './session';
 import { TokenStore } from './token-store';
 
 /** Sign up, log in, refresh and log out; the only writer of the tokens. */
 @Injectable({ providedIn: 'root' })
 export class Auth {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AuthApi);
   private readonly tokens = inject(TokenStore);
   private readonly session = inject(Session);
   private readonly router = inject(Router);
@@ -21,14 +20,12 @@ export class Auth {
   readonly signedIn = this.tokens.signedIn;
 
   login(body: LoginRequest): Observable<TokenResponse> {
-    return this.http.post<TokenResponse>('/api/auth/login', body).pipe(tap((t) => this.start(t)));
+    return this.api.login(body).pipe(tap((t) => this.start(t)));
   }
 
   /** Signs in with a new account; an email that has one already answers check_email (nothing starts). */
   signup(body: SignupRequest): Observable<TokenResponse | SignupCheckEmail> {
-    return this.http
-      .post<TokenResponse | SignupCheckEmail>('/api/auth/signup', body)
-      .pipe(tap((t) => ('access_token' in t ? this.start(t) : undefined)));
+    return this.api.signup(body).pipe(tap((t) => ('access_token' in t ? this.start(t) : undefined)));
   }
 
   /**
@@ -41,14 +38,12 @@ export class Auth {
     if (this.refreshing) return this.refreshing;
     if (!this.tokens.signedIn()) return throwError(() => new Error('Not signed in'));
     // The refresh token travels in the API's httpOnly cookie (same origin), never through this code.
-    this.refreshing = this.http
-      .post<TokenResponse>('/api/auth/refresh', {}, { context: new HttpContext().set(SILENT_ERRORS, true) })
-      .pipe(
-        tap((t) => this.tokens.save(t)),
-        map((t) => t.access_token),
-        finalize(() => (this.refreshing = null)),
-        shareReplay({ bufferSize: 1, refCount: false }),
-      );
+    this.refreshing = this.api.refresh().pipe(
+      tap((t) => this.tokens.save(t)),
+      map((t) => t.access_token),
+      finalize(() => (this.refreshing = null)),
+      shareReplay({ bufferSize: 1, refCount: false }),
+    );
     return this.refreshing;
   }
 
@@ -58,8 +53,8 @@ export class Auth {
     this.endLocally();
     void this.router.navigateByUrl('/login');
     if (!signedIn) return;
-    this.http
-      .post<void>('/api/auth/logout', {}, { context: new HttpContext().set(SILENT_ERRORS, true) })
+    this.api
+      .logout()
       .pipe(catchError(() => EMPTY))
       .subscribe();
   }

@@ -1,12 +1,12 @@
-import { HttpClient } from '@angular/common/http';
 import { Injectable, computed, inject, signal } from '@angular/core';
 import { MeResponse } from '@cost-optimizer/dto';
+import { AuthApi } from './auth-api';
 import { Observable, finalize, of, shareReplay, tap } from 'rxjs';
 
 /** Who is signed in, in which tenant, with which role (GET /api/auth/me), loaded once and shared. */
 @Injectable({ providedIn: 'root' })
 export class Session {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AuthApi);
   private readonly current = signal<MeResponse | undefined>(undefined);
   private inflight: Observable<MeResponse> | null = null;
 
@@ -21,7 +21,7 @@ export class Session {
   load(force = false): Observable<MeResponse> {
     const me = this.current();
     if (me && !force) return of(me);
-    this.inflight ??= this.http.get<MeResponse>('/api/auth/me').pipe(
+    this.inflight ??= this.api.me().pipe(
       tap((loaded) => this.current.set(loaded)),
       finalize(() => (this.inflight = null)),
       shareReplay({ bufferSize: 1, refCount: false }),

@@ -54,8 +54,25 @@ export function fieldIssues(err: unknown): FieldIssue[] {
   return body.details.filter(isFieldIssue);
 }
 
+/**
+ * A response that does not match the contract (the API and the console are out of step, or a proxy
+ * answered instead of the API). Raised by the data services, which parse every response.
+ */
+export class ResponseShapeError extends Error {
+  override readonly name = 'ResponseShapeError';
+  constructor(
+    /** Where in the answer the first mismatch is, e.g. `items.0.amount: expected number`. */
+    readonly issue: string,
+  ) {
+    super(
+      `The server's answer was not in the expected format (${issue}). Reload the page; if this persists, the console and the server are out of step.`,
+    );
+  }
+}
+
 /** One line for a person: the server's message and the correlation id to quote to support. */
 export function describeError(err: unknown): string {
+  if (err instanceof ResponseShapeError) return err.message;
   const body = apiError(err);
   if (body) return `${body.message} (ref ${body.correlation_id})`;
   if (err instanceof HttpErrorResponse) {

@@ -1,13 +1,14 @@
 import { DatePipe, JsonPipe } from '@angular/common';
-import { httpResource } from '@angular/common/http';
-import { Component, computed, input, signal } from '@angular/core';
+import { Component, inject, input, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatPaginatorModule, PageEvent } from '@angular/material/paginator';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSelectModule } from '@angular/material/select';
 import { MatTableModule } from '@angular/material/table';
-import { AUDIT_ACTIONS, AuditEvent, AuditEventPage } from '@cost-optimizer/dto';
+import { AUDIT_ACTIONS, AuditEvent } from '@cost-optimizer/dto';
+import { AuditApi } from './audit-api';
+import { LoadError } from '../shared/load-error';
 
 /** Readable names of the audit actions. */
 export const AUDIT_ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
@@ -40,6 +41,7 @@ export const AUDIT_ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string>
 @Component({
   selector: 'app-audit-log',
   imports: [
+    LoadError,
     DatePipe,
     JsonPipe,
     MatButtonModule,
@@ -61,13 +63,9 @@ export class AuditLog {
   protected readonly action = signal<string>('');
   private readonly page = signal({ page: 1, page_size: 20 });
 
-  private readonly url = computed(() => {
-    const id = this.tenantId();
-    return id ? `/api/admin/tenants/${encodeURIComponent(id)}/audit-events` : '/api/audit-events';
-  });
-  protected readonly events = httpResource<AuditEventPage>(() => ({
-    url: this.url(),
-    params: { ...this.page(), ...(this.action() ? { action: this.action() } : {}) },
+  protected readonly events = inject(AuditApi).events(this.tenantId, () => ({
+    ...this.page(),
+    ...(this.action() ? { action: this.action() } : {}),
   }));
 
   protected filter(action: string): void {

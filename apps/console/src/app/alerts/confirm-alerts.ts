@@ -1,10 +1,10 @@
-import { HttpClient, HttpContext } from '@angular/common/http';
 import { Component, inject, input, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import type { AlertRecipientConfirmed } from '@cost-optimizer/dto';
-import { SILENT_ERRORS, apiError, describeError } from '../core/http/api-error';
+import { apiError, describeError } from '../core/http/api-error';
+import { AlertsApi } from './alerts-api';
 
 /**
  * The page of a recipient's confirmation link (/confirm-alerts?token=…): nothing is confirmed until the recipient
@@ -59,7 +59,7 @@ import { SILENT_ERRORS, apiError, describeError } from '../core/http/api-error';
   styleUrl: '../auth/auth-page.scss',
 })
 export class ConfirmAlerts {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AlertsApi);
 
   /** From the query string of the link. */
   readonly token = input<string>();
@@ -72,21 +72,15 @@ export class ConfirmAlerts {
     const token = this.token();
     if (!token || this.busy()) return;
     this.busy.set(true);
-    this.http
-      .post<AlertRecipientConfirmed>(
-        '/api/alert-recipients/confirm',
-        { token },
-        { context: new HttpContext().set(SILENT_ERRORS, true) },
-      )
-      .subscribe({
-        next: (r) => {
-          this.busy.set(false);
-          this.done.set(r);
-        },
-        error: (err: unknown) => {
-          this.busy.set(false);
-          this.error.set(apiError(err)?.message ?? describeError(err));
-        },
-      });
+    this.api.confirmRecipient(token).subscribe({
+      next: (r) => {
+        this.busy.set(false);
+        this.done.set(r);
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        this.error.set(apiError(err)?.message ?? describeError(err));
+      },
+    });
   }
 }

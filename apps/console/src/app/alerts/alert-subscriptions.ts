@@ -1,4 +1,3 @@
-import { HttpClient, HttpContext, httpResource } from '@angular/common/http';
 import { Component, computed, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
@@ -7,16 +6,10 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSnackBar } from '@angular/material/snack-bar';
 import { MatTableModule } from '@angular/material/table';
 import { MatTooltipModule } from '@angular/material/tooltip';
-import type {
-  AlertSubscription,
-  AlertSubscriptionPage,
-  AlertSubscriptionWithSecret,
-  AlertTestResult,
-} from '@cost-optimizer/dto';
-import { filter, switchMap } from 'rxjs';
+import type { AlertSubscription, AlertSubscriptionWithSecret } from '@cost-optimizer/dto';
 import { Session } from '../core/auth/session';
-import { SILENT_ERRORS, apiError, describeError } from '../core/http/api-error';
-import { ConfirmDialog, ConfirmDialogData } from '../shared/confirm-dialog';
+import { apiError, describeError } from '../core/http/api-error';
+import { Confirm } from '../shared/confirm-dialog';
 import { relativeTime } from '../shared/format';
 import {
   CHANNEL_LABELS,
@@ -25,8 +18,10 @@ import {
   formatTarget,
   formatThresholds,
 } from './alert-labels';
+import { AlertsApi } from './alerts-api';
 import { AlertSecretDialog, AlertSecretDialogData } from './alert-secret-dialog';
 import { AlertSubscriptionDialog, AlertSubscriptionDialogData } from './alert-subscription-dialog';
+import { LoadError } from '../shared/load-error';
 
 export const ALERT_PAGE_SIZE = 100;
 
@@ -46,12 +41,20 @@ export function explainTestFailure(err: unknown): string {
 /** The Settings card for alert subscriptions: list, create/edit, delete, send a test, rotate a webhook secret. */
 @Component({
   selector: 'app-alert-subscriptions',
-  imports: [MatButtonModule, MatIconModule, MatProgressBarModule, MatTableModule, MatTooltipModule],
+  imports: [
+    LoadError,
+    MatButtonModule,
+    MatIconModule,
+    MatProgressBarModule,
+    MatTableModule,
+    MatTooltipModule,
+  ],
   templateUrl: './alert-subscriptions.html',
   styleUrl: './alert-subscriptions.scss',
 })
 export class AlertSubscriptions {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AlertsApi);
+  private readonly confirm = inject(Confirm);
   private readonly dialog = inject(MatDialog);
   private readonly snackBar = inject(MatSnackBar);
   protected readonly canManage = inject(Session).canManage;
@@ -72,10 +75,7 @@ export class AlertSubscriptions {
     ...(this.canManage() ? ['actions'] : []),
   ]);
 
-  protected readonly subscriptions = httpResource<AlertSubscriptionPage>(() => ({
-    url: '/api/alert-subscriptions',
-    params: { page: 1, page_size: ALERT_PAGE_SIZE },
-  }));
+  protected readonly subscriptions = this.api.subscriptions(() => ({ page: 1, page_size: ALERT_PAGE_SIZE }));
   protected readonly items = computed(() =>
     this.subscriptions.hasValue() ? this.subscriptions.value().items : [],
   );
@@ -135,44 +135,37 @@ export class AlertSubscriptions {
 
   protected sendTest(s: AlertSubscription): void {
     this.setBusy(s.id, true);
-    this.http
-      .post<AlertTestResult>(`/api/alert-subscriptions/${s.id}/test`, null, {
-        context: new HttpContext().set(SILENT_ERRORS, true),
-      })
-      .subscribe({
-        next: (r) => {
-          this.setBusy(s.id, false);
-          const again = r.confirmations_sent
-            ? `; confirmation emailed again to ${r.confirmations_sent} unconfirmed recipient${r.confirmations_sent === 1 ? '' : 's'}`
-            : '';
-          this.snackBar.open(`Test alert sent to “${s.name}” (${r.detail})${again}`, 'OK', {
-            duration: 5000,
-          });
-          this.subscriptions.reload();
-        },
-        error: (err: unknown) => {
-          this.setBusy(s.id, false);
-          this.snackBar.open(explainTestFailure(err), 'Dismiss', { duration: 10000 });
-          this.subscriptions.reload();
-        },
-      });
+    this.api.test(s.id).subscribe({
+      next: (r) => {
+        this.setBusy(s.id, false);
+        const again = r.confirmations_sent
+          ? `; confirmation emailed again to ${r.confirmations_sent} unconfirmed recipient${r.confirmations_sent === 1 ? '' : 's'}`
+          : '';
+        this.snackBar.open(`Test alert sent to “${s.name}” (${r.detail})${again}`, 'OK', {
+          duration: 5000,
+        });
+        this.subscriptions.reload();
+      },
+      error: (err: unknown) => {
+        this.setBusy(s.id, false);
+        this.snackBar.open(explainTestFailure(err), 'Dismiss', { duration: 10000 });
+        this.subscriptions.reload();
+      },
+    });
   }
 
   protected confirmDelete(s: AlertSubscription): void {
-    const data: ConfirmDialogData = {
-      title: 'Delete alert subscription?',
-      message: `“${s.name}” stops alerting and its delivery history is deleted.`,
-      confirm: 'Delete',
-    };
-    this.dialog
-      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
-      .afterClosed()
-      .pipe(
-        filter((confirmed) => confirmed === true),
-        switchMap(() => {
+    this.confirm
+      .then(
+        {
+          title: 'Delete alert subscription?',
+          message: `“${s.name}” stops alerting and its delivery history is deleted.`,
+          confirm: 'Delete',
+        },
+        () => {
           this.setBusy(s.id, true);
-          return this.http.delete<void>(`/api/alert-subscriptions/${s.id}`);
-        }),
+          return this.api.remove(s.id);
+        },
       )
       .subscribe({
         next: () => {
@@ -185,23 +178,17 @@ export class AlertSubscriptions {
   }
 
   protected confirmRotate(s: AlertSubscription): void {
-    const data: ConfirmDialogData = {
-      title: 'Rotate the signing secret?',
-      message: `“${s.name}” gets a new signing secret at once; the receiver must switch to it, the old one stops verifying.`,
-      confirm: 'Rotate',
-    };
-    this.dialog
-      .open<ConfirmDialog, ConfirmDialogData, boolean>(ConfirmDialog, { data })
-      .afterClosed()
-      .pipe(
-        filter((confirmed) => confirmed === true),
-        switchMap(() => {
+    this.confirm
+      .then(
+        {
+          title: 'Rotate the signing secret?',
+          message: `“${s.name}” gets a new signing secret at once; the receiver must switch to it, the old one stops verifying.`,
+          confirm: 'Rotate',
+        },
+        () => {
           this.setBusy(s.id, true);
-          return this.http.post<AlertSubscriptionWithSecret>(
-            `/api/alert-subscriptions/${s.id}/rotate-secret`,
-            null,
-          );
-        }),
+          return this.api.rotateSecret(s.id);
+        },
       )
       .subscribe({
         next: (r) => {

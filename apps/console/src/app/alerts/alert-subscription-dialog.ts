@@ -1,4 +1,3 @@
-import { HttpClient, HttpContext, httpResource } from '@angular/common/http';
 import { Component, computed, inject, signal } from '@angular/core';
 import {
   AbstractControl,
@@ -18,13 +17,12 @@ import type {
   AlertFrequency,
   AlertSubscription,
   AlertSubscriptionWithSecret,
-  AnomalyMonitorList,
-  CreateAlertSubscriptionInput,
-  MetricWatchPage,
-  UpdateAlertSubscription,
 } from '@cost-optimizer/dto';
 import { z } from 'zod';
-import { SILENT_ERRORS, describeError, errorCode, fieldIssues } from '../core/http/api-error';
+import { describeError, errorCode, fieldIssues } from '../core/http/api-error';
+import { AnomaliesApi } from '../anomalies/anomalies-api';
+import { MetricsApi } from '../metrics/metrics-api';
+import { AlertsApi } from './alerts-api';
 import { applyFieldIssues, firstError, required } from '../shared/form-errors';
 import { CHANNEL_LABELS, DROPS_HINT, FREQUENCY_LABELS, splitEmails } from './alert-labels';
 
@@ -88,7 +86,7 @@ function urlValidator(control: AbstractControl): ValidationErrors | null {
   `,
 })
 export class AlertSubscriptionDialog {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(AlertsApi);
   private readonly ref =
     inject<MatDialogRef<AlertSubscriptionDialog, AlertSubscriptionWithSecret>>(MatDialogRef);
   protected readonly data = inject<AlertSubscriptionDialogData>(MAT_DIALOG_DATA);
@@ -97,15 +95,12 @@ export class AlertSubscriptionDialog {
   protected readonly channelLabels = CHANNEL_LABELS;
   protected readonly frequencies: readonly AlertFrequency[] = ['immediate', 'daily', 'weekly'];
   protected readonly frequencyLabels = FREQUENCY_LABELS;
-  protected readonly monitors = httpResource<AnomalyMonitorList>(() => '/api/anomaly-monitors');
+  protected readonly monitors = inject(AnomaliesApi).monitors();
   protected readonly monitorItems = computed(() =>
     this.monitors.hasValue() ? this.monitors.value().items : [],
   );
   /** The watch picker offers the newest 100 watches (the list's page limit); ids already chosen stay listed. */
-  protected readonly watches = httpResource<MetricWatchPage>(() => ({
-    url: '/api/metric-watches',
-    params: { page: 1, page_size: 100 },
-  }));
+  protected readonly watches = inject(MetricsApi).watches(() => ({ page: 1, page_size: 100 }));
   protected readonly watchItems = computed(() => {
     const items = this.watches.hasValue() ? this.watches.value().items : [];
     const known = new Set(items.map((w) => w.id));
@@ -190,24 +185,17 @@ export class AlertSubscriptionDialog {
     };
     const url = v.url.trim();
     const recipients = splitEmails(v.recipients);
-    const options = { context: new HttpContext().set(SILENT_ERRORS, true) };
     this.saving.set(true);
     this.error.set(null);
     const request = this.editing
-      ? this.http.patch<AlertSubscription>(
-          `/api/alert-subscriptions/${this.editing.id}`,
-          {
-            ...common,
-            ...(this.editing.channel === 'email' ? { recipients } : url ? { url } : {}),
-          } satisfies UpdateAlertSubscription,
-          options,
-        )
-      : this.http.post<AlertSubscriptionWithSecret>(
-          '/api/alert-subscriptions',
-          (v.channel === 'email'
+      ? this.api.update(this.editing.id, {
+          ...common,
+          ...(this.editing.channel === 'email' ? { recipients } : url ? { url } : {}),
+        })
+      : this.api.create(
+          v.channel === 'email'
             ? { channel: 'email', recipients, ...common }
-            : { channel: v.channel, url, ...common }) satisfies CreateAlertSubscriptionInput,
-          options,
+            : { channel: v.channel, url, ...common },
         );
     request.subscribe({
       next: (saved) => {

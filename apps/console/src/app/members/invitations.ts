@@ -1,8 +1,8 @@
-import { HttpClient, httpResource } from '@angular/common/http';
 import { Component, computed, inject, input, output, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatSnackBar } from '@angular/material/snack-bar';
-import type { InvitationList, Member, MyInvitation, MyInvitationList } from '@cost-optimizer/dto';
+import type { Member, MyInvitation } from '@cost-optimizer/dto';
+import { MembersApi } from './members-api';
 import { describeError } from '../core/http/api-error';
 import { ROLE_LABELS } from './roles';
 
@@ -72,7 +72,7 @@ import { ROLE_LABELS } from './roles';
   `,
 })
 export class Invitations {
-  private readonly http = inject(HttpClient);
+  private readonly api = inject(MembersApi);
   private readonly snackBar = inject(MatSnackBar);
 
   readonly canManage = input(false);
@@ -82,11 +82,11 @@ export class Invitations {
 
   protected readonly labels = ROLE_LABELS;
   protected readonly busy = signal(false);
-  protected readonly sent = httpResource<InvitationList>(() => {
+  protected readonly sent = this.api.sentInvitations(() => {
     this.invited();
-    return this.canManage() ? '/api/tenants/current/invitations' : undefined;
+    return this.canManage();
   });
-  protected readonly mine = httpResource<MyInvitationList>(() => '/api/invitations');
+  protected readonly mine = this.api.myInvitations();
   protected readonly sentItems = computed(() => (this.sent.hasValue() ? this.sent.value().items : []));
   protected readonly mineItems = computed(() => (this.mine.hasValue() ? this.mine.value().items : []));
 
@@ -96,7 +96,7 @@ export class Invitations {
 
   protected revoke(id: string, email: string): void {
     this.busy.set(true);
-    this.http.delete<void>(`/api/tenants/current/invitations/${id}`).subscribe({
+    this.api.revokeInvitation(id).subscribe({
       next: () => {
         this.busy.set(false);
         this.sent.reload();
@@ -108,7 +108,7 @@ export class Invitations {
 
   protected accept(i: MyInvitation): void {
     this.busy.set(true);
-    this.http.post<Member>(`/api/invitations/${i.id}/accept`, {}).subscribe({
+    this.api.acceptInvitation(i.id).subscribe({
       next: (m) => {
         this.busy.set(false);
         this.mine.reload();
