@@ -216,7 +216,8 @@ export class AuthService {
         [{ field: 'token', message: outcome === 'expired' ? 'Expired' : 'Unknown or already used' }],
       );
     }
-    if (outcome === 'taken') throw emailTaken('An account with this email was created meanwhile: log in instead');
+    if (outcome === 'taken')
+      throw emailTaken('An account with this email was created meanwhile: log in instead');
     this.logger.log({ msg: 'signup verified', user_id: outcome.userId, tenant_id: outcome.tenantId });
     return this.issueTokens(em, outcome.userId, outcome.tenantId, randomUUID(), this.newSessionEnd());
   }

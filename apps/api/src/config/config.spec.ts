@@ -96,8 +96,12 @@ describe('loadConfig', () => {
     expect(loadConfig(base).signupEmailVerification).toBe(false);
     expect(loadConfig({ ...base, SMTP_URL: mail.SMTP_URL }).signupEmailVerification).toBe(false);
     expect(loadConfig({ ...base, ...mail }).signupEmailVerification).toBe(true);
-    expect(loadConfig({ ...base, ...mail, SIGNUP_EMAIL_VERIFICATION: 'on' }).signupEmailVerification).toBe(true);
-    expect(loadConfig({ ...base, ...mail, SIGNUP_EMAIL_VERIFICATION: 'off' }).signupEmailVerification).toBe(false);
+    expect(loadConfig({ ...base, ...mail, SIGNUP_EMAIL_VERIFICATION: 'on' }).signupEmailVerification).toBe(
+      true,
+    );
+    expect(loadConfig({ ...base, ...mail, SIGNUP_EMAIL_VERIFICATION: 'off' }).signupEmailVerification).toBe(
+      false,
+    );
     expect(() => loadConfig({ ...base, SIGNUP_EMAIL_VERIFICATION: 'on' })).toThrow(
       /SIGNUP_EMAIL_VERIFICATION: on needs email/,
     );

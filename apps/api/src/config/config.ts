@@ -367,7 +367,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     else if (e.ADMIN_PASSWORD.length < 12)
       problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
   }
-  const sendsEmail = (e.SMTP_URL !== undefined || e.SMTP_HOST !== undefined) && e.ALERT_EMAIL_FROM !== undefined;
+  const sendsEmail =
+    (e.SMTP_URL !== undefined || e.SMTP_HOST !== undefined) && e.ALERT_EMAIL_FROM !== undefined;
   if (e.SIGNUP_EMAIL_VERIFICATION === 'on' && !sendsEmail)
     problems.push(
       'SIGNUP_EMAIL_VERIFICATION: on needs email: set SMTP_URL (or SMTP_HOST...) and ALERT_EMAIL_FROM, or use auto/off',

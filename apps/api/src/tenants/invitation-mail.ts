@@ -48,7 +48,10 @@ export class InvitationMail {
         escapeHtml(text).replace(/\n/g, '<br>'),
       );
     } catch (e) {
-      this.logger.warn({ msg: 'invitation email not sent', error: e instanceof Error ? e.message : String(e) });
+      this.logger.warn({
+        msg: 'invitation email not sent',
+        error: e instanceof Error ? e.message : String(e),
+      });
     }
   }
 }

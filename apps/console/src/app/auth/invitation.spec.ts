@@ -54,15 +54,13 @@ describe('Invitation', () => {
     TestBed.inject(TokenStore).save(tokens('grace-access'));
     await open(LINK);
     await (await loader.getHarness(MatButtonHarness.with({ text: 'Accept the invitation' }))).click();
-    http()
-      .expectOne(`/api/invitations/${ID}/accept`)
-      .flush({
-        user_id: ID,
-        email: 'grace@example.com',
-        name: null,
-        role: 'admin',
-        joined_at: '2026-12-04T10:00:00Z',
-      });
+    http().expectOne(`/api/invitations/${ID}/accept`).flush({
+      user_id: ID,
+      email: 'grace@example.com',
+      name: null,
+      role: 'admin',
+      joined_at: '2026-12-04T10:00:00Z',
+    });
     await harness.fixture.whenStable();
     expect(el('invitation-accepted')?.textContent).toContain('You joined as admin');
   });
