@@ -21,7 +21,7 @@ describe('journey: sign up with email verification', () => {
     await browser?.close();
     await api?.close();
     await smtp?.close();
-  });
+  }, 60_000);
 
   it('says check your email, and the emailed link creates the account and signs in', async () => {
     const { page, errors } = await newPage(browser);
