@@ -60,7 +60,7 @@ describe('accessibility: every console page', () => {
     await browser?.close();
     await api?.close();
     await env?.close();
-  });
+  }, 60_000);
 
   /** Opens a page and lets it load its data (no request in flight for a moment). */
   const visit = async (page: Page, path: string, ready: string) => {

@@ -248,6 +248,15 @@ describe('sign-up with email verification (SMTP configured, SIGNUP_EMAIL_VERIFIC
     expect(accepted.body).toMatchObject({ email: member.email, role: 'viewer' });
   });
 
+  it('keeps pending sign-ups (password hashes) out of the tenant role’s reach', async () => {
+    const [grants] = await sql(
+      api.databaseUrl,
+      `select has_table_privilege('cost_optimizer_tenant', 'pending_signup', 'SELECT, INSERT, UPDATE, DELETE') as tenant,
+              has_table_privilege('cost_optimizer_platform', 'pending_signup', 'SELECT, INSERT, UPDATE, DELETE') as platform`,
+    );
+    expect(grants).toEqual({ tenant: false, platform: true });
+  });
+
   it('limits verification attempts per address like login', async () => {
     // A database of its own: the counters of this file's other tests stay out of it.
     const limited = await testApp({
