@@ -11,6 +11,8 @@ import { byTestId, launchBrowser, newPage } from './browser';
  * a metric watch, a global owner's admin page), has no serious or critical accessibility violation (axe-core,
  * WCAG 2.1 A/AA and best practices).
  */
+const INVITATION_ID = '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f';
+
 describe('accessibility: every console page', () => {
   let env: AwsEnv;
   let api: TestApp;
@@ -58,7 +60,7 @@ describe('accessibility: every console page', () => {
     await browser?.close();
     await api?.close();
     await env?.close();
-  });
+  }, 60_000);
 
   /** Opens a page and lets it load its data (no request in flight for a moment). */
   const visit = async (page: Page, path: string, ready: string) => {
@@ -74,6 +76,11 @@ describe('accessibility: every console page', () => {
     found.push(...(await seriousA11yViolations(page, '/signup')));
     await visit(page, `/confirm-alerts?token=${'x'.repeat(43)}`, 'confirm-alerts');
     found.push(...(await seriousA11yViolations(page, '/confirm-alerts')));
+    await visit(page, `/verify-email?token=${'x'.repeat(43)}`, 'verify-email-submit');
+    found.push(...(await seriousA11yViolations(page, '/verify-email')));
+    const invitationLink = `/invitation?token=${INVITATION_ID}.${'x'.repeat(43)}&email=grace%40example.com`;
+    await visit(page, invitationLink, 'invitation-signup');
+    found.push(...(await seriousA11yViolations(page, '/invitation (signed out)')));
     await visit(page, '/login', 'login-submit');
     found.push(...(await seriousA11yViolations(page, '/login')));
     await byTestId(page, 'login-email').fill(user.email);
@@ -97,6 +104,8 @@ describe('accessibility: every console page', () => {
       await visit(page, path, 'tenant-name');
       found.push(...(await seriousA11yViolations(page, path)));
     }
+    await visit(page, invitationLink, 'invitation-accept');
+    found.push(...(await seriousA11yViolations(page, '/invitation (signed in)')));
     // the settings page's collapsed audit log, opened
     await visit(page, '/settings', 'audit-log-panel');
     await byTestId(page, 'audit-log-panel').click();

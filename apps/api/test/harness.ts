@@ -214,6 +214,9 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'warn',
   SIGNUP_MAX_PER_IP: '100000',
+  // api.signup() signs in at once, also in the specs that configure SMTP (alerts); signup-verification.spec.ts
+  // turns verification on (and auto) where it is what is tested.
+  SIGNUP_EMAIL_VERIFICATION: 'off',
   LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
   // Per-request limits off in effect (tests share 127.0.0.1 and poll); abuse.spec.ts sets real ones.
   RATE_LIMIT_IP_RPS: '1000000',

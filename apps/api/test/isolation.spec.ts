@@ -13,6 +13,7 @@ import { testApp, type Session, type TestApp } from './harness';
 const PUBLIC = new Set([
   'GET /api/health',
   'POST /api/auth/signup',
+  'POST /api/auth/verify-email',
   'POST /api/auth/login',
   'POST /api/auth/refresh',
   'POST /api/auth/logout',

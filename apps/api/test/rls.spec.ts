@@ -11,7 +11,7 @@ import { API_DIST, spawnApi, sql, testApp, type ApiProcess, type Session, type T
  */
 
 /** Tables that hold no tenant's data. A new table must either have a tenant column (and RLS) or be listed here. */
-const GLOBAL_TABLES = ['app_user', 'mikro_orm_migrations', 'rate_limit_bucket'];
+const GLOBAL_TABLES = ['app_user', 'mikro_orm_migrations', 'pending_signup', 'rate_limit_bucket'];
 const APP_LOGIN = 'cost_optimizer_api';
 
 /** The URL of the login the API runs as (the API derives its password the same way). */

@@ -8,10 +8,12 @@ import {
   SignupCheckEmailSchema,
   SignupRequestSchema,
   TokenResponseSchema,
+  VerifyEmailRequestSchema,
   type LoginRequest,
   type RefreshRequest,
   type SignupRequest,
   type TokenResponse,
+  type VerifyEmailRequest,
 } from '@cost-optimizer/dto';
 import { ApiContract } from '../common/api-contract';
 import { CurrentUser, Public, type AuthUser } from '../common/auth-user';
@@ -39,19 +41,22 @@ export class AuthController {
   @ApiContract({
     summary: 'Create an account and its company (tenant); you become its owner',
     description:
-      'A new email answers 201 with tokens (signed in). An email that already has an account answers 202 {"status": "check_email"} and creates nothing; the address gets a note (when the platform sends email). The answer never carries the existing account, but 201 vs 202 still tells a caller whether the email was new: closing that needs email verification before sign-in (docs/security.md).',
+      'When the platform sends email (SMTP and ALERT_EMAIL_FROM set) and SIGNUP_EMAIL_VERIFICATION is auto (the default) or on, every sign-up answers the same 202 {"status": "check_email"}: a new email gets a link to verify it (POST /api/auth/verify-email creates the account, signed in; the link works once, for 24 hours, and a newer sign-up with the same email replaces it), an email that already has an account gets a note, and nothing in the answer or its timing says which. With verification off (no email, or SIGNUP_EMAIL_VERIFICATION=off), a new email answers 201 with tokens (signed in) and a taken one 202 check_email creating nothing: 201 vs 202 then tells whether the email was new (bounded by SIGNUP_MAX_PER_IP; docs/security.md). With `invitation_token` (the link of an invitation email) and the invited email, the account is created at once (201), as a member of the inviting tenant with the invited role.',
     body: SignupRequestSchema,
     response: TokenResponseSchema,
     status: 201,
     alsoResponds: [
       {
         status: 202,
-        description: 'The email already has an account: nothing was created (check your email)',
+        description:
+          'Check your email: verification on (every sign-up), or verification off and the email already has an account (nothing was created)',
         schema: SignupCheckEmailSchema,
       },
     ],
     errors: {
-      400: 'VALIDATION_FAILED',
+      400: 'VALIDATION_FAILED, INVITATION_TOKEN_INVALID',
+      409: 'EMAIL_TAKEN (only with invitation_token: the invited email already has an account; log in and accept)',
+      422: 'INVITATION_EMAIL_MISMATCH',
       429: 'RATE_LIMITED',
     },
     public: true,
@@ -67,6 +72,30 @@ export class AuthController {
       return result;
     }
     return this.withCookie(reply, result);
+  }
+
+  @Public()
+  @Post('verify-email')
+  @ApiContract({
+    summary: 'Verify the email of a sign-up: creates the account and its tenant, signed in',
+    description:
+      'The token of the link in the verification email (`/verify-email?token=…`). It works once and for 24 hours; the account (user, tenant, owner membership) exists only from here on. Limited per address like login (LOGIN_MAX_ATTEMPTS_PER_IP per RATE_LIMIT_WINDOW_SECONDS).',
+    body: VerifyEmailRequestSchema,
+    response: TokenResponseSchema,
+    status: 201,
+    errors: {
+      400: 'VALIDATION_FAILED, VERIFICATION_TOKEN_INVALID (unknown, used or expired)',
+      409: 'EMAIL_TAKEN: an account with this email was created since the sign-up',
+      429: 'RATE_LIMITED (Retry-After header)',
+    },
+    public: true,
+  })
+  async verifyEmail(
+    @Body(new ZodPipe(VerifyEmailRequestSchema)) body: VerifyEmailRequest,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.withCookie(reply, await this.auth.verifyEmail(body.token, req.ip));
   }
 
   @Public()

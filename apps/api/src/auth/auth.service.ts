@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import type {
   LoginRequest,
   MeResponse,
@@ -15,6 +15,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { AuthUser } from '../common/auth-user';
 import { AppError } from '../common/errors';
 import { MembershipSchema, TenantSchema, UserSchema, type User } from '../tenants/tenant.entity';
+import { InvitationSchema } from '../tenants/invitation.entity';
+import { AuditService } from '../audit/audit.service';
 import { RefreshTokenSchema } from './refresh-token.entity';
 import { dummyHash, hashPassword, verifyPassword } from './password';
 import { RateLimitService } from './rate-limit.service';
@@ -42,6 +44,25 @@ interface MeRow {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** How long a sign-up's verification link works. */
+export const SIGNUP_VERIFICATION_TTL_HOURS = 24;
+/** Sign-up emails (verification links and notes) one address gets per hour at most. */
+export const SIGNUP_EMAILS_PER_ADDRESS_HOUR = 5;
+
+interface PendingRow {
+  email: string;
+  password_hash: string;
+  name: string | null;
+  tenant_name: string | null;
+  expired: boolean;
+}
+
+const sameHash = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+const emailTaken = (message: string) =>
+  new AppError(409, 'EMAIL_TAKEN', message, [{ field: 'email', message: 'Already has an account' }]);
+
 const CHECK_EMAIL: SignupCheckEmail = { status: 'check_email', message: 'Check your email to continue.' };
 
 @Injectable()
@@ -53,6 +74,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly limits: RateLimitService,
     private readonly callers: CallerCache,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -62,9 +84,12 @@ export class AuthService {
   }
 
   /**
-   * A new account and its tenant, signed in. An email that already has an account gets no tokens and no error
-   * saying so: the answer is `check_email` (202), and the address gets a note (when email is configured) sent in
-   * the background, so the answer's timing does not depend on it either.
+   * Sign-up. Through an invitation link (`invitation_token`): the invited email's account, signed in, member of the
+   * inviting tenant. Otherwise, with email verification on (SIGNUP_EMAIL_VERIFICATION), the same 202 `check_email`
+   * whether or not the email has an account: a new email gets a verification link (a pending sign-up, no user yet),
+   * a taken one a note; the password is hashed and the mail sent in the background either way, so neither the body
+   * nor the timing tells them apart. With verification off: a new account and its tenant, signed in (201), and a
+   * taken email answers 202 `check_email` (docs/security.md: what that leaves).
    */
   async signup(body: SignupRequest, ip: string): Promise<TokenResponse | SignupCheckEmail> {
     await this.limits.hit(
@@ -72,6 +97,8 @@ export class AuthService {
       'sign-ups from this address',
     );
     const passwordHash = await hashPassword(body.password);
+    if (body.invitation_token) return this.signupByInvitation(body, body.invitation_token, passwordHash);
+    if (this.config.signupEmailVerification) return this.signupPending(body, passwordHash);
     const em = platformEm(this.em);
     const created = await em.transactional(async (tx) => {
       if (await tx.count(UserSchema, { email: body.email })) return null;
@@ -94,6 +121,167 @@ export class AuthService {
     const { user, tenantId } = created;
     this.logger.log({ msg: 'signup', user_id: user.id, tenant_id: tenantId });
     return this.issueTokens(em, user.id, tenantId, randomUUID(), this.newSessionEnd());
+  }
+
+  /**
+   * Verification on: stores (or replaces: the newest link wins) the pending sign-up of a new email, purges expired
+   * ones, and mails the link or the note in the background. Same answer for both. Emails to one address are capped
+   * per hour (SIGNUP_EMAILS_PER_ADDRESS_HOUR) so sign-up cannot flood a mailbox; above it sign-up answers the same
+   * and changes nothing.
+   */
+  private async signupPending(body: SignupRequest, passwordHash: string): Promise<SignupCheckEmail> {
+    const token = randomBytes(32).toString('base64url');
+    const mails = await this.limits.increment({
+      key: `signup-mail:${sha256(body.email).slice(0, 32)}`,
+      windowSeconds: 3600,
+    });
+    // Above the cap the pending sign-up (and its link, already mailed) stays as it is: no new link, no email.
+    const mail = mails <= SIGNUP_EMAILS_PER_ADDRESS_HOUR;
+    const em = platformEm(this.em);
+    const taken = await em.transactional(async (tx) => {
+      await tx.execute('delete from pending_signup where expires_at < now()');
+      if (await tx.count(UserSchema, { email: body.email })) return true;
+      if (!mail) return false;
+      await tx.execute(
+        `insert into pending_signup (id, email, token_hash, password_hash, name, tenant_name, created_at, expires_at)
+         values (?, ?, ?, ?, ?, ?, now(), now() + make_interval(hours => ?))
+         on conflict (email) do update set token_hash = excluded.token_hash, password_hash = excluded.password_hash,
+           name = excluded.name, tenant_name = excluded.tenant_name, created_at = excluded.created_at,
+           expires_at = excluded.expires_at`,
+        [
+          randomUUID(),
+          body.email,
+          sha256(token),
+          passwordHash,
+          body.name ?? null,
+          body.tenant_name ?? null,
+          SIGNUP_VERIFICATION_TTL_HOURS,
+        ],
+      );
+      return false;
+    });
+    this.logger.log({ msg: taken ? 'signup with an existing email' : 'signup pending verification' });
+    if (mail) {
+      if (taken) void this.signupNotice.send(body.email);
+      else void this.signupNotice.sendVerification(body.email, token, SIGNUP_VERIFICATION_TTL_HOURS);
+    }
+    return CHECK_EMAIL;
+  }
+
+  /**
+   * The link of a verification email: creates the user, the tenant and the owner membership of the pending sign-up
+   * and signs in. The token works once (its row is deleted in the same transaction, also when the answer is an
+   * error); an email that got an account meanwhile answers 409 EMAIL_TAKEN and creates nothing.
+   */
+  async verifyEmail(token: string, ip: string): Promise<TokenResponse> {
+    await this.limits.hit(
+      {
+        key: `verify-email-ip:${ip}`,
+        max: this.config.rateLimits.loginAttemptsPerIp,
+        windowSeconds: this.config.rateLimits.windowSeconds,
+      },
+      'email verifications from this address',
+    );
+    const em = platformEm(this.em);
+    const outcome = await em.transactional(async (tx) => {
+      const rows: PendingRow[] = await tx.execute(
+        `delete from pending_signup where token_hash = ?
+         returning email, password_hash, name, tenant_name, expires_at < now() as expired`,
+        [sha256(token)],
+      );
+      const pending = rows[0];
+      if (!pending) return 'unknown' as const;
+      if (pending.expired) return 'expired' as const;
+      if (await tx.count(UserSchema, { email: pending.email })) return 'taken' as const;
+      const tenant = tx.create(TenantSchema, {
+        name: pending.tenant_name ?? defaultTenantName(pending.email),
+      });
+      const user = tx.create(UserSchema, {
+        email: pending.email,
+        name: pending.name,
+        password_hash: pending.password_hash,
+        is_global_owner: false,
+      });
+      tx.create(MembershipSchema, { tenant, user, role: 'owner' });
+      await tx.flush();
+      return { userId: user.id, tenantId: tenant.id };
+    });
+    if (outcome === 'unknown' || outcome === 'expired') {
+      throw new AppError(
+        400,
+        'VERIFICATION_TOKEN_INVALID',
+        outcome === 'expired'
+          ? `This verification token has expired (links work for ${SIGNUP_VERIFICATION_TTL_HOURS} hours): sign up again`
+          : 'This verification token is unknown or was already used: sign up again, or log in if you already verified',
+        [{ field: 'token', message: outcome === 'expired' ? 'Expired' : 'Unknown or already used' }],
+      );
+    }
+    if (outcome === 'taken')
+      throw emailTaken('An account with this email was created meanwhile: log in instead');
+    this.logger.log({ msg: 'signup verified', user_id: outcome.userId, tenant_id: outcome.tenantId });
+    return this.issueTokens(em, outcome.userId, outcome.tenantId, randomUUID(), this.newSessionEnd());
+  }
+
+  /**
+   * Sign-up through an invitation link: the token (`<invitation id>.<secret>`) proves the invited address, so the
+   * account is created at once, as a member of the inviting tenant with the invitation's role (no tenant of its own),
+   * and the invitation is used up. The email must be the invited one.
+   */
+  private async signupByInvitation(
+    body: SignupRequest,
+    token: string,
+    passwordHash: string,
+  ): Promise<TokenResponse> {
+    const [id, secret] = token.split('.');
+    const invalid = () =>
+      new AppError(
+        400,
+        'INVITATION_TOKEN_INVALID',
+        'This invitation token is unknown, used, revoked or expired: ask for a new invitation',
+        [{ field: 'invitation_token', message: 'Unknown, used, revoked or expired' }],
+      );
+    if (!id || !secret || !/^[0-9a-f-]{36}$/.test(id)) throw invalid();
+    const em = platformEm(this.em);
+    const created = await em.transactional(async (tx) => {
+      const inv = await tx.findOne(
+        InvitationSchema,
+        { id, expires_at: { $gt: new Date() } },
+        { populate: ['token_hash'], lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (!inv?.token_hash || !sameHash(inv.token_hash, sha256(secret))) throw invalid();
+      if (inv.email !== body.email) {
+        throw new AppError(
+          422,
+          'INVITATION_EMAIL_MISMATCH',
+          'This invitation was sent to another email address: sign up with the address it was sent to',
+          [{ field: 'email', message: 'Not the invited address' }],
+        );
+      }
+      if (await tx.count(UserSchema, { email: body.email }))
+        throw emailTaken('An account already uses this email: log in, then accept the invitation');
+      const tenantId = inv.tenant.id;
+      const user = tx.create(UserSchema, {
+        email: body.email,
+        name: body.name ?? null,
+        password_hash: passwordHash,
+        is_global_owner: false,
+      });
+      tx.create(MembershipSchema, { tenant: tenantId, user, role: inv.role });
+      await this.audit.record(
+        {
+          tenantId,
+          action: 'member.added',
+          target: { type: 'user', id: user.id },
+          details: { email: body.email, role: inv.role, invitation: inv.id, signup: true },
+        },
+        tx,
+      );
+      tx.remove(inv);
+      await tx.flush();
+      return { userId: user.id, tenantId };
+    });
+    this.logger.log({ msg: 'signup by invitation', user_id: created.userId, tenant_id: created.tenantId });
+    return this.issueTokens(em, created.userId, created.tenantId, randomUUID(), this.newSessionEnd());
   }
 
   /**

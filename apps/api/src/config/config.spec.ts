@@ -91,6 +91,25 @@ describe('loadConfig', () => {
     );
   });
 
+  it('verifies sign-up emails when the platform sends email (auto), always (on: needs email) or never (off)', () => {
+    const mail = { SMTP_URL: 'smtp://127.0.0.1:2525', ALERT_EMAIL_FROM: 'noreply@example.com' };
+    expect(loadConfig(base).signupEmailVerification).toBe(false);
+    expect(loadConfig({ ...base, SMTP_URL: mail.SMTP_URL }).signupEmailVerification).toBe(false);
+    expect(loadConfig({ ...base, ...mail }).signupEmailVerification).toBe(true);
+    expect(loadConfig({ ...base, ...mail, SIGNUP_EMAIL_VERIFICATION: 'on' }).signupEmailVerification).toBe(
+      true,
+    );
+    expect(loadConfig({ ...base, ...mail, SIGNUP_EMAIL_VERIFICATION: 'off' }).signupEmailVerification).toBe(
+      false,
+    );
+    expect(() => loadConfig({ ...base, SIGNUP_EMAIL_VERIFICATION: 'on' })).toThrow(
+      /SIGNUP_EMAIL_VERIFICATION: on needs email/,
+    );
+    expect(() => loadConfig({ ...base, SIGNUP_EMAIL_VERIFICATION: 'yes' })).toThrow(
+      /SIGNUP_EMAIL_VERIFICATION: must be 'auto', 'on' or 'off'/,
+    );
+  });
+
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
     expect(() => loadConfig({ ...base, ADMIN_EMAIL: 'root@example.com' })).toThrow(/set both or neither/);
   });

@@ -50,6 +50,9 @@ const EnvSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 10000).default(10),
   LOGIN_MAX_ATTEMPTS_PER_IP: int(1, 100000).default(20),
   SIGNUP_MAX_PER_IP: int(1, 100000).default(20),
+  SIGNUP_EMAIL_VERIFICATION: z
+    .enum(['auto', 'on', 'off'], { message: "must be 'auto', 'on' or 'off'" })
+    .default('auto'),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(900),
   TRUSTED_PROXIES: z
     .string()
@@ -214,6 +217,11 @@ export interface AppConfig {
     signupsPerIp: number;
     windowSeconds: number;
   };
+  /**
+   * Sign-up verifies the email before any account exists (SIGNUP_EMAIL_VERIFICATION: `auto` = when the platform
+   * sends email, i.e. SMTP and ALERT_EMAIL_FROM are set; `on` requires them; `off` signs in at once).
+   */
+  signupEmailVerification: boolean;
   bodyLimitBytes: number;
   /**
    * Which peers may set the client address through X-Forwarded-For (Fastify's `trustProxy`): false trusts none (the
@@ -359,6 +367,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     else if (e.ADMIN_PASSWORD.length < 12)
       problems.push('ADMIN_PASSWORD: must be at least 12 characters in production');
   }
+  const sendsEmail =
+    (e.SMTP_URL !== undefined || e.SMTP_HOST !== undefined) && e.ALERT_EMAIL_FROM !== undefined;
+  if (e.SIGNUP_EMAIL_VERIFICATION === 'on' && !sendsEmail)
+    problems.push(
+      'SIGNUP_EMAIL_VERIFICATION: on needs email: set SMTP_URL (or SMTP_HOST...) and ALERT_EMAIL_FROM, or use auto/off',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -392,6 +406,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       signupsPerIp: e.SIGNUP_MAX_PER_IP,
       windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
     },
+    signupEmailVerification: e.SIGNUP_EMAIL_VERIFICATION !== 'off' && sendsEmail,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     trustedProxies: parseTrustedProxies(e.TRUSTED_PROXIES ?? '') ?? false,
     requestLimits: {

@@ -10,6 +10,7 @@ import { AuditEventSchema } from '../audit/audit.entity';
 import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
 import { MetricCollectionRunSchema, MetricWatchSchema } from '../metrics/metric-watch.entity';
 import { SyncRunSchema } from '../cur/sync-run.entity';
+import { PendingSignupSchema } from '../auth/pending-signup.entity';
 import { RateLimitBucketSchema } from '../auth/rate-limit.entity';
 import { RefreshTokenSchema } from '../auth/refresh-token.entity';
 import { InvitationSchema } from '../tenants/invitation.entity';
@@ -23,6 +24,7 @@ export const ENTITIES = [
   InvitationSchema,
   RefreshTokenSchema,
   RateLimitBucketSchema,
+  PendingSignupSchema,
   AwsConnectionSchema,
   SyncRunSchema,
   ...[AnomalyMonitorSchema, AnomalySchema, AnomalySeriesStateSchema],

@@ -73,7 +73,7 @@ export class TenantsController {
   @ApiContract({
     summary: 'Invite someone to your tenant (owner/admin; only owners invite owners)',
     description:
-      'Nobody becomes a member without consent: this creates an invitation, which the person accepts signed in with this email (POST /api/invitations/{id}/accept; they sign up first if they have no account). The answer is the same whether or not an account uses the email. Inviting again renews the invitation (14 days) with the new role.',
+      'Nobody becomes a member without consent: this creates an invitation, which the person accepts signed in with this email (POST /api/invitations/{id}/accept; they sign up first if they have no account). The answer is the same whether or not an account uses the email. When the platform sends email, the invitee gets a link to the console (`/invitation?token=…`, single use) to accept signed in, or to sign up with the invited email straight into the tenant (POST /api/auth/signup with `invitation_token`). Inviting again renews the invitation (14 days) with the new role and a new link.',
     body: AddMemberRequestSchema,
     response: InvitationSchema,
     status: 202,

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import type {
   AddMemberRequest,
@@ -18,8 +19,10 @@ import type {
 import type { AuthUser } from '../common/auth-user';
 import { AppError, forbidden, notFound } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import { platformEm } from '../database/db-scope';
 import { InvitationSchema } from './invitation.entity';
+import { InvitationMail } from './invitation-mail';
 import { MembershipSchema, UserSchema } from './tenant.entity';
 import { toAdminTenantDto, toInvitationDto, toMemberDto, toTenantDto } from './tenants.mapper';
 
@@ -33,7 +36,12 @@ export class TenantsService {
     private readonly em: EntityManager,
     private readonly repo: TenantsRepository,
     private readonly audit: AuditService,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.mail = new InvitationMail(config);
+  }
+
+  private readonly mail: InvitationMail;
 
   async current(tenantId: string): Promise<Tenant> {
     const t = await this.repo.findTenant(this.em.fork(), tenantId);
@@ -80,13 +88,16 @@ export class TenantsService {
   /**
    * Invites someone (owner/admin): nobody becomes a member without accepting. The answer is the same whether or not
    * an account uses the email (no enumeration); only an existing member of this tenant answers 409, which the
-   * member list shows anyway. Inviting again renews the invitation with the new role.
+   * member list shows anyway. Inviting again renews the invitation with the new role and a new link (the old one
+   * stops working). When the platform sends email, the invitee gets the link in the background.
    */
   async addMember(actor: AuthUser, body: AddMemberRequest): Promise<Invitation> {
     if (body.role === 'owner' && actor.role !== 'owner')
       throw forbidden('Only owners can make someone an owner');
     const em = this.em.fork();
-    return em.transactional(async (tx) => {
+    const secret = randomBytes(32).toString('base64url');
+    const tokenHash = createHash('sha256').update(secret).digest('hex');
+    const { inv, tenantName } = await em.transactional(async (tx) => {
       if (await tx.count(MembershipSchema, { tenant: actor.tenantId, user: { email: body.email } })) {
         throw new AppError(409, 'CONFLICT', `${body.email} is already a member`, [
           { field: 'email', message: 'Already a member' },
@@ -99,6 +110,7 @@ export class TenantsService {
         inv.invited_by = actor.userId;
         inv.created_at = new Date();
         inv.expires_at = expires;
+        inv.token_hash = tokenHash;
       } else {
         inv = tx.create(InvitationSchema, {
           tenant: actor.tenantId,
@@ -106,6 +118,7 @@ export class TenantsService {
           role: body.role,
           invited_by: actor.userId,
           expires_at: expires,
+          token_hash: tokenHash,
         });
       }
       await this.audit.record(
@@ -118,8 +131,18 @@ export class TenantsService {
         tx,
       );
       await tx.flush();
-      return toInvitationDto(inv);
+      const tenant = await this.repo.findTenant(tx, actor.tenantId);
+      return { inv, tenantName: tenant?.name ?? 'a company' };
     });
+    void this.mail.send({
+      email: inv.email,
+      tenantName,
+      role: inv.role,
+      inviter: actor.email,
+      token: `${inv.id}.${secret}`,
+      expiresAt: inv.expires_at,
+    });
+    return toInvitationDto(inv);
   }
 
   /** Pending invitations of the tenant (owner/admin). */

@@ -15,6 +15,18 @@ export const routes: Routes = [
     loadComponent: () => import('./auth/signup').then((m) => m.Signup),
   },
   {
+    // The link of a sign-up's verification email: creates the account and signs in.
+    path: 'verify-email',
+    title: 'Verify your email · Cost Optimizer',
+    loadComponent: () => import('./auth/verify-email').then((m) => m.VerifyEmail),
+  },
+  {
+    // The link of an invitation email: accept signed in, or log in / sign up with the invited email.
+    path: 'invitation',
+    title: 'Invitation · Cost Optimizer',
+    loadComponent: () => import('./auth/invitation').then((m) => m.Invitation),
+  },
+  {
     // The link of an alert recipient's confirmation email: no session needed.
     path: 'confirm-alerts',
     title: 'Confirm alerts · Cost Optimizer',

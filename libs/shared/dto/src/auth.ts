@@ -25,6 +25,11 @@ export const SignupRequestSchema = z
       description: "The company's name; defaults to the email's domain",
       example: 'Analytical Engines Ltd',
     }),
+    invitation_token: z.string().min(20).max(200).optional().meta({
+      description:
+        "The token of an invitation link (`/invitation?token=…`, emailed to the invitee). The email must be the invited one: the account is created at once (the invitation proves the address, no separate verification), joins the inviting tenant with the invitation's role instead of creating a tenant, and the invitation is used up",
+      example: '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f.q3Xv9KpL2mN8rT4wY7zA1bC5dE0fG6hJ2kLmN3oPq4R',
+    }),
   })
   .meta({ id: 'SignupRequest' });
 export type SignupRequest = z.infer<typeof SignupRequestSchema>;
@@ -93,8 +98,9 @@ export const MeResponseSchema = z
 export type MeResponse = z.infer<typeof MeResponseSchema>;
 
 /**
- * Sign-up with an email that already has an account: no account is created and nothing says whether one exists;
- * when the platform sends email, the address gets a note that someone tried to sign up with it.
+ * Sign-up answered without signing in. With email verification on (SIGNUP_EMAIL_VERIFICATION), every sign-up answers
+ * this: a new email gets a verification link, an email that has an account gets a note; the answers are identical.
+ * With verification off, only an email that already has an account answers this (and creates nothing).
  */
 export const SignupCheckEmailSchema = z
   .object({
@@ -103,3 +109,13 @@ export const SignupCheckEmailSchema = z
   })
   .meta({ id: 'SignupCheckEmail' });
 export type SignupCheckEmail = z.infer<typeof SignupCheckEmailSchema>;
+
+export const VerifyEmailRequestSchema = z
+  .object({
+    token: z.string().min(20).max(200).meta({
+      description: 'The token of the verification link (`/verify-email?token=…`) of the sign-up email',
+      example: 'q3Xv9KpL2mN8rT4wY7zA1bC5dE0fG6hJ2kLmN3oPq4R',
+    }),
+  })
+  .meta({ id: 'VerifyEmailRequest' });
+export type VerifyEmailRequest = z.infer<typeof VerifyEmailRequestSchema>;

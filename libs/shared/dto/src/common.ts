@@ -33,6 +33,10 @@ export const ErrorCodeSchema = z.enum([
   'ALERT_DELIVERY_FAILED',
   'RECIPIENTS_UNCONFIRMED',
   'CANNOT_DISABLE_SELF',
+  'VERIFICATION_TOKEN_INVALID',
+  'INVITATION_TOKEN_INVALID',
+  'INVITATION_EMAIL_MISMATCH',
+  'EMAIL_TAKEN',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

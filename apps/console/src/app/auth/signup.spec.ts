@@ -75,7 +75,7 @@ describe('Signup', () => {
     req.flush(tokens(), { status: 201, statusText: 'Created' });
   });
 
-  it('answers an email that has an account with check-your-email (no session), and shows field errors', async () => {
+  it('answers check_email (verification on: every sign-up) with check-your-email, no session, and shows field errors', async () => {
     await (await input('signup-email')).setValue('ada@example.com');
     await (await input('signup-password')).setValue('correct-horse-battery');
     await submit();
@@ -86,11 +86,14 @@ describe('Signup', () => {
         { status: 202, statusText: 'Accepted' },
       );
     await harness.fixture.whenStable();
-    expect(
-      (harness.routeNativeElement as HTMLElement)
-        .querySelector('[data-testid=signup-check-email]')
-        ?.textContent?.trim(),
-    ).toBe('Check your email to continue. If you already have an account, log in instead.');
+    const notice = (harness.routeNativeElement as HTMLElement).querySelector(
+      '[data-testid=signup-check-email]',
+    );
+    expect(notice?.getAttribute('role')).toBe('status');
+    expect(notice?.querySelector('h2')?.textContent?.trim()).toBe('Check your email');
+    expect(notice?.textContent?.replace(/\s+/g, ' ')).toContain(
+      'Check your email to continue. We sent a message to ada@example.com: a link that creates your account',
+    );
     expect(TestBed.inject(TokenStore).signedIn()).toBe(false);
 
     await (await input('signup-email')).setValue('grace@example.com');
@@ -106,5 +109,27 @@ describe('Signup', () => {
     await harness.fixture.whenStable();
     expect(await errorsOf('Password')).toEqual(['Too common']);
     expect(TestBed.inject(Router).url).toBe('/signup');
+  });
+
+  it('signs up through an invitation link: the invited email, the token, no company field', async () => {
+    await harness.navigateByUrl(
+      '/signup?invitation_token=inv-id.secret-of-the-link&email=grace%40example.com',
+      Signup,
+    );
+    expect(await (await input('signup-email')).getValue()).toBe('grace@example.com');
+    expect(
+      (harness.routeNativeElement as HTMLElement).querySelector('[data-testid=signup-tenant-name]'),
+    ).toBeNull();
+    await (await input('signup-password')).setValue('correct-horse-battery');
+    await submit();
+    const req = http().expectOne('/api/auth/signup');
+    expect(req.request.body).toEqual({
+      email: 'grace@example.com',
+      password: 'correct-horse-battery',
+      invitation_token: 'inv-id.secret-of-the-link',
+    });
+    req.flush(tokens('invited-access'), { status: 201, statusText: 'Created' });
+    await harness.fixture.whenStable();
+    expect(TestBed.inject(Router).url).toBe('/dashboard');
   });
 });

@@ -1,4 +1,4 @@
-import { Component, inject, signal } from '@angular/core';
+import { Component, effect, inject, input, signal } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
@@ -31,9 +31,16 @@ export class Signup {
   private readonly auth = inject(Auth);
   private readonly router = inject(Router);
 
+  /** From an invitation email's link (/signup?invitation_token=…&email=…): join the inviting company. */
+  readonly invitation_token = input<string>();
+  readonly email = input<string>();
+
   protected readonly busy = signal(false);
-  /** The API's answer for an email that has an account already (it never says so): check your email. */
-  protected readonly checkEmail = signal<string | null>(null);
+  /**
+   * The API's `check_email` answer: every sign-up when it verifies emails (a link was sent, or a note when the email
+   * has an account), or an email that has an account when it does not. The page says the same in both cases.
+   */
+  protected readonly checkEmail = signal<{ message: string; email: string } | null>(null);
   protected readonly form = inject(NonNullableFormBuilder).group({
     email: ['', [required, zodValidator(fields.email)]],
     password: ['', [required, zodValidator(fields.password)]],
@@ -41,6 +48,13 @@ export class Signup {
     tenant_name: ['', zodValidator(fields.tenant_name)],
   });
   protected readonly firstError = firstError;
+
+  constructor() {
+    effect(() => {
+      const email = this.email();
+      if (email && !this.form.controls.email.value) this.form.controls.email.setValue(email);
+    });
+  }
 
   protected submit(): void {
     if (this.form.invalid || this.busy()) {
@@ -51,12 +65,14 @@ export class Signup {
     const { email, password, name, tenant_name } = this.form.getRawValue();
     const body: SignupRequest = { email: email.trim().toLowerCase(), password };
     if (name.trim()) body.name = name.trim();
-    if (tenant_name.trim()) body.tenant_name = tenant_name.trim();
+    const invitation = this.invitation_token();
+    if (invitation) body.invitation_token = invitation;
+    else if (tenant_name.trim()) body.tenant_name = tenant_name.trim();
     this.auth.signup(body).subscribe({
       next: (r) => {
         if ('access_token' in r) return void this.router.navigateByUrl('/dashboard');
         this.busy.set(false);
-        this.checkEmail.set(r.message);
+        this.checkEmail.set({ message: r.message, email: body.email });
       },
       error: (err: unknown) => {
         applyFieldIssues(this.form, fieldIssues(err));

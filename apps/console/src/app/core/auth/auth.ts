@@ -23,9 +23,23 @@ export class Auth {
     return this.api.login(body).pipe(tap((t) => this.start(t)));
   }
 
-  /** Signs in with a new account; an email that has one already answers check_email (nothing starts). */
+  /**
+   * Signs in with a new account; `check_email` (nothing starts) when the API verifies emails first (every sign-up) or,
+   * without verification, when the email has an account already.
+   */
   signup(body: SignupRequest): Observable<TokenResponse | SignupCheckEmail> {
     return this.api.signup(body).pipe(tap((t) => ('access_token' in t ? this.start(t) : undefined)));
+  }
+
+  /** The link of a verification email: creates the account and signs in. */
+  verifyEmail(token: string): Observable<TokenResponse> {
+    return this.http
+      .post<TokenResponse>(
+        '/api/auth/verify-email',
+        { token },
+        { context: new HttpContext().set(SILENT_ERRORS, true) },
+      )
+      .pipe(tap((t) => this.start(t)));
   }
 
   /**
