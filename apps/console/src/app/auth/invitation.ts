@@ -1,12 +1,12 @@
-import { HttpClient, HttpContext } from '@angular/common/http';
 import { Component, computed, inject, input, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatCardModule } from '@angular/material/card';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { Router, RouterLink } from '@angular/router';
 import type { Member } from '@cost-optimizer/dto';
+import { MembersApi } from '../members/members-api';
 import { TokenStore } from '../core/auth/token-store';
-import { SILENT_ERRORS, apiError, describeError } from '../core/http/api-error';
+import { apiError, describeError } from '../core/http/api-error';
 
 /**
  * The page of an invitation email's link (/invitation?token=<invitation id>.<secret>&email=…). Signed in (with the
@@ -88,7 +88,7 @@ import { SILENT_ERRORS, apiError, describeError } from '../core/http/api-error';
   styleUrl: './auth-page.scss',
 })
 export class Invitation {
-  private readonly http = inject(HttpClient);
+  private readonly members = inject(MembersApi);
   private readonly router = inject(Router);
   protected readonly signedIn = inject(TokenStore).signedIn;
 
@@ -109,26 +109,20 @@ export class Invitation {
     const id = this.invitationId();
     if (!id || this.busy()) return;
     this.busy.set(true);
-    this.http
-      .post<Member>(
-        `/api/invitations/${id}/accept`,
-        {},
-        { context: new HttpContext().set(SILENT_ERRORS, true) },
-      )
-      .subscribe({
-        next: (m) => {
-          this.busy.set(false);
-          this.accepted.set(m);
-        },
-        error: (err: unknown) => {
-          this.busy.set(false);
-          const e = apiError(err);
-          this.error.set(
-            e?.code === 'NOT_FOUND'
-              ? 'This invitation is not addressed to the account you are signed in with, or it was used, revoked or has expired.'
-              : (e?.message ?? describeError(err)),
-          );
-        },
-      });
+    this.members.acceptInvitation(id, true).subscribe({
+      next: (m) => {
+        this.busy.set(false);
+        this.accepted.set(m);
+      },
+      error: (err: unknown) => {
+        this.busy.set(false);
+        const e = apiError(err);
+        this.error.set(
+          e?.code === 'NOT_FOUND'
+            ? 'This invitation is not addressed to the account you are signed in with, or it was used, revoked or has expired.'
+            : (e?.message ?? describeError(err)),
+        );
+      },
+    });
   }
 }

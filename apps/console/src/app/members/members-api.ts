@@ -49,7 +49,8 @@ export class MembersApi {
     return apiResource(() => '/api/invitations', MyInvitationListSchema);
   }
 
-  acceptInvitation(id: string) {
-    return this.api.post(`/api/invitations/${encodeURIComponent(id)}/accept`, {}, MemberSchema);
+  /** `silent`: errors are the caller's to show (the invitation link's page words them itself). */
+  acceptInvitation(id: string, silent = false) {
+    return this.api.post(`/api/invitations/${encodeURIComponent(id)}/accept`, {}, MemberSchema, { silent });
   }
 }

@@ -27,6 +27,11 @@ export class AuthApi {
     return this.api.post('/api/auth/signup', body, SignupAnswerSchema);
   }
 
+  /** The link of a verification email: creates the account (tokens); errors are the caller's to show. */
+  verifyEmail(token: string) {
+    return this.api.post('/api/auth/verify-email', { token }, TokenResponseSchema, { silent: true });
+  }
+
   refresh() {
     return this.api.post('/api/auth/refresh', {}, TokenResponseSchema, { silent: true });
   }

@@ -33,13 +33,7 @@ export class Auth {
 
   /** The link of a verification email: creates the account and signs in. */
   verifyEmail(token: string): Observable<TokenResponse> {
-    return this.http
-      .post<TokenResponse>(
-        '/api/auth/verify-email',
-        { token },
-        { context: new HttpContext().set(SILENT_ERRORS, true) },
-      )
-      .pipe(tap((t) => this.start(t)));
+    return this.api.verifyEmail(token).pipe(tap((t) => this.start(t)));
   }
 
   /**
