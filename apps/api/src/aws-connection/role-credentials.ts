@@ -50,7 +50,7 @@ export class RoleCredentialsFactory {
   provider(
     role: RoleRef,
     purpose: CredentialPurpose,
-    onDenied: (error: AssumeRoleFailed) => Promise<unknown> = async () => undefined,
+    onDenied: (error: AssumeRoleFailed) => Promise<unknown> = () => Promise.resolve(),
   ): CredentialsProvider {
     const { durationSeconds, breaksConnection } = CREDENTIAL_PURPOSES[purpose];
     let current: RoleCredentials | null = null;

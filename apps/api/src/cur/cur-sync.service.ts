@@ -9,7 +9,6 @@ import { AppError, notFound } from '../common/errors';
 import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws/athena-runner';
 import {
   AwsClients,
-  awsErrorName,
   isAwsServiceError,
   tenantAwsErrorText,
   type RoleCredentialSource,
