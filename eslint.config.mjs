@@ -1,6 +1,7 @@
 // Type-aware lint for every TypeScript file, plus the import boundaries of STYLE.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import boundaries from './apps/api/module-boundaries.cjs';
 
 const frameworks = ['@nestjs/*', '@angular/*', '@mikro-orm/*', '@aws-sdk/*', 'fastify', '@fastify/*'];
 const consoleServerOnly = [
@@ -16,6 +17,21 @@ const consoleServerOnlyWhy = 'The console is browser code: it imports no server 
 const restrict = (patterns, why) => ({
   'no-restricted-imports': ['error', { patterns: [{ group: patterns, message: why }] }],
 });
+
+/** The import rules of a file of `folder` of apps/api/src (null: shared code and the root files). */
+export function apiImports(folder) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { group: ['@angular/*'], message: 'The API never imports Angular.' },
+          ...boundaries.importPatterns(folder),
+        ],
+      },
+    ],
+  };
+}
 
 export default tseslint.config(
   {
@@ -116,6 +132,16 @@ export default tseslint.config(
   },
   {
     files: ['apps/api/**/*.ts'],
+    rules: restrict(['@angular/*'], 'The API never imports Angular.'),
+  },
+  // API module boundaries (apps/api/module-boundaries.cjs): a folder imports another module only through its public
+  // files. Shared code and the root files first, then each module (which may import its own files).
+  ...[null, ...Object.keys(boundaries.modules)].map((folder) => ({
+    files: [folder ? `apps/api/src/${folder}/**/*.ts` : 'apps/api/src/**/*.ts'],
+    rules: apiImports(folder),
+  })),
+  {
+    files: boundaries.importExceptions.map((e) => `apps/api/src/${e.file}`),
     rules: restrict(['@angular/*'], 'The API never imports Angular.'),
   },
 );

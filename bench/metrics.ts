@@ -37,6 +37,12 @@ const { TenantAws } =
   require('../apps/api/dist/metrics/tenant-aws') as typeof import('../apps/api/src/metrics/tenant-aws');
 const { AwsClients } =
   require('../apps/api/dist/aws/aws-clients') as typeof import('../apps/api/src/aws/aws-clients');
+const { AwsAccessService } =
+  require('../apps/api/dist/aws-connection/aws-access.service') as typeof import('../apps/api/src/aws-connection/aws-access.service');
+const { RoleCredentialsFactory } =
+  require('../apps/api/dist/aws-connection/role-credentials') as typeof import('../apps/api/src/aws-connection/role-credentials');
+const { AuditService } =
+  require('../apps/api/dist/audit/audit.service') as typeof import('../apps/api/src/audit/audit.service');
 const { prepareAppDatabase } =
   require('../apps/api/dist/database/app-role') as typeof import('../apps/api/src/database/app-role');
 const { ormConfig } =
@@ -139,7 +145,10 @@ async function main() {
     const clients = new AwsClients(config);
     const collector = new MetricCollector(
       store,
-      new TenantAws(clients, store),
+      new TenantAws(
+        clients,
+        new AwsAccessService(orm.em, new RoleCredentialsFactory(clients), new AuditService(orm.em)),
+      ),
       orm.em,
       config,
       new AnomalyEpisodes(config),

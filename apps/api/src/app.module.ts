@@ -17,6 +17,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { HealthController } from './health/health.controller';
 import { AuditModule } from './audit/audit.module';
+import { DatabaseModule } from './database/database.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,8 @@ export class AppModule {
         AnomalyModule,
         AlertsModule,
         AuditModule,
+        // after AuditModule: its request-origin interceptor must wrap the scope interceptor (see DatabaseModule)
+        DatabaseModule,
         MetricsModule,
       ],
       controllers: [HealthController],

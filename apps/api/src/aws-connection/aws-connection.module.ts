@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AwsClients } from '../aws/aws-clients';
 import { TenantsModule } from '../tenants/tenants.module';
+import { AwsAccessService } from './aws-access.service';
 import {
   AdminAwsConnectionController,
   AwsConnectionController,
@@ -8,12 +9,25 @@ import {
 } from './aws-connection.controller';
 import { AwsConnectionService } from './aws-connection.service';
 import { CloudFormationTemplate } from './cloudformation-template';
+import { RoleCredentialsFactory } from './role-credentials';
 import { ConnectionVerifier } from './verifier';
 
+/**
+ * Exports AwsAccessService (what other modules use of a tenant's connection, see index.ts) and AwsClients (the SDK
+ * clients, which take its credential providers). AwsConnectionService is exported only for onConnected(), which the
+ * domain events of #22 replace.
+ */
 @Module({
   imports: [TenantsModule],
   controllers: [AwsConnectionController, AdminAwsConnectionController, CloudFormationController],
-  providers: [AwsConnectionService, ConnectionVerifier, AwsClients, CloudFormationTemplate],
-  exports: [AwsConnectionService, AwsClients],
+  providers: [
+    AwsConnectionService,
+    AwsAccessService,
+    RoleCredentialsFactory,
+    ConnectionVerifier,
+    AwsClients,
+    CloudFormationTemplate,
+  ],
+  exports: [AwsAccessService, AwsConnectionService, AwsClients],
 })
 export class AwsConnectionModule {}

@@ -7,6 +7,7 @@ import { AppError, notFound } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { AwsConnectionSchema, type AwsConnection } from './aws-connection.entity';
+import { isActiveStatus, notConnected } from './aws-connection.errors';
 import { settingsOf, toConnectionDto } from './aws-connection.mapper';
 import { ConnectionVerifier, type ConnectSettings, type VerifyFailed, type VerifyOk } from './verifier';
 
@@ -61,13 +62,8 @@ export class AwsConnectionService {
   async reverify(tenantId: string): Promise<Connection> {
     const externalId = await this.externalId(tenantId);
     const conn = await this.em.fork().findOne(AwsConnectionSchema, { tenant: tenantId });
-    if (!conn || conn.status === 'not_connected' || !conn.role_arn) {
-      throw new AppError(
-        422,
-        'NOT_CONNECTED',
-        'Nothing to verify: connect an AWS account first (POST /api/tenants/connect)',
-      );
-    }
+    // Nothing to verify without saved settings (a broken connection is verified again).
+    if (!conn || conn.status === 'not_connected' || !conn.role_arn) throw notConnected();
     await this.startProgress(tenantId);
     const result = await this.guard(tenantId, () =>
       this.verifier.verify(tenantId, externalId, settingsOf(conn), (steps) => this.progress(tenantId, steps)),
@@ -96,57 +92,6 @@ export class AwsConnectionService {
     }
     await em.flush();
     this.logger.log({ msg: 'aws disconnected', tenant_id: tenantId });
-  }
-
-  /**
-   * A sync could not assume the role with AccessDenied (the role was deleted, or no longer trusts us or our
-   * External ID): the connection turns `error` with the step and AWS's own text, and one audit event says so.
-   * Only a working connection changes: later failures find it broken already and record nothing more. Cost data is
-   * never touched; a successful re-verify (POST /api/tenants/connection/verify) makes it `connected` again.
-   */
-  async markBroken(tenantId: string, awsError: string | null): Promise<boolean> {
-    const em = this.em.fork();
-    return em.transactional(async (tx) => {
-      const row = await tx.findOne(
-        AwsConnectionSchema,
-        { tenant: tenantId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      if (!row || (row.status !== 'connected' && row.status !== 'pending_data')) return false;
-      const was = row.status;
-      row.status = 'error';
-      row.last_error = {
-        code: 'ASSUME_ROLE_FAILED',
-        message: 'Cannot AssumeRole: the CUR sync was refused access to your role',
-        step: 'assume_role',
-        hints: [
-          `Check the role ${row.role_arn ?? ''} still exists (the stack was not deleted)`,
-          "Check the role's trust policy still allows the platform principal with your External ID",
-          'Then verify the connection again (POST /api/tenants/connection/verify)',
-        ],
-        aws_error: awsError,
-        at: new Date().toISOString(),
-      };
-      await this.audit.record(
-        {
-          tenantId,
-          action: 'aws.verification_failed',
-          actor: { userId: null, email: null },
-          target: { type: 'aws_account', id: row.role_arn ?? null },
-          details: {
-            request: 'sync',
-            code: 'ASSUME_ROLE_FAILED',
-            step: 'assume_role',
-            previous_status: was,
-            status: 'error',
-          },
-        },
-        tx,
-      );
-      await tx.flush();
-      this.logger.warn({ msg: 'aws connection broken', tenant_id: tenantId, aws_error: awsError });
-      return true;
-    });
   }
 
   /** Marks a verification as running (a first connection shows status `verifying`). */
@@ -215,7 +160,7 @@ export class AwsConnectionService {
         { tenant: tenantId },
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
-      const working = row && (row.status === 'connected' || row.status === 'pending_data');
+      const working = row && isActiveStatus(row.status);
       if (!row) row = tx.create(AwsConnectionSchema, { tenant: tenantId, status: 'not_connected' });
       if (result.ok || !(working && kind === 'connect')) applySettings(row, settings);
       row.steps = result.steps;

@@ -1,8 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { PoolClient } from 'pg';
-import type { CostsQuery, CostsResponse, Dashboard, Measure, NamedCost } from '@cost-optimizer/dto';
+import type {
+  ConnectionStatus,
+  CostsQuery,
+  CostsResponse,
+  Dashboard,
+  Measure,
+  NamedCost,
+} from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
+import { connectionStatusSql, isActiveStatus } from '../aws-connection';
 import { CostStore } from './cost-store';
 import { toSyncRunDto } from './cur-sync.service';
 import type { SyncRun } from './sync-run.entity';
@@ -59,7 +67,7 @@ const NO_FIGURES_JSON = JSON.stringify({
 /** What the dashboard reads on every request, in one statement (see dashboard()). */
 interface DashboardHead {
   default_measure: Measure;
-  connection_status: string | null;
+  connection_status: ConnectionStatus | null;
   version: string | null;
   through: string | null;
   open_anomalies: number;
@@ -78,7 +86,7 @@ type SyncRunJson = Omit<SyncRun, 'tenant' | 'created_at' | 'started_at' | 'finis
  * data's version, the open anomalies (as AnomalyDetector.countOpen counts them) and the latest sync run.
  */
 const DASHBOARD_HEAD_SQL = `
-  select t.default_measure, c.status as connection_status, v.version::text as version,
+  select t.default_measure, ${connectionStatusSql('t.id')} as connection_status, v.version::text as version,
          to_char(v.data_through, 'YYYY-MM-DD') as through,
          (select count(*)::int from anomaly a
            where a.tenant_id = t.id and a.status = 'open' and not a.held_back and a.grouped_into is null) as open_anomalies,
@@ -87,7 +95,6 @@ const DASHBOARD_HEAD_SQL = `
                    load_ms, attempt, error, created_at, started_at, finished_at
               from sync_run where tenant_id = t.id order by created_at desc limit 1) r) as last_sync
     from tenant t
-    left join aws_connection c on c.tenant_id = t.id
     left join cost_data_version v on v.tenant_id = t.id
    where t.id = $1`;
 
@@ -151,7 +158,7 @@ export class CostsService {
     const status = head?.connection_status;
     const through = head?.through ?? null;
     const rest: DashboardRest = {
-      connected: status === 'connected' || status === 'pending_data',
+      connected: isActiveStatus(status),
       currency: CURRENCY,
       measure,
       open_anomalies: head?.open_anomalies ?? 0,

@@ -9,14 +9,11 @@ import { AppError, notFound } from '../common/errors';
 import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws/athena-runner';
 import {
   AwsClients,
-  awsErrorName,
   isAwsServiceError,
   tenantAwsErrorText,
   type RoleCredentialSource,
-  type RoleCredentials,
 } from '../aws/aws-clients';
-import { AwsConnectionService } from '../aws-connection/aws-connection.service';
-import { AwsConnectionSchema } from '../aws-connection/aws-connection.entity';
+import { AssumeRoleFailed, AwsAccessService } from '../aws-connection';
 import { CostStore } from './cost-store';
 import { parseCsvBatches } from './csv';
 import {
@@ -93,8 +90,6 @@ export function toSyncRunDto(r: SyncRun): SyncRunDto {
   };
 }
 
-const ACTIVE = new Set(['connected', 'pending_data']);
-
 @Injectable()
 export class CurSyncService {
   private readonly logger = new Logger('CurSync');
@@ -104,7 +99,7 @@ export class CurSyncService {
     private readonly store: CostStore,
     private readonly aws: AwsClients,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly connections: AwsConnectionService,
+    private readonly connections: AwsAccessService,
   ) {}
 
   /**
@@ -119,19 +114,7 @@ export class CurSyncService {
     scheduleKey: string | null = null,
   ): Promise<{ run_id: string; created: boolean }> {
     const em = this.em.fork();
-    const conn = await em.findOne(AwsConnectionSchema, { tenant: tenantId });
-    if (!conn || !ACTIVE.has(conn.status)) {
-      throw new AppError(
-        422,
-        'NOT_CONNECTED',
-        conn?.status === 'error' && conn.last_error
-          ? `The AWS connection is broken (${conn.last_error.message}): fix it and verify it again (POST /api/tenants/connection/verify)`
-          : 'Connect an AWS account first: the sync reads your CUR through it',
-        conn?.status === 'error' && conn.last_error
-          ? { step: conn.last_error.step, aws_error: conn.last_error.aws_error }
-          : undefined,
-      );
-    }
+    await this.connections.requireActive(tenantId);
     const mode = 'mode' in plan ? plan.mode : 'months';
     const list = 'months' in plan ? lastMonths(plan.months).reverse() : [];
     const inserted: { id: string }[] = await em.execute(
@@ -212,58 +195,25 @@ export class CurSyncService {
     const em = this.em.fork();
     const run = await em.findOneOrFail(SyncRunSchema, { id: runId });
     const tenantId = run.tenant.id;
-    const conn = await em.findOne(AwsConnectionSchema, { tenant: tenantId });
-    if (!conn || !ACTIVE.has(conn.status) || !conn.cur_format || !conn.role_arn || !conn.region) {
+    const conn = await this.connections.activeConnection(tenantId);
+    if (!conn?.athena) {
       throw new SyncFailure({
         code: 'NOT_CONNECTED',
         message: 'The AWS connection is not active',
         aws_error: null,
       });
     }
-    const table: CurTable = {
-      format: conn.cur_format,
-      database: conn.athena_db ?? '',
-      table: conn.athena_table ?? '',
-      columns: conn.columns ?? [],
-      partitionKeys: conn.partition_keys ?? [],
-    };
-    const region = conn.region;
-    const target: AthenaTarget = {
-      workgroup: conn.athena_workgroup ?? 'primary',
-      outputLocation: conn.managed_results
-        ? null
-        : conn.results_bucket
-          ? `s3://${conn.results_bucket}/${conn.results_prefix ?? ''}`
-          : null,
-    };
-    let creds: RoleCredentials | null = null;
-    const credentials = async (): Promise<RoleCredentials> => {
-      if (!creds || creds.expiration.getTime() - Date.now() < 5 * 60_000) {
-        try {
-          creds = await this.aws.assumeRole({
-            region,
-            roleArn: conn.role_arn!,
-            externalId: await this.externalIdOf(tenantId),
-            tenantId,
-            purpose: 'cur-sync',
-            durationSeconds: 3600,
-          });
-        } catch (e) {
-          const error = {
-            code: 'ASSUME_ROLE_FAILED',
-            message: 'Cannot AssumeRole',
-            aws_error: tenantAwsErrorText(e),
-          };
-          if (!isAwsServiceError(e))
-            this.logger.warn({ msg: 'AssumeRole did not reach AWS', tenant_id: tenantId, error: String(e) });
-          // AccessDenied: the role is gone or no longer trusts us. Throttling and 5xx were retried by the SDK already.
-          const denied = awsErrorName(e) === 'AccessDenied';
-          if (denied) await this.connections.markBroken(tenantId, error.aws_error);
-          throw new SyncFailure(error, denied);
-        }
-      }
-      return creds;
-    };
+    const table: CurTable = conn.athena;
+    const target: AthenaTarget = conn.athena;
+    const region = conn.role.region;
+    // Refreshed before expiry; AccessDenied (the role is gone or no longer trusts us) fails the run for good and has
+    // marked the connection broken. Throttling and 5xx were retried by the SDK already.
+    const roleCredentials = this.connections.credentials(conn, 'cur-sync');
+    const credentials = () =>
+      roleCredentials().catch((e: unknown) => {
+        if (!(e instanceof AssumeRoleFailed)) throw e;
+        throw new SyncFailure({ code: e.code, message: e.message, aws_error: e.awsError }, e.denied);
+      });
 
     const catalog = table.partitionKeys.length ? await this.partitions(region, credentials, table) : [];
     const partitions = catalog.map((p) => p.values);
@@ -335,7 +285,7 @@ export class CurSyncService {
       try {
         for (;;) {
           const rows =
-            q.outputLocation && !conn.managed_results
+            q.outputLocation && !conn.athena.managedResults
               ? this.csvRows(region, credentials, q.outputLocation)
               : this.pagedRows(athena, q.queryExecutionId);
           const sh = (shaper = new MonthShaper(this.config.cur.maxDistinctValues));
@@ -444,11 +394,7 @@ export class CurSyncService {
   }
 
   private async advanceDataThrough(tenantId: string, day: string): Promise<void> {
-    await this.em.fork().execute(
-      `update aws_connection set data_through = greatest(coalesce(data_through, ''), ?),
-           status = case when status = 'pending_data' then 'connected' else status end where tenant_id = ?`,
-      [day, tenantId],
-    );
+    await this.connections.advanceDataThrough(tenantId, day);
   }
 
   /**
@@ -732,13 +678,6 @@ export class CurSyncService {
         runId,
       ],
     );
-  }
-
-  private async externalIdOf(tenantId: string): Promise<string | null> {
-    const rows: { external_id: string | null }[] = await this.em
-      .fork()
-      .execute('select external_id from tenant where id = ?', [tenantId]);
-    return rows[0]?.external_id ?? null;
   }
 
   private async progress(

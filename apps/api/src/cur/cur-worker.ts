@@ -14,7 +14,7 @@ import { CronJob } from 'cron';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { platformEm, withTenant } from '../database/db-scope';
-import { AwsConnectionService } from '../aws-connection/aws-connection.service';
+import { AwsAccessService, AwsConnectionService } from '../aws-connection';
 import { CurSyncService, SyncFailure } from './cur-sync.service';
 import type { SyncError } from './sync-run.entity';
 
@@ -49,6 +49,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly em: EntityManager,
     private readonly sync: CurSyncService,
     private readonly connections: AwsConnectionService,
+    private readonly access: AwsAccessService,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly moduleRef: ModuleRef,
@@ -96,9 +97,7 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   /** Enqueues tonight's sync of every connected tenant; the schedule key makes it once per tenant per night. */
   async nightly(): Promise<number> {
     const day = new Date().toISOString().slice(0, 10);
-    const tenants: { tenant_id: string }[] = await platformEm(this.em).execute(
-      `select tenant_id from aws_connection where status in ('connected', 'pending_data')`,
-    );
+    const tenants = (await this.access.activeTenantIds()).map((tenant_id) => ({ tenant_id }));
     let queued = 0;
     for (const t of tenants) {
       try {

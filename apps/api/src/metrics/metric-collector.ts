@@ -33,6 +33,7 @@ import {
 } from './metric-logic';
 import { MetricPointStore } from './metric-point-store';
 import { TenantAws, type CloudWatchSession } from './tenant-aws';
+import { notConnected } from '../aws-connection';
 
 interface WatchRow {
   id: string;
@@ -116,12 +117,11 @@ export class MetricCollector {
 
   /** Tenants with a working connection and at least one enabled watch (cross-tenant: platform scope, ids only). */
   async tenantsToCollect(): Promise<string[]> {
+    const connected = await this.tenantAws.activeTenantIds();
     const res = await inScope(this.store.pool, PLATFORM_SESSION, (client) =>
       client.query<{ tenant_id: string }>(
-        `select c.tenant_id from aws_connection c
-          where c.status in ('connected', 'pending_data')
-            and exists (select 1 from metric_watch w where w.tenant_id = c.tenant_id and w.enabled)
-          order by c.tenant_id`,
+        `select distinct tenant_id from metric_watch where enabled and tenant_id = any($1::uuid[]) order by tenant_id`,
+        [connected],
       ),
     );
     return res.rows.map((r) => r.tenant_id);
@@ -226,12 +226,8 @@ export class MetricCollector {
   private async collect(tenantId: string, c: RunCounters): Promise<'succeeded' | 'partial' | 'failed'> {
     const conn = await this.tenantAws.connection(tenantId);
     if (!conn) {
-      c.errors.push({
-        region: '-',
-        step: 'connection',
-        code: 'NOT_CONNECTED',
-        message: 'AWS is not connected',
-      });
+      const e = notConnected();
+      c.errors.push({ region: '-', step: 'connection', code: e.code, message: e.message });
       return 'failed';
     }
     const res = await this.inTenant(tenantId, (client) =>

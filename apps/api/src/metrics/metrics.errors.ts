@@ -1,13 +1,6 @@
 import { AppError } from '../common/errors';
 import { awsErrorName, awsErrorText } from '../aws/aws-clients';
 
-export const notConnected = () =>
-  new AppError(
-    422,
-    'NOT_CONNECTED',
-    'AWS is not connected: connect an AWS account first (POST /api/tenants/connect); metrics are read through its role',
-  );
-
 export const watchLimit = (max: number) =>
   new AppError(
     422,
@@ -18,12 +11,6 @@ export const watchLimit = (max: number) =>
 
 export const watchExists = () =>
   new AppError(409, 'CONFLICT', 'This metric is already watched with the same region, statistic and period');
-
-export const assumeRoleFailed = (e: unknown) =>
-  new AppError(422, 'ASSUME_ROLE_FAILED', 'Cannot AssumeRole into the connected role', {
-    step: 'AssumeRole',
-    aws_error: awsErrorText(e),
-  });
 
 /** An AWS call failed: the step and AWS's own error text. */
 export const awsFailed = (step: string, e: unknown) =>

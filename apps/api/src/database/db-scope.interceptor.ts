@@ -1,13 +1,25 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { RequestContext, type SessionContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
 import { Observable, from, mergeMap } from 'rxjs';
-import { AuditService } from '../audit/audit.service';
-import { PLATFORM_SESSION, platformEm, runInScope, tenantSession } from '../database/db-scope';
-import { ADMIN_TENANT_PARAM, type AuthUser, GLOBAL_OWNER } from './auth-user';
-import { CallerCache } from './caller-cache';
+import { ADMIN_TENANT_PARAM, type AuthUser, GLOBAL_OWNER } from '../common/auth-user';
+import { CallerCache } from '../common/caller-cache';
+import { PLATFORM_SESSION, platformEm, runInScope, tenantSession } from './db-scope';
+
+/** A `platform.access` audit event for one tenant: what a global owner's call records (the audit module provides it). */
+export type PlatformAccessRecorder = (
+  event: { tenantId: string; target: { type: string; id: string } | null; details: Record<string, unknown> },
+  em: EntityManager,
+) => Promise<void>;
+export const PLATFORM_ACCESS_RECORDER = Symbol('PLATFORM_ACCESS_RECORDER');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NO_TENANT = '00000000-0000-0000-0000-000000000000';
@@ -27,7 +39,7 @@ export class DbScopeInterceptor implements NestInterceptor {
   constructor(
     private readonly em: EntityManager,
     private readonly reflector: Reflector,
-    private readonly audit: AuditService,
+    @Inject(PLATFORM_ACCESS_RECORDER) private readonly recordPlatformAccess: PlatformAccessRecorder,
     private readonly callers: CallerCache,
   ) {}
 
@@ -74,13 +86,8 @@ export class DbScopeInterceptor implements NestInterceptor {
     for (const tenantId of new Set(
       [viewed, user.tenantId].filter((t): t is string => t !== null && t !== NO_TENANT),
     ))
-      await this.audit.record(
-        {
-          tenantId,
-          action: 'platform.access',
-          target: viewed ? { type: 'tenant', id: viewed } : null,
-          details,
-        },
+      await this.recordPlatformAccess(
+        { tenantId, target: viewed ? { type: 'tenant', id: viewed } : null, details },
         em,
       );
     await em.flush();
