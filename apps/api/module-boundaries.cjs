@@ -32,7 +32,7 @@ const modules = {
   auth: {
     // jwt.strategy: the access-token check of the guards in common/
     public: ['auth.module.ts', 'auth.service.ts', 'jwt.strategy.ts'],
-    tables: ['refresh_token', 'rate_limit_bucket'],
+    tables: ['refresh_token', 'rate_limit_bucket', 'pending_signup'],
   },
   'aws-connection': { public: ['index.ts', 'aws-connection.module.ts'], tables: ['aws_connection'] },
   cur: {
@@ -50,8 +50,9 @@ const modules = {
     tables: ['metric_watch', 'metric_point', 'metric_collection_run'],
   },
   tenants: {
-    // tenant.entity: the relation target of every tenant-owned entity
-    public: ['tenants.module.ts', 'tenants.service.ts', 'tenant.entity.ts'],
+    // tenant.entity: the relation target of every tenant-owned entity; invitation.entity: a sign-up through an
+    // invitation link (auth) joins the inviting tenant and uses the invitation up
+    public: ['tenants.module.ts', 'tenants.service.ts', 'tenant.entity.ts', 'invitation.entity.ts'],
     tables: ['tenant', 'app_user', 'membership', 'invitation'],
   },
 };

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { Mailer } from '../alerts/alert-transport';
+import { escapeHtml } from '../common/html';
 
 /**
  * The emails of sign-up, sent only when the platform has email (the alert mail settings); failures are logged, never
@@ -53,6 +54,3 @@ export class SignupNotice {
     }
   }
 }
-
-export const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { Mailer } from '../alerts/alert-transport';
-import { escapeHtml } from '../auth/signup-notice';
+import { escapeHtml } from '../common/html';
 
 export interface InvitationMailContent {
   email: string;
