@@ -1010,9 +1010,10 @@ export class CostSeriesDetector {
   }
 
   /**
-   * Separate occasions in the last SEEN_BEFORE_WINDOW days on which a judged day exceeded its expected cost by at
-   * least 90 % of `excess` (currency): an additive charge (a batch job) costs the same on a quiet day as on a
-   * busy one, so on a quiet day its ratio to the day's factor overstates it.
+   * Separate occasions in the last SEEN_BEFORE_WINDOW days on which a clear excess (as remembered for recurring
+   * charges: calibrated z >= RECUR_Z) reached 90 % of `excess` (currency): an additive charge (a batch job) costs
+   * the same on a quiet day as on a busy one, so on a quiet day its ratio to the day's factor overstates it. Only
+   * clear excesses count: the ordinary noise of busy days can reach a quiet day's whole excess in dollars.
    */
   private seenBeforeExcess(t: number, excess: number): number {
     let n = 0;
