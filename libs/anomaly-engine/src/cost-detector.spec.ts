@@ -564,10 +564,9 @@ describe('daily cost detector: behaviour added for the third-party daily set (is
       weekend: 0.4,
       multiply: (_i, date) => (date === '2024-11-28' || date === '2024-11-29' ? 0.4 : 1),
     });
-    expect(flaggedDays(scoreCostSeries(thanksgiving, { holidays: [] })).length).toBeGreaterThan(0);
-    expect(flaggedDays(scoreCostSeries(thanksgiving, { holidays: ['2024-11-28', '2024-11-29'] }))).toEqual(
-      [],
-    );
+    const listed = scoreCostSeries(thanksgiving, { holidays: ['2024-11-28', '2024-11-29'] });
+    expect(flaggedDays(listed)).toEqual([]);
+    expect(listed.find((r) => r.date === '2024-11-29')!.rule).toBe('holiday');
     // A rise on a holiday is still judged: Dec 26 at 2.5x the weekday level.
     const rise = scoreCostSeries(
       dailySeries({
@@ -580,6 +579,80 @@ describe('daily cost detector: behaviour added for the third-party daily set (is
     expect(flaggedDays(rise).map((i) => rise[i]!.date)).toEqual(['2024-12-26']);
     // Causal: the holiday decision uses only the date and the days before.
     expect(scoreCostSeries(points.slice(0, 85))).toEqual(res.slice(0, 85));
+  });
+
+  it('does not judge a fall on up to 2 busy days at the weekend level (an unlisted holiday: idle_weekday)', () => {
+    // Thanksgiving and the day after, not in the calendar: the weekdays run at the weekend level (0.4).
+    const idleDays = ['2024-11-28', '2024-11-29'];
+    const points = dailySeries({
+      start: '2024-10-07',
+      days: 80,
+      weekend: 0.4,
+      multiply: (_i, date) => (idleDays.includes(date) ? 0.4 : 1),
+    });
+    const res = scoreCostSeries(points, { holidays: [] });
+    expect(flaggedDays(res)).toEqual([]);
+    for (const d of idleDays) {
+      const r = res.find((x) => x.date === d)!;
+      expect(r.rule).toBe('idle_weekday');
+      expect(r.anomalyScore).toBe(0);
+      expect(r.z).toBeLessThan(-3);
+    }
+    // A workload that stops to its weekend level for good (from Wednesday 2024-11-20) is reported on its 3rd
+    // busy day (the first judged one; the idle days count towards confirming the drop).
+    const stop = dailySeries({
+      start: '2024-10-07',
+      days: 60,
+      weekend: 0.4,
+      multiply: (_i, date) => (date >= '2024-11-20' ? 0.4 : 1),
+    });
+    const stopped = scoreCostSeries(stop, { holidays: [] });
+    const first = flaggedDays(stopped)[0]!;
+    expect(stopped[first]!.date).toBe('2024-11-22');
+    expect(stopped[first]!.kind).toBe('drop');
+    expect(stopped.find((r) => r.date === '2024-11-21')!.rule).toBe('idle_weekday');
+    // Zero is no quiet level: a stop to zero is reported on its 2nd day as before.
+    const zero = scoreCostSeries(
+      dailySeries({
+        start: '2024-10-07',
+        days: 60,
+        weekend: 0.4,
+        multiply: (_i, date) => (date >= '2024-11-20' ? 0 : 1),
+      }),
+      { holidays: [] },
+    );
+    expect(zero[flaggedDays(zero)[0]!]!.date).toBe('2024-11-21');
+    // Causal: the decision uses only the days up to it.
+    expect(scoreCostSeries(points.slice(0, 55), { holidays: [] })).toEqual(res.slice(0, 55));
+  });
+
+  it('on a quiet day, an excess in currency seen 3 times before is usual (an additive batch job: seen_before)', () => {
+    // A weekday workload ($200, weekends $60); a batch job adds $100 on Wed day 30, Thu day 45, Fri day 60 and
+    // Sunday day 76 (2025-01-06 is a Monday).
+    const batch = [30, 45, 60, 76];
+    const points = dailySeries({
+      days: 90,
+      weekend: 0.3,
+      noise: 0.03,
+      extra: (i) => (batch.includes(i) ? 100 : 0),
+    });
+    const res = scoreCostSeries(points);
+    expect(res[30]!.isAnomaly).toBe(true);
+    // Sunday at 2.7x its usual level: deseasonalised it is far above anything seen, in currency it is the job.
+    expect(res[76]!.isAnomaly).toBe(false);
+    expect(res[76]!.rule).toBe('seen_before');
+    // A weekend that did not scale down ($140 over its usual, more than the job ever added) is still reported.
+    const weekend = scoreCostSeries(
+      dailySeries({
+        days: 90,
+        weekend: 0.3,
+        noise: 0.03,
+        extra: (i) => (batch.slice(0, 3).includes(i) ? 100 : 0),
+        multiply: (i) => (i === 76 ? 1 / 0.3 : 1),
+      }),
+    );
+    expect(weekend[76]!.isAnomaly).toBe(true);
+    expect(weekend[76]!.kind).toBe('weekend');
   });
 
   it('learns a batch job without a schedule (3 runs in 8 weeks) as usual: seen_before over 56 days', () => {

@@ -91,6 +91,13 @@ const RECUR_SPREAD = 0.5;
  * are a gap, or the off days of on/off usage whose first charge is no appearance after an absence.
  */
 const NEW_SERIES_ABSENT_ROWS = 3;
+/** A weekday whose factor is at most this is a usually quiet day (weekend); above it a busy day. */
+const QUIET_FACTOR = 0.8;
+/**
+ * Busy days in a row (quiet days between them not counted) that may sit at the quiet-day level without a fall
+ * being judged (rule `idle_weekday`): a public holiday the calendar does not list, with its bridge day.
+ */
+const IDLE_MAX_DAYS = 2;
 /**
  * t_nu quantile / normal quantile at the normal quantile z (Cornish-Fisher expansion of the Student-t
  * quantile in 1/nu; accurate to ~1 % from nu = 3).
@@ -215,6 +222,7 @@ export class CostSeriesDetector {
   private readonly zHist: number[] = []; // uncalibrated z = residual / sigma
   private readonly zCal: number[] = []; // calibrated z of judged days (NaN: missing, warm-up, month start)
   private readonly dropCand: boolean[] = []; // the day fell by dropFraction or more (a drop if it lasts)
+  private readonly idleLike: boolean[] = []; // a busy weekday at the quiet-day level (rule idle_weekday while few)
   private readonly flagged: boolean[] = []; // the day was reported (kept out of the tail and run calibrations)
   private readonly impactHist: number[] = []; // actual - expected of judged days (a run's joint impact)
   /** Calibration of the summed z of k consecutive days (index k), for the series' own autocorrelation. */
@@ -302,6 +310,7 @@ export class CostSeriesDetector {
     this.zHist.push(z);
     this.zCal.push(NaN);
     this.dropCand.push(false);
+    this.idleLike.push(false);
     this.flagged.push(false);
     this.impactHist.push(NaN);
     this.outlierSign.push(sign);
@@ -638,15 +647,30 @@ export class CostSeriesDetector {
       !isMonthStart &&
       this.holidaySet.size > 0 &&
       (this.holidaySet.has(date.slice(5)) || this.holidaySet.has(date));
-    const holidayFall = holiday && x < expected;
+    // A busy weekday at the series' quiet-day (weekend) level is what a holiday looks like: a regional holiday the
+    // calendar does not list, a bridge day, a shutdown. Its fall is not judged for up to IDLE_MAX_DAYS busy days
+    // in a row; from the next one on a fall that lasts is judged as usual (it may be a stopped workload).
+    const idleState =
+      !holiday && !isMonthStart && !weeklyUnknown && intermittent === null && z < 0
+        ? this.idleWeekday(t, x, baseExpected, wf, sigmaRelDay)
+        : 0;
+    this.idleLike[t] = idleState > 0;
+    const idleDay = idleState === 1;
+    const holidayFall = (holiday && x < expected) || idleDay;
     if (hold) rule = 'month_start_hold';
     else if (weeklyUnknown) rule = 'warmup';
     else if (holidayFall) {
-      rule = 'holiday';
+      rule = idleDay ? 'idle_weekday' : 'holiday';
       score = 0;
     } else if (intermittent !== null && x <= intermittent.offBelow && z < 0) score = 0;
     else if (score >= o.threshold && rule === 'normal') {
-      if (z > 0 && this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS)
+      // Seen before: the same height (deseasonalised), or on a quiet day the same excess in currency (an
+      // additive charge such as a batch job costs the same on a weekend as on a busy day).
+      if (
+        z > 0 &&
+        (this.seenBefore(t, x / wfUsed, intermittent !== null) >= SEEN_BEFORE_DAYS ||
+          (wfUsed <= QUIET_FACTOR && this.seenBeforeExcess(t, impact) >= SEEN_BEFORE_DAYS))
+      )
         rule = 'seen_before';
       else {
         isAnomaly = floorsPass;
@@ -698,15 +722,15 @@ export class CostSeriesDetector {
     // Drop: fell by dropFraction or more, and stayed down for dropConfirmDays judged days.
     // (A month start is judged against the expected cost without its fees, so it does not break a drop.)
     const dropBase = isMonthStart ? baseExpected : expected;
-    const dropNow =
+    const dropFell =
       o.detectDrops &&
-      (judged || (isMonthStart && !hold && !weeklyUnknown)) &&
       intermittent === null &&
       dropBase > 0 &&
       x <= (1 - o.dropFraction) * dropBase &&
       // the $ floor over the days that confirm it
       (dropBase - x) * o.dropConfirmDays >= o.minImpactAbs &&
       (x - dropBase) / (sigma * this.calibration) <= -2;
+    const dropNow = dropFell && (judged || (isMonthStart && !hold && !weeklyUnknown));
     if (dropNow && this.dropRunBefore(t) + 1 >= o.dropConfirmDays) {
       if (!isAnomaly) rule = 'drop';
       isAnomaly = true;
@@ -819,7 +843,9 @@ export class CostSeriesDetector {
       this.excessHist[t] = x - baseExpected;
     }
     if (judged) this.zCal[t] = z;
-    this.dropCand[t] = dropNow;
+    // An idle weekday that fell as far as a drop counts towards confirming one (a stop that began on it is
+    // reported on the first judged day after the idle days).
+    this.dropCand[t] = dropNow || (idleDay && dropFell);
     this.flagged[t] = isAnomaly;
     // (NaN when nothing was expected: the appearance of a series is the new-series rule's, not a shift.)
     if (judged) this.impactHist[t] = expected > ZERO ? impact : NaN;
@@ -855,6 +881,32 @@ export class CostSeriesDetector {
       x - expected,
       kind,
     );
+  }
+
+  /**
+   * A busy weekday (factor above QUIET_FACTOR) of a series with a weekly pattern whose cost sits at its quiet
+   * days' level: within 2 sigmas of it and within half of it, and nearer to it than to the busy level (zero is no
+   * quiet level: a stop is judged as usual). Returns 0 (not idle-like), 1 (idle, not judged) or 2 (idle-like, but
+   * IDLE_MAX_DAYS busy days before it were idle-like too, or the busy day before the spell was already a clear
+   * fall, |z| >= cleanZ: judged as usual).
+   */
+  private idleWeekday(t: number, x: number, baseExpected: number, wf: number, sigmaRel: number): number {
+    if (wf <= QUIET_FACTOR || !(baseExpected > 0) || !(x > ZERO)) return 0;
+    let quiet = Infinity;
+    for (const f of this.weekdayFactors) quiet = Math.min(quiet, f);
+    if (!(quiet <= QUIET_FACTOR)) return 0;
+    const o = this.options;
+    const q = (baseExpected / wf) * quiet;
+    const tol = Math.min(2 * sigmaRel * (q + o.noiseFloorAbs), 0.5 * q);
+    if (Math.abs(x - q) > tol || x > (q + baseExpected) / 2) return 0;
+    let run = 0;
+    for (let i = t - 1, looked = 0; i >= this.seriesStart && looked < 14; i--, looked++) {
+      if (Number.isNaN(this.raw[i]!) || this.weekdayFactors[this.dow[i]!]! <= QUIET_FACTOR) continue;
+      // An idle spell starts after an ordinary busy day: a fall already under way is judged as usual.
+      if (!this.idleLike[i]) return this.zCal[i]! <= -this.options.cleanZ ? 2 : 1;
+      if (++run >= IDLE_MAX_DAYS) return 2;
+    }
+    return 1;
   }
 
   /** Kind of a flagged day that no specific rule named. */
@@ -951,6 +1003,24 @@ export class CostSeriesDetector {
       const v = this.raw[i]!;
       if (this.firstOfMonth[i]! || Number.isNaN(v)) continue;
       const reached = (raw ? v : v / this.weekdayFactors[this.dow[i]!]!) >= 0.9 * y;
+      if (reached && !inRun) n++;
+      inRun = reached;
+    }
+    return n;
+  }
+
+  /**
+   * Separate occasions in the last SEEN_BEFORE_WINDOW days on which a clear excess (as remembered for recurring
+   * charges: calibrated z >= RECUR_Z) reached 90 % of `excess` (currency): an additive charge (a batch job) costs
+   * the same on a quiet day as on a busy one, so on a quiet day its ratio to the day's factor overstates it. Only
+   * clear excesses count: the ordinary noise of busy days can reach a quiet day's whole excess in dollars.
+   */
+  private seenBeforeExcess(t: number, excess: number): number {
+    let n = 0;
+    let inRun = false;
+    for (let i = Math.max(this.seriesStart, t - SEEN_BEFORE_WINDOW); i < t; i++) {
+      const v = this.excessHist[i]!;
+      const reached = v >= 0.9 * excess;
       if (reached && !inRun) n++;
       inRun = reached;
     }

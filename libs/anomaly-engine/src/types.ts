@@ -20,8 +20,12 @@ export interface CostPoint {
  * - `ramp`: the recent level exceeds the level of 4-6 weeks ago (extrapolated along its own growth) by
  *   `rampThreshold` and the $ floor.
  * - `drift`: (option) the CUSUM of calibrated residuals crossed its limit: slow drift.
- * - `seen_before`: a one-day rise to a level the series reached on 3+ separate occasions in the last 4 weeks
- *   (lumpy usage).
+ * - `seen_before`: a one-day rise to a level the series reached on 3+ separate occasions in the last 8 weeks
+ *   (lumpy usage), or on a quiet day (weekday factor <= 0.8) an excess in currency that clear excesses of as much
+ *   reached on 3+ occasions (an additive batch job).
+ * - `holiday`: a fall on a day of the `holidays` calendar (not judged).
+ * - `idle_weekday`: a fall of a busy weekday to the series' quiet-day (weekend) level, for up to 2 busy days in a
+ *   row after an ordinary one (an unlisted holiday; not judged).
  * - `below_impact_floor`: the score passed the threshold but the impact is below the $ or % floor.
  * - `month_start_hold`: day 1 of a month while the series' own day-1 behaviour has not been seen yet.
  * - `return_to_previous_level`: the series went back to the level it had before a recently accepted shift.
@@ -40,6 +44,7 @@ export type CostRule =
   | 'seen_before'
   | 'month_start_hold'
   | 'holiday'
+  | 'idle_weekday'
   | 'return_to_previous_level'
   | 'normal';
 
