@@ -17,6 +17,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { HealthController } from './health/health.controller';
 import { AuditModule } from './audit/audit.module';
+import { EventsModule } from './events/events.module';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
           registerRequestContext: false,
         }),
         CallerModule,
+        EventsModule,
         AuthModule,
         TenantsModule,
         AwsConnectionModule,

@@ -8,13 +8,11 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { ModuleRef } from '@nestjs/core';
-import { AnomalyDetector } from '../anomaly/anomaly.detector';
 import { CronJob } from 'cron';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { platformEm, withTenant } from '../database/db-scope';
-import { AwsConnectionService } from '../aws-connection/aws-connection.service';
+import { DomainEvents } from '../events/domain-events';
 import { CurSyncService, SyncFailure } from './cur-sync.service';
 import type { SyncError } from './sync-run.entity';
 
@@ -48,15 +46,14 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly em: EntityManager,
     private readonly sync: CurSyncService,
-    private readonly connections: AwsConnectionService,
+    private readonly events: DomainEvents,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly moduleRef: ModuleRef,
   ) {}
 
   onApplicationBootstrap(): void {
     // The first sync after connecting backfills the history (months planned from the CUR when it starts).
-    this.connections.onConnected(async (tenantId) => {
+    this.events.on('aws.connected', 'first CUR sync', async ({ tenantId }) => {
       const queued = await withTenant(this.em, tenantId, async () => {
         if (await this.sync.hasSucceeded(tenantId)) return false;
         await this.sync.enqueue(tenantId, 'connect', { mode: 'backfill' }).catch((e: unknown) => {
@@ -186,10 +183,10 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
 
   /** Runs one claimed sync in its tenant's scope. */
   private run(id: string, tenantId: string): Promise<void> {
-    return withTenant(this.em, tenantId, () => this.runScoped(id));
+    return withTenant(this.em, tenantId, () => this.runScoped(id, tenantId));
   }
 
-  private async runScoped(id: string): Promise<void> {
+  private async runScoped(id: string, tenantId: string): Promise<void> {
     const em = this.em.fork();
     const heartbeat = setInterval(
       () => {
@@ -213,13 +210,9 @@ export class CurWorker implements OnApplicationBootstrap, BeforeApplicationShutd
                 progress = jsonb_set(progress, '{phase}', '"done"') where id = ? and locked_by = ?`,
         [id, this.id],
       );
-      // Anomaly detection on the fresh data, once per run: a backfill is one run over all its months, so detection
-      // runs once, after its last month, over the whole loaded history. Its failure never fails the sync.
-      await Promise.resolve()
-        .then(() => this.moduleRef.get(AnomalyDetector, { strict: false }).onSyncRunSucceeded(id))
-        .catch((e: unknown) =>
-          this.logger.warn({ msg: 'anomaly detection failed', run_id: id, error: String(e) }),
-        );
+      // Anomaly detection on the fresh data listens: awaited (in the run's tenant scope), its failure never fails
+      // the sync (the bus logs it).
+      await this.events.emit('cur.sync_finished', { tenantId, runId: id });
     } catch (e) {
       if (this.stopping) return; // released on shutdown; another replica retries it
       // The tenant sees AWS's text or ours written for them, never the text of an internal error (a database

@@ -10,6 +10,7 @@ import { CronJob } from 'cron';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { cronSlot } from './metric-logic';
 import { MetricCollector } from './metric-collector';
+import { MetricRuns } from './metric-runs';
 import { MetricPointStore } from './metric-point-store';
 
 /**
@@ -26,6 +27,7 @@ export class MetricsScheduler implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     private readonly collector: MetricCollector,
+    private readonly runs: MetricRuns,
     private readonly store: MetricPointStore,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -58,8 +60,8 @@ export class MetricsScheduler implements OnApplicationBootstrap, BeforeApplicati
 
   /** Collects every tenant not yet claimed for this slot, METRICS_TENANT_CONCURRENCY at a time. */
   async tick(slotMs: number): Promise<void> {
-    await this.collector.failStaleRuns();
-    const tenants = await this.collector.tenantsToCollect();
+    await this.runs.failStale();
+    const tenants = await this.runs.tenantsToCollect();
     let next = 0;
     const workers = Array.from(
       { length: Math.min(this.config.metrics.tenantConcurrency, tenants.length) },
