@@ -36,7 +36,7 @@ class MemoryQueue implements JobQueue<Job> {
 
 const job = (id: string, attempt = 1, max = 3): Job => ({ id, tenant_id: 't', attempt, max_attempts: max });
 const quiet = { error: () => undefined };
-const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+const settle = (ms = 30) => new Promise<void>((r) => setTimeout(r, ms));
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   for (const end = Date.now() + ms; !cond(); await settle(5))
     if (Date.now() > end) throw new Error('timed out');
