@@ -5,7 +5,7 @@ import type { Job, JobContext, JobQueue } from '../jobs/job-runner';
 import { AlertSender } from './alert-sender';
 import { DeliveryFailure } from './alert-transport';
 import { AlertsRepository } from './alerts.repository';
-import { AlertsService } from './alerts.service';
+import { AlertRecipients } from './alert-recipients';
 
 export interface DeliveryJob extends Job {
   subscription_id: string;
@@ -21,7 +21,7 @@ export class AlertDeliveryQueue implements JobQueue<DeliveryJob> {
   constructor(
     private readonly em: EntityManager,
     private readonly repo: AlertsRepository,
-    private readonly alerts: AlertsService,
+    private readonly recipients: AlertRecipients,
     private readonly sender: AlertSender,
     private readonly config: AppConfig,
     private readonly logger: { warn(message: object): void },
@@ -50,7 +50,9 @@ export class AlertDeliveryQueue implements JobQueue<DeliveryJob> {
       }
       // Email goes to confirmed recipients only; with none, the alert is cancelled (nobody agreed to receive it).
       const confirmed =
-        sub.channel === 'email' ? [...(await this.alerts.confirmedAmong(sub.tenant.id, sub.recipients))] : [];
+        sub.channel === 'email'
+          ? [...(await this.recipients.confirmedAmong(sub.tenant.id, sub.recipients))]
+          : [];
       if (sub.channel === 'email' && confirmed.length === 0) {
         await this.repo.finish(job.id, ctx.worker, {
           status: 'cancelled',

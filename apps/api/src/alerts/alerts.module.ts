@@ -6,6 +6,9 @@ import { AlertSender } from './alert-sender';
 import { AlertRecipientsController, AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
+import { AlertOutbox } from './alert-outbox';
+import { AlertRecipients } from './alert-recipients';
+import { AlertSecrets } from './alert-secrets';
 import { AlertsWorker } from './alerts.worker';
 
 @Module({
@@ -18,6 +21,9 @@ import { AlertsWorker } from './alerts.worker';
     },
     AlertsRepository,
     AlertSender,
+    AlertRecipients,
+    AlertOutbox,
+    AlertSecrets,
     AlertsService,
     AlertsWorker,
   ],

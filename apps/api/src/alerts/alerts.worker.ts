@@ -15,7 +15,9 @@ import { AlertSender } from './alert-sender';
 import { JobRunner } from '../jobs/job-runner';
 import { AlertDeliveryQueue, type DeliveryJob } from './alert-delivery.queue';
 import { AlertsRepository } from './alerts.repository';
-import { AlertsService } from './alerts.service';
+import { AlertOutbox } from './alert-outbox';
+import { AlertRecipients } from './alert-recipients';
+import { AlertSecrets } from './alert-secrets';
 
 /**
  * The outbox worker on every replica (the job runner over AlertDeliveryQueue): claims due deliveries with FOR UPDATE
@@ -38,13 +40,15 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly em: EntityManager,
     private readonly repo: AlertsRepository,
-    private readonly alerts: AlertsService,
+    private readonly outbox: AlertOutbox,
+    private readonly secrets: AlertSecrets,
+    recipients: AlertRecipients,
     private readonly sender: AlertSender,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.runner = new JobRunner(
-      new AlertDeliveryQueue(em, repo, alerts, sender, config, this.logger),
+      new AlertDeliveryQueue(em, repo, recipients, sender, config, this.logger),
       {
         name: 'alert worker tick',
         concurrency: 1,
@@ -75,7 +79,7 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Called after detection; errors are logged, never thrown into detection. */
   async afterDetection(tenantId: string): Promise<void> {
-    const r = await this.alerts.enqueueForTenant(tenantId);
+    const r = await this.outbox.enqueueForTenant(tenantId);
     if (r.queued) this.kick();
   }
 
@@ -92,7 +96,7 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
     for (const tenantId of tenants) {
       if (this.runner.stopping) break;
       try {
-        n += await withTenant(this.em, tenantId, () => this.alerts.createDigests(tenantId, [frequency]));
+        n += await withTenant(this.em, tenantId, () => this.outbox.createDigests(tenantId, [frequency]));
       } catch (e) {
         this.logger.error({ msg: 'alert digest failed', frequency, tenant_id: tenantId, error: String(e) });
       }
@@ -109,9 +113,9 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
    */
   private async resealAll(): Promise<number> {
     let n = 0;
-    for (const tenantId of await this.alerts.tenantsToReseal()) {
+    for (const tenantId of await this.secrets.tenantsToReseal()) {
       try {
-        n += await withTenant(this.em, tenantId, () => this.alerts.resealTenant(tenantId));
+        n += await withTenant(this.em, tenantId, () => this.secrets.resealTenant(tenantId));
       } catch (e) {
         this.logger.warn({ msg: 'resealing alert secrets failed', tenant_id: tenantId, error: String(e) });
       }
