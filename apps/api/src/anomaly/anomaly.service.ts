@@ -21,11 +21,7 @@ import { notFound } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { MetricLinks } from '../metrics/metric-links';
 import { AnomalyDetector } from './anomaly.detector';
-import {
-  AnomalyMonitorSchema,
-  AnomalySchema,
-  type AnomalyEntity,
-} from './anomaly.entity';
+import { AnomalyMonitorSchema, AnomalySchema, type AnomalyEntity } from './anomaly.entity';
 import { tagMonitorUnsupported } from './anomaly.errors';
 import { toAnomalyDto, toMonitorDto } from './anomaly.mapper';
 import { AnomalyEpisodes } from './anomaly-episodes';
