@@ -31,6 +31,14 @@ const { MetricCollector } =
   require('../apps/api/dist/metrics/metric-collector') as typeof import('../apps/api/src/metrics/metric-collector');
 const { AnomalyEpisodes } =
   require('../apps/api/dist/anomaly/anomaly-episodes') as typeof import('../apps/api/src/anomaly/anomaly-episodes');
+const { MetricRuns } =
+  require('../apps/api/dist/metrics/metric-runs') as typeof import('../apps/api/src/metrics/metric-runs');
+const { MetricFetcher } =
+  require('../apps/api/dist/metrics/metric-fetcher') as typeof import('../apps/api/src/metrics/metric-fetcher');
+const { MetricDetection } =
+  require('../apps/api/dist/metrics/metric-detection') as typeof import('../apps/api/src/metrics/metric-detection');
+const { DomainEvents } =
+  require('../apps/api/dist/events/domain-events') as typeof import('../apps/api/src/events/domain-events');
 const { MetricPointStore } =
   require('../apps/api/dist/metrics/metric-point-store') as typeof import('../apps/api/src/metrics/metric-point-store');
 const { TenantAws } =
@@ -138,11 +146,14 @@ async function main() {
     const store = new MetricPointStore(config);
     const clients = new AwsClients(config);
     const collector = new MetricCollector(
+      new MetricRuns(store),
+      new MetricFetcher(config),
+      new MetricDetection(store, new AnomalyEpisodes(config)),
       store,
       new TenantAws(clients, store),
       orm.em,
       config,
-      new AnomalyEpisodes(config),
+      new DomainEvents(console),
     );
 
     // --- the product: one tick of the tenant ---
