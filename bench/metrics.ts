@@ -31,6 +31,14 @@ const { MetricCollector } =
   require('../apps/api/dist/metrics/metric-collector') as typeof import('../apps/api/src/metrics/metric-collector');
 const { AnomalyEpisodes } =
   require('../apps/api/dist/anomaly/anomaly-episodes') as typeof import('../apps/api/src/anomaly/anomaly-episodes');
+const { MetricRuns } =
+  require('../apps/api/dist/metrics/metric-runs') as typeof import('../apps/api/src/metrics/metric-runs');
+const { MetricFetcher } =
+  require('../apps/api/dist/metrics/metric-fetcher') as typeof import('../apps/api/src/metrics/metric-fetcher');
+const { MetricDetection } =
+  require('../apps/api/dist/metrics/metric-detection') as typeof import('../apps/api/src/metrics/metric-detection');
+const { DomainEvents } =
+  require('../apps/api/dist/events/domain-events') as typeof import('../apps/api/src/events/domain-events');
 const { MetricPointStore } =
   require('../apps/api/dist/metrics/metric-point-store') as typeof import('../apps/api/src/metrics/metric-point-store');
 const { TenantAws } =
@@ -143,15 +151,19 @@ async function main() {
     const orm = await MikroORM.init(ormConfig(config.databaseAppUrl, 2));
     const store = new MetricPointStore(config);
     const clients = new AwsClients(config);
+    const tenantAws = new TenantAws(
+      clients,
+      new AwsAccessService(orm.em, new RoleCredentialsFactory(clients), new AuditService(orm.em)),
+    );
     const collector = new MetricCollector(
+      new MetricRuns(store, tenantAws),
+      new MetricFetcher(config),
+      new MetricDetection(store, new AnomalyEpisodes(config)),
       store,
-      new TenantAws(
-        clients,
-        new AwsAccessService(orm.em, new RoleCredentialsFactory(clients), new AuditService(orm.em)),
-      ),
+      tenantAws,
       orm.em,
       config,
-      new AnomalyEpisodes(config),
+      new DomainEvents(console),
     );
 
     // --- the product: one tick of the tenant ---

@@ -23,8 +23,7 @@ const modules = {
       'anomaly.module.ts',
       'anomaly.service.ts',
       'anomaly.entity.ts', // AnomalyExplanation and the kinds (types)
-      'anomaly.detector.ts', // onSyncRunSucceeded, onDetected: until #22 events
-      'anomaly-episodes.ts', // the metric collector's episodes: until #12 moves them to the anomaly owner
+      'anomaly-episodes.ts', // the owner of anomaly rows: metric detection records its episodes through it
     ],
     tables: ['anomaly', 'anomaly_monitor', 'anomaly_series_state'],
   },
@@ -43,7 +42,8 @@ const modules = {
   metrics: {
     public: [
       'metrics.module.ts',
-      'metric-collector.ts', // onDetected: until #22 events
+      'metric-links.module.ts', // the read-only metric data of anomaly details (no cycle with the anomaly module)
+      'metric-links.ts',
       'metric-logic.ts', // the anomaly module's metric series helpers
       'metric-watch.entity.ts', // MetricWatch (related metrics of a cost anomaly)
     ],
@@ -74,8 +74,8 @@ const sqlExceptions = [
   },
   {
     file: 'anomaly/anomaly.detector.ts',
-    tables: ['cost_daily', 'sync_run'],
-    why: 'detection reads the cost series it judges, and the tenant of the sync run that triggers it',
+    tables: ['cost_daily'],
+    why: 'detection reads the cost series it judges',
   },
   {
     file: 'auth/auth.service.ts',
@@ -91,11 +91,6 @@ const sqlExceptions = [
     file: 'cur/costs.service.ts',
     tables: ['anomaly', 'tenant'],
     why: "the dashboard's one-statement read: open anomalies and the tenant's default measure",
-  },
-  {
-    file: 'metrics/metric-collector.ts',
-    tables: ['anomaly'],
-    why: 'metric anomaly episodes: until #12 moves them to the anomaly owner',
   },
   {
     file: 'metrics/metrics.repository.ts',

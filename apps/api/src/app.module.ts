@@ -18,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { HealthController } from './health/health.controller';
 import { AuditModule } from './audit/audit.module';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
           registerRequestContext: false,
         }),
         CallerModule,
+        EventsModule,
         AuthModule,
         TenantsModule,
         AwsConnectionModule,

@@ -21,6 +21,7 @@ import { ApiContract } from '../common/api-contract';
 import { CurrentUser, Public, Roles, type AuthUser } from '../common/auth-user';
 import { ZodPipe } from '../common/zod.pipe';
 import { AlertsService } from './alerts.service';
+import { AlertRecipients } from './alert-recipients';
 
 const IdPipe = new ZodPipe(UuidSchema, 'path');
 
@@ -166,7 +167,7 @@ export class AlertsController {
 @ApiTags('alerts')
 @Controller('alert-recipients')
 export class AlertRecipientsController {
-  constructor(private readonly alerts: AlertsService) {}
+  constructor(private readonly recipients: AlertRecipients) {}
 
   @Public()
   @Post('confirm')
@@ -181,6 +182,6 @@ export class AlertRecipientsController {
     public: true,
   })
   confirm(@Body(new ZodPipe(ConfirmAlertRecipientSchema)) body: ConfirmAlertRecipient) {
-    return this.alerts.confirmRecipient(body.token);
+    return this.recipients.confirmRecipient(body.token);
   }
 }

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import type { AlertDeliveryError } from '@cost-optimizer/dto';
 import { AnomalySchema } from '../anomaly/anomaly.entity';
 import { TenantSchema } from '../tenants/tenant.entity';
 import type { AlertItem } from './alert-message';
 import { tenantRls } from '../database/db-roles.constants';
+import { baseProperties, entityId, createdAt } from '../database/base-entity';
 
 /** Who hears about anomaly episodes. Slack/webhook URLs and the signing secret are sealed (common/secret-box). */
 export const AlertSubscriptionSchema = defineEntity({
@@ -13,10 +13,7 @@ export const AlertSubscriptionSchema = defineEntity({
   ...tenantRls(),
   indexes: [{ properties: ['tenant', 'created_at'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    ...baseProperties(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     name: p.string().length(120),
     channel: p.enum(['email', 'slack', 'webhook'] as const),
@@ -39,11 +36,6 @@ export const AlertSubscriptionSchema = defineEntity({
     /** Cost episodes of kind `drop` alert too (off: rises alert, drops are only listed). */
     include_drops: p.boolean().default(false),
     enabled: p.boolean().default(true),
-    created_at: p.datetime().onCreate(() => new Date()),
-    updated_at: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
   },
 });
 export type AlertSubscriptionEntity = InferEntity<typeof AlertSubscriptionSchema>;
@@ -58,10 +50,7 @@ export const AlertDeliverySchema = defineEntity({
   ...tenantRls(),
   indexes: [{ properties: ['subscription', 'created_at'] }, { properties: ['status', 'next_attempt_at'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    ...baseProperties(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
     subscription: () => p.manyToOne(AlertSubscriptionSchema).deleteRule('cascade'),
     kind: p.enum(['alert', 'digest', 'test'] as const),
@@ -76,11 +65,6 @@ export const AlertDeliverySchema = defineEntity({
     locked_by: p.string().length(120).nullable(),
     locked_at: p.datetime().nullable(),
     sent_at: p.datetime().nullable(),
-    created_at: p.datetime().onCreate(() => new Date()),
-    updated_at: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
   },
 });
 export type AlertDeliveryEntity = InferEntity<typeof AlertDeliverySchema>;
@@ -95,17 +79,14 @@ export const AlertEventSchema = defineEntity({
   ...tenantRls(),
   uniques: [{ properties: ['subscription', 'anomaly', 'level'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: entityId(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
     subscription: () => p.manyToOne(AlertSubscriptionSchema).deleteRule('cascade'),
     anomaly: () => p.manyToOne(AnomalySchema).deleteRule('cascade').index(),
     level: p.integer(),
     delivery: () => p.manyToOne(AlertDeliverySchema).deleteRule('set null').nullable().index(),
     item: p.json<AlertItem>(),
-    created_at: p.datetime().onCreate(() => new Date()),
+    created_at: createdAt(),
   },
 });
 export type AlertEventEntity = InferEntity<typeof AlertEventSchema>;
@@ -121,17 +102,14 @@ export const AlertRecipientSchema = defineEntity({
   ...tenantRls(),
   uniques: [{ properties: ['tenant', 'email'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: entityId(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     email: p.string().length(320),
     token_hash: p.string().length(64).nullable().unique(),
     /** When the last confirmation email was sent (links expire 7 days after). */
     sent_at: p.datetime().nullable(),
     confirmed_at: p.datetime().nullable(),
-    created_at: p.datetime().onCreate(() => new Date()),
+    created_at: createdAt(),
   },
 });
 export type AlertRecipientEntity = InferEntity<typeof AlertRecipientSchema>;
@@ -146,14 +124,11 @@ export const AlertSendLogSchema = defineEntity({
   ...tenantRls(),
   indexes: [{ properties: ['tenant', 'kind', 'created_at'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: entityId(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     kind: p.enum(['test', 'confirmation'] as const),
     count: p.integer(),
-    created_at: p.datetime().onCreate(() => new Date()),
+    created_at: createdAt(),
   },
 });
 export type AlertSendLogEntity = InferEntity<typeof AlertSendLogSchema>;

@@ -1,18 +1,17 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { AnomalyDetector } from '../anomaly/anomaly.detector';
-import { AnomalyModule } from '../anomaly/anomaly.module';
 import { SecretBox } from '../common/secret-box';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { MetricCollector } from '../metrics/metric-collector';
+import { DomainEvents } from '../events/domain-events';
 import { AlertSender } from './alert-sender';
 import { AlertRecipientsController, AlertsController } from './alerts.controller';
 import { AlertsRepository } from './alerts.repository';
 import { AlertsService } from './alerts.service';
+import { AlertOutbox } from './alert-outbox';
+import { AlertRecipients } from './alert-recipients';
+import { AlertSecrets } from './alert-secrets';
 import { AlertsWorker } from './alerts.worker';
 
 @Module({
-  imports: [AnomalyModule],
   controllers: [AlertsController, AlertRecipientsController],
   providers: [
     {
@@ -22,25 +21,27 @@ import { AlertsWorker } from './alerts.worker';
     },
     AlertsRepository,
     AlertSender,
+    AlertRecipients,
+    AlertOutbox,
+    AlertSecrets,
     AlertsService,
     AlertsWorker,
   ],
 })
 export class AlertsModule implements OnModuleInit {
   constructor(
-    private readonly detector: AnomalyDetector,
+    private readonly events: DomainEvents,
     private readonly worker: AlertsWorker,
-    private readonly moduleRef: ModuleRef,
   ) {}
 
   /**
    * Alerts follow every cost detection run (after a sync and on demand) and every metric collection that found
-   * anomalous points (the collector belongs to MetricsModule, which does not export it).
+   * anomalous points, in the detecting caller's tenant scope, once its episodes are committed.
    */
   onModuleInit(): void {
-    this.detector.onDetected((tenantId) => this.worker.afterDetection(tenantId));
-    this.moduleRef
-      .get(MetricCollector, { strict: false })
-      .onDetected((tenantId) => this.worker.afterDetection(tenantId));
+    this.events.on('anomaly.detected', 'alerts', ({ tenantId }) => this.worker.afterDetection(tenantId));
+    this.events.on('metric.point_anomalous', 'alerts', ({ tenantId }) =>
+      this.worker.afterDetection(tenantId),
+    );
   }
 }

@@ -309,14 +309,19 @@ export class AlertsRepository {
    * worker: FOR UPDATE SKIP LOCKED, so replicas never take the same row; the attempt is counted when claimed. Each
    * delivery is then sent in its tenant's scope.
    */
-  async claimDue(workerId: string, limit: number): Promise<{ id: string; tenant_id: string }[]> {
+  async claimDue(
+    workerId: string,
+    limit: number,
+  ): Promise<
+    { id: string; tenant_id: string; subscription_id: string; attempt: number; max_attempts: number }[]
+  > {
     return platformEm(this.em).execute(
       `update alert_delivery set status = 'sending', locked_by = ?, locked_at = now(), attempts = attempts + 1,
               updated_at = now()
         where id in (select id from alert_delivery
                       where status = 'queued' and next_attempt_at <= now()
                       order by next_attempt_at, created_at limit ? for update skip locked)
-        returning id, tenant_id`,
+        returning id, tenant_id, subscription_id, attempts as attempt, max_attempts`,
       [workerId, limit],
     );
   }

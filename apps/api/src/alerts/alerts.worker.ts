@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import {
   Inject,
   Injectable,
@@ -14,16 +12,18 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { withTenant } from '../database/db-scope';
 import { retryDelaySeconds } from './alert-rules';
 import { AlertSender } from './alert-sender';
-import { DeliveryFailure } from './alert-transport';
+import { JobRunner } from '../jobs/job-runner';
+import { AlertDeliveryQueue, type DeliveryJob } from './alert-delivery.queue';
 import { AlertsRepository } from './alerts.repository';
-import { AlertsService } from './alerts.service';
-
-const BATCH = 10;
+import { AlertOutbox } from './alert-outbox';
+import { AlertRecipients } from './alert-recipients';
+import { AlertSecrets } from './alert-secrets';
 
 /**
- * The outbox worker on every replica: claims due deliveries with FOR UPDATE SKIP LOCKED (no replica sends a row
- * another one holds), sends them, and on failure queues them again after base x 2^(attempt-1) seconds until
- * ALERT_MAX_ATTEMPTS, then marks them failed; status and last error stay visible. The digest crons gather the
+ * The outbox worker on every replica (the job runner over AlertDeliveryQueue): claims due deliveries with FOR UPDATE
+ * SKIP LOCKED (no replica sends a row another one holds), sends them one at a time, and on failure queues them again
+ * after base x 2^(attempt-1) seconds until ALERT_MAX_ATTEMPTS, then marks them failed; status and last error stay
+ * visible. On shutdown the delivery being sent is finished first. The digest crons gather the
  * episodes collected for daily/weekly subscriptions into one delivery each.
  *
  * Row-level security: nothing scopes a background job, so each step picks its scope. Claiming due deliveries,
@@ -35,20 +35,30 @@ const BATCH = 10;
 @Injectable()
 export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AlertsWorker');
-  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
-  private again = false;
-  private stopping = false;
+  private readonly runner: JobRunner<DeliveryJob>;
 
   constructor(
     private readonly em: EntityManager,
     private readonly repo: AlertsRepository,
-    private readonly alerts: AlertsService,
+    private readonly outbox: AlertOutbox,
+    private readonly secrets: AlertSecrets,
+    recipients: AlertRecipients,
     private readonly sender: AlertSender,
     private readonly scheduler: SchedulerRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.runner = new JobRunner(
+      new AlertDeliveryQueue(em, repo, recipients, sender, config, this.logger),
+      {
+        name: 'alert worker tick',
+        concurrency: 1,
+        pollMs: config.alerts.pollMs,
+        backoff: (attempt) => retryDelaySeconds(config.alerts.retryBaseSeconds, attempt),
+        drainOnStop: true,
+      },
+      this.logger,
+    );
+  }
 
   onApplicationBootstrap(): void {
     const digest = (name: string, cron: string, frequency: 'daily' | 'weekly') => {
@@ -57,22 +67,19 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
     };
     digest('alerts-digest-daily', this.config.alerts.dailyCron, 'daily');
     digest('alerts-digest-weekly', this.config.alerts.weeklyCron, 'weekly');
-    this.timer = setInterval(() => this.kick(), this.config.alerts.pollMs);
     void this.resealAll()
       .then((n) => n && this.logger.log({ msg: 'alert secrets sealed again with the current key', count: n }))
       .catch((e: unknown) => this.logger.warn({ msg: 'resealing alert secrets failed', error: String(e) }));
-    this.kick();
+    this.runner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.ticking?.catch(() => undefined);
+    await this.runner.stop();
   }
 
   /** Called after detection; errors are logged, never thrown into detection. */
   async afterDetection(tenantId: string): Promise<void> {
-    const r = await this.alerts.enqueueForTenant(tenantId);
+    const r = await this.outbox.enqueueForTenant(tenantId);
     if (r.queued) this.kick();
   }
 
@@ -87,9 +94,9 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
     let n = 0;
     for (const tenantId of tenants) {
-      if (this.stopping) break;
+      if (this.runner.stopping) break;
       try {
-        n += await withTenant(this.em, tenantId, () => this.alerts.createDigests(tenantId, [frequency]));
+        n += await withTenant(this.em, tenantId, () => this.outbox.createDigests(tenantId, [frequency]));
       } catch (e) {
         this.logger.error({ msg: 'alert digest failed', frequency, tenant_id: tenantId, error: String(e) });
       }
@@ -106,9 +113,9 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
    */
   private async resealAll(): Promise<number> {
     let n = 0;
-    for (const tenantId of await this.alerts.tenantsToReseal()) {
+    for (const tenantId of await this.secrets.tenantsToReseal()) {
       try {
-        n += await withTenant(this.em, tenantId, () => this.alerts.resealTenant(tenantId));
+        n += await withTenant(this.em, tenantId, () => this.secrets.resealTenant(tenantId));
       } catch (e) {
         this.logger.warn({ msg: 'resealing alert secrets failed', tenant_id: tenantId, error: String(e) });
       }
@@ -118,83 +125,6 @@ export class AlertsWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Looks for due deliveries now (on a timer, after enqueueing). */
   kick(): void {
-    if (this.stopping) return;
-    if (this.ticking) {
-      this.again = true;
-      return;
-    }
-    this.ticking = this.tick()
-      .catch((e: unknown) => {
-        if (!this.stopping) this.logger.error({ msg: 'alert worker tick failed', error: String(e) });
-      })
-      .finally(() => {
-        this.ticking = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  private async tick(): Promise<void> {
-    const stale = Math.max(60, Math.ceil((3 * this.config.alerts.sendTimeoutMs) / 1000));
-    await this.repo.requeueStale(stale);
-    while (!this.stopping) {
-      const claimed = await this.repo.claimDue(this.id, BATCH);
-      if (claimed.length === 0) return;
-      for (const { id, tenant_id } of claimed) await withTenant(this.em, tenant_id, () => this.deliver(id));
-    }
-  }
-
-  /** Sends one claimed delivery and records the outcome; runs in the delivery's tenant scope. */
-  private async deliver(id: string): Promise<void> {
-    const em = this.em.fork();
-    const d = await this.repo.findDelivery(em, id);
-    if (!d) return;
-    const sub = d.subscription;
-    if (!sub.enabled) {
-      await this.repo.finish(id, this.id, {
-        status: 'cancelled',
-        error: { step: 'config', message: 'The subscription was disabled before this alert was sent' },
-      });
-      return;
-    }
-    // Email goes to confirmed recipients only; with none, the alert is cancelled (nobody agreed to receive it).
-    const confirmed =
-      sub.channel === 'email' ? [...(await this.alerts.confirmedAmong(sub.tenant.id, sub.recipients))] : [];
-    if (sub.channel === 'email' && confirmed.length === 0) {
-      await this.repo.finish(id, this.id, {
-        status: 'cancelled',
-        error: { step: 'config', message: 'No recipient has confirmed these alerts yet' },
-      });
-      return;
-    }
-    try {
-      await this.sender.send(sub, d.kind, d.items, d.id, confirmed);
-      await this.repo.finish(id, this.id, { status: 'sent' });
-    } catch (e) {
-      const f = e instanceof DeliveryFailure ? e : new DeliveryFailure('internal', String(e));
-      const retry = d.attempts < d.max_attempts;
-      this.logger.warn({
-        msg: 'alert delivery failed',
-        delivery_id: id,
-        subscription_id: sub.id,
-        attempt: d.attempts,
-        retry,
-        step: f.step,
-        error: f.message,
-      });
-      await this.repo.finish(
-        id,
-        this.id,
-        retry
-          ? {
-              status: 'queued',
-              error: f.toJSON(),
-              retryInSeconds: retryDelaySeconds(this.config.alerts.retryBaseSeconds, d.attempts),
-            }
-          : { status: 'failed', error: f.toJSON() },
-      );
-    }
+    this.runner.kick();
   }
 }

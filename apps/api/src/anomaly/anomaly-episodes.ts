@@ -18,7 +18,8 @@ import {
 } from './anomaly.entity';
 import { groupEpisodes, GROUP_RANK, type GroupCandidate } from './anomaly-grouping';
 import { feedbackBar } from './feedback-bar';
-import { addDays, scopeOf, type Severity } from './series';
+import { addDays, round, scopeOf, type Severity } from './series';
+import { metricEpisodeFields, type MetricEpisodePoint } from '../metrics/metric-logic';
 
 /** Where an episode belongs: a cost series (monitor + value) or a metric watch. */
 export type SeriesRef =
@@ -58,6 +59,26 @@ export interface MetricEpisodeFields {
   /** |actual - expected| at the peak, in the metric's unit (what the feedback bar compares). */
   deviation: number;
   explanation: AnomalyExplanation;
+}
+
+/** An open metric episode, as metric detection reads it in its transaction. */
+export interface OpenMetricEpisode {
+  id: string;
+  watch_id: string;
+  start_ms: string;
+  end_ms: string;
+  explanation: AnomalyExplanation;
+}
+
+/** A stretch of anomalous points of one watch that metric detection found (metric-detection.ts). */
+export interface MetricEpisodeDraft {
+  startMs: number;
+  endMs: number;
+  /** The anomalous points, in time order. */
+  points: MetricEpisodePoint[];
+  changeKind: AnomalyChangeKind;
+  /** Grows the watch's open episode instead of raising a new one. */
+  continues: boolean;
 }
 
 /** A cost episode as detection found it (anomaly.detector.ts), to store or to grow. */
@@ -252,7 +273,50 @@ export class AnomalyEpisodes {
     }
   }
 
-  // --- metric episodes (the metric collector's pg transaction) ---
+  // --- metric episodes (the metric detection's pg transaction) ---
+
+  /** The open metric episode of each of these watches. */
+  async openMetricByWatch(
+    client: PoolClient,
+    tenantId: string,
+    watchIds: string[],
+  ): Promise<Map<string, OpenMetricEpisode>> {
+    if (watchIds.length === 0) return new Map();
+    const open = await client.query<OpenMetricEpisode>(
+      `select id, watch_id, extract(epoch from start_at) * 1000 as start_ms, extract(epoch from end_at) * 1000 as end_ms, explanation
+         from anomaly where tenant_id = $1 and kind = 'metric' and status = 'open' and watch_id = any($2::uuid[])`,
+      [tenantId, watchIds],
+    );
+    return new Map(open.rows.map((r) => [r.watch_id, r]));
+  }
+
+  /**
+   * Stores what detection found for a watch: a draft that continues the open episode grows it (its last 500
+   * points kept), any other raises a new episode judged against the feedback bar.
+   */
+  async recordMetric(
+    client: PoolClient,
+    tenantId: string,
+    watch: { id: string; label: string },
+    open: OpenMetricEpisode | undefined,
+    d: MetricEpisodeDraft,
+  ): Promise<void> {
+    if (d.continues && open) {
+      const points = [...(open.explanation.metric_points ?? []), ...d.points].slice(-500);
+      await this.extendMetric(client, open.id, {
+        ...metricFields(points),
+        endMs: d.endMs,
+        changeKind: d.changeKind,
+      });
+      return;
+    }
+    await this.createMetric(client, tenantId, watch.id, watch.label, {
+      ...metricFields(d.points),
+      startMs: d.startMs,
+      endMs: d.endMs,
+      changeKind: d.changeKind,
+    });
+  }
 
   /** A new metric episode, judged against the bar of earlier feedback on the same watch. */
   async createMetric(
@@ -381,4 +445,25 @@ function sizeOf(a: AnomalyEntity): number {
   return a.kind === 'metric'
     ? Math.abs(Number(a.actual) - Number(a.expected))
     : Math.abs(Number(a.impact_usd));
+}
+
+/** A metric episode's stored figures and explanation from its points. */
+function metricFields(points: MetricEpisodePoint[]) {
+  const f = metricEpisodeFields(points);
+  const explanation: AnomalyExplanation = {
+    rules: f.rules,
+    peak_date: f.peakTs.slice(0, 10),
+    peak_impact: round(f.actual - f.expected),
+    metric_points: points,
+    days: [],
+  };
+  return {
+    expected: round(f.expected),
+    actual: round(f.actual),
+    impactPct: f.deviationPct === null ? null : round(f.deviationPct, 4),
+    severity: f.severity,
+    score: round(f.score, 8),
+    deviation: Math.abs(f.actual - f.expected),
+    explanation,
+  };
 }

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { CostDetectorOptions } from '@cost-optimizer/anomaly-engine';
 import type { DetectResult, Measure, MonitorDimension } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { TenantSchema } from '../tenants/tenant.entity';
+import { DomainEvents } from '../events/domain-events';
 import {
   AnomalyMonitorSchema,
   AnomalySchema,
@@ -74,15 +75,26 @@ export interface TenantWindow {
  * scope. The after-detection listeners (alerts) run in that scope too.
  */
 @Injectable()
-export class AnomalyDetector {
+export class AnomalyDetector implements OnModuleInit {
   private readonly logger = new Logger('AnomalyDetector');
-  private readonly detectedListeners: ((tenantId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly episodes: AnomalyEpisodes,
+    private readonly events: DomainEvents,
   ) {}
+
+  /**
+   * Detection on the fresh data, once per successful sync run (a backfill is one run over all its months, so it
+   * runs once, after its last month, over the whole loaded history), in the run's tenant scope. The sync run awaits
+   * it; its failure is logged by the bus and never fails the sync.
+   */
+  onModuleInit(): void {
+    this.events.on('cur.sync_finished', 'anomaly detection', ({ tenantId }) =>
+      this.onSyncSucceeded(tenantId),
+    );
+  }
 
   get detectorOptions(): Partial<CostDetectorOptions> {
     return {
@@ -112,15 +124,6 @@ export class AnomalyDetector {
       minImpactAbs: floor,
       newSeriesFloor: Math.max(coarse.newSeriesFloor ?? 1, floor),
     };
-  }
-
-  /** Called by the CUR worker after a sync run succeeded, in the tenant scope of the run. */
-  async onSyncRunSucceeded(runId: string): Promise<void> {
-    const rows: { tenant_id: string }[] = await this.em.execute(
-      'select tenant_id from sync_run where id = ?',
-      [runId],
-    );
-    if (rows[0]) await this.onSyncSucceeded(rows[0].tenant_id);
   }
 
   async onSyncSucceeded(tenantId: string): Promise<void> {
@@ -180,11 +183,6 @@ export class AnomalyDetector {
       usage_type: r.usage_type,
       cost: Number(r.cost),
     }));
-  }
-
-  /** Runs after each detection of a tenant has committed (alerts); a listener's failure never fails detection. */
-  onDetected(listener: (tenantId: string) => Promise<void>): void {
-    this.detectedListeners.push(listener);
   }
 
   async detect(tenantId: string): Promise<DetectResult> {
@@ -297,10 +295,8 @@ export class AnomalyDetector {
       result.anomalies_open = await this.countOpen(em, tenantId);
       return result;
     });
-    for (const listener of this.detectedListeners)
-      await listener(tenantId).catch((e: unknown) =>
-        this.logger.warn({ msg: 'after-detection listener failed', tenant_id: tenantId, error: String(e) }),
-      );
+    // After the commit (alerts); a listener's failure never fails detection.
+    await this.events.emit('anomaly.detected', { tenantId, anomaliesOpen: done.anomalies_open });
     return done;
   }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { ANOMALY_CHANGE_KINDS } from '@cost-optimizer/dto';
 import type {
@@ -12,6 +11,7 @@ import { TenantSchema } from '../tenants/tenant.entity';
 import { MetricWatchSchema } from '../metrics/metric-watch.entity';
 import type { MetricEpisodePoint } from '../metrics/metric-logic';
 import { tenantRls } from '../database/db-roles.constants';
+import { baseProperties, entityId, createdAt, updatedAt } from '../database/base-entity';
 
 /** A set of daily cost series watched for anomalies (usage charges only, in the tenant's default measure). */
 export const AnomalyMonitorSchema = defineEntity({
@@ -20,10 +20,7 @@ export const AnomalyMonitorSchema = defineEntity({
   ...tenantRls(),
   indexes: [{ properties: ['tenant', 'created_at'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: entityId(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     name: p.string().length(120),
     dimension: p
@@ -42,7 +39,7 @@ export const AnomalyMonitorSchema = defineEntity({
     filter: p.json<MonitorFilter>(),
     enabled: p.boolean().default(true),
     is_default: p.boolean().default(false),
-    created_at: p.datetime().onCreate(() => new Date()),
+    created_at: createdAt(),
   },
 });
 export type AnomalyMonitorEntity = InferEntity<typeof AnomalyMonitorSchema>;
@@ -81,10 +78,7 @@ export const AnomalySchema = defineEntity({
     { properties: ['grouped_into'] },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    ...baseProperties(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     /** cost: a daily cost series of a monitor; metric: a CloudWatch metric watch (monitor is null). */
     kind: p.enum(['cost', 'metric'] as const).default('cost'),
@@ -118,11 +112,6 @@ export const AnomalySchema = defineEntity({
     held_back: p.boolean().default(false),
     feedback: p.enum(['yes', 'no', 'planned_activity'] as const).nullable(),
     feedback_note: p.string().length(1000).nullable(),
-    created_at: p.datetime().onCreate(() => new Date()),
-    updated_at: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
   },
 });
 export type AnomalyEntity = InferEntity<typeof AnomalySchema>;
@@ -137,10 +126,7 @@ export const AnomalySeriesStateSchema = defineEntity({
   ...tenantRls(),
   uniques: [{ properties: ['monitor', 'dimension_value'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: entityId(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade').index(),
     monitor: () => p.manyToOne(AnomalyMonitorSchema).deleteRule('cascade'),
     dimension_value: p.string().length(256),
@@ -149,10 +135,7 @@ export const AnomalySeriesStateSchema = defineEntity({
     data_start: p.date().nullable(),
     judged_through: p.date(),
     fingerprint: p.json<Record<string, number>>(),
-    updated_at: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
+    updated_at: updatedAt(),
   },
 });
 export type AnomalySeriesState = InferEntity<typeof AnomalySeriesStateSchema>;

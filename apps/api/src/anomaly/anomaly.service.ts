@@ -13,20 +13,15 @@ import type {
   BacktestQuery,
   CreateAnomalyMonitor,
   DetectResult,
-  MetricAnomalyDetail,
   RelatedMetric,
   UpdateAnomalyMonitor,
 } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
+import { MetricLinks } from '../metrics/metric-links';
 import { AnomalyDetector } from './anomaly.detector';
-import {
-  AnomalyMonitorSchema,
-  AnomalySchema,
-  type AnomalyEntity,
-  type AnomalyExplanation,
-} from './anomaly.entity';
+import { AnomalyMonitorSchema, AnomalySchema, type AnomalyEntity } from './anomaly.entity';
 import { tagMonitorUnsupported } from './anomaly.errors';
 import { toAnomalyDto, toMonitorDto } from './anomaly.mapper';
 import { AnomalyEpisodes } from './anomaly-episodes';
@@ -45,31 +40,16 @@ import {
   summarise,
 } from './series';
 
-/** What the metrics module provides to anomaly details (registered by it; absent when it is not loaded). */
-export interface MetricLinks {
-  related(tenantId: string, services: string[], fromDate: string, toDate: string): Promise<RelatedMetric[]>;
-  detail(
-    tenantId: string,
-    watchId: string,
-    explanation: AnomalyExplanation,
-  ): Promise<MetricAnomalyDetail | null>;
-}
-
 /** Anomaly use cases; every query is scoped by the tenant id passed in (another tenant's id is a 404). */
 @Injectable()
 export class AnomalyService {
-  private metricLinks: MetricLinks | null = null;
-
-  setMetricLinks(links: MetricLinks): void {
-    this.metricLinks = links;
-  }
-
   constructor(
     private readonly em: EntityManager,
     private readonly detector: AnomalyDetector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly episodes: AnomalyEpisodes,
+    private readonly metricLinks: MetricLinks,
   ) {}
 
   detect(tenantId: string): Promise<DetectResult> {
@@ -234,10 +214,9 @@ export class AnomalyService {
     }));
     const dto = toAnomalyDto(a, grouped.length);
     if (a.kind === 'metric' || !a.monitor) {
-      const metric =
-        a.watch && this.metricLinks
-          ? await this.metricLinks.detail(tenantId, a.watch.id, a.explanation)
-          : null;
+      const metric = a.watch
+        ? await this.metricLinks.anomalyDetail(tenantId, a.watch.id, a.explanation)
+        : null;
       return { ...dto, explanation: a.explanation, series: [], related_metrics: [], metric, grouped };
     }
     const w = await this.detector.window(tenantId);
@@ -278,7 +257,7 @@ export class AnomalyService {
 
   /** Metric watches linked to the episode's services (its own value, its monitor's filter, its root causes). */
   private async relatedMetrics(tenantId: string, a: AnomalyEntity): Promise<RelatedMetric[]> {
-    if (!this.metricLinks || !a.monitor) return [];
+    if (!a.monitor) return [];
     const services = new Set<string>();
     if (a.monitor.dimension === 'service') services.add(a.dimension_value);
     for (const s of a.monitor.filter.services ?? []) services.add(s);

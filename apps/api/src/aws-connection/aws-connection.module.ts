@@ -14,8 +14,7 @@ import { ConnectionVerifier } from './verifier';
 
 /**
  * Exports AwsAccessService (what other modules use of a tenant's connection, see index.ts) and AwsClients (the SDK
- * clients, which take its credential providers). AwsConnectionService is exported only for onConnected(), which the
- * domain events of #22 replace.
+ * clients, which take its credential providers). A new connection is announced with the `aws.connected` event.
  */
 @Module({
   imports: [TenantsModule],
@@ -28,6 +27,6 @@ import { ConnectionVerifier } from './verifier';
     AwsClients,
     CloudFormationTemplate,
   ],
-  exports: [AwsAccessService, AwsConnectionService, AwsClients],
+  exports: [AwsAccessService, AwsClients],
 })
 export class AwsConnectionModule {}

@@ -5,6 +5,7 @@ import type { ConnectAws, Connection, VerifyStep } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError, notFound } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
+import { DomainEvents } from '../events/domain-events';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { AwsConnectionSchema, type AwsConnection } from './aws-connection.entity';
 import { isActiveStatus, notConnected } from './aws-connection.errors';
@@ -15,25 +16,17 @@ export interface ConnectResult extends Connection {
   saved: boolean;
 }
 
-/** Hooks other modules register to react to a verified connection (e.g. the first CUR sync). */
-export const CONNECTION_LISTENERS = Symbol('CONNECTION_LISTENERS');
-export type ConnectionListener = (tenantId: string) => Promise<void>;
-
 @Injectable()
 export class AwsConnectionService {
   private readonly logger = new Logger('AwsConnection');
-  private readonly listeners: ConnectionListener[] = [];
 
   constructor(
     private readonly em: EntityManager,
     private readonly verifier: ConnectionVerifier,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly events: DomainEvents,
   ) {}
-
-  onConnected(listener: ConnectionListener): void {
-    this.listeners.push(listener);
-  }
 
   async get(tenantId: string): Promise<Connection> {
     const externalId = await this.externalId(tenantId);
@@ -225,11 +218,8 @@ export class AwsConnectionService {
       status: conn.status,
       format: conn.cur_format,
     });
-    for (const l of this.listeners) {
-      l(tenantId).catch((e: unknown) =>
-        this.logger.error({ msg: 'connection listener failed', tenant_id: tenantId, error: String(e) }),
-      );
-    }
+    // Not awaited: the first sync is queued behind the answer (listener failures are logged by the bus).
+    void this.events.emit('aws.connected', { tenantId });
     return dto;
   }
 }

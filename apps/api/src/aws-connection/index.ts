@@ -4,8 +4,6 @@
  */
 export { AwsConnectionModule } from './aws-connection.module';
 export { AwsAccessService, type ActiveConnection } from './aws-access.service';
-/** Exported for onConnected() only, until the domain events of #22 replace it. */
-export { AwsConnectionService } from './aws-connection.service';
 export type { CurAthenaTarget } from './athena-target';
 export type { CredentialPurpose, CredentialsProvider, RoleRef } from './role-credentials';
 export {

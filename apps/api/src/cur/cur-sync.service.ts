@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetPartitionsCommand } from '@aws-sdk/client-glue';
 import type { SyncRun as SyncRunDto, SyncRunPage } from '@cost-optimizer/dto';
+import { DomainEvents } from '../events/domain-events';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { AppError, notFound } from '../common/errors';
 import { AthenaQueryError, queryRows, runQuery, type AthenaTarget } from '../aws/athena-runner';
@@ -100,6 +101,7 @@ export class CurSyncService {
     private readonly aws: AwsClients,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly connections: AwsAccessService,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -388,6 +390,7 @@ export class CurSyncService {
         months_done: stats.length,
         months_total: total,
       });
+      await this.events.emit('cur.month_loaded', { tenantId, runId: run.id, month, rows: loaded });
       if (last) await this.advanceDataThrough(tenantId, last); // the dashboard fills month by month
     }
     if (maxDate) await this.advanceDataThrough(tenantId, maxDate);

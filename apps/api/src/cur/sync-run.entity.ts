@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { tenantRls } from '../database/db-roles.constants';
 import type { FoldedDimension } from './month-shaper';
+import { entityId, createdAt } from '../database/base-entity';
 
 export interface SyncProgress {
   phase: string;
@@ -51,10 +51,7 @@ export const SyncRunSchema = defineEntity({
     },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: entityId(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     status: p.enum(['queued', 'running', 'succeeded', 'failed'] as const),
     trigger: p.enum(['manual', 'nightly', 'connect'] as const),
@@ -74,7 +71,7 @@ export const SyncRunSchema = defineEntity({
     locked_by: p.string().length(100).nullable(),
     heartbeat_at: p.datetime().nullable(),
     not_before: p.datetime().nullable(),
-    created_at: p.datetime().onCreate(() => new Date()),
+    created_at: createdAt(),
     started_at: p.datetime().nullable(),
     finished_at: p.datetime().nullable(),
   },

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/postgresql';
 import type { MetricDetectorState } from '@cost-optimizer/anomaly-engine';
 import type { MetricDimension } from '@cost-optimizer/dto';
 import { TenantSchema } from '../tenants/tenant.entity';
 import { tenantRls } from '../database/db-roles.constants';
+import { baseProperties, entityId } from '../database/base-entity';
 
 /**
  * One CloudWatch series a tenant collects. Its points live in `metric_point` (hand-written SQL, kept out of the
@@ -27,10 +27,7 @@ export const MetricWatchSchema = defineEntity({
     },
   ],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    ...baseProperties(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     namespace: p.string().length(255),
     metric_name: p.string().length(255),
@@ -51,11 +48,6 @@ export const MetricWatchSchema = defineEntity({
     /** The streaming detector's state after the newest point it has seen (detected_through). */
     detector_state: p.json<MetricDetectorState>().nullable(),
     detected_through: p.datetime().nullable(),
-    created_at: p.datetime().onCreate(() => new Date()),
-    updated_at: p
-      .datetime()
-      .onCreate(() => new Date())
-      .onUpdate(() => new Date()),
   },
 });
 export type MetricWatchEntity = InferEntity<typeof MetricWatchSchema>;
@@ -78,10 +70,7 @@ export const MetricCollectionRunSchema = defineEntity({
   uniques: [{ properties: ['tenant', 'tick_at'] }],
   indexes: [{ properties: ['tenant', 'started_at'] }],
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .onCreate(() => randomUUID()),
+    id: entityId(),
     tenant: () => p.manyToOne(TenantSchema).deleteRule('cascade'),
     tick_at: p.datetime(),
     trigger: p.enum(['schedule', 'manual'] as const),

@@ -6,7 +6,6 @@ import type {
   AddMetricPresetsResult,
   CreateMetricWatch,
   DiscoveredMetric,
-  MetricAnomalyDetail,
   MetricCollection,
   MetricCollectionRun,
   MetricDimension,
@@ -18,12 +17,10 @@ import type {
   MetricWatch,
   MetricWatchListQuery,
   MetricWatchPage,
-  RelatedMetric,
   UpdateMetricWatch,
 } from '@cost-optimizer/dto';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { notFound } from '../common/errors';
-import type { AnomalyExplanation } from '../anomaly/anomaly.entity';
 import { MetricWatchSchema, type MetricWatchEntity } from './metric-watch.entity';
 import {
   bucketSeconds,
@@ -34,7 +31,6 @@ import {
   presetById,
   PRESETS,
   seriesKey,
-  serviceSpellings,
   sortDimensions,
   ticksPer30Days,
 } from './metric-logic';
@@ -332,63 +328,5 @@ export class MetricsService {
     const run = runs.find((r) => r.id === outcome?.run_id) ?? runs[0];
     if (!run) throw notFound('Collection run');
     return toRunDto(run);
-  }
-
-  // --- for the anomaly module ---
-
-  /** Watches linked to a cost service, with daily averages over [fromDate, toDate] (YYYY-MM-DD, inclusive). */
-  async related(
-    tenantId: string,
-    services: string[],
-    fromDate: string,
-    toDate: string,
-  ): Promise<RelatedMetric[]> {
-    const spellings = [...new Set(services.flatMap(serviceSpellings))];
-    const em = this.em.fork();
-    const watches = await this.repo.linkedTo(em, tenantId, spellings);
-    const from = Date.parse(`${fromDate}T00:00:00Z`);
-    const to = Date.parse(`${toDate}T00:00:00Z`) + 86_400_000;
-    const daily = await this.points.daily(
-      tenantId,
-      watches.map((w) => w.id),
-      from,
-      to,
-    );
-    return watches.map((w) => ({
-      watch_id: w.id,
-      label: w.label,
-      namespace: w.namespace,
-      metric_name: w.metric_name,
-      stat: w.stat,
-      region: w.region,
-      cost_service: w.cost_service ?? '',
-      points: (daily.get(w.id) ?? []).map((p) => ({ ts: iso(p.ts), value: p.value })),
-    }));
-  }
-
-  async anomalyDetail(
-    tenantId: string,
-    watchId: string,
-    explanation: AnomalyExplanation,
-  ): Promise<MetricAnomalyDetail | null> {
-    const w = await this.repo.find(this.em.fork(), tenantId, watchId);
-    if (!w) return null;
-    return {
-      watch_id: w.id,
-      namespace: w.namespace,
-      metric_name: w.metric_name,
-      dimensions: w.dimensions,
-      stat: w.stat,
-      period: w.period,
-      region: w.region,
-      points: (explanation.metric_points ?? []).map((p) => ({
-        ts: p.ts,
-        actual: p.actual,
-        expected: p.expected,
-        lower: p.lower,
-        upper: p.upper,
-        score: p.score,
-      })),
-    };
   }
 }
