@@ -60,9 +60,6 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
   app.setGlobalPrefix('api');
   app.useGlobalFilters(new AllExceptionsFilter(indexHtml));
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (req, reply) => {
-    void reply.header(CORRELATION_HEADER, req.id);
-  });
   registerSecurityHeaders(fastify, { indexHtml, publicUrl: config.publicUrl });
   registerRequestLimits(fastify, config);
   // Graceful shutdown: once closing, responses ask keep-alive clients to reconnect (to another replica)
@@ -72,8 +69,11 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
     closing = true;
     done();
   });
-  fastify.addHook('onSend', async (_req, reply) => {
+  // One synchronous hook (no promise per answer): the correlation id, and `connection: close` once closing.
+  fastify.addHook('onSend', (req, reply, payload, done) => {
+    void reply.header(CORRELATION_HEADER, req.id);
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
   setupSwagger(app);
   if (indexHtml) {

@@ -1,11 +1,17 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RequestContext, type SessionContext } from '@mikro-orm/core';
+import type { SessionContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
 import { Observable, from, mergeMap } from 'rxjs';
 import { AuditService } from '../audit/audit.service';
-import { PLATFORM_SESSION, platformEm, runInScope, tenantSession } from '../database/db-scope';
+import {
+  PLATFORM_SESSION,
+  inRequestContext,
+  platformEm,
+  runInScope,
+  tenantSession,
+} from '../database/db-scope';
 import { ADMIN_TENANT_PARAM, type AuthUser, GLOBAL_OWNER } from './auth-user';
 import { CallerCache } from './caller-cache';
 
@@ -51,7 +57,7 @@ export class DbScopeInterceptor implements NestInterceptor {
       }
     }
     const handled = new Observable<unknown>((subscriber) =>
-      RequestContext.create(this.em, () =>
+      inRequestContext(this.em, () =>
         runInScope(session, () => {
           const sub = next.handle().subscribe(subscriber);
           return () => sub.unsubscribe();
