@@ -107,18 +107,45 @@ export class CostsService {
     return t?.default_measure ?? 'net_amortized';
   }
 
+  /**
+   * Costs between two days by one dimension. With `top`, the groups past the `top` largest over the range are summed
+   * as "Other" in SQL, so the answer's size does not grow with the payer's accounts or services. Monthly figures
+   * read the monthly rollup for the months the range covers whole (or up to the last loaded day), the daily rollup
+   * only for a partial month at either end.
+   */
   async costs(tenantId: string, q: CostsQuery): Promise<CostsResponse> {
     const measure = await this.measureFor(tenantId, q.measure);
     const m = MEASURE_COLUMN[measure];
     const dimension: RollupDimension = q.group_by;
-    const day = q.granularity === 'monthly' ? `date_trunc('month', usage_date)::date` : 'usage_date';
-    const rows = await this.store.query<{ date: string; grp: string; cost: number }>(
-      tenantId,
-      `select to_char(${day}, 'YYYY-MM-DD') as date, name as grp, sum(${m}) as cost
-         from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3
-        group by 1, 2 order by 1, 2`,
-      [tenantId, q.from, q.to, dimension],
-    );
+    const top = q.top ?? null;
+    const rows =
+      q.granularity === 'monthly'
+        ? await this.store.query<{ date: string; grp: string; cost: number }>(
+            tenantId,
+            `with v as (select coalesce((select data_through from cost_data_version where tenant_id = $1), $3::date) as through),
+                  whole as (
+                    select month, name, ${m} as cost from cost_rollup_monthly, v
+                     where tenant_id = $1 and dimension = $4 and month >= $2::date
+                       and (month + interval '1 month' - interval '1 day' <= $3::date or $3::date >= v.through)),
+                  part as (
+                    select date_trunc('month', usage_date)::date as month, name, ${m} as cost
+                      from cost_rollup_daily where dimension = $4 and tenant_id = $1 and usage_date between $2 and $3
+                       and date_trunc('month', usage_date)::date not in (select month from whole)),
+                  s as (select * from whole union all select * from part),
+                  top as (select name from s group by name order by sum(cost) desc, name limit $5)
+             select to_char(s.month, 'YYYY-MM-DD') as date, coalesce(top.name, $6) as grp, sum(s.cost) as cost
+               from s left join top using (name) group by 1, 2 order by 1, 2`,
+            [tenantId, q.from, q.to, dimension, top, OTHER],
+          )
+        : await this.store.query<{ date: string; grp: string; cost: number }>(
+            tenantId,
+            `with s as (select usage_date, name, ${m} as cost
+                          from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3),
+                  top as (select name from s group by name order by sum(cost) desc, name limit $5)
+             select to_char(s.usage_date, 'YYYY-MM-DD') as date, coalesce(top.name, $6) as grp, sum(s.cost) as cost
+               from s left join top using (name) group by 1, 2 order by 1, 2`,
+            [tenantId, q.from, q.to, dimension, top, OTHER],
+          );
     let total = 0;
     const items = rows.map((r) => {
       total += Number(r.cost);
@@ -200,28 +227,56 @@ export class CostsService {
           group by g.day order by g.day`,
       [tenantId, iso(start90), through, TOTAL_DIMENSION],
     );
-    // The stacked chart: the top services over the 90 days, the rest summed as "Other" in SQL.
-    const byService = await rowsOf<{ date: string; service: string; cost: number }>(
-      `with s as (select usage_date, name, ${m} as cost from cost_rollup_daily
-                     where tenant_id = $1 and dimension = 'service' and usage_date between $2 and $3),
-              top as (select name from s group by name order by sum(cost) desc limit $4)
-         select to_char(usage_date, 'YYYY-MM-DD') as date, coalesce(top.name, $5) as service, sum(cost) as cost
-           from s left join top using (name) group by usage_date, top.name`,
-      [tenantId, iso(start90), through, STACKED_SERVICES, OTHER],
+    // The stacked chart: the top services over the 90 days (their totals from the monthly rollup for the months the
+    // window holds whole, from the daily rollup for the partial month at its start), then their days; "Other" is the
+    // day's total less theirs. Reads the top services' days, not every service's.
+    const firstWhole = Date.UTC(
+      new Date(start90).getUTCFullYear(),
+      new Date(start90).getUTCMonth() + (new Date(start90).getUTCDate() === 1 ? 0 : 1),
+      1,
     );
-    // Top 10 services, accounts and regions this month, with the same days of the previous month.
+    const byService = await rowsOf<{ date: string; service: string; cost: number; services: number }>(
+      `with w as (
+              select name, ${m} as cost from cost_rollup_monthly
+               where tenant_id = $1 and dimension = 'service' and month >= $4 and month <= $3
+              union all
+              select name, ${m} from cost_rollup_daily
+               where tenant_id = $1 and dimension = 'service' and usage_date >= $2 and usage_date < $4),
+            sums as (select name, sum(cost) as cost from w group by name),
+            top as (select name from sums order by cost desc, name limit $5)
+       select to_char(d.usage_date, 'YYYY-MM-DD') as date, d.name as service, d.${m} as cost,
+              (select count(*)::int from sums) as services
+         from top join cost_rollup_daily d
+           on d.tenant_id = $1 and d.dimension = 'service' and d.name = top.name and d.usage_date between $2 and $3`,
+      [tenantId, iso(start90), through, iso(firstWhole), STACKED_SERVICES],
+    );
+    if ((byService[0]?.services ?? 0) > STACKED_SERVICES) {
+      const kept = new Map<string, number>();
+      for (const r of byService) kept.set(r.date, (kept.get(r.date) ?? 0) + Number(r.cost));
+      for (const r of daily)
+        byService.push({
+          date: r.date,
+          service: OTHER,
+          cost: Number(r.cost) - (kept.get(r.date) ?? 0),
+          services: 0,
+        });
+    }
+    // Top 10 services, accounts and regions this month (the monthly rollup: the month's data ends on `through`), with
+    // the same days of the previous month for those ten only (the daily rollup by name).
     const tops = await rowsOf<{ dimension: string; name: string; cur: number | null; prev: number | null }>(
-      `select dimension, name, cur, prev from (
-           select dimension, name,
-                  sum(${m}) filter (where usage_date between $2 and $3) as cur,
-                  sum(${m}) filter (where usage_date between $4 and $5) as prev,
-                  row_number() over (partition by dimension
-                    order by sum(${m}) filter (where usage_date between $2 and $3) desc nulls last) as rank
-             from cost_rollup_daily
-            where tenant_id = $1 and dimension in ('service', 'account', 'region') and usage_date between $4 and $3
-            group by 1, 2) t
-          where rank <= 10 order by dimension, rank`,
-      [tenantId, iso(monthStart), through, iso(prevStart), iso(prevEnd)],
+      `with ranked as (
+              select dimension, name, ${m} as cur,
+                     row_number() over (partition by dimension order by ${m} desc, name) as rank
+                from cost_rollup_monthly
+               where tenant_id = $1 and dimension in ('service', 'account', 'region') and month = $2)
+       select r.dimension, r.name, r.cur, p.prev
+         from ranked r
+         left join lateral (
+           select sum(d.${m}) as prev from cost_rollup_daily d
+            where d.tenant_id = $1 and d.dimension = r.dimension and d.name = r.name and d.usage_date between $3 and $4) p
+           on true
+        where r.rank <= 10 order by r.dimension, r.rank`,
+      [tenantId, iso(monthStart), iso(prevStart), iso(prevEnd)],
     );
     // The first loaded day: the chart shows days before it as not loaded (a backfill still running), not as zero.
     const first = await rowsOf<{ first: string | null }>(
