@@ -95,22 +95,30 @@ export function withSession<T>(em: EntityManager, session: SessionContext, fn: (
  * the requests that never use the ORM's entity manager (the hot reads go through scopedRows()) paid for nothing.
  */
 class LazyForks extends Map<string, EntityManager> {
+  /** A fork under way: its constructor asks for the context's manager too, and must find none (as it would then). */
+  private forking = false;
+
   constructor(private readonly root: EntityManager) {
     super();
   }
 
   override get(name: string): EntityManager | undefined {
     let em = super.get(name);
-    if (!em && name === this.root.name) {
-      // disableContextResolution: forking from the root, not from this context (which would ask for it again)
-      em = this.root.fork({ useContext: true, disableContextResolution: true });
+    if (!em && name === this.root.name && !this.forking) {
+      this.forking = true;
+      try {
+        // disableContextResolution: forking from the root, not from this context (which would ask for it again)
+        em = this.root.fork({ useContext: true, disableContextResolution: true });
+      } finally {
+        this.forking = false;
+      }
       super.set(name, em);
     }
     return em;
   }
 
   override has(name: string): boolean {
-    return name === this.root.name || super.has(name);
+    return (name === this.root.name && !this.forking) || super.has(name);
   }
 }
 
