@@ -77,7 +77,7 @@ describe('database scope on a reused connection', () => {
       `/api/costs?from=${day.slice(0, 8)}01&to=${day}&group_by=service&granularity=monthly&measure=unblended&top=1`,
     ];
     const calls = Array.from({ length: 48 }, (_, i) => ({
-      k: i % 2 === 0 ? 'a' : ('b' as 'a' | 'b'),
+      k: (['a', 'b'] as const)[i % 2]!,
       path: paths[i % 3]!,
     }));
     const answers = await Promise.all(calls.map(({ k, path }) => api.get(path, t[k].access_token)));

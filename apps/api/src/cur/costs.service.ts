@@ -118,34 +118,71 @@ export class CostsService {
     const m = MEASURE_COLUMN[measure];
     const dimension: RollupDimension = q.group_by;
     const top = q.top ?? null;
-    const rows =
-      q.granularity === 'monthly'
-        ? await this.store.query<{ date: string; grp: string; cost: number }>(
-            tenantId,
-            `with v as (select coalesce((select data_through from cost_data_version where tenant_id = $1), $3::date) as through),
-                  whole as (
-                    select month, name, ${m} as cost from cost_rollup_monthly, v
-                     where tenant_id = $1 and dimension = $4 and month >= $2::date
-                       and (month + interval '1 month' - interval '1 day' <= $3::date or $3::date >= v.through)),
-                  part as (
-                    select date_trunc('month', usage_date)::date as month, name, ${m} as cost
-                      from cost_rollup_daily where dimension = $4 and tenant_id = $1 and usage_date between $2 and $3
-                       and date_trunc('month', usage_date)::date not in (select month from whole)),
-                  s as (select * from whole union all select * from part),
-                  top as (select name from s group by name order by sum(cost) desc, name limit $5)
-             select to_char(s.month, 'YYYY-MM-DD') as date, coalesce(top.name, $6) as grp, sum(s.cost) as cost
-               from s left join top using (name) group by 1, 2 order by 1, 2`,
-            [tenantId, q.from, q.to, dimension, top, OTHER],
-          )
-        : await this.store.query<{ date: string; grp: string; cost: number }>(
-            tenantId,
-            `with s as (select usage_date, name, ${m} as cost
-                          from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3),
-                  top as (select name from s group by name order by sum(cost) desc, name limit $5)
-             select to_char(s.usage_date, 'YYYY-MM-DD') as date, coalesce(top.name, $6) as grp, sum(s.cost) as cost
-               from s left join top using (name) group by 1, 2 order by 1, 2`,
-            [tenantId, q.from, q.to, dimension, top, OTHER],
-          );
+    // The months the range holds whole: from the first month starting on or after `from`, to the month of `to` when
+    // `to` ends it or is on or after the last loaded day (the monthly rollup's row of the last month then ends there
+    // too). The days outside them come from the daily rollup.
+    const f = new Date(`${q.from}T00:00:00Z`);
+    const t = new Date(`${q.to}T00:00:00Z`);
+    const firstWhole = iso(Date.UTC(f.getUTCFullYear(), f.getUTCMonth() + (f.getUTCDate() === 1 ? 0 : 1), 1));
+    const lastStart = iso(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1));
+    const toEndsMonth =
+      t.getUTCDate() === new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate();
+    /** Per name: the whole months from the monthly rollup, the other days from the daily one ($1-$4, $7-$9). */
+    const spans = (cost: string) => `
+      v as (select coalesce((select data_through from cost_data_version where tenant_id = $1), $3::date) as through),
+      whole as (
+        select month, name, ${m} as cost from cost_rollup_monthly, v
+         where tenant_id = $1 and dimension = $4 and month >= $7::date
+           and (month < $8::date or $9::boolean or $3::date >= v.through)),
+      part as (
+        select ${cost}, name, ${m} as cost from cost_rollup_daily d, v
+         where d.tenant_id = $1 and d.dimension = $4
+           and ((usage_date >= $2::date and usage_date < $7::date)
+             or (usage_date >= $8::date and usage_date <= $3::date and not ($9::boolean or $3::date >= v.through))))`;
+    const params = [tenantId, q.from, q.to, dimension, top, OTHER, firstWhole, lastStart, toEndsMonth];
+    type Row = { date: string; grp: string; cost: number };
+    let rows: Row[];
+    if (q.granularity === 'monthly')
+      rows = await this.store.query<Row>(
+        tenantId,
+        `with ${spans(`date_trunc('month', usage_date)::date as month`)},
+              s as (select * from whole union all select * from part),
+              top as (select name from s group by name order by sum(cost) desc, name limit $5)
+         select to_char(s.month, 'YYYY-MM-DD') as date, coalesce(top.name, $6) as grp, sum(s.cost) as cost
+           from s left join top using (name) group by 1, 2 order by 1, 2`,
+        params,
+      );
+    else if (top !== null)
+      // The top groups from the per-name totals above; their days by name; "Other" is each day's total (the
+      // smallest dimension's) less theirs. Reads the top groups' days, not every group's.
+      rows = await this.store.query<Row>(
+        tenantId,
+        `with ${spans('usage_date')},
+              sums as (select name, sum(cost) as cost from (select name, cost from whole union all select name, cost from part) w
+                        group by name),
+              top as (select name from sums order by cost desc, name limit $5),
+              kept as (select d.usage_date, d.name, d.${m} as cost from top join cost_rollup_daily d
+                         on d.tenant_id = $1 and d.dimension = $4 and d.name = top.name and d.usage_date between $2 and $3),
+              totals as (select usage_date, sum(${m}) as cost from cost_rollup_daily
+                          where dimension = '${TOTAL_DIMENSION}' and tenant_id = $1 and usage_date between $2 and $3
+                          group by usage_date),
+              other as (select t.usage_date, t.cost - coalesce(k.cost, 0) as cost
+                          from totals t left join (select usage_date, sum(cost) as cost from kept group by 1) k using (usage_date)
+                         where (select count(*) from sums) > $5)
+         select to_char(usage_date, 'YYYY-MM-DD') as date, name as grp, cost from kept
+         union all
+         select to_char(usage_date, 'YYYY-MM-DD'), $6, cost from other where abs(cost) > 1e-9
+         order by 1, 2`,
+        params,
+      );
+    else
+      rows = await this.store.query<Row>(
+        tenantId,
+        `select to_char(usage_date, 'YYYY-MM-DD') as date, name as grp, sum(${m}) as cost
+           from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3
+          group by 1, 2 order by 1, 2`,
+        [tenantId, q.from, q.to, dimension],
+      );
     let total = 0;
     const items = rows.map((r) => {
       total += Number(r.cost);
