@@ -359,6 +359,7 @@ async function main() {
 
     await sql(url, 'analyze cost_daily');
     await sql(url, 'analyze cost_rollup_daily');
+    await sql(url, 'analyze cost_rollup_monthly');
     const [size] = await sql<{ bytes: string; parts: string }>(
       url,
       `select sum(pg_total_relation_size(relid)) as bytes, count(*) as parts from pg_partition_tree('cost_daily')`,
