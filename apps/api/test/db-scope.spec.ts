@@ -60,7 +60,7 @@ describe('database scope on a reused connection', () => {
         await sql(
           api.db.url,
           `insert into ${table} (tenant_id, ${table === 'cost_rollup_daily' ? 'usage_date' : 'month'}, dimension, name, unblended, net_unblended, amortized, net_amortized)
-           select $1, ${table === 'cost_rollup_daily' ? '$2::date' : "date_trunc('month', $2::date)::date"}, d, d || '-' || $3 || '-' || i, $4, $4, $4, $4
+           select $1::uuid, ${table === 'cost_rollup_daily' ? '$2::date' : "date_trunc('month', $2::date)::date"}, d, d || '-' || $3::text || '-' || i, $4::float8, $4::float8, $4::float8, $4::float8
              from unnest(array['service', 'account', 'region', 'usage_type']) d, generate_series(1, 3) i
            union all select $1, ${table === 'cost_rollup_daily' ? '$2::date' : "date_trunc('month', $2::date)::date"}, 'charge_class', 'usage', 3 * $4, 3 * $4, 3 * $4, 3 * $4`,
           [tenantId, day, k, amounts[k]],
