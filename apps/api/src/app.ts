@@ -10,6 +10,7 @@ import type { AppConfig } from './config/config';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { JsonLogger, requestSerializer } from './common/json-logger';
+import { batchedStdout } from './common/batched-stdout';
 import { setupSwagger } from './openapi/openapi';
 import { registerRequestLimits } from './abuse/request-limits';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -36,6 +37,8 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
         ? false
         : {
             level: config.logLevel,
+            // the lines of one event-loop turn in one write, not a synchronous write per line
+            stream: batchedStdout(),
             serializers: { req: requestSerializer },
             redact: { paths: ['req.headers', 'req.body', 'req.query'], remove: true },
           },
