@@ -2,6 +2,7 @@
  * Bench: a large payer next to a small tenant (issue #18). Figures are ratios to baselines measured in the same run.
  * Run: npm run bench -- large-payer [--accounts 1000] [--services 150] [--regions 12] [--months 13]
  *        [--density 0.005] [--keep-db]
+ *      npm run bench -- large-payer --reuse-db <name kept by --keep-db>   (part 3 again, on the loaded data)
  *
  * The large payer has `accounts` linked accounts x `services` x `regions`; `density` is the share of those
  * (account, service, region) combinations that have usage on every day (1 = all of them: 1.8 M rows a day at the
@@ -16,7 +17,8 @@
  *   2. this loader's peak RSS and heap while it loads (bounded: flat whatever the rows), and the API's RSS while it
  *      serves the large payer's dashboard during the load;
  *   3. /api/dashboard and /api/costs p50 (one at a time, warm and right after new data), and the answers' sizes, for
- *      the large payer and a small tenant (5 accounts x 20 services x 4 regions, every combination), and their ratio (target <= 2x).
+ *      the large payer and a small tenant (5 accounts x 20 services x 4 regions, every combination), and their ratio
+ *      (target <= 2x): the two tenants' requests alternate, and the ratio is the median of the per-pair ratios.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -111,7 +113,103 @@ async function timed(url: string, token: string): Promise<number> {
   return performance.now() - t;
 }
 
+/** 3.: the read routes of both tenants, alternating request by request. */
+async function measureReads(
+  base: string,
+  url: string,
+  tenants: Record<'small' | 'large', { id: string; token: string }>,
+  from: string,
+  yesterday: string,
+): Promise<void> {
+  const routes = {
+    dashboard: '/api/dashboard',
+    'costs by service': `/api/costs?from=${from}&to=${yesterday}&group_by=service`,
+    'costs by account': `/api/costs?from=${from}&to=${yesterday}&group_by=account&granularity=monthly`,
+    'costs by service, top 10': `/api/costs?from=${from}&to=${yesterday}&group_by=service&top=10`,
+    'costs by account, top 10': `/api/costs?from=${from}&to=${yesterday}&group_by=account&granularity=monthly&top=10`,
+  };
+  console.log(
+    '3. one request at a time, small and large tenant alternating, p50 (warm: 30 pairs; right after new data: 15); /api/costs by service is daily over 13 months, by account monthly; every group, or the top 10 and "Other"',
+  );
+  for (const [label, path] of Object.entries(routes)) {
+    // The small and the large tenant alternate request by request (the machine is shared: its load moves within
+    // seconds), and each ratio is the median of the per-pair ratios.
+    for (let i = 0; i < 5; i++)
+      for (const k of ['small', 'large'] as const) await timed(`${base}${path}`, tenants[k].token); // warm up
+    const pairs = { warm: [] as [number, number][], cold: [] as [number, number][] };
+    for (let i = 0; i < 30; i++)
+      pairs.warm.push([
+        await timed(`${base}${path}`, tenants.small.token),
+        await timed(`${base}${path}`, tenants.large.token),
+      ]);
+    const fresh = async (k: 'small' | 'large') => {
+      await sql(url, 'update cost_data_version set version = version + 1 where tenant_id = $1', [
+        tenants[k].id,
+      ]);
+      return timed(`${base}${path}`, tenants[k].token);
+    };
+    for (let i = 0; i < 15; i++) pairs.cold.push([await fresh('small'), await fresh('large')]);
+    const p50 = (xs: [number, number][], side: 0 | 1) =>
+      pct(
+        xs.map((x) => x[side]),
+        50,
+      );
+    const ratio = (xs: [number, number][]) =>
+      pct(
+        xs.map(([s, l]) => l / s),
+        50,
+      );
+    const size = async (k: 'small' | 'large') =>
+      (
+        await (
+          await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${tenants[k].token}` } })
+        ).arrayBuffer()
+      ).byteLength;
+    const [sBytes, lBytes] = [await size('small'), await size('large')];
+    console.log(
+      `   ${label.padEnd(27)} small ${p50(pairs.warm, 0).toFixed(1)} ms warm / ${p50(pairs.cold, 0).toFixed(1)} ms new data; large ${p50(pairs.warm, 1).toFixed(1)} / ${p50(pairs.cold, 1).toFixed(1)} ms; ratio large/small (median of pairs) ${ratio(pairs.warm).toFixed(2)}x warm, ${ratio(pairs.cold).toFixed(2)}x new data (target <= 2x); answer ${(sBytes / 1024).toFixed(0)} KB vs ${(lBytes / 1024).toFixed(0)} KB`,
+    );
+  }
+}
+
+/** --reuse-db NAME: part 3 only, on a database a run kept (--keep-db), with its two tenants. */
+async function reuse(name: string): Promise<void> {
+  const url = dbUrl(name);
+  const { base, proc } = await startBenchApi(url);
+  try {
+    const tenants = {} as Record<'small' | 'large', { id: string; token: string }>;
+    for (const k of ['small', 'large'] as const) {
+      const [row] = await sql<{ email: string; tenant_id: string }>(
+        url,
+        `select u.email, m.tenant_id from app_user u join membership m on m.user_id = u.id where u.email like $1`,
+        [`bench-${k}-%`],
+      );
+      const login = (await (
+        await fetch(`${base}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: row!.email, password: 'bench-password-123' }),
+        })
+      ).json()) as { access_token: string };
+      tenants[k] = { id: row!.tenant_id, token: login.access_token };
+    }
+    const [range] = await sql<{ from: string; to: string }>(
+      url,
+      `select to_char(min(usage_date), 'YYYY-MM-01') as from, to_char(max(usage_date), 'YYYY-MM-DD') as to
+         from cost_rollup_daily where tenant_id = $1 and dimension = 'charge_class'`,
+      [tenants.large.id],
+    );
+    console.log(`Large payer bench, reads only, on ${name} (${range!.from} to ${range!.to})`);
+    await measureReads(base, url, tenants, range!.from, range!.to);
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+}
+
 async function main() {
+  const reused = process.argv.indexOf('--reuse-db');
+  if (reused > 0) return reuse(process.argv[reused + 1]!);
   const name = `co_bench_lp_${Date.now().toString(36)}`;
   await sql(ADMIN_URL, `create database "${name}"`);
   const url = dbUrl(name);
@@ -261,49 +359,14 @@ async function main() {
 
     await sql(url, 'analyze cost_daily');
     await sql(url, 'analyze cost_rollup_daily');
+    await sql(url, 'analyze cost_rollup_monthly');
     const [size] = await sql<{ bytes: string; parts: string }>(
       url,
       `select sum(pg_total_relation_size(relid)) as bytes, count(*) as parts from pg_partition_tree('cost_daily')`,
     );
     console.log(`   cost_daily: ${mb(Number(size!.bytes))} in ${size!.parts} partitions (all levels)`);
 
-    const from = `${months[0]}-01`;
-    const routes = {
-      dashboard: '/api/dashboard',
-      'costs by service': `/api/costs?from=${from}&to=${yesterday}&group_by=service`,
-      'costs by account': `/api/costs?from=${from}&to=${yesterday}&group_by=account&granularity=monthly`,
-    };
-    console.log(
-      '3. one request at a time, p50 (warm: 30 requests; right after new data: 15); /api/costs by service is daily over 13 months, by account monthly',
-    );
-    for (const [label, path] of Object.entries(routes)) {
-      const figures: Record<string, { warm: number; cold: number }> = {};
-      for (const k of ['small', 'large'] as const) {
-        for (let i = 0; i < 5; i++) await timed(`${base}${path}`, tenants[k].token); // warm up
-        const warm: number[] = [];
-        for (let i = 0; i < 30; i++) warm.push(await timed(`${base}${path}`, tenants[k].token));
-        const cold: number[] = [];
-        for (let i = 0; i < 15; i++) {
-          await sql(url, 'update cost_data_version set version = version + 1 where tenant_id = $1', [
-            tenants[k].id,
-          ]);
-          cold.push(await timed(`${base}${path}`, tenants[k].token));
-        }
-        figures[k] = { warm: pct(warm, 50), cold: pct(cold, 50) };
-      }
-      const s = figures.small!;
-      const l = figures.large!;
-      const size = async (k: 'small' | 'large') =>
-        (
-          await (
-            await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${tenants[k].token}` } })
-          ).arrayBuffer()
-        ).byteLength;
-      const [sBytes, lBytes] = [await size('small'), await size('large')];
-      console.log(
-        `   ${label.padEnd(17)} small ${s.warm.toFixed(1)} ms warm / ${s.cold.toFixed(1)} ms new data; large ${l.warm.toFixed(1)} / ${l.cold.toFixed(1)} ms; ratio large/small ${(l.warm / s.warm).toFixed(2)}x warm, ${(l.cold / s.cold).toFixed(2)}x new data (target <= 2x); answer ${(sBytes / 1024).toFixed(0)} KB vs ${(lBytes / 1024).toFixed(0)} KB`,
-      );
-    }
+    await measureReads(base, url, tenants, `${months[0]}-01`, yesterday);
   } finally {
     if (api) {
       api.kill('SIGTERM');

@@ -10,6 +10,7 @@ import type { AppConfig } from './config/config';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { JsonLogger, requestSerializer } from './common/json-logger';
+import { batchedStdout } from './common/batched-stdout';
 import { setupSwagger } from './openapi/openapi';
 import { registerRequestLimits } from './abuse/request-limits';
 import { registerSecurityHeaders } from './common/security-headers';
@@ -36,6 +37,8 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
         ? false
         : {
             level: config.logLevel,
+            // the lines of one event-loop turn in one write, not a synchronous write per line
+            stream: batchedStdout(),
             serializers: { req: requestSerializer },
             redact: { paths: ['req.headers', 'req.body', 'req.query'], remove: true },
           },
@@ -60,9 +63,6 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
   app.setGlobalPrefix('api');
   app.useGlobalFilters(new AllExceptionsFilter(indexHtml));
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (req, reply) => {
-    void reply.header(CORRELATION_HEADER, req.id);
-  });
   registerSecurityHeaders(fastify, { indexHtml, publicUrl: config.publicUrl });
   registerRequestLimits(fastify, config);
   // Graceful shutdown: once closing, responses ask keep-alive clients to reconnect (to another replica)
@@ -72,8 +72,11 @@ export async function createApp(given: AppConfig): Promise<NestFastifyApplicatio
     closing = true;
     done();
   });
-  fastify.addHook('onSend', async (_req, reply) => {
+  // One synchronous hook (no promise per answer): the correlation id, and `connection: close` once closing.
+  fastify.addHook('onSend', (req, reply, payload, done) => {
+    void reply.header(CORRELATION_HEADER, req.id);
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
   setupSwagger(app);
   if (indexHtml) {

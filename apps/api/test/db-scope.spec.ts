@@ -46,6 +46,58 @@ describe('database scope on a reused connection', () => {
     );
   });
 
+  it('the cost reads of two tenants interleaved (dashboard, costs by day and by month, top N) each see their own rows', async () => {
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const amounts = { a: 10, b: 20 } as const;
+    for (const k of ['a', 'b'] as const) {
+      const tenantId = t[k].tenantId;
+      await sql(
+        api.db.url,
+        `insert into aws_connection (id, tenant_id, status, created_at, updated_at) values (gen_random_uuid(), $1, 'connected', now(), now())`,
+        [tenantId],
+      );
+      for (const table of ['cost_rollup_daily', 'cost_rollup_monthly'])
+        await sql(
+          api.db.url,
+          `insert into ${table} (tenant_id, ${table === 'cost_rollup_daily' ? 'usage_date' : 'month'}, dimension, name, unblended, net_unblended, amortized, net_amortized)
+           select $1::uuid, ${table === 'cost_rollup_daily' ? '$2::date' : "date_trunc('month', $2::date)::date"}, d, d || '-' || $3::text || '-' || i, $4::float8, $4::float8, $4::float8, $4::float8
+             from unnest(array['service', 'account', 'region', 'usage_type']) d, generate_series(1, 3) i
+           union all select $1, ${table === 'cost_rollup_daily' ? '$2::date' : "date_trunc('month', $2::date)::date"}, 'charge_class', 'usage', 3 * $4, 3 * $4, 3 * $4, 3 * $4`,
+          [tenantId, day, k, amounts[k]],
+        );
+      await sql(
+        api.db.url,
+        `insert into cost_data_version (tenant_id, version, data_through, updated_at) values ($1, 1, $2, now())`,
+        [tenantId, day],
+      );
+    }
+    const paths = [
+      '/api/dashboard',
+      `/api/costs?from=${day}&to=${day}&group_by=account&measure=unblended`,
+      `/api/costs?from=${day.slice(0, 8)}01&to=${day}&group_by=service&granularity=monthly&measure=unblended&top=1`,
+    ];
+    const calls = Array.from({ length: 48 }, (_, i) => ({
+      k: (['a', 'b'] as const)[i % 2]!,
+      path: paths[i % 3]!,
+    }));
+    const answers = await Promise.all(calls.map(({ k, path }) => api.get(path, t[k].access_token)));
+    answers.forEach((res, i) => {
+      const { k, path } = calls[i]!;
+      const other = k === 'a' ? 'b' : 'a';
+      expect({ path, k, status: res.status }).toEqual({ path, k, status: 200 });
+      const text = JSON.stringify(res.body);
+      expect(text).toContain(`-${k}-`);
+      expect(text).not.toContain(`-${other}-`);
+      if (path.startsWith('/api/dashboard')) expect(res.body.month_to_date).toBeGreaterThan(0);
+      else expect(res.body.total).toBe(3 * amounts[k]);
+      if (path.includes('top=1'))
+        expect(res.body.items.map((x: { group: string }) => x.group).sort()).toEqual([
+          'Other',
+          `service-${k}-1`,
+        ]);
+    });
+  });
+
   it('an authenticated read (/api/auth/me) costs one transaction: no begin, scope or commit of its own', async () => {
     // pg_stat_database counts transactions, the implicit one of a lone statement too; backends report it when idle
     const stats = async () => {

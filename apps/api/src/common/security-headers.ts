@@ -54,7 +54,9 @@ export function registerSecurityHeaders(
       ? { 'strict-transport-security': 'max-age=15552000; includeSubDomains' }
       : {}),
   };
-  fastify.addHook('onSend', async (_req, reply) => {
-    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+  const entries = Object.entries(headers);
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
+    for (const [name, value] of entries) void reply.header(name, value);
+    done(null, payload);
   });
 }

@@ -114,18 +114,82 @@ export class CostsService {
     return t?.default_measure ?? 'net_amortized';
   }
 
+  /**
+   * Costs between two days by one dimension. With `top`, the groups past the `top` largest over the range are summed
+   * as "Other" in SQL, so the answer's size does not grow with the payer's accounts or services. Monthly figures
+   * read the monthly rollup for the months the range covers whole (or up to the last loaded day), the daily rollup
+   * only for a partial month at either end.
+   */
   async costs(tenantId: string, q: CostsQuery): Promise<CostsResponse> {
     const measure = await this.measureFor(tenantId, q.measure);
     const m = MEASURE_COLUMN[measure];
     const dimension: RollupDimension = q.group_by;
-    const day = q.granularity === 'monthly' ? `date_trunc('month', usage_date)::date` : 'usage_date';
-    const rows = await this.store.query<{ date: string; grp: string; cost: number }>(
-      tenantId,
-      `select to_char(${day}, 'YYYY-MM-DD') as date, name as grp, sum(${m}) as cost
-         from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3
-        group by 1, 2 order by 1, 2`,
-      [tenantId, q.from, q.to, dimension],
-    );
+    const top = q.top ?? null;
+    // The months the range holds whole: from the first month starting on or after `from`, to the month of `to` when
+    // `to` ends it or is on or after the last loaded day (the monthly rollup's row of the last month then ends there
+    // too). The days outside them come from the daily rollup.
+    const f = new Date(`${q.from}T00:00:00Z`);
+    const t = new Date(`${q.to}T00:00:00Z`);
+    const firstWhole = iso(Date.UTC(f.getUTCFullYear(), f.getUTCMonth() + (f.getUTCDate() === 1 ? 0 : 1), 1));
+    const lastStart = iso(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), 1));
+    const toEndsMonth =
+      t.getUTCDate() === new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 0)).getUTCDate();
+    /** Per name: the whole months from the monthly rollup, the other days from the daily one ($1-$4, $7-$9). */
+    const spans = (cost: string) => `
+      v as (select coalesce((select data_through from cost_data_version where tenant_id = $1), $3::date) as through),
+      whole as (
+        select month, name, ${m} as cost from cost_rollup_monthly, v
+         where tenant_id = $1 and dimension = $4 and month >= $7::date
+           and (month < $8::date or $9::boolean or $3::date >= v.through)),
+      part as (
+        select ${cost}, name, ${m} as cost from cost_rollup_daily d, v
+         where d.tenant_id = $1 and d.dimension = $4
+           and ((usage_date >= $2::date and usage_date < $7::date)
+             or (usage_date >= $8::date and usage_date <= $3::date and not ($9::boolean or $3::date >= v.through))))`;
+    const params = [tenantId, q.from, q.to, dimension, top, OTHER, firstWhole, lastStart, toEndsMonth];
+    type Row = { date: string; grp: string; cost: number };
+    let rows: Row[];
+    if (q.granularity === 'monthly')
+      rows = await this.store.query<Row>(
+        tenantId,
+        `with ${spans(`date_trunc('month', usage_date)::date as month`)},
+              s as (select * from whole union all select * from part),
+              top as (select name from s group by name order by sum(cost) desc, name limit $5)
+         select to_char(s.month, 'YYYY-MM-DD') as date, coalesce(top.name, $6) as grp, sum(s.cost) as cost
+           from s left join top using (name) group by 1, 2 order by 1, 2`,
+        params,
+      );
+    else if (top !== null)
+      // The top groups from the per-name totals above; their days by name; "Other" is each day's total (the
+      // smallest dimension's) less theirs. Reads the top groups' days, not every group's.
+      rows = await this.store.query<Row>(
+        tenantId,
+        `with ${spans('usage_date')},
+              sums as (select name, sum(cost) as cost from (select name, cost from whole union all select name, cost from part) w
+                        group by name),
+              top as (select name from sums order by cost desc, name limit $5),
+              kept as (select d.usage_date, d.name, d.${m} as cost from top join cost_rollup_daily d
+                         on d.tenant_id = $1 and d.dimension = $4 and d.name = top.name and d.usage_date between $2 and $3),
+              totals as (select usage_date, sum(${m}) as cost from cost_rollup_daily
+                          where dimension = '${TOTAL_DIMENSION}' and tenant_id = $1 and usage_date between $2 and $3
+                          group by usage_date),
+              other as (select t.usage_date, t.cost - coalesce(k.cost, 0) as cost
+                          from totals t left join (select usage_date, sum(cost) as cost from kept group by 1) k using (usage_date)
+                         where (select count(*) from sums) > $5)
+         select to_char(usage_date, 'YYYY-MM-DD') as date, name as grp, cost from kept
+         union all
+         select to_char(usage_date, 'YYYY-MM-DD'), $6, cost from other where abs(cost) > 1e-9
+         order by 1, 2`,
+        params,
+      );
+    else
+      rows = await this.store.query<Row>(
+        tenantId,
+        `select to_char(usage_date, 'YYYY-MM-DD') as date, name as grp, sum(${m}) as cost
+           from cost_rollup_daily where tenant_id = $1 and dimension = $4 and usage_date between $2 and $3
+          group by 1, 2 order by 1, 2`,
+        [tenantId, q.from, q.to, dimension],
+      );
     let total = 0;
     const items = rows.map((r) => {
       total += Number(r.cost);
@@ -207,28 +271,56 @@ export class CostsService {
           group by g.day order by g.day`,
       [tenantId, iso(start90), through, TOTAL_DIMENSION],
     );
-    // The stacked chart: the top services over the 90 days, the rest summed as "Other" in SQL.
-    const byService = await rowsOf<{ date: string; service: string; cost: number }>(
-      `with s as (select usage_date, name, ${m} as cost from cost_rollup_daily
-                     where tenant_id = $1 and dimension = 'service' and usage_date between $2 and $3),
-              top as (select name from s group by name order by sum(cost) desc limit $4)
-         select to_char(usage_date, 'YYYY-MM-DD') as date, coalesce(top.name, $5) as service, sum(cost) as cost
-           from s left join top using (name) group by usage_date, top.name`,
-      [tenantId, iso(start90), through, STACKED_SERVICES, OTHER],
+    // The stacked chart: the top services over the 90 days (their totals from the monthly rollup for the months the
+    // window holds whole, from the daily rollup for the partial month at its start), then their days; "Other" is the
+    // day's total less theirs. Reads the top services' days, not every service's.
+    const firstWhole = Date.UTC(
+      new Date(start90).getUTCFullYear(),
+      new Date(start90).getUTCMonth() + (new Date(start90).getUTCDate() === 1 ? 0 : 1),
+      1,
     );
-    // Top 10 services, accounts and regions this month, with the same days of the previous month.
+    const byService = await rowsOf<{ date: string; service: string; cost: number; services: number }>(
+      `with w as (
+              select name, ${m} as cost from cost_rollup_monthly
+               where tenant_id = $1 and dimension = 'service' and month >= $4 and month <= $3
+              union all
+              select name, ${m} from cost_rollup_daily
+               where tenant_id = $1 and dimension = 'service' and usage_date >= $2 and usage_date < $4),
+            sums as (select name, sum(cost) as cost from w group by name),
+            top as (select name from sums order by cost desc, name limit $5)
+       select to_char(d.usage_date, 'YYYY-MM-DD') as date, d.name as service, d.${m} as cost,
+              (select count(*)::int from sums) as services
+         from top join cost_rollup_daily d
+           on d.tenant_id = $1 and d.dimension = 'service' and d.name = top.name and d.usage_date between $2 and $3`,
+      [tenantId, iso(start90), through, iso(firstWhole), STACKED_SERVICES],
+    );
+    if ((byService[0]?.services ?? 0) > STACKED_SERVICES) {
+      const kept = new Map<string, number>();
+      for (const r of byService) kept.set(r.date, (kept.get(r.date) ?? 0) + Number(r.cost));
+      for (const r of daily)
+        byService.push({
+          date: r.date,
+          service: OTHER,
+          cost: Number(r.cost) - (kept.get(r.date) ?? 0),
+          services: 0,
+        });
+    }
+    // Top 10 services, accounts and regions this month (the monthly rollup: the month's data ends on `through`), with
+    // the same days of the previous month for those ten only (the daily rollup by name).
     const tops = await rowsOf<{ dimension: string; name: string; cur: number | null; prev: number | null }>(
-      `select dimension, name, cur, prev from (
-           select dimension, name,
-                  sum(${m}) filter (where usage_date between $2 and $3) as cur,
-                  sum(${m}) filter (where usage_date between $4 and $5) as prev,
-                  row_number() over (partition by dimension
-                    order by sum(${m}) filter (where usage_date between $2 and $3) desc nulls last) as rank
-             from cost_rollup_daily
-            where tenant_id = $1 and dimension in ('service', 'account', 'region') and usage_date between $4 and $3
-            group by 1, 2) t
-          where rank <= 10 order by dimension, rank`,
-      [tenantId, iso(monthStart), through, iso(prevStart), iso(prevEnd)],
+      `with ranked as (
+              select dimension, name, ${m} as cur,
+                     row_number() over (partition by dimension order by ${m} desc, name) as rank
+                from cost_rollup_monthly
+               where tenant_id = $1 and dimension in ('service', 'account', 'region') and month = $2)
+       select r.dimension, r.name, r.cur, p.prev
+         from ranked r
+         left join lateral (
+           select sum(d.${m}) as prev from cost_rollup_daily d
+            where d.tenant_id = $1 and d.dimension = r.dimension and d.name = r.name and d.usage_date between $3 and $4) p
+           on true
+        where r.rank <= 10 order by r.dimension, r.rank`,
+      [tenantId, iso(monthStart), iso(prevStart), iso(prevEnd)],
     );
     // The first loaded day: the chart shows days before it as not loaded (a backfill still running), not as zero.
     const first = await rowsOf<{ first: string | null }>(

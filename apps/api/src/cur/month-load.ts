@@ -17,7 +17,8 @@ import { AGGREGATE_COLUMNS, monthRange } from './cur-sql';
  *      waits here until this one ends), then a fresh staging table bounded by a CHECK constraint to this tenant and
  *      month; the run's ownership is checked (a run re-queued since need not be loaded at all);
  *    - COPY of the rows straight into the staging table (no temporary table, no DELETE of the old rows);
- *    - the month's rollup slice rebuilt (cost_rollup_daily) and the tenant's data version bumped;
+ *    - the month's rollup slices rebuilt (cost_rollup_daily, then cost_rollup_monthly from it) and the tenant's data
+ *      version bumped;
  *    - the run's ownership checked again (a re-queue from here to the commit lets the next owner load the month
  *      again after this one, behind the same lock: still one copy);
  *    - `cost_daily_seal(tenant, month)`: the unique index built, row-level security set, on the staged rows;
@@ -207,6 +208,20 @@ export async function replaceMonth(
       (function* () {
         for (const r of rollup.rows()) yield `${tenantId}\t${r.map(copyValue).join('\t')}\n`;
       })(),
+    );
+    // The month's row of each name in the monthly rollup, from the daily slice just written (tens of thousands of
+    // rows for a large payer, not the month's millions).
+    await client.query(
+      'delete from cost_rollup_monthly where tenant_id = $1 and dimension = any($3) and month = $2',
+      [tenantId, start, ROLLUP_DIMENSIONS],
+    );
+    await client.query(
+      `insert into cost_rollup_monthly (tenant_id, month, dimension, name, unblended, net_unblended, amortized, net_amortized)
+       select tenant_id, $2::date, dimension, name, sum(unblended), sum(net_unblended), sum(amortized), sum(net_amortized)
+         from cost_rollup_daily
+        where tenant_id = $1 and dimension = any($4) and usage_date >= $2 and usage_date < $3
+        group by tenant_id, dimension, name`,
+      [tenantId, start, end, ROLLUP_DIMENSIONS],
     );
     await client.query(
       `insert into cost_data_version (tenant_id, version, data_through, updated_at)

@@ -6,13 +6,13 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { RequestContext, type SessionContext } from '@mikro-orm/core';
+import type { SessionContext } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { FastifyRequest } from 'fastify';
 import { Observable, from, mergeMap } from 'rxjs';
 import { ADMIN_TENANT_PARAM, type AuthUser, GLOBAL_OWNER } from '../common/auth-user';
 import { CallerCache } from '../common/caller-cache';
-import { PLATFORM_SESSION, platformEm, runInScope, tenantSession } from './db-scope';
+import { PLATFORM_SESSION, inRequestContext, platformEm, runInScope, tenantSession } from './db-scope';
 
 /** A `platform.access` audit event for one tenant: what a global owner's call records (the audit module provides it). */
 export type PlatformAccessRecorder = (
@@ -63,7 +63,7 @@ export class DbScopeInterceptor implements NestInterceptor {
       }
     }
     const handled = new Observable<unknown>((subscriber) =>
-      RequestContext.create(this.em, () =>
+      inRequestContext(this.em, () =>
         runInScope(session, () => {
           const sub = next.handle().subscribe(subscriber);
           return () => sub.unsubscribe();

@@ -25,6 +25,7 @@ export function ormConfig(databaseUrl: string, poolMax = 10) {
       skipTables: [
         'cost_daily',
         'cost_rollup_daily',
+        'cost_rollup_monthly',
         'cost_data_version',
         'metric_point',
         'cur_month_source',

@@ -190,6 +190,11 @@ export const CostsQuerySchema = z
     group_by: GroupBySchema.default('service'),
     measure: MeasureSchema.optional().meta({ description: "Default: the tenant's chosen measure" }),
     granularity: z.enum(['daily', 'monthly']).default('daily'),
+    top: z.coerce.number().int().min(1).max(100).optional().meta({
+      description:
+        'At most this many groups: the largest by their total over the range; every other group is summed into one group named "Other". Default: every group (a payer with 1,000 linked accounts gets 1,000 series).',
+      example: 10,
+    }),
   })
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
   .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 <= 731, {

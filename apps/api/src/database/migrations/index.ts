@@ -20,6 +20,7 @@ import { Migration20261203090000GlobalTablesReadOnly } from './Migration20261203
 import { Migration20261203091000RefreshSessionEnd } from './Migration20261203091000_refresh_session_end';
 import { Migration20261203124500AlertRecipients } from './Migration20261203124500_alert_recipients';
 import { Migration20261203125000Invitations } from './Migration20261203125000_invitations';
+import { Migration20261204100000CostRollupMonthly } from './Migration20261204100000_cost_rollup_monthly';
 import { Migration20261204130000SignupVerification } from './Migration20261204130000_signup_verification';
 
 /** Applied in order at start; never edit one that has shipped — add a new one. */
@@ -58,6 +59,7 @@ export const MIGRATIONS = [
     class: Migration20261203124500CostDailyPartitions,
   },
   { name: 'Migration20261203125000_invitations', class: Migration20261203125000Invitations },
+  { name: 'Migration20261204100000_cost_rollup_monthly', class: Migration20261204100000CostRollupMonthly },
   {
     name: 'Migration20261204130000_signup_verification',
     class: Migration20261204130000SignupVerification,
