@@ -84,6 +84,8 @@ export const RULE_LABELS: Record<string, string> = {
   below_impact_floor: 'Unusual, but the impact stayed below the $ or % floor',
   month_start_hold: 'First day of a month, held until its usual behaviour is known',
   seen_before: 'A one-day rise to a height this series reached several times in the last 8 weeks',
+  idle_weekday:
+    'A busy weekday that cost what a quiet day costs (an unlisted holiday?): its fall is judged from the third such day',
   holiday: 'A holiday: a fall is not judged (a rise still is), and the day stays out of the baseline',
   return_to_previous_level: 'The cost went back to the level it had before a recent change',
   warmup: 'Not enough history yet to judge',
