@@ -64,7 +64,9 @@ describe('CUR SQL builder', () => {
       [['2026', '7']],
     )!;
     expect(sql).not.toContain('line_item_net_unblended_cost');
-    expect(sql).toContain('sum(COALESCE(TRY_CAST("line_item_unblended_cost" AS double), 0)) AS net_unblended');
+    expect(sql).toContain(
+      'sum(COALESCE(TRY_CAST("line_item_unblended_cost" AS double), 0)) AS net_unblended',
+    );
   });
 
   it('reads the region from the product map of CUR 2.0 when there is no region column', () => {
