@@ -16,7 +16,7 @@ import {
   type AnomalyExplanation,
   type AnomalyMonitorEntity,
 } from './anomaly.entity';
-import { groupEpisodes, GROUP_RANK, type GroupCandidate } from './anomaly-grouping';
+import { groupEpisodes, GROUP_RANK, type GroupCandidate, isFall } from './anomaly-grouping';
 import { feedbackBar } from './feedback-bar';
 import { addDays, round, scopeOf, type Severity } from './series';
 import { metricEpisodeFields, type MetricEpisodePoint } from '../metrics/metric-logic';
@@ -262,7 +262,7 @@ export class AnomalyEpisodes {
         start: a.start_date,
         end: a.end_date,
         impact: Number(a.impact_usd),
-        drop: a.change_kind === 'drop',
+        drop: isFall(a.change_kind, Number(a.impact_usd)),
         rootCauses: a.root_causes,
       });
     }

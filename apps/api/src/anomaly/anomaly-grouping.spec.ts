@@ -1,5 +1,5 @@
 import type { AnomalyRootCause } from '@cost-optimizer/dto';
-import { groupEpisodes, type GroupCandidate } from './anomaly-grouping';
+import { groupEpisodes, isFall, type GroupCandidate } from './anomaly-grouping';
 
 const cause = (dimension: AnomalyRootCause['dimension'], key: string, usd: number): AnomalyRootCause => ({
   dimension,
@@ -121,5 +121,27 @@ describe('grouping of one incident seen by several default monitors', () => {
       rootCauses: [cause('service', 'AmazonEC2', 450), cause('service', 'AmazonS3', 50)],
     });
     expect(groupEpisodes([s3, ec2Region]).get('ec2-region')).toBeNull();
+  });
+
+  it('groups a service that shifted down with its account that dropped to zero (both falls)', () => {
+    expect(isFall('level_shift', -256)).toBe(true);
+    expect(isFall('drop', -209)).toBe(true);
+    expect(isFall('level_shift', 120)).toBe(false);
+    expect(isFall('spike', 70)).toBe(false);
+    const service = ep('redshift', {
+      dimension: 'service',
+      scope: { service: 'AmazonRedshift' },
+      impact: -256,
+      drop: isFall('level_shift', -256),
+      rootCauses: [cause('account', '300135317754', -250)],
+    });
+    const pair = ep('redshift-account', {
+      dimension: 'service_account',
+      scope: { service: 'AmazonRedshift', account: '300135317754' },
+      impact: -209,
+      drop: isFall('drop', -209),
+      start: '2026-03-09',
+    });
+    expect(groupEpisodes([pair, service]).get('redshift-account')).toBe('redshift');
   });
 });

@@ -27,9 +27,17 @@ export interface GroupCandidate {
   start: string;
   end: string;
   impact: number;
+  /** A fall (kind drop, or any episode with a negative impact): falls group only with falls, rises with rises. */
   drop: boolean;
   rootCauses: readonly AnomalyRootCause[];
 }
+
+/**
+ * Whether an episode is a fall, whatever its kind: a service's level shift down and its account's drop to zero are
+ * one stopped workload. Falls group only with falls, rises with rises.
+ */
+export const isFall = (changeKind: string, impactUsd: number): boolean =>
+  changeKind === 'drop' || impactUsd < 0;
 
 const DAY = 86_400_000;
 const dayNo = (d: string) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY);
