@@ -36,7 +36,14 @@ const modules = {
   'aws-connection': { public: ['index.ts', 'aws-connection.module.ts'], tables: ['aws_connection'] },
   cur: {
     public: ['cur.module.ts'],
-    tables: ['sync_run', 'cost_daily', 'cost_rollup_daily', 'cost_data_version', 'cur_month_source'],
+    tables: [
+      'sync_run',
+      'cost_daily',
+      'cost_rollup_daily',
+      'cost_rollup_monthly',
+      'cost_data_version',
+      'cur_month_source',
+    ],
   },
   health: { public: ['health.controller.ts'], tables: [] },
   metrics: {
