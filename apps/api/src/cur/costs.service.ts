@@ -12,7 +12,7 @@ import type {
 import { TenantSchema } from '../tenants/tenant.entity';
 import { connectionStatusSql, isActiveStatus } from '../aws-connection';
 import { CostStore } from './cost-store';
-import { toSyncRunDto } from './cur-sync.service';
+import { toSyncRunDto } from './cur.mapper';
 import type { SyncRun } from './sync-run.entity';
 import { scopedRows, tenantSession } from '../database/db-scope';
 import type { RollupDimension } from './cost-rollup';

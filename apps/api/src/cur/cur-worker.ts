@@ -13,7 +13,8 @@ import { withTenant } from '../database/db-scope';
 import { AwsAccessService } from '../aws-connection';
 import { DomainEvents } from '../events/domain-events';
 import { JobRunner, linearBackoff } from '../jobs/job-runner';
-import { CurSyncService, SyncFailure } from './cur-sync.service';
+import { CurSyncService } from './cur-sync.service';
+import { SyncFailure } from './cur.errors';
 import { SyncRunQueue, type SyncRunJob } from './sync-run.queue';
 
 export { INTERNAL_SYNC_ERROR } from './sync-run.queue';

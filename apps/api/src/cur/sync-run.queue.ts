@@ -3,7 +3,8 @@ import type { AppConfig } from '../config/config';
 import { platformEm, tenantEm, withTenant } from '../database/db-scope';
 import type { DomainEvents } from '../events/domain-events';
 import type { Job, JobContext, JobLogger, JobQueue } from '../jobs/job-runner';
-import { CurSyncService, SyncFailure } from './cur-sync.service';
+import { CurSyncService } from './cur-sync.service';
+import { SyncFailure } from './cur.errors';
 import type { SyncError } from './sync-run.entity';
 
 /** What a tenant sees of a failure that is not AWS's (its text is logged with the run id). */
