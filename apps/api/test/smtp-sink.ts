@@ -24,6 +24,9 @@ export async function smtpSink() {
       });
     },
   });
+  // A client that drops its connection (an API process stopped mid-session) is an 'error' event on the server:
+  // without a listener it would be thrown in the test process ("read ECONNRESET") and fail the whole file.
+  server.on('error', () => undefined);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.server.address() as AddressInfo).port;
   return {
