@@ -24,7 +24,17 @@ import { loadConfig } from '../apps/api/src/config/config';
 import { prepareAppDatabase } from '../apps/api/src/database/app-role';
 import { parseCsvBatches } from '../apps/api/src/cur/csv';
 import { queryRows, runQuery } from '../apps/api/src/aws/athena-runner';
-import { ADMIN_URL, ROOT, connectedBenchTenant, dbUrl, ms, pct, sql, startBenchApi } from './lib';
+import {
+  ADMIN_URL,
+  ROOT,
+  aggregateRow,
+  connectedBenchTenant,
+  dbUrl,
+  ms,
+  pct,
+  sql,
+  startBenchApi,
+} from './lib';
 
 // The product's CostStore, compiled (npm run bench builds first): the Nest decorators need tsc's emit.
 const { CostStore } =
@@ -42,21 +52,7 @@ function* monthRows(month: string, accounts: number, services: number, regions: 
       for (let s = 0; s < services; s++)
         for (let r = 0; r < regions; r++) {
           const cost = ((a + 1) * (s + 3) * (r + 2) * (1 + ((d * 7) % 5) / 10)) / 10;
-          yield [
-            date,
-            String(100000000000 + a),
-            `Service${s}`,
-            `region-${r}`,
-            `Usage${s % 7}`,
-            'usage',
-            `${cost}`,
-            `${cost * 0.97}`,
-            `${cost * 0.9}`,
-            `${cost * 0.88}`,
-            `${cost * 1.2}`,
-            '10',
-            '24',
-          ];
+          yield aggregateRow(date, a, s, r, cost);
         }
   }
 }

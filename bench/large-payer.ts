@@ -29,7 +29,18 @@ import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig } from '../apps/api/src/config/config';
 import { prepareAppDatabase } from '../apps/api/src/database/app-role';
-import { ADMIN_URL, ROOT, connectedBenchTenant, dbUrl, mb, ms, pct, sql, startBenchApi } from './lib';
+import {
+  ADMIN_URL,
+  ROOT,
+  aggregateRow,
+  connectedBenchTenant,
+  dbUrl,
+  mb,
+  ms,
+  pct,
+  sql,
+  startBenchApi,
+} from './lib';
 
 // The product's CostStore, compiled (npm run bench builds first): the Nest decorators need tsc's emit.
 const { CostStore } =
@@ -76,21 +87,7 @@ function* monthBatches(month: string, combos: Int32Array, lastDay: string, every
       const r = combos[i + 2]!;
       const cost =
         Math.round(((a % 17) + 1) * ((s % 11) + 2) * ((r % 5) + 1) * (1 + ((d * 7) % 5) / 10)) / 100;
-      batch.push([
-        date,
-        String(100000000000 + a),
-        `Service${s}`,
-        `region-${r}`,
-        `Usage${s % 7}`,
-        'usage',
-        `${cost}`,
-        `${cost * 0.97}`,
-        `${cost * 0.9}`,
-        `${cost * 0.88}`,
-        `${cost * 1.2}`,
-        '10',
-        '24',
-      ]);
+      batch.push(aggregateRow(date, a, s, r, cost));
       if (batch.length === 2000) {
         yield batch;
         batch = [];

@@ -103,3 +103,25 @@ export async function connectedBenchTenant(base: string, url: string, label: str
   );
   return { id: me.tenant.id, token: signup.access_token };
 }
+
+/**
+ * One synthetic aggregate row in the Athena month query's column order (usage_date, account, service, region,
+ * usage type, charge class, the five measures, usage quantity, line items) for account `a`, service `s`, region `r`.
+ */
+export function aggregateRow(date: string, a: number, s: number, r: number, cost: number): string[] {
+  return [
+    date,
+    String(100000000000 + a),
+    `Service${s}`,
+    `region-${r}`,
+    `Usage${s % 7}`,
+    'usage',
+    `${cost}`,
+    `${cost * 0.97}`,
+    `${cost * 0.9}`,
+    `${cost * 0.88}`,
+    `${cost * 1.2}`,
+    '10',
+    '24',
+  ];
+}

@@ -2,48 +2,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { awsEnv, connectedTenant, syncsSettled, ACCOUNT, type AwsEnv } from './aws-env';
 import { spawnApi, testApp, until, type Session, type TestApp } from './harness';
+import { smtpSink as sink, type SmtpSink } from './smtp-sink';
 
-/** A real SMTP server on 127.0.0.1: keeps every message; recipients starting with "reject" get a 550. */
-async function smtpSink() {
-  const mails: { to: string[]; raw: string; text: string }[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('reject')) {
-        const err = Object.assign(new Error('Mailbox unavailable: no such user here'), { responseCode: 550 });
-        return cb(err);
-      }
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, text: decodeQp(raw) });
-        cb();
-      });
-    },
-  });
-  // A client that drops its connection (an API process stopped mid-session) is an 'error' event on the server:
-  // without a listener it would be thrown in the test process ("read ECONNRESET") and fail the whole file.
-  server.on('error', () => undefined);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { mails, port, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** Unfolds headers and decodes quoted-printable, enough to read the message as text. */
-const decodeQp = (s: string) =>
-  s
-    .replace(/\r?\n(?=[ \t])/g, '')
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+/** The alert tests' mail server: recipients starting with "reject" get a 550. */
+const smtpSink = () => sink({ rejectPrefix: 'reject' });
 
 interface Received {
   path: string;
@@ -117,7 +81,7 @@ async function sql(url: string, text: string, values: unknown[] = []) {
   }
 }
 
-type Smtp = Awaited<ReturnType<typeof smtpSink>>;
+type Smtp = SmtpSink;
 
 /** The token of the newest confirmation email to `address`. */
 function confirmationToken(smtp: Smtp, address: string): string {

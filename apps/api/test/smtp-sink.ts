@@ -7,13 +7,23 @@ export interface Mail {
   text: string;
 }
 
-/** A real SMTP server on 127.0.0.1 that keeps every message it receives. */
-export async function smtpSink() {
+/**
+ * A real SMTP server on 127.0.0.1 that keeps every message it receives. Recipients starting with `rejectPrefix`
+ * (when given) get a 550, as a mailbox that does not exist.
+ */
+export async function smtpSink(opts: { rejectPrefix?: string } = {}) {
   const mails: Mail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, cb) {
+      if (opts.rejectPrefix && address.address.startsWith(opts.rejectPrefix)) {
+        const err = Object.assign(new Error('Mailbox unavailable: no such user here'), { responseCode: 550 });
+        return cb(err);
+      }
+      cb();
+    },
     onData(stream, session, cb) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
